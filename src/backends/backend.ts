@@ -1,0 +1,358 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  LoggingMessageNotificationSchema,
+  PromptListChangedNotificationSchema,
+  ResourceListChangedNotificationSchema,
+  ToolListChangedNotificationSchema,
+  type Implementation,
+  type Prompt,
+  type Resource,
+  type ResourceTemplate,
+  type ServerCapabilities,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { BackendSpec } from '../config/model.js';
+import { fromUpstream, GatewayError } from '../dispatch/errors.js';
+import { backendLog } from '../log.js';
+import { descendants, isAlive, signalAll } from './process-tree.js';
+import { createTransport, type BuiltTransport } from './transports.js';
+
+/** Lifecycle of a backend connection. */
+export type BackendState = 'connecting' | 'ready' | 'down' | 'stopped';
+
+/** Everything an upstream offers, as last fetched. */
+export interface BackendCatalog {
+  tools: Tool[];
+  resources: Resource[];
+  resourceTemplates: ResourceTemplate[];
+  prompts: Prompt[];
+  capabilities: ServerCapabilities;
+  serverInfo?: Implementation;
+  instructions?: string;
+}
+
+/** Options for one request to an upstream. */
+export interface UpstreamRequestOptions {
+  signal?: AbortSignal;
+  onprogress?: RequestOptions['onprogress'];
+  timeoutMs?: number;
+}
+
+const EMPTY: BackendCatalog = {
+  tools: [],
+  resources: [],
+  resourceTemplates: [],
+  prompts: [],
+  capabilities: {},
+};
+const MAX_PAGES = 1000;
+const STABLE_UPTIME_MS = 10_000;
+
+/** Follows `nextCursor` until the last page; a repeated cursor ends the walk instead of looping. */
+export async function listAll<T>(
+  page: (cursor?: string) => Promise<{ items: T[]; nextCursor?: string }>,
+): Promise<T[]> {
+  const out: T[] = [];
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  for (let i = 0; i < MAX_PAGES; i++) {
+    const res = await page(cursor);
+    out.push(...res.items);
+    if (!res.nextCursor || seen.has(res.nextCursor)) break;
+    seen.add(res.nextCursor);
+    cursor = res.nextCursor;
+  }
+  return out;
+}
+
+/** One upstream MCP server: an SDK client, its state machine, reconnect backoff and catalog. */
+export class Backend {
+  readonly name: string;
+  readonly log: Logger;
+  state: BackendState = 'connecting';
+  lastError?: string;
+  catalog: BackendCatalog = EMPTY;
+  /** Incremented on every catalog or state change; the registry uses it to skip unchanged backends. */
+  version = 0;
+  private client?: Client;
+  private built?: BuiltTransport;
+  private attempt = 0;
+  private readySince = 0;
+  private retryTimer?: NodeJS.Timeout;
+  private heartbeat?: NodeJS.Timeout;
+  private connecting?: Promise<void>;
+
+  constructor(
+    readonly spec: BackendSpec,
+    private readonly onChange: (backend: Backend) => void,
+  ) {
+    this.name = spec.name;
+    this.log = backendLog(spec.name);
+  }
+
+  /** Starts connecting in the background; failures are retried with backoff. */
+  start(): void {
+    this.connecting = this.connect();
+  }
+
+  /** Resolves once the first connection attempt has finished (ready or failed). */
+  async firstAttempt(): Promise<void> {
+    await this.connecting;
+  }
+
+  /** The child process id of a stdio backend, if running. */
+  get pid(): number | null {
+    return this.built?.pid() ?? null;
+  }
+
+  private setState(state: BackendState, error?: string): void {
+    this.state = state;
+    this.lastError = error;
+    this.version++;
+    this.onChange(this);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.state === 'stopped') return;
+    const client = new Client(
+      { name: 'mcp-switchboard', version: '0.1.0' },
+      { capabilities: {}, enforceStrictCapabilities: false },
+    );
+    const built = createTransport(this.spec, this.log);
+    this.client = client;
+    this.built = built;
+    client.onerror = (err) => this.onTransportError(client, err);
+    client.onclose = () => this.onClosed(client);
+    this.installNotificationHandlers(client);
+    try {
+      await client.connect(built.transport, { timeout: this.connectTimeoutMs() });
+      const catalog = await this.fetchCatalog(client);
+      if (this.client !== client || (this.state as BackendState) === 'stopped') return;
+      this.catalog = catalog;
+      this.readySince = Date.now();
+      this.startHeartbeat(client);
+      this.log.info(
+        { tools: catalog.tools.length, resources: catalog.resources.length, prompts: catalog.prompts.length },
+        `backend ready (${catalog.serverInfo?.name ?? 'unknown'} ${catalog.serverInfo?.version ?? ''})`.trim(),
+      );
+      this.setState('ready');
+    } catch (err) {
+      if (this.client !== client) return;
+      const message = err instanceof Error ? err.message : String(err);
+      await this.closeClient(client);
+      this.fail(`connect failed: ${message}`);
+    }
+  }
+
+  private connectTimeoutMs(): number {
+    return 'connectTimeoutMs' in this.spec ? this.spec.connectTimeoutMs : this.spec.requestTimeoutMs;
+  }
+
+  private installNotificationHandlers(client: Client): void {
+    const refresh = (what: 'tools' | 'resources' | 'prompts') => {
+      void this.refresh(client, what).catch((err: unknown) =>
+        this.log.warn({ err: String(err) }, `refreshing ${what} after list_changed failed`),
+      );
+    };
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => refresh('tools'));
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, () => refresh('resources'));
+    client.setNotificationHandler(PromptListChangedNotificationSchema, () => refresh('prompts'));
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      this.log.debug(
+        { upstreamLogger: n.params.logger, level: n.params.level },
+        JSON.stringify(n.params.data),
+      );
+    });
+  }
+
+  private async fetchCatalog(client: Client): Promise<BackendCatalog> {
+    const capabilities = client.getServerCapabilities() ?? {};
+    const [tools, resources, resourceTemplates, prompts] = await Promise.all([
+      capabilities.tools ? this.list(client, 'tools') : [],
+      capabilities.resources ? this.list(client, 'resources') : [],
+      capabilities.resources ? this.list(client, 'resourceTemplates') : [],
+      capabilities.prompts ? this.list(client, 'prompts') : [],
+    ]);
+    return {
+      tools: tools as Tool[],
+      resources: resources as Resource[],
+      resourceTemplates: resourceTemplates as ResourceTemplate[],
+      prompts: prompts as Prompt[],
+      capabilities,
+      serverInfo: client.getServerVersion(),
+      instructions: client.getInstructions(),
+    };
+  }
+
+  private list(
+    client: Client,
+    what: 'tools' | 'resources' | 'resourceTemplates' | 'prompts',
+  ): Promise<unknown[]> {
+    const opts = { timeout: this.spec.requestTimeoutMs };
+    return listAll<unknown>(async (cursor) => {
+      const params = cursor ? { cursor } : undefined;
+      switch (what) {
+        case 'tools': {
+          const r = await client.listTools(params, opts);
+          return { items: r.tools, nextCursor: r.nextCursor };
+        }
+        case 'resources': {
+          const r = await client.listResources(params, opts);
+          return { items: r.resources, nextCursor: r.nextCursor };
+        }
+        case 'resourceTemplates': {
+          const r = await client.listResourceTemplates(params, opts);
+          return { items: r.resourceTemplates, nextCursor: r.nextCursor };
+        }
+        case 'prompts': {
+          const r = await client.listPrompts(params, opts);
+          return { items: r.prompts, nextCursor: r.nextCursor };
+        }
+      }
+    });
+  }
+
+  private async refresh(client: Client, what: 'tools' | 'resources' | 'prompts'): Promise<void> {
+    if (this.client !== client || this.state !== 'ready') return;
+    const catalog = { ...this.catalog };
+    if (what === 'tools') catalog.tools = (await this.list(client, 'tools')) as Tool[];
+    if (what === 'prompts') catalog.prompts = (await this.list(client, 'prompts')) as Prompt[];
+    if (what === 'resources') {
+      catalog.resources = (await this.list(client, 'resources')) as Resource[];
+      catalog.resourceTemplates = (await this.list(client, 'resourceTemplates')) as ResourceTemplate[];
+    }
+    if (this.client !== client) return;
+    this.catalog = catalog;
+    this.version++;
+    this.log.info(`upstream ${what} list changed`);
+    this.onChange(this);
+  }
+
+  private startHeartbeat(client: Client): void {
+    if (this.spec.kind !== 'sse' || this.spec.heartbeatMs <= 0) return;
+    this.heartbeat = setInterval(
+      () => {
+        client.ping({ timeout: Math.max(1000, this.spec.requestTimeoutMs) }).catch((err: unknown) => {
+          this.log.warn({ err: String(err) }, 'heartbeat ping failed; reconnecting');
+          void this.closeClient(client).then(() => this.onClosed(client));
+        });
+      },
+      (this.spec as { heartbeatMs: number }).heartbeatMs,
+    );
+    this.heartbeat.unref();
+  }
+
+  private onTransportError(client: Client, err: Error): void {
+    if (this.client !== client) return;
+    // The SDK's SSE transport reports a dropped event stream as an error and lets EventSource reconnect
+    // to a new, uninitialised upstream session; treat it as a disconnect so the session is rebuilt.
+    if (this.spec.kind === 'sse' && err.name === 'SseError' && this.state === 'ready') {
+      this.log.warn({ err: err.message }, 'SSE event stream dropped');
+      void this.closeClient(client).then(() => this.onClosed(client));
+      return;
+    }
+    this.log.debug({ err: err.message }, 'transport error');
+  }
+
+  private onClosed(client: Client): void {
+    if (this.client !== client || this.state === 'stopped') return;
+    this.client = undefined;
+    clearInterval(this.heartbeat);
+    const stable = this.state === 'ready' && Date.now() - this.readySince >= STABLE_UPTIME_MS;
+    if (stable) this.attempt = 0;
+    const reason = this.spec.kind === 'stdio' ? 'child process exited' : 'connection closed';
+    this.fail(reason);
+  }
+
+  private fail(reason: string): void {
+    this.catalog = EMPTY;
+    this.attempt++;
+    const { maxAttempts, initialDelayMs, maxDelayMs } = this.spec.restart;
+    const noRetry = this.spec.kind === 'sse' && !this.spec.reconnect;
+    if (noRetry || (maxAttempts > 0 && this.attempt >= maxAttempts)) {
+      this.log.error(`backend down: ${reason}; giving up after ${this.attempt} attempt(s)`);
+      this.setState('down', `${reason} (gave up after ${this.attempt} attempt(s))`);
+      return;
+    }
+    const base = Math.min(maxDelayMs, initialDelayMs * 2 ** (this.attempt - 1));
+    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+    this.log.warn(`backend down: ${reason}; retrying in ${delay} ms (attempt ${this.attempt})`);
+    this.setState('down', reason);
+    this.retryTimer = setTimeout(() => {
+      if (this.state === 'stopped') return;
+      this.setState('connecting', reason);
+      this.connecting = this.connect();
+    }, delay);
+  }
+
+  /** Sends one request upstream; throws GatewayError when down, timed out, disconnected or refused. */
+  async request<S extends z.ZodType>(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    schema: S,
+    opts: UpstreamRequestOptions = {},
+  ): Promise<z.infer<S>> {
+    const client = this.client;
+    if (!client || this.state !== 'ready') {
+      throw new GatewayError(
+        'backend_unavailable',
+        `backend "${this.name}" is ${this.state}${this.lastError ? ` (${this.lastError})` : ''}`,
+        this.name,
+      );
+    }
+    const timeoutMs = opts.timeoutMs ?? this.spec.requestTimeoutMs;
+    try {
+      return await client.request({ method, params } as never, schema, {
+        signal: opts.signal,
+        timeout: timeoutMs,
+        onprogress: opts.onprogress,
+        resetTimeoutOnProgress: opts.onprogress !== undefined,
+      });
+    } catch (err) {
+      throw fromUpstream(err, this.name, method, timeoutMs);
+    }
+  }
+
+  /** Sends a notification upstream when connected; silently dropped otherwise. */
+  async notify(method: string, params?: Record<string, unknown>): Promise<void> {
+    if (this.client && this.state === 'ready') await this.client.notification({ method, params } as never);
+  }
+
+  private async closeClient(client: Client): Promise<void> {
+    const pid = this.built?.pid();
+    const tree = pid ? [pid, ...descendants(pid)] : [];
+    await Promise.race([client.close().catch(() => {}), sleep(1500)]);
+    await terminate(tree);
+  }
+
+  /** Stops for good: no reconnects; a stdio child and all its descendants are terminated. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.heartbeat);
+    const client = this.client;
+    this.client = undefined;
+    this.catalog = EMPTY;
+    this.setState('stopped');
+    if (client) await this.closeClient(client);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** SIGTERM, a short grace period, then SIGKILL for whatever is left of a process tree. */
+async function terminate(tree: number[]): Promise<void> {
+  let alive = tree.filter(isAlive);
+  if (alive.length === 0) return;
+  signalAll(alive, 'SIGTERM');
+  for (let i = 0; i < 20 && alive.length > 0; i++) {
+    await sleep(50);
+    alive = alive.filter(isAlive);
+  }
+  signalAll(alive, 'SIGKILL');
+}

@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError } from './config/errors.js';
+import { loadConfig } from './config/load.js';
+import type { GatewayConfig } from './config/model.js';
+import type { SettingOverrides } from './config/normalise.js';
+import { Gateway } from './gateway.js';
+import { log } from './log.js';
+import { VERSION } from './version.js';
+
+const USAGE = `switchboard ${VERSION}: one MCP endpoint in front of many MCP servers
+
+Usage:
+  switchboard serve    [--config PATH] [--host H] [--port N]   start the gateway
+  switchboard validate [--config PATH]                          check a config file
+  switchboard tools    [--config PATH] [--json]                 start the backends, print the merged catalog, exit
+
+Options:
+  -c, --config PATH   config file (default ./external-mcp-servers.yaml)
+      --host H        listen address (default 127.0.0.1; env SWITCHBOARD_HOST)
+  -p, --port N        listen port (default 8080; env SWITCHBOARD_PORT)
+      --json          machine-readable output (tools)
+  -h, --help          this help
+`;
+
+function overrides(values: { host?: string; port?: string }): SettingOverrides {
+  const host = values.host ?? process.env.SWITCHBOARD_HOST;
+  const port = values.port ?? process.env.SWITCHBOARD_PORT;
+  if (port !== undefined && !/^\d{1,5}$/.test(port)) throw new UsageError(`invalid port "${port}"`);
+  return { host: host || undefined, port: port === undefined ? undefined : Number(port) };
+}
+
+class UsageError extends Error {}
+
+function load(path: string, o: SettingOverrides = {}): GatewayConfig {
+  const config = loadConfig(path, { overrides: o });
+  if (config.gateway.logLevel && !process.env.SWITCHBOARD_LOG_LEVEL) log.level = config.gateway.logLevel;
+  return config;
+}
+
+async function serve(path: string, o: SettingOverrides): Promise<void> {
+  const gateway = new Gateway(load(path, o));
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      log.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    log.info(`${signal}: shutting down`);
+    gateway.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err: String(err) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  await gateway.start();
+  const backends = gateway.config.backends.length;
+  process.stdout.write(
+    `switchboard listening on ${gateway.url} (${backends} backend${backends === 1 ? '' : 's'})\n`,
+  );
+}
+
+function validate(path: string): void {
+  const c = load(path);
+  const kinds = ['stdio', 'http', 'sse'].map((k) => `${c.backends.filter((b) => b.kind === k).length} ${k}`);
+  const disabled = c.disabled.length ? `, ${c.disabled.length} disabled` : '';
+  process.stdout.write(`${path}: ok (${c.backends.length} backends: ${kinds.join(', ')}${disabled})\n`);
+}
+
+async function tools(path: string, json: boolean): Promise<void> {
+  const gateway = new Gateway(load(path));
+  await gateway.pool.reconcile(gateway.config.backends);
+  await gateway.pool.settled();
+  gateway.rebuild();
+  const snapshot = gateway.snapshot();
+  const rows = snapshot.tools.map((e) => ({
+    name: e.exposed,
+    backend: e.backend,
+    description: e.item.description ?? '',
+  }));
+  if (json) {
+    const down = gateway.pool.all().filter((b) => b.state !== 'ready');
+    const backends = Object.fromEntries(
+      gateway.pool.all().map((b) => [b.name, { state: b.state, error: b.lastError }]),
+    );
+    process.stdout.write(
+      `${JSON.stringify({ tools: rows, backends, collisions: snapshot.collisions, down: down.length }, null, 2)}\n`,
+    );
+  } else {
+    const width = Math.max(4, ...rows.map((r) => r.name.length));
+    for (const r of rows) {
+      const desc = r.description.split('\n')[0]!.slice(0, 100);
+      process.stdout.write(`${r.name.padEnd(width)}  ${r.backend.padEnd(12)}  ${desc}\n`);
+    }
+    for (const b of gateway.pool.all().filter((x) => x.state !== 'ready')) {
+      process.stderr.write(`backend "${b.name}" is ${b.state}: ${b.lastError ?? ''}\n`);
+    }
+    for (const c of snapshot.collisions) process.stderr.write(`collision: ${c.message}\n`);
+  }
+  await gateway.close();
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c', default: 'external-mcp-servers.yaml' },
+      host: { type: 'string' },
+      port: { type: 'string', short: 'p' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'v', default: false },
+    },
+  });
+  const [command = 'serve'] = positionals;
+  if (values.help) return void process.stdout.write(USAGE);
+  if (values.version) return void process.stdout.write(`${VERSION}\n`);
+  switch (command) {
+    case 'serve':
+      return serve(values.config, overrides(values));
+    case 'validate':
+      return validate(values.config);
+    case 'tools':
+      return tools(values.config, values.json);
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(
+      `${err.message}\n${err.problems.length} problem(s) in the config; nothing was started\n`,
+    );
+  } else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`switchboard: ${(err as Error).message}\n\n${USAGE}`);
+  } else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    process.stderr.write(
+      `switchboard: cannot listen: ${(err as Error).message} (use --port or SWITCHBOARD_PORT)\n`,
+    );
+  } else {
+    process.stderr.write(`switchboard: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+  process.exit(1);
+});

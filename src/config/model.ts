@@ -1,0 +1,88 @@
+import type { Auth } from './schema-types.js';
+
+/** The three upstream transport kinds. */
+export type BackendKind = 'stdio' | 'http' | 'sse';
+
+/** Restart/reconnect policy with exponential backoff. */
+export interface RestartPolicy {
+  /** Consecutive failures before giving up; 0 = never give up. */
+  maxAttempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** What every backend kind has in common, after defaults are applied. */
+export interface BackendSpecBase {
+  name: string;
+  kind: BackendKind;
+  description?: string;
+  /** Namespace for exposed names; null = unprefixed. */
+  prefix: string | null;
+  requestTimeoutMs: number;
+  singleSession: boolean;
+  maxQueueSize?: number;
+  queueTimeoutMs?: number;
+  retryOnFailover: boolean;
+  tools: { include: string[]; exclude: string[] };
+  restart: RestartPolicy;
+}
+
+/** A stdio child-process backend. */
+export interface StdioSpec extends BackendSpecBase {
+  kind: 'stdio';
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  inheritEnv: boolean;
+}
+
+/** A Streamable HTTP backend. */
+export interface HttpSpec extends BackendSpecBase {
+  kind: 'http';
+  url: string;
+  headers: Record<string, string>;
+  auth?: Auth;
+  connectTimeoutMs: number;
+}
+
+/** A legacy HTTP+SSE backend. */
+export interface SseSpec extends BackendSpecBase {
+  kind: 'sse';
+  url: string;
+  headers: Record<string, string>;
+  auth?: Auth;
+  heartbeatMs: number;
+  reconnect: boolean;
+  connectTimeoutMs: number;
+}
+
+/** One backend, normalised: the unit that hot reload compares. */
+export type BackendSpec = StdioSpec | HttpSpec | SseSpec;
+
+/** Gateway-wide settings, normalised. */
+export interface GatewaySettings {
+  host: string;
+  port: number;
+  separator: string;
+  requestTimeoutMs: number;
+  /** Host header names accepted; undefined = no Host check (non-loopback bind without a list). */
+  allowedHosts?: string[];
+  allowedOrigins: string[];
+  maxSessions: number;
+  sessionIdleTimeoutMs: number;
+  maxBodyBytes: number;
+  logLevel?: string;
+  redis?: { url: string; prefix: string; leaseMs: number };
+}
+
+/** A loaded, validated and normalised configuration. */
+export interface GatewayConfig {
+  /** Absolute path of the file it came from. */
+  file: string;
+  gateway: GatewaySettings;
+  /** Enabled backends, in file order. */
+  backends: BackendSpec[];
+  /** Names of backends present but `enabled: false`. */
+  disabled: string[];
+}

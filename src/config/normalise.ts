@@ -1,0 +1,116 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseDuration } from './interpolate.js';
+import type { BackendSpec, BackendSpecBase, GatewayConfig, GatewaySettings } from './model.js';
+import type { BackendCommon, SwitchboardConfig } from './schema-types.js';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+/** Overrides from the command line and environment; flags win over env, env over the file. */
+export interface SettingOverrides {
+  host?: string;
+  port?: number;
+}
+
+function ms(value: number | string | undefined, fallback: number): number {
+  return value === undefined ? fallback : parseDuration(value);
+}
+
+function gatewaySettings(raw: SwitchboardConfig, overrides: SettingOverrides): GatewaySettings {
+  const g = raw.gateway ?? {};
+  const host = overrides.host ?? g.host ?? '127.0.0.1';
+  const loopback = LOOPBACK.has(host);
+  const allowedHosts = g.allowed_hosts ?? (loopback ? ['localhost', '127.0.0.1', '[::1]'] : undefined);
+  return {
+    host,
+    port: overrides.port ?? g.port ?? 8080,
+    separator: g.separator ?? '__',
+    requestTimeoutMs: ms(g.request_timeout, DEFAULT_REQUEST_TIMEOUT_MS),
+    allowedHosts,
+    allowedOrigins: g.allowed_origins ?? [],
+    maxSessions: g.max_sessions ?? 10_000_000,
+    sessionIdleTimeoutMs: ms(g.session_idle_timeout, 30 * 60_000),
+    maxBodyBytes: g.max_body_bytes ?? 4 * 1024 * 1024,
+    logLevel: g.log_level,
+    redis: g.redis && {
+      url: g.redis.url,
+      prefix: g.redis.prefix ?? 'switchboard',
+      leaseMs: ms(g.redis.lease, 5000),
+    },
+  };
+}
+
+function common(name: string, c: BackendCommon, gateway: GatewaySettings): Omit<BackendSpecBase, 'kind'> {
+  return {
+    name,
+    description: c.description,
+    prefix: c.prefix === false ? null : (c.prefix ?? name),
+    requestTimeoutMs: ms(c.request_timeout, gateway.requestTimeoutMs),
+    singleSession: c.single_session ?? false,
+    maxQueueSize: c.max_queue_size,
+    queueTimeoutMs: c.queue_timeout === undefined ? undefined : parseDuration(c.queue_timeout),
+    retryOnFailover: c.retry_on_failover ?? false,
+    tools: { include: c.tools?.include ?? [], exclude: c.tools?.exclude ?? [] },
+    restart: {
+      maxAttempts: c.restart?.max_attempts ?? 0,
+      initialDelayMs: ms(c.restart?.initial_delay, 500),
+      maxDelayMs: ms(c.restart?.max_delay, 30_000),
+    },
+  };
+}
+
+/** Turns a schema-valid raw config into the internal model (defaults applied, durations in ms, paths absolute). */
+export function normalise(
+  raw: SwitchboardConfig,
+  file: string,
+  overrides: SettingOverrides = {},
+): GatewayConfig {
+  const gateway = gatewaySettings(raw, overrides);
+  const baseDir = dirname(file);
+  const backends: BackendSpec[] = [];
+  const disabled: string[] = [];
+  const add = (name: string, c: BackendCommon, spec: BackendSpec) => {
+    if (c.enabled === false) disabled.push(name);
+    else backends.push(spec);
+  };
+  for (const [name, s] of Object.entries(raw.mcpServers ?? {})) {
+    add(name, s, {
+      ...common(name, s, gateway),
+      kind: 'stdio',
+      command: s.command,
+      args: s.args ?? [],
+      env: s.env ?? {},
+      cwd: s.cwd ? (isAbsolute(s.cwd) ? s.cwd : resolve(baseDir, s.cwd)) : baseDir,
+      inheritEnv: s.inherit_env ?? false,
+    });
+  }
+  for (const [name, s] of Object.entries(raw.httpServices ?? {})) {
+    add(name, s, {
+      ...common(name, s, gateway),
+      kind: 'http',
+      url: s.base_url,
+      headers: s.headers ?? {},
+      auth: s.auth,
+      connectTimeoutMs: ms(s.timeout, 30_000),
+    });
+  }
+  for (const [name, s] of Object.entries(raw.sseServices ?? {})) {
+    const restart = common(name, s, gateway).restart;
+    add(name, s, {
+      ...common(name, s, gateway),
+      kind: 'sse',
+      url: s.base_url,
+      headers: s.headers ?? {},
+      auth: s.auth,
+      heartbeatMs: ms(s.heartbeat_interval, 0),
+      reconnect: s.reconnect ?? true,
+      connectTimeoutMs: 30_000,
+      restart: {
+        ...restart,
+        initialDelayMs: s.reconnect_delay_ms ?? restart.initialDelayMs,
+        maxDelayMs: s.max_reconnect_delay_ms ?? restart.maxDelayMs,
+      },
+    });
+  }
+  return { file, gateway, backends, disabled };
+}

@@ -1,0 +1,231 @@
+/* Generated from schemas/switchboard.schema.json by `npm run gen:types`; do not edit. */
+
+/**
+ * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "duration".
+ */
+export type Duration = number | string;
+/**
+ * An MCP server the gateway starts as a child process and talks to over stdio.
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "stdioServer".
+ */
+export type StdioServer = BackendCommon & {
+  command: string;
+  args?: string[];
+  env?: StringMap;
+  cwd?: string;
+  /**
+   * Pass the gateway's whole environment to the child (default: only HOME, PATH, SHELL, TERM, USER, LOGNAME plus env).
+   */
+  inherit_env?: boolean;
+};
+/**
+ * An MCP server reached over Streamable HTTP.
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "httpService".
+ */
+export type HttpService = BackendCommon & {
+  base_url: string;
+  headers?: StringMap;
+  auth?: Auth;
+  /**
+   * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+   */
+  timeout?: number | string;
+};
+/**
+ * Credentials the gateway sends to an HTTP upstream.
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "auth".
+ */
+export type Auth = {
+  type: 'bearer' | 'api_key' | 'query_param' | 'basic';
+} & Auth1;
+export type Auth1 =
+  | {
+      type: 'bearer';
+      token: string;
+    }
+  | {
+      type: 'api_key';
+      header?: string;
+      key: string;
+    }
+  | {
+      type: 'query_param';
+      param: string;
+      value: string;
+    }
+  | {
+      type: 'basic';
+      username: string;
+      password: string;
+    };
+/**
+ * An MCP server reached over the legacy HTTP+SSE transport (GET /sse + POST endpoint).
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "sseService".
+ */
+export type SseService = BackendCommon & {
+  base_url: string;
+  headers?: StringMap;
+  auth?: Auth;
+  /**
+   * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+   */
+  heartbeat_interval?: number | string;
+  reconnect?: boolean;
+  reconnect_delay_ms?: number;
+  max_reconnect_delay_ms?: number;
+};
+/**
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "backendName".
+ */
+export type BackendName = string;
+
+/**
+ * The switchboard gateway configuration (external-mcp-servers.yaml).
+ */
+export interface SwitchboardConfig {
+  gateway?: Gateway;
+  /**
+   * Upstream MCP servers started as stdio child processes, by backend name.
+   */
+  mcpServers?: {
+    [k: string]: StdioServer;
+  };
+  /**
+   * Upstream MCP servers reached over Streamable HTTP, by backend name.
+   */
+  httpServices?: {
+    [k: string]: HttpService;
+  };
+  /**
+   * Upstream MCP servers reached over the legacy HTTP+SSE transport, by backend name.
+   */
+  sseServices?: {
+    [k: string]: SseService;
+  };
+}
+/**
+ * Settings of the gateway itself.
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "gateway".
+ */
+export interface Gateway {
+  /**
+   * Listen address (default 127.0.0.1).
+   */
+  host?: string;
+  /**
+   * Listen port (default 8080).
+   */
+  port?: number;
+  /**
+   * Between backend prefix and tool name (default "__").
+   */
+  separator?: string;
+  /**
+   * Default upstream request timeout (60s).
+   */
+  request_timeout?: number | string;
+  /**
+   * Host header names accepted (DNS-rebinding protection); default: loopback names when bound to loopback.
+   */
+  allowed_hosts?: string[];
+  /**
+   * Origin header values accepted; requests without Origin are always accepted.
+   */
+  allowed_origins?: string[];
+  /**
+   * Cap on concurrent downstream sessions.
+   */
+  max_sessions?: number;
+  /**
+   * Close downstream sessions idle this long (default 30m; 0 = never).
+   */
+  session_idle_timeout?: number | string;
+  /**
+   * Largest accepted POST body.
+   */
+  max_body_bytes?: number;
+  log_level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  redis?: {
+    url: string;
+    prefix?: string;
+    lease?: Duration;
+  };
+}
+/**
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "backendCommon".
+ */
+export interface BackendCommon {
+  /**
+   * Set to false to keep the entry but not start it.
+   */
+  enabled?: boolean;
+  description?: string;
+  /**
+   * Namespace for this backend's tools and prompts (default: the backend name); false exposes names unprefixed.
+   */
+  prefix?: string | false;
+  /**
+   * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+   */
+  request_timeout?: number | string;
+  /**
+   * Serialise calls: one call in flight and one upstream session.
+   */
+  single_session?: boolean;
+  /**
+   * With single_session: how many calls may wait before new ones are rejected.
+   */
+  max_queue_size?: number;
+  /**
+   * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+   */
+  queue_timeout?: number | string;
+  /**
+   * With single_session on Redis: re-run a call whose owner replica died mid-call.
+   */
+  retry_on_failover?: boolean;
+  tools?: ToolFilter;
+  /**
+   * Reconnect/restart policy with exponential backoff.
+   */
+  restart?: {
+    /**
+     * Give up after this many consecutive failures (0 = never).
+     */
+    max_attempts?: number;
+    initial_delay?: Duration;
+    max_delay?: Duration;
+  };
+}
+/**
+ * Which upstream tools to expose, by glob on the upstream tool name; exclude wins over include.
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "toolFilter".
+ */
+export interface ToolFilter {
+  include?: string[];
+  exclude?: string[];
+}
+/**
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "stringMap".
+ */
+export interface StringMap {
+  [k: string]: string;
+}

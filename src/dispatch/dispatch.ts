@@ -1,0 +1,157 @@
+import {
+  CallToolResultSchema,
+  CompleteResultSchema,
+  EmptyResultSchema,
+  GetPromptResultSchema,
+  ReadResourceResultSchema,
+  type CallToolResult,
+  type CompleteRequest,
+  type CompleteResult,
+  type GetPromptResult,
+  type ReadResourceResult,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import type { Backend, UpstreamRequestOptions } from '../backends/backend.js';
+import { log } from '../log.js';
+import { resourceBackend, type Snapshot } from '../registry/catalog.js';
+import { GatewayError } from './errors.js';
+
+/** Where requests are routed: the current snapshot and the backends by name. */
+export interface RouteTable {
+  snapshot(): Snapshot;
+  backend(name: string): Backend | undefined;
+}
+
+/** Runs one upstream request for a backend; single-session backends put it through their queue. */
+export type UpstreamRunner = <S extends z.ZodType>(
+  backend: Backend,
+  method: string,
+  params: Record<string, unknown> | undefined,
+  schema: S,
+  opts: UpstreamRequestOptions,
+) => Promise<z.infer<S>>;
+
+/** The default runner: straight to the backend's client. */
+export const directRunner: UpstreamRunner = (backend, method, params, schema, opts) =>
+  backend.request(method, params, schema, opts);
+
+/** A tool result that reports a gateway-side failure to the model, with the code and backend in `_meta`. */
+export function toolError(err: GatewayError): CallToolResult {
+  return {
+    content: [{ type: 'text', text: err.message }],
+    isError: true,
+    _meta: { 'switchboard/error': { code: err.code, backend: err.backend } },
+  };
+}
+
+/** Routes downstream requests to the owning backend, translating exposed names back to upstream ones. */
+export class Dispatcher {
+  constructor(
+    private readonly routes: RouteTable,
+    private readonly run: UpstreamRunner = directRunner,
+  ) {}
+
+  private backendFor(name: string): Backend {
+    const backend = this.routes.backend(name);
+    if (!backend)
+      throw new GatewayError('backend_removed', `backend "${name}" is no longer configured`, name);
+    return backend;
+  }
+
+  /**
+   * Calls an exposed tool. Unknown names are a JSON-RPC error; failures on the gateway side (backend
+   * down, timeout, disconnect, queue) come back as a tool error so the model can see and act on them.
+   */
+  async callTool(
+    name: string,
+    args: Record<string, unknown> | undefined,
+    meta: Record<string, unknown> | undefined,
+    opts: UpstreamRequestOptions,
+  ): Promise<CallToolResult> {
+    const entry = this.routes.snapshot().toolsByName.get(name);
+    if (!entry) throw new GatewayError('unknown_tool', `Unknown tool: ${name}`);
+    try {
+      const params: Record<string, unknown> = { name: entry.original, arguments: args ?? {} };
+      if (meta) params._meta = meta;
+      return (await this.run(
+        this.backendFor(entry.backend),
+        'tools/call',
+        params,
+        CallToolResultSchema,
+        opts,
+      )) as CallToolResult;
+    } catch (err) {
+      if (err instanceof GatewayError && err.code !== 'upstream_error' && err.code !== 'cancelled') {
+        log.warn({ backend: entry.backend, tool: name, code: err.code }, err.message);
+        return toolError(err);
+      }
+      throw err;
+    }
+  }
+
+  /** Reads a resource from the backend that lists it (or whose template matches it). */
+  async readResource(uri: string, opts: UpstreamRequestOptions): Promise<ReadResourceResult> {
+    const backend = resourceBackend(this.routes.snapshot(), uri);
+    if (!backend) throw new GatewayError('unknown_resource', `Resource not found: ${uri}`);
+    return this.run(this.backendFor(backend), 'resources/read', { uri }, ReadResourceResultSchema, opts);
+  }
+
+  /** Subscribes or unsubscribes to a resource on its backend. */
+  async subscription(
+    method: 'resources/subscribe' | 'resources/unsubscribe',
+    uri: string,
+    opts: UpstreamRequestOptions,
+  ): Promise<void> {
+    const backend = resourceBackend(this.routes.snapshot(), uri);
+    if (!backend) throw new GatewayError('unknown_resource', `Resource not found: ${uri}`);
+    await this.run(this.backendFor(backend), method, { uri }, EmptyResultSchema, opts);
+  }
+
+  /** Gets a prompt by exposed name. */
+  async getPrompt(
+    name: string,
+    args: Record<string, string> | undefined,
+    opts: UpstreamRequestOptions,
+  ): Promise<GetPromptResult> {
+    const entry = this.routes.snapshot().promptsByName.get(name);
+    if (!entry) throw new GatewayError('unknown_prompt', `Unknown prompt: ${name}`);
+    const params: Record<string, unknown> = { name: entry.original };
+    if (args) params.arguments = args;
+    return this.run(this.backendFor(entry.backend), 'prompts/get', params, GetPromptResultSchema, opts);
+  }
+
+  /** Routes completion/complete by prompt name or resource template. */
+  async complete(params: CompleteRequest['params'], opts: UpstreamRequestOptions): Promise<CompleteResult> {
+    const snapshot = this.routes.snapshot();
+    const ref = params.ref;
+    let backend: string | undefined;
+    let upstreamRef: Record<string, unknown> = { ...ref };
+    if (ref.type === 'ref/prompt') {
+      const entry = snapshot.promptsByName.get(ref.name);
+      if (!entry) throw new GatewayError('unknown_prompt', `Unknown prompt: ${ref.name}`);
+      backend = entry.backend;
+      upstreamRef = { ...ref, name: entry.original };
+    } else {
+      backend =
+        snapshot.templates.find((t) => t.item.uriTemplate === ref.uri)?.backend ??
+        resourceBackend(snapshot, ref.uri);
+      if (!backend) throw new GatewayError('unknown_resource', `Resource template not found: ${ref.uri}`);
+    }
+    const upstream = { ...params, ref: upstreamRef };
+    return this.run(this.backendFor(backend), 'completion/complete', upstream, CompleteResultSchema, opts);
+  }
+
+  /** Forwards logging/setLevel to every backend that supports logging; failures are logged, not raised. */
+  async setLevel(level: string): Promise<void> {
+    const snapshot = this.routes.snapshot();
+    await Promise.all(
+      snapshot.capable.logging.map(async (name) => {
+        try {
+          await this.backendFor(name).request('logging/setLevel', { level }, EmptyResultSchema);
+        } catch (err) {
+          log.warn({ backend: name, err: String(err) }, 'logging/setLevel not forwarded');
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,98 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { log } from '../log.js';
+import { originGuard, type OriginPolicy } from './security.js';
+import type { SessionManager } from './sessions.js';
+
+/** What the HTTP layer needs from the rest of the gateway. */
+export interface HttpDeps {
+  sessions: SessionManager;
+  policy: OriginPolicy;
+  maxBodyBytes: number;
+  /** The JSON body of /readyz. */
+  readiness(): Record<string, unknown>;
+  /** Prometheus text exposition for /metrics. */
+  metrics(): string;
+}
+
+function rpcError(res: Response, status: number, code: number, message: string): void {
+  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+/** Batches existed only in protocol version 2025-03-26; later versions (and this gateway by default) refuse them. */
+function rejectBatches(req: Request, res: Response, next: NextFunction): void {
+  if (Array.isArray(req.body) && req.headers['mcp-protocol-version'] !== '2025-03-26') {
+    log.warn('request refused: JSON-RPC batch');
+    return rpcError(
+      res,
+      400,
+      -32600,
+      'Invalid Request: JSON-RPC batches are not supported (removed in MCP 2025-06-18)',
+    );
+  }
+  next();
+}
+
+/** The express app: /mcp (Streamable HTTP), /healthz, /readyz, /metrics. */
+export function createApp(deps: HttpDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    res.json(deps.readiness());
+  });
+  app.get('/metrics', (_req, res) => {
+    res.type('text/plain; version=0.0.4').send(deps.metrics());
+  });
+
+  const guard = originGuard(deps.policy);
+  app.options('/mcp', guard, (_req, res) => {
+    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
+    res.setHeader(
+      'Access-Control-Allow-Headers',
+      'Content-Type, Accept, Authorization, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID',
+    );
+    res.status(204).end();
+  });
+  app.post(
+    '/mcp',
+    guard,
+    express.json({ limit: deps.maxBodyBytes, type: () => true }),
+    rejectBatches,
+    (req, res, next) => {
+      deps.sessions.handle(req, res, req.body).catch(next);
+    },
+  );
+  app.get('/mcp', guard, (req, res, next) => {
+    deps.sessions.handle(req, res, undefined).catch(next);
+  });
+  app.delete('/mcp', guard, (req, res, next) => {
+    deps.sessions.handle(req, res, undefined).catch(next);
+  });
+  app.all('/mcp', (_req, res) => {
+    res.setHeader('Allow', 'GET, POST, DELETE');
+    rpcError(res, 405, -32000, 'Method not allowed');
+  });
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found', endpoints: ['/mcp', '/healthz', '/readyz', '/metrics'] });
+  });
+  // Body-parser failures (bad JSON, too large) and anything unexpected end here with a JSON-RPC error.
+  app.use(
+    (err: Error & { type?: string; status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+      if (err.type === 'entity.parse.failed')
+        return rpcError(res, 400, -32700, `Parse error: ${err.message}`);
+      if (err.type === 'entity.too.large') {
+        return rpcError(
+          res,
+          413,
+          -32600,
+          `Request body larger than ${deps.maxBodyBytes} bytes (gateway.max_body_bytes)`,
+        );
+      }
+      log.error({ err: err.message }, 'unhandled error serving /mcp');
+      if (!res.headersSent) rpcError(res, err.status ?? 500, -32603, `Internal error: ${err.message}`);
+    },
+  );
+  return app;
+}

@@ -1,0 +1,61 @@
+import type { NextFunction, Request, Response } from 'express';
+import { log } from '../log.js';
+
+/** What the DNS-rebinding checks accept. */
+export interface OriginPolicy {
+  /** Host header names accepted; undefined = any. */
+  allowedHosts?: string[];
+  /** Origins accepted besides those whose host is an allowed host. */
+  allowedOrigins: string[];
+}
+
+function deny(res: Response, message: string): void {
+  res.status(403).json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+}
+
+/**
+ * DNS-rebinding protection: the Host header must name an allowed host, and a browser's Origin must be
+ * listed or point at an allowed host. Requests without Origin (non-browser clients) pass the Origin check.
+ */
+export function originGuard(policy: OriginPolicy) {
+  const hosts = policy.allowedHosts && new Set(policy.allowedHosts.map((h) => h.toLowerCase()));
+  const origins = new Set(policy.allowedOrigins.map((o) => o.toLowerCase().replace(/\/$/, '')));
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (hosts) {
+      let hostname = '';
+      try {
+        hostname = new URL(`http://${req.headers.host ?? ''}`).hostname.toLowerCase();
+      } catch {
+        // unparsable: rejected below
+      }
+      if (!hostname || !hosts.has(hostname)) {
+        log.warn({ host: req.headers.host }, 'request refused: Host not allowed (DNS-rebinding protection)');
+        return deny(
+          res,
+          `Forbidden: Host "${req.headers.host ?? ''}" is not allowed (gateway.allowed_hosts)`,
+        );
+      }
+    }
+    const origin = req.headers.origin;
+    if (origin && origin !== 'null' && !origins.has('*')) {
+      let ok = origins.has(origin.toLowerCase());
+      if (!ok && hosts) {
+        try {
+          ok = hosts.has(new URL(origin).hostname.toLowerCase());
+        } catch {
+          ok = false;
+        }
+      }
+      if (!ok) {
+        log.warn({ origin }, 'request refused: Origin not allowed (DNS-rebinding protection)');
+        return deny(res, `Forbidden: Origin "${origin}" is not allowed (gateway.allowed_origins)`);
+      }
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Vary', 'Origin');
+      res.setHeader('Access-Control-Expose-Headers', 'Mcp-Session-Id, Mcp-Protocol-Version');
+    } else if (origin === 'null') {
+      return deny(res, 'Forbidden: Origin "null" is not allowed');
+    }
+    next();
+  };
+}

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { log } from '../log.js';
+
+/** One downstream client session: its MCP server, transport and activity. */
+interface Session {
+  id: string;
+  server: Server;
+  transport: StreamableHTTPServerTransport;
+  lastSeen: number;
+  openStreams: number;
+}
+
+/** Which catalog lists changed between two snapshots. */
+export interface ListChanges {
+  tools: boolean;
+  prompts: boolean;
+  resources: boolean;
+}
+
+/** Limits for downstream sessions. */
+export interface SessionLimits {
+  maxSessions: number;
+  idleTimeoutMs: number;
+}
+
+function jsonError(res: ServerResponse, status: number, code: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+}
+
+/** Downstream Streamable HTTP sessions: creation on initialize, lookup by Mcp-Session-Id, idle expiry, broadcast. */
+export class SessionManager {
+  private readonly sessions = new Map<string, Session>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly makeServer: () => Server,
+    private readonly limits: SessionLimits,
+  ) {
+    this.sweeper = setInterval(
+      () => this.sweep(),
+      Math.min(60_000, Math.max(1000, limits.idleTimeoutMs / 4)),
+    );
+    this.sweeper.unref();
+  }
+
+  /** Number of open sessions. */
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Serves one HTTP request on /mcp (POST, GET or DELETE). */
+  async handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    const header = req.headers['mcp-session-id'];
+    const id = Array.isArray(header) ? header[0] : header;
+    if (id) {
+      const session = this.sessions.get(id);
+      if (!session)
+        return jsonError(res, 404, -32001, 'Session not found: it expired or was closed; initialize again');
+      session.lastSeen = Date.now();
+      if (req.method === 'GET') {
+        session.openStreams++;
+        res.once('close', () => session.openStreams--);
+      }
+      return session.transport.handleRequest(req, res, body);
+    }
+    if (req.method !== 'POST' || !isInitializeRequest(body)) {
+      return jsonError(
+        res,
+        400,
+        -32000,
+        'Bad Request: missing Mcp-Session-Id header (send initialize first)',
+      );
+    }
+    if (this.sessions.size >= this.limits.maxSessions) {
+      log.warn({ sessions: this.sessions.size }, 'session refused: max_sessions reached');
+      return jsonError(
+        res,
+        503,
+        -32000,
+        `Too many sessions (max_sessions ${this.limits.maxSessions}); retry later`,
+      );
+    }
+    await this.open(req, res, body);
+  }
+
+  private async open(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    const server = this.makeServer();
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        this.sessions.set(id, { id, server, transport, lastSeen: Date.now(), openStreams: 0 });
+      },
+      onsessionclosed: (id) => {
+        this.sessions.delete(id);
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) this.sessions.delete(transport.sessionId);
+    };
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+    if (!transport.sessionId) await server.close();
+  }
+
+  /** Tells every session about the lists that changed. */
+  broadcast(changes: ListChanges): void {
+    for (const s of this.sessions.values()) {
+      if (changes.tools) void s.server.sendToolListChanged().catch(() => {});
+      if (changes.prompts) void s.server.sendPromptListChanged().catch(() => {});
+      if (changes.resources) void s.server.sendResourceListChanged().catch(() => {});
+    }
+  }
+
+  private sweep(): void {
+    if (this.limits.idleTimeoutMs <= 0) return;
+    const cutoff = Date.now() - this.limits.idleTimeoutMs;
+    for (const s of this.sessions.values()) {
+      if (s.openStreams === 0 && s.lastSeen < cutoff) {
+        log.info({ session: s.id }, 'closing idle session');
+        this.sessions.delete(s.id);
+        void s.server.close().catch(() => {});
+      }
+    }
+  }
+
+  /** Closes every session. */
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(all.map((s) => s.server.close().catch(() => {})));
+  }
+}
