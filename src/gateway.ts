@@ -4,6 +4,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { BackendPool } from './backends/pool.js';
 import type { GatewayConfig } from './config/model.js';
 import { Dispatcher, type RouteTable } from './dispatch/dispatch.js';
+import { GatewayError } from './dispatch/errors.js';
 import { log } from './log.js';
 import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
 import { createApp } from './server/http.js';
@@ -38,6 +39,21 @@ export class Gateway implements RouteTable {
   /** The backend serving a name. */
   backend(name: string) {
     return this.pool.get(name);
+  }
+
+  /** Names a down backend would expose carry its prefix; calls to them get the backend's state, not "unknown tool". */
+  unavailableOwner(name: string): GatewayError | undefined {
+    const sep = this.config.gateway.separator;
+    for (const b of this.pool.all()) {
+      if (b.state === 'ready' || !b.spec.prefix || !name.startsWith(`${b.spec.prefix}${sep}`)) continue;
+      const why = b.lastError ? ` (${b.lastError})` : '';
+      return new GatewayError(
+        'backend_unavailable',
+        `backend "${b.name}" is ${b.state}${why}; tool "${name}" is unavailable`,
+        b.name,
+      );
+    }
+    return undefined;
   }
 
   /** The base URL of /mcp once listening. */

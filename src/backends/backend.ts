@@ -1,4 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   LoggingMessageNotificationSchema,
@@ -50,6 +52,8 @@ const EMPTY: BackendCatalog = {
 };
 const MAX_PAGES = 1000;
 const STABLE_UPTIME_MS = 10_000;
+/** How long a child process may take to answer initialize (package managers such as npx can be slow). */
+const STDIO_STARTUP_TIMEOUT_MS = 60_000;
 
 /** Follows `nextCursor` until the last page; a repeated cursor ends the walk instead of looping. */
 export async function listAll<T>(
@@ -141,14 +145,16 @@ export class Backend {
       this.setState('ready');
     } catch (err) {
       if (this.client !== client) return;
+      this.client = undefined; // so the close below is not reported as a second failure
       const message = err instanceof Error ? err.message : String(err);
       await this.closeClient(client);
+      if ((this.state as BackendState) === 'stopped') return;
       this.fail(`connect failed: ${message}`);
     }
   }
 
   private connectTimeoutMs(): number {
-    return 'connectTimeoutMs' in this.spec ? this.spec.connectTimeoutMs : this.spec.requestTimeoutMs;
+    return 'connectTimeoutMs' in this.spec ? this.spec.connectTimeoutMs : STDIO_STARTUP_TIMEOUT_MS;
   }
 
   private installNotificationHandlers(client: Client): void {
@@ -249,12 +255,22 @@ export class Backend {
     if (this.client !== client) return;
     // The SDK's SSE transport reports a dropped event stream as an error and lets EventSource reconnect
     // to a new, uninitialised upstream session; treat it as a disconnect so the session is rebuilt.
-    if (this.spec.kind === 'sse' && err.name === 'SseError' && this.state === 'ready') {
+    if (this.spec.kind === 'sse' && err instanceof SseError && this.state === 'ready') {
       this.log.warn({ err: err.message }, 'SSE event stream dropped');
-      void this.closeClient(client).then(() => this.onClosed(client));
+      this.dropConnection(client, 'SSE event stream dropped');
       return;
     }
     this.log.debug({ err: err.message }, 'transport error');
+  }
+
+  /** Closes a live connection that is known to be broken, failing requests in flight, then reconnects with backoff. */
+  private dropConnection(client: Client, reason: string): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    clearInterval(this.heartbeat);
+    void this.closeClient(client).then(() => {
+      if (this.state !== 'stopped') this.fail(reason);
+    });
   }
 
   private onClosed(client: Client): void {
@@ -281,6 +297,7 @@ export class Backend {
     const delay = Math.round(base * (0.8 + Math.random() * 0.4));
     this.log.warn(`backend down: ${reason}; retrying in ${delay} ms (attempt ${this.attempt})`);
     this.setState('down', reason);
+    clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       if (this.state === 'stopped') return;
       this.setState('connecting', reason);
@@ -294,6 +311,7 @@ export class Backend {
     params: Record<string, unknown> | undefined,
     schema: S,
     opts: UpstreamRequestOptions = {},
+    retried = false,
   ): Promise<z.infer<S>> {
     const client = this.client;
     if (!client || this.state !== 'ready') {
@@ -312,8 +330,36 @@ export class Backend {
         resetTimeoutOnProgress: opts.onprogress !== undefined,
       });
     } catch (err) {
+      if (!retried && sessionExpired(err)) {
+        // The upstream forgot our session (restarted, expired): the request was not processed, so
+        // re-initializing and sending it once more is safe.
+        this.log.warn('upstream session expired; re-initializing');
+        await this.reconnectNow(client, 'upstream session expired');
+        return this.request(method, params, schema, opts, true);
+      }
+      if (unreachable(err)) {
+        this.dropConnection(client, `upstream unreachable: ${describeCause(err)}`);
+        throw new GatewayError(
+          'backend_unavailable',
+          `backend "${this.name}" is unreachable (${describeCause(err)}); reconnecting`,
+          this.name,
+        );
+      }
       throw fromUpstream(err, this.name, method, timeoutMs);
     }
+  }
+
+  /** Replaces the connection now (shared by concurrent callers), e.g. after the upstream lost our session. */
+  private async reconnectNow(client: Client, reason: string): Promise<void> {
+    if (this.client === client) {
+      this.client = undefined;
+      clearInterval(this.heartbeat);
+      await this.closeClient(client);
+      if (this.state === 'stopped') return;
+      this.setState('connecting', reason);
+      this.connecting = this.connect();
+    }
+    await this.connecting;
   }
 
   /** Sends a notification upstream when connected; silently dropped otherwise. */
@@ -339,6 +385,25 @@ export class Backend {
     this.setState('stopped');
     if (client) await this.closeClient(client);
   }
+}
+
+/** Whether an HTTP upstream answered that our session id is unknown (404 per spec; some servers send 400). */
+function sessionExpired(err: unknown): boolean {
+  if (!(err instanceof StreamableHTTPError)) return false;
+  return err.code === 404 || (err.code === 400 && /session/i.test(err.message));
+}
+
+/** Whether a request failed because the upstream could not be reached at all (nothing was processed). */
+function unreachable(err: unknown): boolean {
+  const code = (err as { cause?: { code?: string } })?.cause?.code;
+  return (
+    err instanceof TypeError && (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH')
+  );
+}
+
+function describeCause(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? String(err);
 }
 
 function sleep(ms: number): Promise<void> {

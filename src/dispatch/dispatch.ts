@@ -20,6 +20,8 @@ import { GatewayError } from './errors.js';
 export interface RouteTable {
   snapshot(): Snapshot;
   backend(name: string): Backend | undefined;
+  /** For a name not in the snapshot: the error of a not-ready backend whose prefix it carries, if any. */
+  unavailableOwner(name: string): GatewayError | undefined;
 }
 
 /** Runs one upstream request for a backend; single-session backends put it through their queue. */
@@ -69,7 +71,11 @@ export class Dispatcher {
     opts: UpstreamRequestOptions,
   ): Promise<CallToolResult> {
     const entry = this.routes.snapshot().toolsByName.get(name);
-    if (!entry) throw new GatewayError('unknown_tool', `Unknown tool: ${name}`);
+    if (!entry) {
+      const down = this.routes.unavailableOwner(name);
+      if (down) return toolError(down);
+      throw new GatewayError('unknown_tool', `Unknown tool: ${name}`);
+    }
     try {
       const params: Record<string, unknown> = { name: entry.original, arguments: args ?? {} };
       if (meta) params._meta = meta;
