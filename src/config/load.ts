@@ -79,7 +79,9 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   }
   const problems = interpolateDocument(doc, options.env ?? process.env, at);
   const raw = (doc.toJS() ?? {}) as unknown;
-  problems.push(...validateSchema(raw, at));
+  // An unset variable already has its problem; the empty string left in its place would add a second one.
+  const unset = new Set(problems.map((p) => p.path));
+  problems.push(...validateSchema(raw, at).filter((p) => !unset.has(p.path)));
   problems.sort((a, b) => a.line - b.line || a.col - b.col);
   if (problems.length === 0) problems.push(...duplicateNames(raw as SwitchboardConfig, at));
   if (problems.length > 0) throw new ConfigError(problems);

@@ -73,6 +73,8 @@ export interface GatewaySettings {
   sessionIdleTimeoutMs: number;
   maxBodyBytes: number;
   logLevel?: string;
+  /** On reload, how long calls in flight on a removed or replaced backend may take before they are cancelled. */
+  reloadGracePeriodMs: number;
   redis?: { url: string; prefix: string; leaseMs: number };
 }
 

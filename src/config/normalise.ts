@@ -32,6 +32,7 @@ function gatewaySettings(raw: SwitchboardConfig, overrides: SettingOverrides): G
     sessionIdleTimeoutMs: ms(g.session_idle_timeout, 30 * 60_000),
     maxBodyBytes: g.max_body_bytes ?? 4 * 1024 * 1024,
     logLevel: g.log_level,
+    reloadGracePeriodMs: ms(g.reload_grace_period, 10_000),
     redis: g.redis && {
       url: g.redis.url,
       prefix: g.redis.prefix ?? 'switchboard',
@@ -44,7 +45,7 @@ function common(name: string, c: BackendCommon, gateway: GatewaySettings): Omit<
   return {
     name,
     description: c.description,
-    prefix: c.prefix === false ? null : (c.prefix ?? name),
+    prefix: typeof c.prefix === 'string' ? c.prefix : c.prefix === false ? null : name,
     requestTimeoutMs: ms(c.request_timeout, gateway.requestTimeoutMs),
     singleSession: c.single_session ?? false,
     maxQueueSize: c.max_queue_size,

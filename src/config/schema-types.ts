@@ -159,6 +159,10 @@ export interface Gateway {
    */
   max_body_bytes?: number;
   log_level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  /**
+   * On a config reload, how long calls in flight on a removed or replaced backend may take to finish before they are cancelled (default 10s).
+   */
+  reload_grace_period?: number | string;
   redis?: {
     url: string;
     prefix?: string;
@@ -178,7 +182,7 @@ export interface BackendCommon {
   /**
    * Namespace for this backend's tools and prompts (default: the backend name); false exposes names unprefixed.
    */
-  prefix?: string | false;
+  prefix?: string | boolean;
   /**
    * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
    */

@@ -13,6 +13,7 @@ export const configSchema = JSON.parse(
 const ajv = new Ajv2020({
   allErrors: true,
   strict: true,
+  allowUnionTypes: true,
   discriminator: true,
   coerceTypes: true,
   verbose: true,
@@ -75,7 +76,9 @@ function describe(e: ErrorObject): string {
     case 'enum':
       return `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'pattern':
-      return `${JSON.stringify(e.data)} does not match ${(e.params as { pattern: string }).pattern}`;
+      return typeof desc === 'string'
+        ? `invalid value ${JSON.stringify(e.data)}: ${desc}`
+        : `${JSON.stringify(e.data)} does not match ${(e.params as { pattern: string }).pattern}`;
     case 'discriminator':
       return `auth type must be one of "bearer", "api_key", "query_param", "basic"`;
     default:

@@ -52,7 +52,15 @@ function common(name: string): RedisOptions {
   };
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+]);
 const CONNECTION_MESSAGES =
   /Connection is closed|Stream isn't writeable|Command timed out|Socket closed unexpectedly|connect ETIMEDOUT|ECONNREFUSED|ECONNRESET/;
 

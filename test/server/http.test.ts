@@ -1,0 +1,123 @@
+/** The /mcp endpoint's HTTP behaviour: DNS-rebinding checks, sessions, batches, malformed JSON, health. */
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import type { Gateway } from '../../src/gateway.js';
+import { connectClient, fixtureStdio, startGateway } from '../helpers/gateway.js';
+
+const INIT = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
+
+/** A raw HTTP request (fetch cannot set the Host header). */
+function raw(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: { accept: 'application/json, text/event-stream', ...headers } }, (res) => {
+      let data = '';
+      res.on('data', (d: Buffer) => (data += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: data }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const json = { 'content-type': 'application/json' };
+
+describe('/mcp over HTTP', () => {
+  let gateway: Gateway;
+  let url: URL;
+  before(async () => {
+    ({ gateway, url } = await startGateway(`mcpServers:\n${fixtureStdio('fx')}`));
+  });
+  after(() => gateway.close());
+
+  it('refuses a foreign Host header (DNS rebinding) with 403 and a JSON-RPC error', async () => {
+    const res = await raw(url, 'POST', { ...json, host: 'evil.example.com' }, JSON.stringify(INIT));
+    assert.equal(res.status, 403);
+    assert.match(JSON.parse(res.body).error.message, /Host "evil.example.com" is not allowed/);
+  });
+
+  it('refuses a foreign Origin and accepts a loopback one with CORS headers', async () => {
+    const evil = await raw(url, 'POST', { ...json, origin: 'http://evil.example.com' }, JSON.stringify(INIT));
+    assert.equal(evil.status, 403);
+    assert.match(JSON.parse(evil.body).error.message, /Origin "http:\/\/evil.example.com" is not allowed/);
+    const local = await raw(url, 'POST', { ...json, origin: `http://localhost:${url.port}` }, JSON.stringify(INIT));
+    assert.equal(local.status, 200);
+    assert.equal(local.headers['access-control-allow-origin'], `http://localhost:${url.port}`);
+  });
+
+  it('creates sessions with random ids and answers unknown sessions with 404', async () => {
+    const a = await raw(url, 'POST', json, JSON.stringify(INIT));
+    const b = await raw(url, 'POST', json, JSON.stringify(INIT));
+    const idA = a.headers['mcp-session-id'] as string;
+    const idB = b.headers['mcp-session-id'] as string;
+    assert.match(idA, /^[0-9a-f-]{36}$/);
+    assert.notEqual(idA, idB);
+    const gone = await raw(
+      url,
+      'POST',
+      { ...json, 'mcp-session-id': 'no-such-session', 'mcp-protocol-version': LATEST_PROTOCOL_VERSION },
+      JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+    );
+    assert.equal(gone.status, 404);
+    assert.match(JSON.parse(gone.body).error.message, /Session not found/);
+    const del = await raw(url, 'DELETE', { 'mcp-session-id': idA, 'mcp-protocol-version': LATEST_PROTOCOL_VERSION });
+    assert.equal(del.status, 200);
+    const after = await raw(url, 'GET', { 'mcp-session-id': idA, 'mcp-protocol-version': LATEST_PROTOCOL_VERSION });
+    assert.equal(after.status, 404, 'a deleted session is gone');
+  });
+
+  it('requires a session for anything but initialize', async () => {
+    const res = await raw(url, 'POST', json, JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }));
+    assert.equal(res.status, 400);
+    assert.match(JSON.parse(res.body).error.message, /missing Mcp-Session-Id/);
+  });
+
+  it('rejects malformed JSON with a parse error and JSON-RPC batches with invalid request', async () => {
+    const bad = await raw(url, 'POST', json, '{"jsonrpc": "2.0", ');
+    assert.equal(bad.status, 400);
+    assert.equal(JSON.parse(bad.body).error.code, -32700);
+    const batch = await raw(url, 'POST', json, JSON.stringify([INIT]));
+    assert.equal(batch.status, 400);
+    assert.equal(JSON.parse(batch.body).error.code, -32600);
+    assert.match(JSON.parse(batch.body).error.message, /batches are not supported/);
+  });
+
+  it('checks MCP-Protocol-Version on requests after initialize', async () => {
+    const init = await raw(url, 'POST', json, JSON.stringify(INIT));
+    const id = init.headers['mcp-session-id'] as string;
+    const res = await raw(
+      url,
+      'POST',
+      { ...json, 'mcp-session-id': id, 'mcp-protocol-version': '1999-01-01' },
+      JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/list' }),
+    );
+    assert.equal(res.status, 400);
+    assert.match(res.body, /Unsupported protocol version/);
+  });
+
+  it('keeps serving well-formed clients after bad input', async () => {
+    const { client } = await connectClient(url);
+    const tools = await client.listTools();
+    assert.ok(tools.tools.some((t) => t.name === 'fx__add'));
+    await client.close();
+  });
+
+  it('serves /healthz, /readyz with backend states, and /metrics', async () => {
+    assert.deepEqual(await (await fetch(new URL('/healthz', url))).json(), { status: 'ok' });
+    const ready = (await (await fetch(new URL('/readyz', url))).json()) as { backends: Record<string, { state: string }> };
+    assert.equal(ready.backends.fx!.state, 'ready');
+    const metrics = await (await fetch(new URL('/metrics', url))).text();
+    assert.match(metrics, /switchboard_backend_up\{backend="fx",state="ready"\} 1/);
+  });
+});
