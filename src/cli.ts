@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { validateDiff } from './cli-diff.js';
 import { ConfigError } from './config/errors.js';
 import { loadConfig } from './config/load.js';
 import type { GatewayConfig } from './config/model.js';
 import type { SettingOverrides } from './config/normalise.js';
+import { watchConfig } from './config/watch.js';
 import { Gateway } from './gateway.js';
 import { log } from './log.js';
 import { VERSION } from './version.js';
@@ -11,15 +13,18 @@ import { VERSION } from './version.js';
 const USAGE = `switchboard ${VERSION}: one MCP endpoint in front of many MCP servers
 
 Usage:
-  switchboard serve    [--config PATH] [--host H] [--port N]   start the gateway
+  switchboard serve    [--config PATH] [--host H] [--port N]   start the gateway (reloads on file change and SIGHUP)
   switchboard validate [--config PATH]                          check a config file
+  switchboard validate --diff OLD NEW                           what a reload from OLD to NEW would do
+  switchboard validate --against-running URL [--config NEW]     tool changes NEW would make to a running gateway
   switchboard tools    [--config PATH] [--json]                 start the backends, print the merged catalog, exit
 
 Options:
   -c, --config PATH   config file (default ./external-mcp-servers.yaml)
       --host H        listen address (default 127.0.0.1; env SWITCHBOARD_HOST)
   -p, --port N        listen port (default 8080; env SWITCHBOARD_PORT)
-      --json          machine-readable output (tools)
+      --no-watch      serve: do not watch the config file (SIGHUP still reloads)
+      --json          machine-readable output (tools, validate --diff)
   -h, --help          this help
 `;
 
@@ -38,15 +43,17 @@ function load(path: string, o: SettingOverrides = {}): GatewayConfig {
   return config;
 }
 
-async function serve(path: string, o: SettingOverrides): Promise<void> {
-  const gateway = new Gateway(load(path, o));
+async function serve(path: string, o: SettingOverrides, watch: boolean): Promise<void> {
+  const gateway = new Gateway(load(path, o), { overrides: o });
   let stopping = false;
+  let watcher: { close(): void } | undefined;
   const stop = (signal: string) => {
     if (stopping) {
       log.warn(`${signal} again: exiting now`);
       process.exit(1);
     }
     stopping = true;
+    watcher?.close();
     log.info(`${signal}: shutting down`);
     gateway.close().then(
       () => process.exit(0),
@@ -58,7 +65,12 @@ async function serve(path: string, o: SettingOverrides): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => {
+    log.info('SIGHUP: reloading the config');
+    void gateway.reload();
+  });
   await gateway.start();
+  if (watch) watcher = watchConfig(gateway.config.file, () => void gateway.reload());
   const backends = gateway.config.backends.length;
   process.stdout.write(
     `switchboard listening on ${gateway.url} (${backends} backend${backends === 1 ? '' : 's'})\n`,
@@ -70,6 +82,22 @@ function validate(path: string): void {
   const kinds = ['stdio', 'http', 'sse'].map((k) => `${c.backends.filter((b) => b.kind === k).length} ${k}`);
   const disabled = c.disabled.length ? `, ${c.disabled.length} disabled` : '';
   process.stdout.write(`${path}: ok (${c.backends.length} backends: ${kinds.join(', ')}${disabled})\n`);
+}
+
+async function diff(
+  values: { config: string; json: boolean; diff: boolean; 'against-running'?: string },
+  files: string[],
+): Promise<void> {
+  if (values.diff && files.length !== 2) throw new UsageError('--diff needs two files: OLD NEW');
+  await validateDiff(
+    {
+      old: values.diff ? files[0] : undefined,
+      next: values.diff ? files[1]! : (files[0] ?? values.config),
+      againstRunning: values['against-running'],
+      json: values.json,
+    },
+    (line) => process.stdout.write(`${line}\n`),
+  );
 }
 
 async function tools(path: string, json: boolean): Promise<void> {
@@ -114,6 +142,9 @@ async function main(argv: string[]): Promise<void> {
       host: { type: 'string' },
       port: { type: 'string', short: 'p' },
       json: { type: 'boolean', default: false },
+      'no-watch': { type: 'boolean', default: false },
+      diff: { type: 'boolean', default: false },
+      'against-running': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
     },
@@ -123,8 +154,9 @@ async function main(argv: string[]): Promise<void> {
   if (values.version) return void process.stdout.write(`${VERSION}\n`);
   switch (command) {
     case 'serve':
-      return serve(values.config, overrides(values));
+      return serve(values.config, overrides(values), !values['no-watch']);
     case 'validate':
+      if (values.diff || values['against-running']) return diff(values, positionals.slice(1));
       return validate(values.config);
     case 'tools':
       return tools(values.config, values.json);

@@ -1,30 +1,64 @@
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Backend } from './backends/backend.js';
 import { BackendPool } from './backends/pool.js';
-import type { GatewayConfig } from './config/model.js';
+import { diffConfigs, RESTART_SETTINGS } from './config/diff.js';
+import { ConfigError, formatProblem } from './config/errors.js';
+import { loadConfig, type LoadOptions } from './config/load.js';
+import type { GatewayConfig, GatewaySettings } from './config/model.js';
+import { ReloadTracker, type ReloadStatus } from './config/reload-status.js';
+import { Discovery } from './discovery/index.js';
 import { Dispatcher, type RouteTable } from './dispatch/dispatch.js';
 import { GatewayError } from './dispatch/errors.js';
 import { log } from './log.js';
+import { GatewayQueues, type QueueReadiness } from './queue/gateway-queues.js';
 import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
 import { createApp } from './server/http.js';
 import { installHandlers } from './server/handlers.js';
+import { Peers } from './server/peers.js';
+import { LazyValidator } from './server/lazy-validator.js';
 import { SessionManager } from './server/sessions.js';
 import { VERSION } from './version.js';
+
+/** How long a reload waits for new backends' first connection attempt before telling clients, at most. */
+const RELOAD_SETTLE_MS = 5000;
 
 /** The running gateway: backends, the current catalog snapshot, downstream sessions and the HTTP listener. */
 export class Gateway implements RouteTable {
   readonly pool: BackendPool;
   readonly dispatcher: Dispatcher;
   readonly sessions: SessionManager;
+  /** Downstream sessions as the relay sees them: log levels, subscriptions, upstream notifications. */
+  readonly peers: Peers;
+  /** Smart discovery: the index that follows each snapshot, and the meta-tool's exposure. */
+  readonly discovery: Discovery;
+  /** Queues of single_session backends; the dispatcher routes their requests through them. */
+  readonly queues: GatewayQueues;
   private current: Snapshot = EMPTY_SNAPSHOT;
   private version = 0;
   private reportedCollisions = new Set<string>();
   private http?: HttpServer;
+  private readonly reloads = new ReloadTracker();
+  private reloadQueue: Promise<unknown> = Promise.resolve();
+  /** While positive (a reload in progress), snapshots are rebuilt but clients are told only at the end. */
+  private quiet = 0;
+  private announced = EMPTY_SNAPSHOT.signature;
 
-  constructor(public config: GatewayConfig) {
-    this.pool = new BackendPool(() => this.rebuild());
-    this.dispatcher = new Dispatcher(this);
+  /** @param loadOptions how the config was loaded (CLI overrides), reused on reload. */
+  constructor(
+    public config: GatewayConfig,
+    private readonly loadOptions: LoadOptions = {},
+  ) {
+    this.queues = new GatewayQueues(() => this.config.gateway.redis);
+    this.dispatcher = new Dispatcher(this, this.queues.runner);
+    this.peers = new Peers(this.dispatcher);
+    this.discovery = new Discovery({
+      settings: () => this.config.gateway.discovery,
+      snapshot: () => this.current,
+      indexed: (backend) => this.pool.get(backend)?.spec.discovery !== false,
+    });
+    this.pool = new BackendPool(() => this.rebuild(), this.peers, this.queues);
     this.sessions = new SessionManager(() => this.createSessionServer(), {
       maxSessions: config.gateway.maxSessions,
       idleTimeoutMs: config.gateway.sessionIdleTimeoutMs,
@@ -39,6 +73,11 @@ export class Gateway implements RouteTable {
   /** The backend serving a name. */
   backend(name: string) {
     return this.pool.get(name);
+  }
+
+  /** Every configured backend. */
+  backends() {
+    return this.pool.all();
   }
 
   /** Names a down backend would expose carry its prefix; calls to them get the backend's state, not "unknown tool". */
@@ -76,34 +115,95 @@ export class Gateway implements RouteTable {
           logging: {},
         },
         instructions: this.instructions(),
+        jsonSchemaValidator: new LazyValidator(),
       },
     );
-    installHandlers(server, this, this.dispatcher);
+    installHandlers(server, this, this.dispatcher, this.peers, this.discovery);
     return server;
   }
 
+  /** New sessions' instructions, built once per snapshot: every session shares one string instead of a copy. */
+  private instructionsFor?: { snapshot: Snapshot; text: string | undefined };
+
   private instructions(): string | undefined {
-    const parts = this.pool
-      .all()
-      .filter((b) => b.state === 'ready' && b.catalog.instructions)
-      .map((b) => `## ${b.name}\n${b.catalog.instructions}`);
-    return parts.length ? parts.join('\n\n') : undefined;
+    if (this.instructionsFor?.snapshot !== this.current) {
+      const parts = this.pool
+        .all()
+        .filter((b) => b.state === 'ready' && b.catalog.instructions)
+        .map((b) => `## ${b.name}\n${b.catalog.instructions}`);
+      this.instructionsFor = { snapshot: this.current, text: parts.length ? parts.join('\n\n') : undefined };
+    }
+    return this.instructionsFor.text;
   }
 
   /** Rebuilds the snapshot after any backend change and tells sessions which lists changed. */
   rebuild(): void {
-    const previous = this.current;
     const next = build(this.pool.all(), this.config.gateway.separator, ++this.version);
     this.current = next;
+    this.discovery.follow(next);
     for (const c of next.collisions) {
       if (!this.reportedCollisions.has(c.message)) log.warn({ backend: c.backend, kind: c.kind }, c.message);
     }
     this.reportedCollisions = new Set(next.collisions.map((c) => c.message));
+    if (this.quiet > 0) return;
+    const told = this.announced;
+    this.announced = next.signature;
     this.sessions.broadcast({
-      tools: previous.signature.tools !== next.signature.tools,
-      prompts: previous.signature.prompts !== next.signature.prompts,
-      resources: previous.signature.resources !== next.signature.resources,
+      tools: told.tools !== next.signature.tools,
+      prompts: told.prompts !== next.signature.prompts,
+      resources: told.resources !== next.signature.resources,
     });
+  }
+
+  /**
+   * Re-reads the config file and applies it; never throws. An invalid file changes nothing. A valid one
+   * is reconciled backend by backend, live settings apply, and clients whose lists changed are told
+   * once, after new backends have had their first connection attempt (bounded by RELOAD_SETTLE_MS).
+   */
+  async reload(): Promise<ReloadStatus> {
+    const applied = this.reloadQueue.then(() => this.applyFile());
+    this.reloadQueue = applied.catch(() => {});
+    const { status, settling } = await applied;
+    await settling;
+    return status;
+  }
+
+  private async applyFile(): Promise<{ status: ReloadStatus; settling: Promise<void> }> {
+    let next: GatewayConfig;
+    try {
+      next = loadConfig(this.config.file, { ...this.loadOptions, rejectEmpty: true });
+    } catch (err) {
+      const status = this.reloads.failedWith(err);
+      if (err instanceof ConfigError) for (const p of err.problems) log.error(formatProblem(p));
+      log.error(`config reload refused: ${status.error}`);
+      return { status, settling: Promise.resolve() };
+    }
+    const running = this.config.gateway;
+    const diff = diffConfigs(this.config, next);
+    for (const s of diff.settings.filter((x) => !x.live)) {
+      log.warn(`gateway.${s.setting} changed: needs a restart to apply; the running value is kept`);
+    }
+    const kept = Object.fromEntries(RESTART_SETTINGS.map((k) => [k, running[k]])) as Partial<GatewaySettings>;
+    const gateway: GatewaySettings = { ...next.gateway, ...kept };
+    this.config = { ...next, gateway };
+    this.sessions.setLimits({
+      maxSessions: gateway.maxSessions,
+      idleTimeoutMs: gateway.sessionIdleTimeoutMs,
+    });
+    if (gateway.logLevel && !process.env.SWITCHBOARD_LOG_LEVEL) log.level = gateway.logLevel;
+    this.quiet++;
+    const result = await this.pool.reconcile(next.backends, gateway.reloadGracePeriodMs);
+    const status = this.reloads.succeeded();
+    const { added, removed, changed, updated } = result;
+    log.info(
+      { added, removed, changed, updated, settings: diff.settings.map((s) => s.setting) },
+      'config reloaded',
+    );
+    const settling = Promise.race([this.pool.settled(), sleep(RELOAD_SETTLE_MS)]).finally(() => {
+      this.quiet--;
+      this.rebuild();
+    });
+    return { status, settling };
   }
 
   /** Starts the backends (in the background) and the HTTP listener. */
@@ -112,7 +212,7 @@ export class Gateway implements RouteTable {
     const g = this.config.gateway;
     const app = createApp({
       sessions: this.sessions,
-      policy: { allowedHosts: g.allowedHosts, allowedOrigins: g.allowedOrigins },
+      policy: () => this.config.gateway,
       maxBodyBytes: g.maxBodyBytes,
       readiness: () => this.readiness(),
       metrics: () => this.metrics(),
@@ -139,6 +239,7 @@ export class Gateway implements RouteTable {
         this.pool.all().map((b) => [
           b.name,
           {
+            ...this.queueReadiness(b),
             kind: b.spec.kind,
             state: b.state,
             ...(b.lastError ? { lastError: b.lastError } : {}),
@@ -150,7 +251,19 @@ export class Gateway implements RouteTable {
       ),
       disabled: this.config.disabled,
       collisions: snapshot.collisions.map((c) => c.message),
+      ...this.reloadReadiness(),
     };
+  }
+
+  private queueReadiness(b: Backend): { queue?: QueueReadiness } {
+    const queue = this.queues.readiness(b);
+    return queue ? { queue } : {};
+  }
+
+  private reloadReadiness(): Record<string, unknown> {
+    const reload = this.reloads.status();
+    const draining = this.pool.draining().map((b) => ({ backend: b.name, inFlight: b.inFlight }));
+    return { ...(reload ? { reload } : {}), ...(draining.length ? { draining } : {}) };
   }
 
   /** Prometheus text exposition of the gateway's gauges. */
@@ -170,6 +283,8 @@ export class Gateway implements RouteTable {
       '# HELP switchboard_tools Tools exposed in the merged catalog.',
       '# TYPE switchboard_tools gauge',
       `switchboard_tools ${this.current.tools.length}`,
+      ...this.reloads.metrics(),
+      ...this.queues.metrics(),
     ];
     return `${lines.join('\n')}\n`;
   }
@@ -183,6 +298,11 @@ export class Gateway implements RouteTable {
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     }
+    await this.queues.close();
     await this.pool.close();
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -3,7 +3,6 @@ import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
-  LoggingMessageNotificationSchema,
   PromptListChangedNotificationSchema,
   ResourceListChangedNotificationSchema,
   ToolListChangedNotificationSchema,
@@ -19,7 +18,11 @@ import type { z } from 'zod';
 import type { BackendSpec } from '../config/model.js';
 import { fromUpstream, GatewayError } from '../dispatch/errors.js';
 import { backendLog } from '../log.js';
-import { descendants, isAlive, signalAll } from './process-tree.js';
+import { ClientSessions } from './client-sessions.js';
+import { InFlight, type Origin, type UpstreamListener } from './origin.js';
+import { descendants, terminate } from './process-tree.js';
+import { installRelay, keepProgressBeforeResponses, RELAYED_CAPABILITIES } from './relay.js';
+import { StickyState } from './sticky.js';
 import { createTransport, type BuiltTransport } from './transports.js';
 
 /** Lifecycle of a backend connection. */
@@ -41,6 +44,8 @@ export interface UpstreamRequestOptions {
   signal?: AbortSignal;
   onprogress?: RequestOptions['onprogress'];
   timeoutMs?: number;
+  /** The downstream request this one serves: routes per-client sessions and server-to-client requests. */
+  origin?: Origin;
 }
 
 const EMPTY: BackendCatalog = {
@@ -88,13 +93,28 @@ export class Backend {
   private retryTimer?: NodeJS.Timeout;
   private heartbeat?: NodeJS.Timeout;
   private connecting?: Promise<void>;
+  /** Downstream origins of requests in flight on the shared connection. */
+  private readonly origins = new InFlight();
+  private readonly sticky = new StickyState();
+  /** One upstream session per downstream session (session_mode: per_client). */
+  readonly clientSessions?: ClientSessions;
+  /** Calls currently inside request(); a retiring backend waits for zero before closing. */
+  inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+  private retiring?: { why: 'removed' | 'replaced'; graceMs: number; expired: boolean };
+  private stopping?: Promise<void>;
 
   constructor(
-    readonly spec: BackendSpec,
+    /** Replaced in place when a reload changes only live fields (prefix, filters, timeouts, backoff). */
+    public spec: BackendSpec,
     private readonly onChange: (backend: Backend) => void,
+    private readonly listener?: UpstreamListener,
   ) {
     this.name = spec.name;
     this.log = backendLog(spec.name);
+    if (spec.sessionMode === 'per_client') {
+      this.clientSessions = new ClientSessions(() => this.spec, this.log, listener);
+    }
   }
 
   /** Starts connecting in the background; failures are retried with backoff. */
@@ -123,7 +143,7 @@ export class Backend {
     if (this.state === 'stopped') return;
     const client = new Client(
       { name: 'mcp-switchboard', version: '0.1.0' },
-      { capabilities: {}, enforceStrictCapabilities: false },
+      { capabilities: RELAYED_CAPABILITIES, enforceStrictCapabilities: false },
     );
     const built = createTransport(this.spec, this.log);
     this.client = client;
@@ -131,10 +151,19 @@ export class Backend {
     client.onerror = (err) => this.onTransportError(client, err);
     client.onclose = () => this.onClosed(client);
     this.installNotificationHandlers(client);
+    installRelay(client, {
+      backend: this.name,
+      log: this.log,
+      inFlight: this.origins,
+      listener: this.listener,
+      timeoutMs: () => this.spec.requestTimeoutMs,
+    });
     try {
       await client.connect(built.transport, { timeout: this.connectTimeoutMs() });
+      keepProgressBeforeResponses(built.transport);
       const catalog = await this.fetchCatalog(client);
       if (this.client !== client || (this.state as BackendState) === 'stopped') return;
+      await this.sticky.replay(client, this.log, this.spec.requestTimeoutMs);
       this.catalog = catalog;
       this.readySince = Date.now();
       this.startHeartbeat(client);
@@ -166,12 +195,6 @@ export class Backend {
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => refresh('tools'));
     client.setNotificationHandler(ResourceListChangedNotificationSchema, () => refresh('resources'));
     client.setNotificationHandler(PromptListChangedNotificationSchema, () => refresh('prompts'));
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
-      this.log.debug(
-        { upstreamLogger: n.params.logger, level: n.params.level },
-        JSON.stringify(n.params.data),
-      );
-    });
   }
 
   private async fetchCatalog(client: Client): Promise<BackendCatalog> {
@@ -305,12 +328,68 @@ export class Backend {
     }, delay);
   }
 
-  /** Sends one request upstream; throws GatewayError when down, timed out, disconnected or refused. */
+  /** Sends one request upstream; throws GatewayError when down, timed out, disconnected, refused or removed. */
   async request<S extends z.ZodType>(
     method: string,
     params: Record<string, unknown> | undefined,
     schema: S,
     opts: UpstreamRequestOptions = {},
+  ): Promise<z.infer<S>> {
+    if (this.retiring) {
+      throw new GatewayError(
+        'backend_removed',
+        `backend "${this.name}" was ${this.retiring.why} by a config reload${this.retiring.why === 'replaced' ? '; retry the call' : ''}`,
+        this.name,
+      );
+    }
+    this.inFlight++;
+    try {
+      return await this.send(method, params, schema, opts);
+    } catch (err) {
+      throw this.cancelledByRetirement(method) ?? err;
+    } finally {
+      if (--this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  /** The error for a call cut off because its backend was retired and the grace period ran out. */
+  private cancelledByRetirement(method: string): GatewayError | undefined {
+    const r = this.retiring;
+    if (!r?.expired) return undefined;
+    return new GatewayError(
+      'backend_removed',
+      `backend "${this.name}" was ${r.why} by a config reload and ${method} did not finish within the ${r.graceMs} ms grace period (gateway.reload_grace_period); it was cancelled and may have partly run upstream`,
+      this.name,
+    );
+  }
+
+  /**
+   * Takes no new calls, lets calls in flight finish for up to graceMs, then stops (children terminated);
+   * calls still running then fail with backend_removed.
+   */
+  async retire(graceMs: number, why: 'removed' | 'replaced'): Promise<void> {
+    if (this.retiring || this.state === 'stopped') return;
+    this.retiring = { why, graceMs, expired: false };
+    if (this.inFlight > 0) {
+      this.log.info({ inFlight: this.inFlight, graceMs }, `backend ${why}; draining calls in flight`);
+      const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      await Promise.race([idle, sleep(graceMs)]);
+    }
+    if (this.inFlight > 0) {
+      this.retiring.expired = true;
+      this.log.warn(
+        { inFlight: this.inFlight, graceMs },
+        `backend ${why}; cancelling calls still in flight after the grace period`,
+      );
+    }
+    await this.stop();
+  }
+
+  private async send<S extends z.ZodType>(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    schema: S,
+    opts: UpstreamRequestOptions,
     retried = false,
   ): Promise<z.infer<S>> {
     const client = this.client;
@@ -321,21 +400,32 @@ export class Backend {
         this.name,
       );
     }
+    if (this.clientSessions && opts.origin) {
+      return this.clientSessions.request(opts.origin, method, params, schema, opts);
+    }
     const timeoutMs = opts.timeoutMs ?? this.spec.requestTimeoutMs;
     try {
-      return await client.request({ method, params } as never, schema, {
-        signal: opts.signal,
-        timeout: timeoutMs,
-        onprogress: opts.onprogress,
-        resetTimeoutOnProgress: opts.onprogress !== undefined,
-      });
+      const result = await this.origins.track(opts.origin, () =>
+        client.request({ method, params } as never, schema, {
+          signal: opts.signal,
+          timeout: timeoutMs,
+          onprogress: opts.onprogress,
+          resetTimeoutOnProgress: opts.onprogress !== undefined,
+        }),
+      );
+      this.sticky.record(method, params);
+      return result;
     } catch (err) {
+      // The client cancelled: the SDK has told the upstream; nothing is wrong with the backend.
+      if (opts.signal?.aborted) {
+        throw new GatewayError('cancelled', `${method} on backend "${this.name}" was cancelled`, this.name);
+      }
       if (!retried && sessionExpired(err)) {
         // The upstream forgot our session (restarted, expired): the request was not processed, so
         // re-initializing and sending it once more is safe.
         this.log.warn('upstream session expired; re-initializing');
         await this.reconnectNow(client, 'upstream session expired');
-        return this.request(method, params, schema, opts, true);
+        return this.send(method, params, schema, opts, true);
       }
       if (unreachable(err)) {
         this.dropConnection(client, `upstream unreachable: ${describeCause(err)}`);
@@ -374,8 +464,32 @@ export class Backend {
     await terminate(tree);
   }
 
-  /** Stops for good: no reconnects; a stdio child and all its descendants are terminated. */
-  async stop(): Promise<void> {
+  /**
+   * Single-session backends on a replica that does not own the upstream: closes any upstream session (children
+   * terminated) without reconnecting and shows the owning replica's state and catalog; `start()` connects again.
+   */
+  async showRemote(view: {
+    state: BackendState;
+    lastError?: string;
+    catalog: BackendCatalog;
+  }): Promise<void> {
+    if (this.state === 'stopped') return;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.heartbeat);
+    const client = this.client;
+    this.client = undefined;
+    this.catalog = view.catalog;
+    this.setState(view.state, view.lastError);
+    if (client) await this.closeClient(client);
+  }
+
+  /** Stops for good: no reconnects; a stdio child and all its descendants are terminated. Later calls wait for the first. */
+  stop(): Promise<void> {
+    this.stopping ??= this.halt();
+    return this.stopping;
+  }
+
+  private async halt(): Promise<void> {
     if (this.state === 'stopped') return;
     clearTimeout(this.retryTimer);
     clearInterval(this.heartbeat);
@@ -383,6 +497,7 @@ export class Backend {
     this.client = undefined;
     this.catalog = EMPTY;
     this.setState('stopped');
+    await this.clientSessions?.closeAll();
     if (client) await this.closeClient(client);
   }
 }
@@ -408,16 +523,4 @@ function describeCause(err: unknown): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-/** SIGTERM, a short grace period, then SIGKILL for whatever is left of a process tree. */
-async function terminate(tree: number[]): Promise<void> {
-  let alive = tree.filter(isAlive);
-  if (alive.length === 0) return;
-  signalAll(alive, 'SIGTERM');
-  for (let i = 0; i < 20 && alive.length > 0; i++) {
-    await sleep(50);
-    alive = alive.filter(isAlive);
-  }
-  signalAll(alive, 'SIGKILL');
 }

@@ -58,3 +58,19 @@ export function signalAll(pids: number[], signal: NodeJS.Signals): void {
     }
   }
 }
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** SIGTERM, a short grace period, then SIGKILL for whatever is left of a process tree. */
+export async function terminate(tree: number[]): Promise<void> {
+  let alive = tree.filter(isAlive);
+  if (alive.length === 0) return;
+  signalAll(alive, 'SIGTERM');
+  for (let i = 0; i < 20 && alive.length > 0; i++) {
+    await pause(50);
+    alive = alive.filter(isAlive);
+  }
+  signalAll(alive, 'SIGKILL');
+}

@@ -79,29 +79,42 @@ function stdioTransport(spec: StdioSpec, log: Logger): BuiltTransport {
   return { transport, pid: () => transport.pid };
 }
 
-function httpTransport(spec: HttpSpec): BuiltTransport {
+/** Headers read at each request, e.g. a client's forwarded Authorization, which may change during its session. */
+export type HeaderSource = () => Record<string, string>;
+
+/** A fetch that adds the current forwarded headers; they override configured ones of the same name. */
+function withHeaders(source: HeaderSource | undefined): FetchLike {
+  if (!source) return fetchWithSharedSignal;
+  return (url, init) => {
+    const headers = new Headers(init?.headers);
+    for (const [name, value] of Object.entries(source())) headers.set(name, value);
+    return fetchWithSharedSignal(url, { ...init, headers });
+  };
+}
+
+function httpTransport(spec: HttpSpec, forwarded?: HeaderSource): BuiltTransport {
   const { url, headers } = applyAuth(spec.url, spec.headers, spec.auth);
   const transport = new StreamableHTTPClientTransport(url, {
     requestInit: { headers },
-    fetch: fetchWithSharedSignal,
+    fetch: withHeaders(forwarded),
   });
   return { transport, pid: () => null };
 }
 
-function sseTransport(spec: SseSpec): BuiltTransport {
+function sseTransport(spec: SseSpec, forwarded?: HeaderSource): BuiltTransport {
   const { url, headers } = applyAuth(spec.url, spec.headers, spec.auth);
-  const transport = new SSEClientTransport(url, { requestInit: { headers }, fetch: fetchWithSharedSignal });
+  const transport = new SSEClientTransport(url, { requestInit: { headers }, fetch: withHeaders(forwarded) });
   return { transport, pid: () => null };
 }
 
 /** Builds the SDK transport for a backend spec (a new one per connection attempt). */
-export function createTransport(spec: BackendSpec, log: Logger): BuiltTransport {
+export function createTransport(spec: BackendSpec, log: Logger, forwarded?: HeaderSource): BuiltTransport {
   switch (spec.kind) {
     case 'stdio':
       return stdioTransport(spec, log);
     case 'http':
-      return httpTransport(spec);
+      return httpTransport(spec, forwarded);
     case 'sse':
-      return sseTransport(spec);
+      return sseTransport(spec, forwarded);
   }
 }

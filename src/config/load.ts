@@ -6,12 +6,15 @@ import { interpolate } from './interpolate.js';
 import type { GatewayConfig } from './model.js';
 import { normalise, type SettingOverrides } from './normalise.js';
 import type { SwitchboardConfig } from './schema-types.js';
+import { sessionModeProblems } from './session-mode.js';
 import { validateSchema } from './validate.js';
 
 /** Options for loading a config file. */
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   overrides?: SettingOverrides;
+  /** Refuse a file with no content instead of reading it as "no backends" (a reload may catch a half-written file). */
+  rejectEmpty?: boolean;
 }
 
 type Located = (path: (string | number)[], message: string, onKey?: boolean) => ConfigProblem;
@@ -77,15 +80,22 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
       }),
     );
   }
+  if (options.rejectEmpty && doc.contents === null) {
+    const message = 'the file is empty; to run with no backends, write "mcpServers: {}"';
+    throw new ConfigError([{ file: shown, line: 1, col: 1, path: '', message }]);
+  }
   const problems = interpolateDocument(doc, options.env ?? process.env, at);
   const raw = (doc.toJS() ?? {}) as unknown;
   // An unset variable already has its problem; the empty string left in its place would add a second one.
   const unset = new Set(problems.map((p) => p.path));
   problems.push(...validateSchema(raw, at).filter((p) => !unset.has(p.path)));
   problems.sort((a, b) => a.line - b.line || a.col - b.col);
-  if (problems.length === 0) problems.push(...duplicateNames(raw as SwitchboardConfig, at));
+  if (problems.length === 0) {
+    problems.push(...duplicateNames(raw as SwitchboardConfig, at));
+    problems.push(...sessionModeProblems(raw as SwitchboardConfig, at));
+  }
   if (problems.length > 0) throw new ConfigError(problems);
-  return normalise(raw as SwitchboardConfig, file, options.overrides);
+  return normalise(raw as SwitchboardConfig, file, options.overrides, options.env);
 }
 
 function duplicateNames(raw: SwitchboardConfig, at: Located): ConfigProblem[] {

@@ -3,6 +3,9 @@ import type { Auth } from './schema-types.js';
 /** The three upstream transport kinds. */
 export type BackendKind = 'stdio' | 'http' | 'sse';
 
+/** How a backend's upstream sessions map to downstream sessions. */
+export type SessionMode = 'shared' | 'per_client';
+
 /** Restart/reconnect policy with exponential backoff. */
 export interface RestartPolicy {
   /** Consecutive failures before giving up; 0 = never give up. */
@@ -25,6 +28,16 @@ export interface BackendSpecBase {
   retryOnFailover: boolean;
   tools: { include: string[]; exclude: string[] };
   restart: RestartPolicy;
+  /** shared: one upstream session for every client; per_client: one per downstream session. */
+  sessionMode: SessionMode;
+  /** per_client: close an upstream session unused this long; 0 = only when its downstream session ends. */
+  idleTimeoutMs: number;
+  /** per_client: most upstream sessions open at once; undefined = no cap. */
+  maxSessions?: number;
+  /** per_client (HTTP and SSE): downstream header names, lower case, passed to the client's upstream session. */
+  forwardHeaders: string[];
+  /** Whether smart discovery indexes this backend's tools. */
+  discovery: boolean;
 }
 
 /** A stdio child-process backend. */
@@ -60,6 +73,15 @@ export interface SseSpec extends BackendSpecBase {
 /** One backend, normalised: the unit that hot reload compares. */
 export type BackendSpec = StdioSpec | HttpSpec | SseSpec;
 
+/** Smart discovery settings (gateway.discovery), normalised. */
+export interface DiscoverySettings {
+  expose: 'all' | 'discovery_only' | 'none';
+  rerank: 'off' | 'sampling';
+  /** Top score over runner-up needed to execute without asking; undefined = the library default. */
+  minConfidence?: number;
+  embeddings?: { url: string; model: string; apiKey?: string };
+}
+
 /** Gateway-wide settings, normalised. */
 export interface GatewaySettings {
   host: string;
@@ -76,6 +98,7 @@ export interface GatewaySettings {
   /** On reload, how long calls in flight on a removed or replaced backend may take before they are cancelled. */
   reloadGracePeriodMs: number;
   redis?: { url: string; prefix: string; leaseMs: number };
+  discovery: DiscoverySettings;
 }
 
 /** A loaded, validated and normalised configuration. */

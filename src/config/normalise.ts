@@ -1,10 +1,17 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDuration } from './interpolate.js';
-import type { BackendSpec, BackendSpecBase, GatewayConfig, GatewaySettings } from './model.js';
-import type { BackendCommon, SwitchboardConfig } from './schema-types.js';
+import type {
+  BackendSpec,
+  BackendSpecBase,
+  DiscoverySettings,
+  GatewayConfig,
+  GatewaySettings,
+} from './model.js';
+import type { BackendCommon, Discovery, SwitchboardConfig } from './schema-types.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const DEFAULT_UPSTREAM_IDLE_MS = 10 * 60_000;
 
 /** Overrides from the command line and environment; flags win over env, env over the file. */
 export interface SettingOverrides {
@@ -16,7 +23,21 @@ function ms(value: number | string | undefined, fallback: number): number {
   return value === undefined ? fallback : parseDuration(value);
 }
 
-function gatewaySettings(raw: SwitchboardConfig, overrides: SettingOverrides): GatewaySettings {
+/** `gateway.redis` from the file, else `REDIS_URL` from the environment (default prefix and lease). */
+function redisSettings(
+  r: NonNullable<SwitchboardConfig['gateway']>['redis'],
+  env: NodeJS.ProcessEnv,
+): GatewaySettings['redis'] {
+  const url = r?.url ?? env.REDIS_URL;
+  if (!url) return undefined;
+  return { url, prefix: r?.prefix ?? 'switchboard', leaseMs: ms(r?.lease, 5000) };
+}
+
+function gatewaySettings(
+  raw: SwitchboardConfig,
+  overrides: SettingOverrides,
+  env: NodeJS.ProcessEnv,
+): GatewaySettings {
   const g = raw.gateway ?? {};
   const host = overrides.host ?? g.host ?? '127.0.0.1';
   const loopback = LOOPBACK.has(host);
@@ -33,11 +54,8 @@ function gatewaySettings(raw: SwitchboardConfig, overrides: SettingOverrides): G
     maxBodyBytes: g.max_body_bytes ?? 4 * 1024 * 1024,
     logLevel: g.log_level,
     reloadGracePeriodMs: ms(g.reload_grace_period, 10_000),
-    redis: g.redis && {
-      url: g.redis.url,
-      prefix: g.redis.prefix ?? 'switchboard',
-      leaseMs: ms(g.redis.lease, 5000),
-    },
+    redis: redisSettings(g.redis, env),
+    discovery: discoverySettings(g.discovery),
   };
 }
 
@@ -57,6 +75,21 @@ function common(name: string, c: BackendCommon, gateway: GatewaySettings): Omit<
       initialDelayMs: ms(c.restart?.initial_delay, 500),
       maxDelayMs: ms(c.restart?.max_delay, 30_000),
     },
+    sessionMode: c.session_mode ?? 'shared',
+    idleTimeoutMs: ms(c.idle_timeout, DEFAULT_UPSTREAM_IDLE_MS),
+    maxSessions: c.max_sessions,
+    forwardHeaders: [],
+    discovery: c.discovery ?? true,
+  };
+}
+
+function discoverySettings(d: Discovery = {}): DiscoverySettings {
+  const e = d.embeddings;
+  return {
+    expose: d.expose ?? 'all',
+    rerank: d.rerank ?? 'off',
+    minConfidence: d.min_confidence,
+    embeddings: e && { url: e.url, model: e.model, apiKey: e.api_key },
   };
 }
 
@@ -65,8 +98,9 @@ export function normalise(
   raw: SwitchboardConfig,
   file: string,
   overrides: SettingOverrides = {},
+  env: NodeJS.ProcessEnv = process.env,
 ): GatewayConfig {
-  const gateway = gatewaySettings(raw, overrides);
+  const gateway = gatewaySettings(raw, overrides, env);
   const baseDir = dirname(file);
   const backends: BackendSpec[] = [];
   const disabled: string[] = [];
@@ -92,6 +126,7 @@ export function normalise(
       url: s.base_url,
       headers: s.headers ?? {},
       auth: s.auth,
+      forwardHeaders: (s.forward_headers ?? []).map((h) => h.toLowerCase()),
       connectTimeoutMs: ms(s.timeout, 30_000),
     });
   }
@@ -103,6 +138,7 @@ export function normalise(
       url: s.base_url,
       headers: s.headers ?? {},
       auth: s.auth,
+      forwardHeaders: (s.forward_headers ?? []).map((h) => h.toLowerCase()),
       heartbeatMs: ms(s.heartbeat_interval, 0),
       reconnect: s.reconnect ?? true,
       connectTimeoutMs: 30_000,

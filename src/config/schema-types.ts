@@ -34,6 +34,10 @@ export type HttpService = BackendCommon & {
   headers?: StringMap;
   auth?: Auth;
   /**
+   * With session_mode per_client: downstream request headers passed to this client's upstream session (e.g. Authorization); see docs/protocol.md for the security trade-off.
+   */
+  forward_headers?: string[];
+  /**
    * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
    */
   timeout?: number | string;
@@ -84,6 +88,10 @@ export type SseService = BackendCommon & {
   reconnect?: boolean;
   reconnect_delay_ms?: number;
   max_reconnect_delay_ms?: number;
+  /**
+   * With session_mode per_client: downstream request headers passed to this client's upstream session (e.g. Authorization); see docs/protocol.md for the security trade-off.
+   */
+  forward_headers?: string[];
 };
 /**
  * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
@@ -163,10 +171,45 @@ export interface Gateway {
    * On a config reload, how long calls in flight on a removed or replaced backend may take to finish before they are cancelled (default 10s).
    */
   reload_grace_period?: number | string;
+  discovery?: Discovery;
   redis?: {
     url: string;
     prefix?: string;
     lease?: Duration;
+  };
+}
+/**
+ * Smart discovery: the smart_tool_discovery meta-tool that finds (and can call) the right tool for a plain-language request.
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "discovery".
+ */
+export interface Discovery {
+  /**
+   * all: every tool plus the meta-tool; discovery_only: tools/list shows only the meta-tool, every tool stays callable by name; none: no meta-tool.
+   */
+  expose?: 'all' | 'discovery_only' | 'none';
+  /**
+   * sampling: ask the calling client's own model (sampling/createMessage) to pick among the top candidates and fill the arguments, when the client supports sampling.
+   */
+  rerank?: 'off' | 'sampling';
+  /**
+   * How many times the runner-up's score the top match must score to be executed by { request, execute: true } (default 2).
+   */
+  min_confidence?: number;
+  /**
+   * Optional hybrid ranking: embeddings from an OpenAI-compatible endpoint blended with the lexical score. Off when absent.
+   */
+  embeddings?: {
+    /**
+     * Base URL of the API (e.g. http://127.0.0.1:11434/v1); /embeddings is appended unless present.
+     */
+    url: string;
+    model: string;
+    /**
+     * Sent as a bearer token; use ${VAR} to read it from the environment.
+     */
+    api_key?: string;
   };
 }
 /**
@@ -204,6 +247,22 @@ export interface BackendCommon {
    */
   retry_on_failover?: boolean;
   tools?: ToolFilter;
+  /**
+   * Set to false to keep this backend's tools out of smart_tool_discovery results (they stay listed and callable).
+   */
+  discovery?: boolean;
+  /**
+   * shared: one upstream session multiplexed for all clients; per_client: one upstream session per downstream session, opened on first use.
+   */
+  session_mode?: 'shared' | 'per_client';
+  /**
+   * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+   */
+  idle_timeout?: number | string;
+  /**
+   * With session_mode per_client: most upstream sessions open at once for this backend; more clients get an error.
+   */
+  max_sessions?: number;
   /**
    * Reconnect/restart policy with exponential backoff.
    */

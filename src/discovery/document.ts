@@ -14,10 +14,6 @@ export interface ToolDocument {
 
 /** Fields of a ToolDocument that MiniSearch indexes. */
 export const FIELDS = ['name', 'title', 'description', 'details', 'params', 'backend'] as const;
-/** Short fields: where even a common word is a strong signal. */
-export const SHORT_FIELDS = ['name', 'title', 'backend'] as const;
-/** Long fields: descriptions and parameters. */
-export const LONG_FIELDS = ['description', 'details', 'params'] as const;
 
 /** The index id of a tool: unique across backends. */
 export function documentId(backend: string, name: string): string {

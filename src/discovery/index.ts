@@ -2,3 +2,8 @@
 export type { IndexedTool, DiscoveryHit, SearchOptions } from './types.js';
 export { ToolIndex } from './tool-index.js';
 export { isConfident, CONFIDENCE_RATIO } from './confidence.js';
+export { Discovery, type DiscoveryHost } from './service.js';
+export { META_TOOL, META_TOOL_NAME } from './meta-tool.js';
+export { handleMetaCall } from './session.js';
+export { EmbeddingClient } from './embeddings.js';
+export { HybridRanker } from './hybrid.js';

@@ -11,13 +11,11 @@ export const RANKING = {
   expansionWeight: 0.5,
   /** Prefix matching for query terms at least this long (Infinity: off). */
   prefixMinLength: 4,
-  /** Fuzzy matching (one edit) for query terms at least this long (Infinity: off). */
+  /** Fuzzy matching (one edit) for query terms at least this long that no tool holds (Infinity: off). */
   fuzzyMinLength: 6,
   weights: { fuzzy: 0.3, prefix: 0.4 },
   /** Score multiplier for the tools of a backend the request names ("…on GitLab"). */
   mentionBoost: 2,
-  /** A term in more than this share of the tools' long fields is matched in short fields only… */
-  commonTermFraction: 0.05,
-  /** …but never below this many tools, so small catalogs keep full matching. */
-  commonTermMinDocs: 10,
+  /** Bound of the per-term score cache, in (term, tool) entries. */
+  cacheEntries: 500_000,
 };

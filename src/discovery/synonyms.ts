@@ -1,5 +1,10 @@
-/** Multi-word phrases rewritten before tokenising the request. */
+/** Phrases rewritten before tokenising the request; literal URLs and file names become what they are. */
 export const PHRASES: ReadonlyArray<[RegExp, string]> = [
+  [/\bhttps?:\/\/\S+/g, ' url '],
+  [
+    /[\w./-]*\w\.(?:json|ya?ml|toml|txt|md|csv|log|pdf|png|jpe?g|gif|svg|html?|xml|py|ts|sh|sql|zip|docx?|xlsx?)\b/g,
+    '$& file',
+  ],
   [/\blook(?:ing)? up\b/g, 'search'],
   [/\bkick(?:ing)? off\b/g, 'run'],
   [/\bwho am i\b/g, 'whoami'],

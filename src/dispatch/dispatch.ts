@@ -8,10 +8,12 @@ import {
   type CompleteRequest,
   type CompleteResult,
   type GetPromptResult,
+  type LoggingLevel,
   type ReadResourceResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { Backend, UpstreamRequestOptions } from '../backends/backend.js';
+import type { Origin } from '../backends/origin.js';
 import { log } from '../log.js';
 import { resourceBackend, type Snapshot } from '../registry/catalog.js';
 import { GatewayError } from './errors.js';
@@ -20,6 +22,8 @@ import { GatewayError } from './errors.js';
 export interface RouteTable {
   snapshot(): Snapshot;
   backend(name: string): Backend | undefined;
+  /** Every configured backend, ready or not. */
+  backends(): Backend[];
   /** For a name not in the snapshot: the error of a not-ready backend whose prefix it carries, if any. */
   unavailableOwner(name: string): GatewayError | undefined;
 }
@@ -147,17 +151,49 @@ export class Dispatcher {
     return this.run(this.backendFor(backend), 'completion/complete', upstream, CompleteResultSchema, opts);
   }
 
-  /** Forwards logging/setLevel to every backend that supports logging; failures are logged, not raised. */
-  async setLevel(level: string): Promise<void> {
+  /** The backend that serves a resource URI, if any. */
+  resourceOwner(uri: string): Backend | undefined {
+    const name = resourceBackend(this.routes.snapshot(), uri);
+    return name === undefined ? undefined : this.routes.backend(name);
+  }
+
+  /**
+   * Forwards logging/setLevel to every backend that supports logging: a shared upstream session gets
+   * `sharedLevel` (the most verbose any client asked for), a per-client one its own client's level.
+   * Failures are logged, not raised.
+   */
+  async setLevel(sharedLevel: LoggingLevel, origin: Origin): Promise<void> {
     const snapshot = this.routes.snapshot();
     await Promise.all(
       snapshot.capable.logging.map(async (name) => {
         try {
-          await this.backendFor(name).request('logging/setLevel', { level }, EmptyResultSchema);
+          const backend = this.backendFor(name);
+          const level = backend.clientSessions ? origin.logLevel() : sharedLevel;
+          await backend.request('logging/setLevel', { level }, EmptyResultSchema, { origin });
         } catch (err) {
           log.warn({ backend: name, err: String(err) }, 'logging/setLevel not forwarded');
         }
       }),
     );
+  }
+
+  /** Tells the upstream sessions serving a client that its roots changed. */
+  async rootsChanged(origin: Origin): Promise<void> {
+    const method = 'notifications/roots/list_changed';
+    await Promise.all(
+      this.routes.backends().map(async (b) => {
+        try {
+          if (b.clientSessions) await b.clientSessions.notify(origin.sessionId, method);
+          else await b.notify(method);
+        } catch (err) {
+          log.warn({ backend: b.name, err: String(err) }, 'roots/list_changed not forwarded');
+        }
+      }),
+    );
+  }
+
+  /** Closes the per-client upstream sessions of a downstream session that ended. */
+  async sessionClosed(session: string): Promise<void> {
+    await Promise.all(this.routes.backends().map((b) => b.clientSessions?.close(session)));
   }
 }

@@ -15,7 +15,11 @@ export type GatewayErrorCode =
   | 'cancelled'
   | 'owner_lost'
   | 'redis_unavailable'
-  | 'unsupported';
+  | 'unsupported'
+  | 'upstream_sessions_full'
+  | 'no_origin'
+  | 'client_unsupported'
+  | 'invalid_arguments';
 
 const JSONRPC_CODE: Record<GatewayErrorCode, number> = {
   unknown_tool: ErrorCode.InvalidParams,
@@ -32,6 +36,10 @@ const JSONRPC_CODE: Record<GatewayErrorCode, number> = {
   owner_lost: -32016,
   redis_unavailable: -32017,
   unsupported: ErrorCode.MethodNotFound,
+  upstream_sessions_full: -32018,
+  no_origin: -32019, // an upstream's server-to-client request that no downstream session can answer
+  client_unsupported: -32020, // the downstream client did not declare the capability the request needs
+  invalid_arguments: ErrorCode.InvalidParams,
 };
 
 /** An error with a stable code and the backend it concerns, mapped to a JSON-RPC error for clients. */

@@ -11,11 +11,16 @@ export interface LeaseHooks {
   mayAcquire(): boolean;
 }
 
+/** Renewal (and acquisition attempt) period, as a fraction of the lease. */
+const TICK = 1 / 4;
+/** The holder steps down this long (fraction of the lease) after its last successful renewal was sent. */
+const FENCE = 0.7;
+
 /**
- * A Redis ownership lease (`SET NX PX`), renewed every leaseMs/3 by a compare-and-pexpire. The holder steps down
- * by itself once 0.6 × leaseMs has passed without a successful renewal, i.e. before the key can expire and
- * another replica can take over, so two replicas never believe they own the backend at the same time (short of
- * pauses longer than the lease).
+ * A Redis ownership lease (`SET NX PX`), renewed every leaseMs/4 by a compare-and-pexpire; non-holders try to
+ * take it at the same pace. The holder steps down by itself 0.7 × leaseMs after its last successful renewal,
+ * i.e. before the key can expire and another replica take over, so two replicas never both believe they own
+ * the backend (short of event-loop stalls of ~0.3 × leaseMs). Two renewals may fail or lag before that.
  */
 export class Lease {
   private owned = false;
@@ -24,6 +29,7 @@ export class Lease {
   private fenceTimer: NodeJS.Timeout | undefined;
   /** Serialises ticks, fencing and release so transitions never interleave. */
   private chain: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly scripts: QueueScripts,
     private readonly key: string,
@@ -65,10 +71,14 @@ export class Lease {
     });
   }
 
+  /** Ticks at a fixed cadence from when each one started, so a slow reply does not stretch the period. */
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.tickTimer = setTimeout(() => {
-      void this.serial(() => this.tick()).finally(() => this.schedule(this.ms / 3));
+      const startedAt = performance.now();
+      void this.serial(() => this.tick()).finally(() =>
+        this.schedule(Math.max(0, startedAt + this.ms * TICK - performance.now())),
+      );
     }, ms);
   }
 
@@ -106,11 +116,13 @@ export class Lease {
   /** Measured from when the successful command was sent, which is no later than Redis applied its PX. */
   private armFence(sentAt: number): void {
     clearTimeout(this.fenceTimer);
-    const wait = Math.max(0, sentAt + this.ms * 0.6 - performance.now());
+    const wait = Math.max(0, sentAt + this.ms * FENCE - performance.now());
     this.fenceTimer = setTimeout(() => {
       void this.serial(async () => {
         if (this.owned)
-          await this.lose(`lease not renewed for ${Math.round(this.ms * 0.6)} ms (Redis unreachable?)`);
+          await this.lose(
+            `lease not renewed for ${Math.round(this.ms * FENCE)} ms (Redis unreachable or event loop stalled)`,
+          );
       });
     }, wait);
   }

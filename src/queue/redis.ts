@@ -1,10 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
-import { Queue, QueueEvents } from 'bullmq';
+import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { log } from '../log.js';
 import { cancelled, queueClosed, queueFull, redisUnavailable } from './errors.js';
-import { Lease } from './lease.js';
 import { ProblemLog, within } from './problem-log.js';
 import { PendingCalls, type Pending } from './redis-calls.js';
 import {
@@ -14,8 +11,10 @@ import {
   redactUrl,
   subscriberClient,
 } from './redis-connections.js';
-import { MARKER_TTL_MS, OwnerRuntime } from './redis-owner.js';
+import { MARKER_TTL_MS } from './redis-owner.js';
+import { Ownership } from './redis-ownership.js';
 import { QueueKeys, QueueScripts } from './redis-scripts.js';
+import { openQueue } from './redis-setup.js';
 import type { JobPayload } from './redis-wire.js';
 import type { CallQueue, Executor, QueuedRequest, QueueStats, SubmitOptions } from './types.js';
 
@@ -53,29 +52,22 @@ export class RedisQueue implements CallQueue {
   private readonly cmd: Redis;
   private readonly template: Redis;
   private readonly scripts: QueueScripts;
-  private readonly lease: Lease;
+  private readonly ownership: Ownership;
   private readonly problems: ProblemLog;
   private readonly calls: PendingCalls;
   private queue: Queue | undefined;
   private events: QueueEvents | undefined;
   private initialized = false;
   private readonly ready: Promise<void>;
-  private runtime: OwnerRuntime | undefined;
-  /** Stopped runtimes whose aborted executor has not returned yet; ownership is not retaken meanwhile. */
-  private readonly draining = new Set<OwnerRuntime>();
   /** Jobs whose cancellation could not reach Redis; retried when it is back. */
   private readonly orphans = new Set<string>();
-  private readonly listeners = new Set<(owned: boolean) => void>();
   private closed = false;
   private wake: (() => void) | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
   private outageTimer: NodeJS.Timeout | undefined;
   private cluster = { depth: 0, running: 0 };
 
-  constructor(
-    opts: RedisQueueOptions,
-    private readonly executor: Executor,
-  ) {
+  constructor(opts: RedisQueueOptions, executor: Executor) {
     this.backend = opts.backend;
     this.keys = new QueueKeys(opts.prefix ?? 'switchboard', opts.backend);
     this.leaseMs = opts.leaseMs ?? 5000;
@@ -97,51 +89,25 @@ export class RedisQueue implements CallQueue {
     this.template = blockingTemplate(opts.url, this.failFastMs, `${name}:worker`);
     this.template.on('error', (err: unknown) => this.problems.report('Redis worker connection', err));
     this.scripts = new QueueScripts(this.cmd);
-    const leaseId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    const retryOnFailover = opts.retryOnFailover ?? false;
-    this.lease = new Lease(this.scripts, this.keys.owner, leaseId, this.leaseMs, this.problems, {
-      acquired: async () => {
-        if (!this.queue) throw new Error('queue not initialised');
-        this.runtime = new OwnerRuntime({
-          backend: this.backend,
-          keys: this.keys,
-          scripts: this.scripts,
-          queue: this.queue,
-          workerConnection: this.template,
-          subscriber: () => subscriberClient(opts.url, this.failFastMs, `${name}:sub`),
-          executor: this.executor,
-          leaseId,
-          leaseMs: this.leaseMs,
-          failFastMs: this.failFastMs,
-          retryOnFailover,
-          problems: this.problems,
-          stepDown: (reason) => this.lease.stepDown(reason),
-        });
-        log.info({ backend: this.backend }, 'queue: this replica now owns the backend');
-        this.notify(true);
-        await this.runtime.start();
-      },
-      lost: async (reason) => {
-        const rt = this.runtime;
-        this.runtime = undefined;
-        if (reason !== 'closing')
-          log.warn({ backend: this.backend, reason }, 'queue: this replica lost ownership');
-        this.notify(false);
-        if (!rt) return;
-        await within(rt.stop(reason), this.leaseMs);
-        if (rt.busy) this.draining.add(rt);
-      },
-      mayAcquire: () => {
-        for (const rt of this.draining) if (!rt.busy) this.draining.delete(rt);
-        return this.draining.size === 0 && !this.closed;
-      },
+    this.ownership = new Ownership({
+      backend: this.backend,
+      keys: this.keys,
+      scripts: this.scripts,
+      queue: () => this.queue,
+      workerConnection: this.template,
+      subscriber: () => subscriberClient(opts.url, this.failFastMs, `${name}:sub`),
+      executor,
+      leaseMs: this.leaseMs,
+      failFastMs: this.failFastMs,
+      retryOnFailover: opts.retryOnFailover ?? false,
+      problems: this.problems,
     });
     this.ready = this.init();
   }
 
   /** Whether this replica currently holds the lease (and so runs the upstream). */
   get isOwner(): boolean {
-    return this.lease.isOwner;
+    return this.ownership.isOwner;
   }
 
   async submit(req: QueuedRequest, opts: SubmitOptions = {}): Promise<unknown> {
@@ -164,12 +130,12 @@ export class RedisQueue implements CallQueue {
   }
 
   stats(): QueueStats {
-    const owner = this.lease.isOwner;
+    const owner = this.ownership.isOwner;
     return {
       backend: this.backend,
       mode: 'redis',
       depth: this.cluster.depth,
-      running: owner && this.runtime ? this.runtime.runningCount : this.cluster.running,
+      running: this.ownership.running ?? this.cluster.running,
       owner,
       ...this.calls.counts,
       waitMs: this.calls.waitMs.snapshot(),
@@ -178,9 +144,7 @@ export class RedisQueue implements CallQueue {
   }
 
   onOwnershipChange(cb: (owned: boolean) => void): () => void {
-    this.listeners.add(cb);
-    if (this.lease.isOwner) queueMicrotask(() => this.listeners.has(cb) && cb(true));
-    return () => this.listeners.delete(cb);
+    return this.ownership.onChange(cb);
   }
 
   async close(): Promise<void> {
@@ -197,7 +161,7 @@ export class RedisQueue implements CallQueue {
     });
     await Promise.allSettled(cancels);
     await within(this.ready, this.failFastMs).catch(() => undefined);
-    await this.lease.stop();
+    await this.ownership.stop();
     // Bounded: closing a BullMQ connection that never connected can wait for an 'end' that never comes.
     await within(this.events?.close() ?? Promise.resolve(), this.failFastMs).catch(() => undefined);
     await within(this.queue?.close() ?? Promise.resolve(), this.failFastMs).catch(() => undefined);
@@ -211,52 +175,29 @@ export class RedisQueue implements CallQueue {
         await this.sleep(100);
         continue;
       }
-      const queue = new Queue(this.keys.queueName, {
-        connection: this.cmd,
-        prefix: this.keys.bullPrefix,
-        skipWaitingForReady: true,
-        defaultJobOptions: {
-          removeOnComplete: { age: 3600, count: 1000 },
-          removeOnFail: { age: 24 * 3600, count: 1000 },
-        },
-      });
-      queue.on('error', (err) => this.problems.report('queue', err));
       try {
-        await queue.waitUntilReady();
-        // Read events from the current end of the stream by id: BullMQ's default '$' is re-evaluated after
-        // every idle read, so an event landing between two reads would be lost.
-        const last = await this.cmd.xrevrange(queue.keys.events ?? '', '+', '-', 'COUNT', 1);
-        this.queue = queue;
-        this.events = this.listen(last[0]?.[0] ?? '0-0');
+        const opened = await openQueue({
+          keys: this.keys,
+          cmd: this.cmd,
+          template: this.template,
+          problems: this.problems,
+          calls: this.calls,
+        });
+        if (this.closed) {
+          await Promise.allSettled([opened.events.close(), opened.queue.close()]);
+          return;
+        }
+        this.queue = opened.queue;
+        this.events = opened.events;
         this.initialized = true;
-        this.lease.start();
+        this.ownership.start();
         this.statsTimer = setInterval(() => void this.refreshStats(), Math.max(500, this.leaseMs / 3));
         return;
       } catch (err) {
         this.problems.report('startup', err);
-        await queue.close().catch(() => undefined);
         await this.sleep(1000);
       }
     }
-  }
-
-  private listen(lastEventId: string): QueueEvents {
-    const events = new QueueEvents(this.keys.queueName, {
-      connection: this.template,
-      prefix: this.keys.bullPrefix,
-      lastEventId,
-      blockingTimeout: 5000,
-    });
-    events.on('error', (err) => this.problems.report('event stream', err));
-    events.on('progress', ({ jobId, data }) => this.calls.progress(jobId, data));
-    events.on('failed', ({ jobId, failedReason }) => this.calls.failed(jobId, failedReason));
-    events.on('completed', ({ jobId, returnvalue }) => {
-      if (!this.calls.completed(jobId, returnvalue)) return;
-      // Finished: its markers are no longer needed (they would expire anyway).
-      const k = this.keys.job(jobId);
-      this.cmd.del(k.started, k.cancel).catch(() => undefined);
-    });
-    return events;
   }
 
   private async enqueue(call: Pending, req: QueuedRequest): Promise<void> {
@@ -305,16 +246,6 @@ export class RedisQueue implements CallQueue {
       this.orphans.add(id);
       this.problems.report('cancel', err);
       return undefined;
-    }
-  }
-
-  private notify(owned: boolean): void {
-    for (const cb of this.listeners) {
-      try {
-        cb(owned);
-      } catch (err) {
-        log.error({ backend: this.backend, err }, 'queue: ownership listener threw');
-      }
     }
   }
 

@@ -1,5 +1,4 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   CallToolRequestSchema,
   CompleteRequestSchema,
@@ -9,33 +8,33 @@ import {
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
   ReadResourceRequestSchema,
+  RootsListChangedNotificationSchema,
   SetLevelRequestSchema,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
-  type ServerNotification,
-  type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { UpstreamRequestOptions } from '../backends/backend.js';
+import type { Origin } from '../backends/origin.js';
+import { handleMetaCall, type Discovery } from '../discovery/index.js';
 import type { Dispatcher, RouteTable } from '../dispatch/dispatch.js';
 import { GatewayError } from '../dispatch/errors.js';
+import type { Extra, Peer, Peers } from './peers.js';
 
-type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+type Meta = { progressToken?: string | number } | undefined;
+type RelayedOptions = UpstreamRequestOptions & { origin: Origin };
 
-/** Upstream request options for a downstream request: its abort signal, and progress relayed with the client's token. */
-function upstreamOptions(
-  extra: Extra,
-  meta: { progressToken?: string | number } | undefined,
-): UpstreamRequestOptions {
+/**
+ * Upstream request options for a downstream request: its abort signal, its origin (for server-to-client
+ * requests and per-client sessions), and progress relayed with the client's own token.
+ */
+function upstreamOptions(peer: Peer, extra: Extra, meta: Meta): RelayedOptions {
   const token = meta?.progressToken;
-  if (token === undefined) return { signal: extra.signal };
-  return {
-    signal: extra.signal,
-    onprogress: (p) => {
-      void extra
-        .sendNotification({ method: 'notifications/progress', params: { ...p, progressToken: token } })
-        .catch(() => {});
-    },
-  };
+  const origin = peer.origin(extra);
+  const opts: RelayedOptions = { signal: extra.signal, origin };
+  if (token !== undefined) {
+    opts.onprogress = (p) => void origin.notify('notifications/progress', { ...p, progressToken: token });
+  }
+  return opts;
 }
 
 /** Runs a handler body, turning GatewayErrors into JSON-RPC errors with code and backend. */
@@ -48,15 +47,36 @@ async function guarded<T>(body: () => Promise<T>): Promise<T> {
 }
 
 /** Installs the gateway's request handlers on one downstream session's server; all answers come from the current snapshot. */
-export function installHandlers(server: Server, routes: RouteTable, dispatch: Dispatcher): void {
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: routes.snapshot().lists.tools }));
+export function installHandlers(
+  server: Server,
+  routes: RouteTable,
+  dispatch: Dispatcher,
+  peers: Peers,
+  discovery?: Discovery,
+): void {
+  const peer = peers.attach(server);
+  /** Runs a relayed request; progress and log messages it caused are sent before its answer. */
+  const relayed = <T>(extra: Extra, meta: Meta, body: (opts: RelayedOptions) => Promise<T>) =>
+    guarded(async () => {
+      const opts = upstreamOptions(peers.register(peer), extra, meta);
+      try {
+        return await body(opts);
+      } finally {
+        await opts.origin.settled();
+      }
+    });
 
-  server.setRequestHandler(CallToolRequestSchema, (req, extra) =>
-    guarded(() => {
-      const { name, arguments: args, _meta } = req.params;
-      return dispatch.callTool(name, args, _meta, upstreamOptions(extra, _meta));
-    }),
-  );
+  server.setRequestHandler(ListToolsRequestSchema, () => {
+    const snapshot = routes.snapshot();
+    return { tools: discovery ? discovery.listed(snapshot) : snapshot.lists.tools };
+  });
+
+  server.setRequestHandler(CallToolRequestSchema, (req, extra) => {
+    const { name, arguments: args, _meta } = req.params;
+    if (discovery?.handles(name))
+      return relayed(extra, _meta, (opts) => handleMetaCall(discovery, dispatch, args, _meta, extra, opts));
+    return relayed(extra, _meta, (opts) => dispatch.callTool(name, args, _meta, opts));
+  });
 
   server.setRequestHandler(ListResourcesRequestSchema, () => ({
     resources: routes.snapshot().lists.resources,
@@ -65,33 +85,36 @@ export function installHandlers(server: Server, routes: RouteTable, dispatch: Di
     resourceTemplates: routes.snapshot().lists.templates,
   }));
   server.setRequestHandler(ReadResourceRequestSchema, (req, extra) =>
-    guarded(() => dispatch.readResource(req.params.uri, upstreamOptions(extra, req.params._meta))),
+    relayed(extra, req.params._meta, (opts) => dispatch.readResource(req.params.uri, opts)),
   );
   server.setRequestHandler(SubscribeRequestSchema, (req, extra) =>
-    guarded(async () => {
-      await dispatch.subscription('resources/subscribe', req.params.uri, { signal: extra.signal });
+    relayed(extra, undefined, async (opts) => {
+      await peers.subscriptions.subscribe(opts.origin, req.params.uri, opts.signal);
       return {};
     }),
   );
   server.setRequestHandler(UnsubscribeRequestSchema, (req, extra) =>
-    guarded(async () => {
-      await dispatch.subscription('resources/unsubscribe', req.params.uri, { signal: extra.signal });
+    relayed(extra, undefined, async (opts) => {
+      await peers.subscriptions.unsubscribe(opts.origin, req.params.uri, opts.signal);
       return {};
     }),
   );
 
   server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: routes.snapshot().lists.prompts }));
   server.setRequestHandler(GetPromptRequestSchema, (req, extra) =>
-    guarded(() =>
-      dispatch.getPrompt(req.params.name, req.params.arguments, upstreamOptions(extra, req.params._meta)),
+    relayed(extra, req.params._meta, (opts) =>
+      dispatch.getPrompt(req.params.name, req.params.arguments, opts),
     ),
   );
 
   server.setRequestHandler(CompleteRequestSchema, (req, extra) =>
-    guarded(() => dispatch.complete(req.params, { signal: extra.signal })),
+    relayed(extra, undefined, (opts) => dispatch.complete(req.params, opts)),
   );
-  server.setRequestHandler(SetLevelRequestSchema, async (req) => {
-    await dispatch.setLevel(req.params.level);
+  server.setRequestHandler(SetLevelRequestSchema, async (req, extra) => {
+    await peers.setLevel(peer, req.params.level, extra);
     return {};
+  });
+  server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
+    await dispatch.rootsChanged(peers.register(peer).origin());
   });
 }

@@ -6,7 +6,8 @@ import type { SessionManager } from './sessions.js';
 /** What the HTTP layer needs from the rest of the gateway. */
 export interface HttpDeps {
   sessions: SessionManager;
-  policy: OriginPolicy;
+  /** The DNS-rebinding policy, or a getter for one that a reload can change. */
+  policy: OriginPolicy | (() => OriginPolicy);
   maxBodyBytes: number;
   /** The JSON body of /readyz. */
   readiness(): Record<string, unknown>;

@@ -13,14 +13,25 @@ function deny(res: Response, message: string): void {
   res.status(403).json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
 }
 
+function compile(policy: OriginPolicy) {
+  return {
+    policy,
+    hosts: policy.allowedHosts && new Set(policy.allowedHosts.map((h) => h.toLowerCase())),
+    origins: new Set(policy.allowedOrigins.map((o) => o.toLowerCase().replace(/\/$/, ''))),
+  };
+}
+
 /**
  * DNS-rebinding protection: the Host header must name an allowed host, and a browser's Origin must be
  * listed or point at an allowed host. Requests without Origin (non-browser clients) pass the Origin check.
+ * A policy getter is read per request, so a config reload applies; its sets are rebuilt when it returns a new object.
  */
-export function originGuard(policy: OriginPolicy) {
-  const hosts = policy.allowedHosts && new Set(policy.allowedHosts.map((h) => h.toLowerCase()));
-  const origins = new Set(policy.allowedOrigins.map((o) => o.toLowerCase().replace(/\/$/, '')));
+export function originGuard(policy: OriginPolicy | (() => OriginPolicy)) {
+  const current = typeof policy === 'function' ? policy : () => policy;
+  let compiled = compile(current());
   return (req: Request, res: Response, next: NextFunction): void => {
+    if (compiled.policy !== current()) compiled = compile(current());
+    const { hosts, origins } = compiled;
     if (hosts) {
       let hostname = '';
       try {

@@ -35,17 +35,25 @@ function jsonError(res: ServerResponse, status: number, code: number, message: s
 /** Downstream Streamable HTTP sessions: creation on initialize, lookup by Mcp-Session-Id, idle expiry, broadcast. */
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
-  private readonly sweeper: NodeJS.Timeout;
+  private sweeper: NodeJS.Timeout;
 
   constructor(
     private readonly makeServer: () => Server,
-    private readonly limits: SessionLimits,
+    private limits: SessionLimits,
   ) {
-    this.sweeper = setInterval(
-      () => this.sweep(),
-      Math.min(60_000, Math.max(1000, limits.idleTimeoutMs / 4)),
-    );
-    this.sweeper.unref();
+    this.sweeper = this.startSweeper();
+  }
+
+  private startSweeper(): NodeJS.Timeout {
+    const every = Math.min(60_000, Math.max(1000, this.limits.idleTimeoutMs / 4));
+    return setInterval(() => this.sweep(), every).unref();
+  }
+
+  /** Applies new limits (a config reload); sessions already open stay open, even above a lowered maximum. */
+  setLimits(limits: SessionLimits): void {
+    this.limits = limits;
+    clearInterval(this.sweeper);
+    this.sweeper = this.startSweeper();
   }
 
   /** Number of open sessions. */

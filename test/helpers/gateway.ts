@@ -79,7 +79,8 @@ export async function startGateway(
   settle = true,
 ): Promise<{ gateway: Gateway; url: URL; file: string }> {
   const file = writeConfig(yaml);
-  const gateway = new Gateway(loadConfig(file, { overrides: { port: 0, host: '127.0.0.1' } }));
+  const options = { overrides: { port: 0, host: '127.0.0.1' } };
+  const gateway = new Gateway(loadConfig(file, options), options);
   await gateway.start();
   if (settle) await gateway.pool.settled();
   return { gateway, url: new URL(gateway.url), file };

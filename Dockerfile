@@ -1,0 +1,20 @@
+# Container image for switchboard (used by the Helm chart under helm/).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json ./
+COPY schemas ./schemas
+COPY scripts ./scripts
+COPY src ./src
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json external-mcp-servers.yaml ./
+COPY schemas ./schemas
+USER node
+EXPOSE 8080
+ENTRYPOINT ["node", "/app/dist/cli.js"]
+CMD ["serve", "--config", "/app/external-mcp-servers.yaml", "--host", "0.0.0.0"]

@@ -1,0 +1,253 @@
+/**
+ * `npm run bench [-- --quick] [--case direct,stdio,...] [--profile]`: builds the gateway, runs the selected
+ * cases, prints the tables with ratios and the targets, and writes bench/results/latest.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { catalog } from './cases/catalog.js';
+import { queue } from './cases/queue.js';
+import { scale } from './cases/scale.js';
+import { throughput, type ThroughputRow } from './cases/throughput.js';
+import type { LoadResult } from './load.js';
+import { ensurePeers, PEERS, peerVersion, type PeerName } from './peers.js';
+import { openFileLimit } from './proc.js';
+import { killAllStarted, ROOT, runJsonChild, transpileBench } from './processes.js';
+import { byPackage, hotSpots } from './profile.js';
+import { checkTargets, otherTables, targetsTable, throughputTable, type Results } from './report.js';
+import { gatewayCli, startTarget, TARGETS, type TargetName } from './targets.js';
+
+const ALIASES: Record<string, string[]> = {
+  stdio: ['sb-stdio'],
+  http: ['sb-http'],
+  sse: ['sb-sse'],
+  switchboard: ['sb-stdio', 'sb-http', 'sb-sse'],
+  peers: [...PEERS],
+  throughput: [...TARGETS],
+};
+const OTHER_CASES = ['scale', 'catalog', 'queue'] as const;
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    case: { type: 'string' },
+    concurrency: { type: 'string', short: 'c' },
+    warmup: { type: 'string' },
+    duration: { type: 'string' },
+    rounds: { type: 'string' },
+    sessions: { type: 'string' },
+    hold: { type: 'string' },
+    'no-build': { type: 'boolean', default: false },
+    dist: { type: 'string' },
+    compare: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    out: { type: 'string', default: join(ROOT, 'bench/results/latest.json') },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (values.help) {
+  process.stdout.write(`npm run bench -- [options]
+  --quick              short runs (warm-up 1 s, 3 s per point, 2,000 idle sessions held 5 s)
+  --case LIST          comma list of: ${[...TARGETS, ...OTHER_CASES].join(', ')}
+                       aliases: ${Object.keys(ALIASES).join(', ')}; default: all
+  -c, --concurrency L  concurrencies (default 1,16,64,256)
+  --warmup S --duration S   seconds per point (default 2 and 5)
+  --rounds N           rounds per concurrency, every target once per round, medians reported (default 2)
+  --sessions N --hold S     idle-session case (default 10000 and 30)
+  --profile            profile the gateway (node --cpu-prof) under the C=16 stdio load and print hot spots
+  --no-build           skip \`npm run build\`
+  --dist DIR           bench the gateway compiled in DIR (DIR/cli.js) instead of ./dist; implies --no-build
+  --compare DIR        also run the stdio case on the build in DIR (target sb-stdio-cmp), for before/after
+  --out FILE           JSON results (default bench/results/latest.json)
+`);
+  process.exit(0);
+}
+
+const quick = values.quick;
+const num = (v: string | undefined, d: number) => (v === undefined ? d : Number(v));
+const opts = {
+  warmupS: num(values.warmup, quick ? 1 : 2),
+  durationS: Math.min(120, num(values.duration, quick ? 3 : 5)),
+  rounds: Math.min(10, num(values.rounds, quick ? 1 : 2)),
+  concurrencies: (values.concurrency ?? '1,16,64,256').split(',').map(Number),
+  sessions: num(values.sessions, quick ? 2000 : 10_000),
+  holdS: Math.min(600, num(values.hold, quick ? 5 : 30)),
+};
+const selected = new Set(
+  (values.case ?? [...TARGETS, ...OTHER_CASES].join(','))
+    .split(',')
+    .flatMap((c) => ALIASES[c.trim()] ?? [c.trim()]),
+);
+const unknown = [...selected].filter(
+  (c) => !(TARGETS as readonly string[]).includes(c) && !(OTHER_CASES as readonly string[]).includes(c),
+);
+if (unknown.length) {
+  process.stderr.write(`bench: unknown case(s) ${unknown.join(', ')}; see --help\n`);
+  process.exit(2);
+}
+
+function log(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+function machine(): Record<string, unknown> {
+  const free = spawnSync('free', ['-h'], { encoding: 'utf8' }).stdout?.trim();
+  return {
+    nproc: os.availableParallelism(),
+    cpu: os.cpus()[0]?.model,
+    memTotalGB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+    free,
+    node: process.version,
+    kernel: `${os.type()} ${os.release()}`,
+    openFileLimit: openFileLimit(),
+    loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
+  };
+}
+
+function versions(): Record<string, string | undefined> {
+  const pkg = (p: string) => (JSON.parse(readFileSync(join(ROOT, p), 'utf8')) as { version: string }).version;
+  return {
+    switchboard: pkg('package.json'),
+    sdk: pkg('node_modules/@modelcontextprotocol/sdk/package.json'),
+    supergateway: peerVersion('supergateway'),
+    'mcp-proxy': peerVersion('mcp-proxy'),
+  };
+}
+
+function rowLine(r: ThroughputRow): string {
+  if (!r.calls) return `${r.target} C=${r.concurrency}: ${r.note ?? 'no calls'}`;
+  const l = r.latency!;
+  return `${r.target} C=${r.concurrency}: ${r.callsPerSec} calls/s, p50 ${l.p50} p99 ${l.p99} ms, ${r.errors} errors, ${Math.round(r.peakRssBytes! / 2 ** 20)} MB, ${r.serverCpuMsPerCall} ms CPU/call`;
+}
+
+async function profile(): Promise<void> {
+  const dir = join(ROOT, 'bench/results/profiles');
+  mkdirSync(dir, { recursive: true });
+  const started = Date.now();
+  const server = await startTarget('sb-stdio', ['--cpu-prof', '--cpu-prof-dir', dir]);
+  try {
+    const args = [
+      '--url',
+      server.url,
+      '-c',
+      '16',
+      '--warmup',
+      String(opts.warmupS),
+      '--duration',
+      String(opts.durationS),
+    ];
+    const r = await runJsonChild<LoadResult>(
+      'load',
+      [...args, '--json', '--pid', String(server.pids[0])],
+      300_000,
+    );
+    log(`profiled load: ${rowLine({ ...r, target: 'sb-stdio' })}`);
+  } finally {
+    await server.stop();
+  }
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile') && statSync(join(dir, f)).mtimeMs >= started)
+    .map((f) => join(dir, f));
+  if (!files.length) throw new Error(`no profile written to ${dir}`);
+  const file = files.sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
+  process.stdout.write(
+    `Profile: ${file}\n\nSelf time by package (%):\n${JSON.stringify(byPackage(file), null, 2)}\n\nTop functions by self time:\n`,
+  );
+  for (const h of hotSpots(file, 30, ROOT))
+    process.stdout.write(`${String(h.percent).padStart(5)}%  ${h.fn}  ${h.where}\n`);
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => {
+    killAllStarted();
+    process.exit(130);
+  });
+  if (values.dist) gatewayCli.main = join(resolve(values.dist), 'cli.js');
+  if (values.compare) gatewayCli.compare = join(resolve(values.compare), 'cli.js');
+  if (!values['no-build'] && !values.dist) {
+    log('npm run build');
+    const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2], timeout: 300_000 });
+    if (b.status !== 0) throw new Error('npm run build failed');
+  }
+  transpileBench();
+  if (values.profile) return profile();
+
+  const targets: TargetName[] = TARGETS.filter((t) => selected.has(t));
+  if (gatewayCli.compare) targets.splice(targets.indexOf('sb-stdio') + 1, 0, 'sb-stdio-cmp');
+  const peerNotes = ensurePeers(PEERS.filter((p) => selected.has(p)));
+  const results: Results = { throughput: [] };
+  const started = new Date();
+  if (targets.length) {
+    log(
+      `throughput: ${targets.join(', ')} at C=${opts.concurrencies.join(',')} (${opts.rounds} round(s) of ${opts.warmupS} s warm-up + ${opts.durationS} s)`,
+    );
+    results.throughput = await throughput(
+      targets,
+      opts.concurrencies,
+      {
+        warmupS: opts.warmupS,
+        durationS: opts.durationS,
+        maxCalls: 1_000_000,
+        skip: new Map([...peerNotes].map(([p, n]) => [p as PeerName as TargetName, n])),
+        supergatewayMaxC: 64,
+        rounds: opts.rounds,
+      },
+      (r) => log(rowLine(r)),
+    );
+  }
+  if (selected.has('scale')) {
+    log(`scale: ${opts.sessions} idle sessions held ${opts.holdS} s, then one call each`);
+    results.scale = await scale(opts.sessions, opts.holdS);
+  }
+  if (selected.has('catalog')) {
+    log('catalog: 100 backends × 100 tools');
+    results.catalog = await catalog(100, 100, quick ? 50 : 200).catch(
+      (err: unknown) =>
+        ({
+          note: `failed: ${String(err).slice(0, 300)}`,
+        }) as never,
+    );
+  }
+  if (selected.has('queue')) {
+    log('queue: single-session queue overhead');
+    results.queue = await queue(quick ? 1 : 2, quick ? 2 : 4).catch((err: unknown) => ({
+      library: [],
+      gateway: [],
+      note: `failed: ${String(err).slice(0, 300)}`,
+    }));
+  }
+
+  const checks = checkTargets(results);
+  const report = [
+    `## Throughput (SDK client, sequential echo calls per session; medians of ${opts.rounds} round(s) of ${opts.durationS} s)`,
+    results.throughput.length ? throughputTable(results.throughput) : '(not run)',
+    otherTables(results),
+    '## Targets',
+    targetsTable(checks),
+  ].join('\n\n');
+  process.stdout.write(`${report}\n`);
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  const json = {
+    date: started.toISOString(),
+    seconds: Math.round((Date.now() - started.getTime()) / 1000),
+    machine: machine(),
+    versions: versions(),
+    options: { ...opts, quick, cases: [...selected] },
+    ...results,
+    targets: checks,
+  };
+  writeFileSync(values.out, `${JSON.stringify(json, null, 2)}\n`);
+  log(`wrote ${values.out}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    killAllStarted();
+    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,179 @@
+/** The servers under test: the upstream alone, switchboard in front of it (three transports), and peer gateways. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { peerEntry } from './peers.js';
+import { BUILD, freePort, ROOT, startProcess, stopProcess, waitFor, type Started } from './processes.js';
+
+/** Every target the throughput cases can run. */
+export const TARGETS = ['direct', 'sb-stdio', 'sb-http', 'sb-sse', 'supergateway', 'mcp-proxy'] as const;
+/** One of TARGETS, or `sb-stdio-cmp`: the stdio case on another build of the gateway (`--compare DIR`). */
+export type TargetName = (typeof TARGETS)[number] | 'sb-stdio-cmp';
+
+/** The compiled gateway entry points: the one under test and, optionally, another build to compare with. */
+export const gatewayCli = { main: join(ROOT, 'dist/cli.js'), compare: '' };
+
+/** A running server under test: its /mcp URL and the server-side process ids measured. */
+export interface Target {
+  url: string;
+  pids: number[];
+  stop(): Promise<void>;
+}
+
+/** The upstream as a child command line (plain node, transpiled; no tsx loader). */
+export function upstreamCommand(mode: 'stdio' | 'http' | 'sse', tools = 0): string[] {
+  return [process.execPath, join(BUILD, 'upstream.js'), mode, '--tools', String(tools)];
+}
+
+/** Starts the upstream in an HTTP mode; resolves with its base URL (no path). */
+export async function startUpstream(mode: 'http' | 'sse', tools = 0): Promise<Started & { base: string }> {
+  const [cmd, ...args] = upstreamCommand(mode, tools);
+  const s = await startProcess(cmd!, args, /bench-upstream listening on (http:\/\/\S+)/);
+  return { ...s, base: s.match[1]! };
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const sock = tcpConnect(port, '127.0.0.1');
+    sock.once('connect', () => {
+      sock.destroy();
+      res(true);
+    });
+    sock.once('error', () => res(false));
+  });
+}
+
+/** Writes a gateway config to a fresh temp dir and returns its path. */
+export function writeGatewayConfig(yaml: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'switchboard-bench-')), 'switchboard.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+/** Starts the compiled gateway (`node dist/cli.js serve`) and waits until every backend is ready. */
+export async function startGateway(
+  yaml: string,
+  opts: { nodeArgs?: string[]; readyTimeoutMs?: number; cli?: string } = {},
+): Promise<Started & { url: string }> {
+  const file = writeGatewayConfig(yaml);
+  const args = [
+    ...(opts.nodeArgs ?? []),
+    opts.cli ?? gatewayCli.main,
+    'serve',
+    '--config',
+    file,
+    '--port',
+    '0',
+  ];
+  const s = await startProcess(process.execPath, args, /switchboard listening on (\S+)/, {
+    env: { SWITCHBOARD_LOG_LEVEL: process.env.SWITCHBOARD_LOG_LEVEL ?? 'warn' },
+  });
+  const url = s.match[1]!;
+  const readyz = url.replace(/\/mcp$/, '/readyz');
+  await waitFor(
+    async () => {
+      const body = (await (await fetch(readyz)).json()) as { backends: Record<string, { state: string }> };
+      return Object.values(body.backends).every((b) => b.state === 'ready');
+    },
+    opts.readyTimeoutMs ?? 60_000,
+    `gateway backends ready (${readyz})`,
+  ).catch(async (err: unknown) => {
+    await stopProcess(s.child);
+    throw err;
+  });
+  return { ...s, url };
+}
+
+const yamlString = (s: string) => JSON.stringify(s);
+
+/** Gateway YAML with one backend named `bench` of the given kind, unprefixed so tool names match the upstream's. */
+export function benchBackendYaml(kind: 'stdio' | 'http' | 'sse', base = '', extra = ''): string {
+  if (kind === 'stdio') {
+    const [cmd, ...args] = upstreamCommand('stdio');
+    return `mcpServers:\n  bench:\n    prefix: false\n    command: ${yamlString(cmd!)}\n    args: ${JSON.stringify(args)}\n${extra}`;
+  }
+  const section = kind === 'http' ? 'httpServices' : 'sseServices';
+  const path = kind === 'http' ? '/mcp' : '/sse';
+  return `${section}:\n  bench:\n    prefix: false\n    base_url: ${yamlString(base + path)}\n${extra}`;
+}
+
+async function switchboard(
+  kind: 'stdio' | 'http' | 'sse',
+  nodeArgs?: string[],
+  cli?: string,
+): Promise<Target> {
+  const upstream = kind === 'stdio' ? undefined : await startUpstream(kind);
+  try {
+    const gw = await startGateway(benchBackendYaml(kind, upstream?.base), { nodeArgs, cli });
+    return {
+      url: gw.url,
+      pids: upstream ? [gw.pid, upstream.pid] : [gw.pid],
+      stop: async () => {
+        await stopProcess(gw.child);
+        if (upstream) await stopProcess(upstream.child);
+      },
+    };
+  } catch (err) {
+    if (upstream) await stopProcess(upstream.child);
+    throw err;
+  }
+}
+
+async function peer(name: 'supergateway' | 'mcp-proxy'): Promise<Target> {
+  const port = await freePort();
+  const upstream = upstreamCommand('stdio');
+  const args =
+    name === 'supergateway'
+      ? [
+          peerEntry(name),
+          ...['--stdio', upstream.map((a) => JSON.stringify(a)).join(' ')],
+          ...[
+            '--outputTransport',
+            'streamableHttp',
+            '--stateful',
+            '--port',
+            String(port),
+            '--logLevel',
+            'none',
+          ],
+        ]
+      : [
+          peerEntry(name),
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--server',
+          'stream',
+          '--',
+          ...upstream,
+        ];
+  const s = await startProcess(process.execPath, args, null);
+  await waitFor(() => portOpen(port), 30_000, `${name} listening on ${port}`).catch(async (err: unknown) => {
+    await stopProcess(s.child);
+    throw new Error(`${String(err)}; output: ${s.output().slice(-500)}`);
+  });
+  return { url: `http://127.0.0.1:${port}/mcp`, pids: [s.pid], stop: () => stopProcess(s.child) };
+}
+
+/** Starts one target. `nodeArgs` are passed to the gateway's node (e.g. --cpu-prof). */
+export async function startTarget(name: TargetName, nodeArgs?: string[]): Promise<Target> {
+  switch (name) {
+    case 'direct': {
+      const u = await startUpstream('http');
+      return { url: `${u.base}/mcp`, pids: [u.pid], stop: () => stopProcess(u.child) };
+    }
+    case 'sb-stdio':
+      return switchboard('stdio', nodeArgs);
+    case 'sb-stdio-cmp':
+      return switchboard('stdio', nodeArgs, gatewayCli.compare);
+    case 'sb-http':
+      return switchboard('http', nodeArgs);
+    case 'sb-sse':
+      return switchboard('sse', nodeArgs);
+    case 'supergateway':
+    case 'mcp-proxy':
+      return peer(name);
+  }
+}

@@ -1,0 +1,65 @@
+import { ConfigError, formatProblem } from './errors.js';
+
+/** The outcome of the last config reload, as shown in /readyz. */
+export interface ReloadStatus {
+  last: 'ok' | 'failed';
+  /** ISO time of the last reload. */
+  at: string;
+  error?: string;
+  /** One `file:line:col: message` per problem when the new file was invalid. */
+  problems?: string[];
+  /** Reloads attempted since start. */
+  count: number;
+}
+
+/** Counts reloads and remembers the last outcome, for /readyz and /metrics. */
+export class ReloadTracker {
+  private ok = 0;
+  private failed = 0;
+  private last?: ReloadStatus;
+
+  /** Records a reload that applied. */
+  succeeded(): ReloadStatus {
+    this.ok++;
+    this.last = { last: 'ok', at: new Date().toISOString(), count: this.ok + this.failed };
+    return this.last;
+  }
+
+  /** Records a reload that was refused, with the problems of an invalid file. */
+  failedWith(err: unknown): ReloadStatus {
+    this.failed++;
+    const problems = err instanceof ConfigError ? err.problems.map(formatProblem) : undefined;
+    const error =
+      err instanceof ConfigError
+        ? `${err.problems.length} problem(s) in the config; the running configuration was kept`
+        : err instanceof Error
+          ? err.message
+          : String(err);
+    this.last = {
+      last: 'failed',
+      at: new Date().toISOString(),
+      error,
+      ...(problems ? { problems } : {}),
+      count: this.ok + this.failed,
+    };
+    return this.last;
+  }
+
+  /** The last outcome, or undefined before the first reload. */
+  status(): ReloadStatus | undefined {
+    return this.last;
+  }
+
+  /** Prometheus lines: reloads by result and whether the last one applied. */
+  metrics(): string[] {
+    return [
+      '# HELP switchboard_config_reload_total Config reloads by result.',
+      '# TYPE switchboard_config_reload_total counter',
+      `switchboard_config_reload_total{result="ok"} ${this.ok}`,
+      `switchboard_config_reload_total{result="failed"} ${this.failed}`,
+      '# HELP switchboard_config_last_reload_successful Whether the last config reload applied (1) or was refused (0).',
+      '# TYPE switchboard_config_last_reload_successful gauge',
+      `switchboard_config_last_reload_successful ${this.last?.last === 'failed' ? 0 : 1}`,
+    ];
+  }
+}

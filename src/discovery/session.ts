@@ -1,0 +1,42 @@
+import {
+  CreateMessageResultSchema,
+  type CallToolResult,
+  type ServerNotification,
+  type ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { UpstreamRequestOptions } from '../backends/backend.js';
+import type { Origin } from '../backends/origin.js';
+import type { Dispatcher } from '../dispatch/dispatch.js';
+import { callMetaTool } from './call.js';
+import type { Discovery } from './service.js';
+
+/** How long the client's model may take to rerank. */
+const SAMPLING_TIMEOUT_MS = 60_000;
+
+/**
+ * Serves a downstream tools/call of the meta-tool: tools it runs go through the dispatcher with the
+ * call's own options (progress, cancellation, origin); sampling goes to the calling client, if it can.
+ */
+export function handleMetaCall(
+  discovery: Discovery,
+  dispatch: Dispatcher,
+  args: Record<string, unknown> | undefined,
+  meta: Record<string, unknown> | undefined,
+  extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
+  opts: UpstreamRequestOptions & { origin: Origin },
+): Promise<CallToolResult> {
+  const canSample = opts.origin.capabilities()?.sampling !== undefined;
+  return callMetaTool(discovery, args, {
+    callTool: (name, toolArgs) => dispatch.callTool(name, toolArgs, meta, opts),
+    ...(canSample
+      ? {
+          sample: (params) =>
+            extra.sendRequest({ method: 'sampling/createMessage', params }, CreateMessageResultSchema, {
+              signal: extra.signal,
+              timeout: SAMPLING_TIMEOUT_MS,
+            }),
+        }
+      : {}),
+  });
+}

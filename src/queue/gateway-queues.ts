@@ -1,0 +1,160 @@
+import type { Backend } from '../backends/backend.js';
+import type { PoolHooks } from '../backends/pool.js';
+import type { GatewaySettings } from '../config/model.js';
+import type { UpstreamRunner } from '../dispatch/dispatch.js';
+import { GatewayError } from '../dispatch/errors.js';
+import { toGatewayError } from './gateway-errors.js';
+import { SingleSession } from './single-session.js';
+import type { LatencyStats } from './types.js';
+
+/** A single-session backend's queue as /readyz shows it. */
+export interface QueueReadiness {
+  mode: 'memory' | 'redis';
+  depth: number;
+  running: number;
+  /** Whether this replica holds the upstream session. */
+  owner: boolean;
+  /** The replica that published the catalog last (`host:pid`), in Redis mode. */
+  ownerReplica?: string;
+  waitMs: LatencyStats;
+  runMs: LatencyStats;
+  processed: number;
+  failed: number;
+  rejected: number;
+}
+
+/**
+ * The gateway's single-session backends: one queue each, created when the pool launches the backend and
+ * closed once it stops (shutdown, or removed or replaced by a reload). Its runner puts every request for
+ * those backends through their queue; other backends are called directly.
+ */
+export class GatewayQueues implements PoolHooks {
+  private readonly byBackend = new Map<Backend, SingleSession>();
+  /** The newest instance per backend name; a replacement waits for its predecessor to close. */
+  private readonly latest = new Map<string, SingleSession>();
+  private readonly closing = new WeakMap<SingleSession, Promise<void>>();
+
+  /** @param redis the running `gateway.redis` (Redis mode when set). */
+  constructor(private readonly redis: () => GatewaySettings['redis']) {}
+
+  launch(backend: Backend): void {
+    if (!backend.spec.singleSession) return backend.start();
+    const prev = this.latest.get(backend.name);
+    const s = new SingleSession(backend, this.redis(), prev?.closed);
+    this.byBackend.set(backend, s);
+    this.latest.set(backend.name, s);
+  }
+
+  changed(backend: Backend): void {
+    const s = this.byBackend.get(backend);
+    if (!s) return;
+    // Deferred: the pool's retire or close is still inside backend.stop(), which must finish first.
+    if (backend.state === 'stopped') setImmediate(() => void this.retire(s));
+    else s.backendChanged();
+  }
+
+  /** The queue of a single-session backend, by name (the newest instance). */
+  get(name: string): SingleSession | undefined {
+    return this.latest.get(name);
+  }
+
+  /** Routes a request through the backend's queue when it is single-session, else straight to it. */
+  readonly runner: UpstreamRunner = async (backend, method, params, schema, opts) => {
+    const s = this.byBackend.get(backend);
+    if (!s) return backend.request(method, params, schema, opts);
+    let value: unknown;
+    try {
+      value = await s.submit({ method, params }, opts);
+    } catch (err) {
+      throw toGatewayError(err, backend.name);
+    }
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    throw new GatewayError(
+      'upstream_error',
+      `backend "${backend.name}" returned an invalid ${method} result: ${parsed.error.message}`,
+      backend.name,
+    );
+  };
+
+  /** The /readyz `queue` object of a backend, or undefined when it is not single-session. */
+  readiness(backend: Backend): QueueReadiness | undefined {
+    const s = this.byBackend.get(backend);
+    if (!s) return undefined;
+    const q = s.queue.stats();
+    return {
+      mode: q.mode,
+      depth: q.depth,
+      running: q.running,
+      owner: q.owner ?? true,
+      ...(s.ownerReplica ? { ownerReplica: s.ownerReplica } : {}),
+      waitMs: q.waitMs,
+      runMs: q.runMs,
+      processed: q.processed,
+      failed: q.failed,
+      rejected: q.rejected,
+    };
+  }
+
+  /** Prometheus lines: depth, running, ownership, wait and run p50/p99, and call counts per queue. */
+  metrics(): string[] {
+    const all = [...this.latest.values()].map((s) => ({ b: s.backend.name, q: s.queue.stats() }));
+    if (all.length === 0) return [];
+    const gauge = (name: string, help: string, value: (q: (typeof all)[number]['q']) => number) => [
+      `# HELP ${name} ${help}`,
+      `# TYPE ${name} gauge`,
+      ...all.map(({ b, q }) => `${name}{backend="${b}",mode="${q.mode}"} ${value(q)}`),
+    ];
+    const quantiles = (name: string, help: string, pick: (q: (typeof all)[number]['q']) => LatencyStats) => [
+      `# HELP ${name} ${help}`,
+      `# TYPE ${name} gauge`,
+      ...all.flatMap(({ b, q }) => [
+        `${name}{backend="${b}",quantile="0.5"} ${pick(q).p50}`,
+        `${name}{backend="${b}",quantile="0.99"} ${pick(q).p99}`,
+      ]),
+    ];
+    return [
+      ...gauge('switchboard_queue_depth', 'Calls waiting for a single-session backend.', (q) => q.depth),
+      ...gauge(
+        'switchboard_queue_running',
+        'Calls running on a single-session backend (0 or 1).',
+        (q) => q.running,
+      ),
+      ...gauge(
+        'switchboard_queue_owner',
+        'Whether this replica holds the upstream session (1) or not (0).',
+        (q) => (q.owner === false ? 0 : 1),
+      ),
+      ...quantiles('switchboard_queue_wait_ms', 'Recent queue wait per call, ms.', (q) => q.waitMs),
+      ...quantiles(
+        'switchboard_queue_run_ms',
+        'Recent upstream run time per queued call, ms.',
+        (q) => q.runMs,
+      ),
+      '# HELP switchboard_queue_calls_total Calls submitted on this replica, by outcome.',
+      '# TYPE switchboard_queue_calls_total counter',
+      ...all.flatMap(({ b, q }) =>
+        (['processed', 'failed', 'rejected'] as const).map(
+          (o) => `switchboard_queue_calls_total{backend="${b}",outcome="${o}"} ${q[o]}`,
+        ),
+      ),
+    ];
+  }
+
+  /** Closes every queue (upstream sessions first, then ownership); for shutdown. */
+  async close(): Promise<void> {
+    await Promise.all([...this.byBackend.values()].map((s) => this.retire(s)));
+  }
+
+  private retire(s: SingleSession): Promise<void> {
+    let done = this.closing.get(s);
+    if (!done) {
+      done = s.close().finally(() => {
+        this.byBackend.delete(s.backend);
+        if (this.latest.get(s.backend.name) === s) this.latest.delete(s.backend.name);
+      });
+      this.closing.set(s, done);
+    }
+    return done;
+  }
+}

@@ -1,0 +1,136 @@
+/** The real CLI: `serve` reloads on SIGHUP and on file changes; `validate --diff / --against-running` explain a reload. */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import {
+  ROOT,
+  connectClient,
+  fixtureStdio,
+  startGateway,
+  stopProcess,
+  waitFor,
+  writeConfig,
+} from '../helpers/gateway.js';
+
+const CLI = join(ROOT, 'src/cli.ts');
+const cleanups: (() => Promise<void> | void)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+async function serve(file: string, ...flags: string[]): Promise<{ child: ChildProcess; url: URL }> {
+  const args = ['--import', 'tsx', CLI, 'serve', '--config', file, '--port', '0', ...flags];
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SWITCHBOARD_LOG_LEVEL: 'warn' },
+  });
+  cleanups.push(() => stopProcess(child));
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const line = await waitFor(() => /listening on (\S+)/.exec(out)?.[1], 20_000, 'gateway prints its URL');
+  return { child, url: new URL(line) };
+}
+
+type Ready = { reload?: { last: string; count: number } };
+const readyz = (url: URL) => fetch(new URL('/readyz', url)).then((r) => r.json() as Promise<Ready>);
+
+function cli(...args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, SWITCHBOARD_LOG_LEVEL: 'warn' },
+    timeout: 60_000,
+  });
+}
+
+/** Like cli(), without blocking this process (which may host the gateway the CLI talks to). */
+function cliAsync(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, SWITCHBOARD_LOG_LEVEL: 'warn' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr })));
+}
+
+describe('switchboard serve', () => {
+  it('reloads on SIGHUP (here with the file watch off)', async () => {
+    const file = writeConfig(`mcpServers:\n${fixtureStdio('a')}`);
+    const { child, url } = await serve(file, '--no-watch');
+    const { client } = await connectClient(url);
+    cleanups.push(() => client.close());
+    const names = async () => (await client.listTools()).tools.map((t) => t.name);
+    await waitFor(async () => (await names()).includes('a__add'), 20_000, 'A up');
+
+    writeFileSync(file, `mcpServers:\n${fixtureStdio('a')}${fixtureStdio('b')}`);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await readyz(url)).reload, undefined, 'no reload without the watch');
+
+    child.kill('SIGHUP');
+    await waitFor(async () => (await names()).includes('b__add'), 20_000, 'B after SIGHUP');
+    assert.deepEqual((await readyz(url)).reload?.last, 'ok');
+    assert.equal((await readyz(url)).reload?.count, 1);
+    assert.equal(child.exitCode, null, 'still running');
+  });
+
+  it('watches the file by default', async () => {
+    const file = writeConfig(`mcpServers:\n${fixtureStdio('a')}`);
+    const { url } = await serve(file);
+    const { client } = await connectClient(url);
+    cleanups.push(() => client.close());
+    writeFileSync(file, `mcpServers:\n${fixtureStdio('a')}${fixtureStdio('b')}`);
+    await waitFor(
+      async () => (await client.listTools()).tools.some((t) => t.name === 'b__add'),
+      20_000,
+      'B after the edit',
+    );
+  });
+});
+
+describe('switchboard validate --diff', () => {
+  const OLD = `gateway:\n  port: 8080\nmcpServers:\n${fixtureStdio('a')}${fixtureStdio('b')}`;
+
+  it('prints backends added, removed and changed, and settings live or needing a restart', () => {
+    const old = writeConfig(OLD);
+    const next = writeConfig(
+      `gateway:\n  port: 9090\n  separator: "-"\nmcpServers:\n${fixtureStdio('a', '    tools: { exclude: [crash] }\n')}${fixtureStdio('c')}`,
+    );
+    const res = cli('validate', '--diff', old, next);
+    assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stdout, /\+ backend c: added/);
+    assert.match(res.stdout, /- backend b: removed/);
+    assert.match(res.stdout, /~ backend a: updated in place; changed: tools/);
+    assert.match(res.stdout, /gateway\.port: 8080 -> 9090 \(needs a restart/);
+    assert.match(res.stdout, /gateway\.separator: "__" -> "-" \(applied live\)/);
+    assert.match(res.stdout, /! separator "__" -> "-" renames every prefixed tool/);
+
+    const json = cli('validate', '--diff', old, next, '--json');
+    const parsed = JSON.parse(json.stdout) as { config: { added: string[]; removed: string[] } };
+    assert.deepEqual([parsed.config.added, parsed.config.removed], [['c'], ['b']]);
+  });
+
+  it('fails with located problems when NEW is invalid', () => {
+    const res = cli('validate', '--diff', writeConfig(OLD), writeConfig(`${OLD}  c: [oops\n`));
+    assert.equal(res.status, 1);
+    assert.match(res.stderr, /external-mcp-servers\.yaml:\d+:\d+: YAML:/);
+  });
+
+  it('--against-running lists the tool changes NEW would make to a running gateway', async () => {
+    const { gateway, url } = await startGateway(`mcpServers:\n${fixtureStdio('a')}`);
+    cleanups.push(() => gateway.close());
+    const next = writeConfig(
+      `mcpServers:\n${fixtureStdio('a', '    tools: { exclude: [crash] }\n')}${fixtureStdio('b', '    tools: { include: [add] }\n')}`,
+    );
+    const res = await cliAsync('validate', '--against-running', url.href, next);
+    assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stdout, /\+ tool b__add/);
+    assert.match(res.stdout, /- tool a__crash/);
+    assert.doesNotMatch(res.stdout, /tool a__add/);
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * The client under test for `conformance client --command`: starts switchboard with the suite's URL (the
+ * last argument) as its only upstream, then drives it with an SDK client that calls every tool. The suite
+ * thereby grades switchboard's upstream side: initialize, tool calls, elicitation relay, SSE resumption.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+
+process.env.SWITCHBOARD_LOG_LEVEL ??= 'warn';
+const { loadConfig } = await import('../../src/config/load.js');
+const { Gateway } = await import('../../src/gateway.js');
+
+const upstream = process.argv.at(-1);
+if (!upstream?.startsWith('http')) {
+  console.error('usage: client-driver.ts <upstream MCP URL>');
+  process.exit(2);
+}
+
+/** Arguments that satisfy a tool's input schema well enough for a test call. */
+function sampleArguments(tool: Tool): Record<string, unknown> {
+  const args: Record<string, unknown> = {};
+  const props = (tool.inputSchema.properties ?? {}) as Record<string, { type?: string }>;
+  for (const [name, schema] of Object.entries(props)) {
+    args[name] =
+      schema.type === 'number' || schema.type === 'integer' ? 1 : schema.type === 'boolean' ? true : 'test';
+  }
+  return args;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'switchboard-conformance-'));
+const file = join(dir, 'switchboard.yaml');
+writeFileSync(
+  file,
+  `httpServices:\n  upstream:\n    base_url: ${JSON.stringify(upstream)}\n    prefix: false\n    restart: { max_attempts: 1 }\n`,
+);
+const gateway = new Gateway(loadConfig(file, { overrides: { host: '127.0.0.1', port: 0 } }));
+let code = 0;
+try {
+  await gateway.start();
+  await gateway.pool.settled();
+  const client = new Client(
+    { name: 'switchboard-conformance-driver', version: '1.0.0' },
+    {
+      capabilities: {
+        sampling: {},
+        elicitation: { form: { applyDefaults: true } },
+        roots: { listChanged: true },
+      },
+    },
+  );
+  // Accepting with no content lets the SDK fill in the schema's defaults (SEP-1034).
+  client.setRequestHandler(ElicitRequestSchema, () => ({ action: 'accept', content: {} }));
+  client.setRequestHandler(CreateMessageRequestSchema, () => ({
+    role: 'assistant',
+    model: 'conformance-driver',
+    content: { type: 'text', text: 'sampled through switchboard' },
+  }));
+  client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [] }));
+  await client.connect(new StreamableHTTPClientTransport(new URL(gateway.url)));
+  for (const tool of (await client.listTools()).tools) {
+    const result = await client.callTool({ name: tool.name, arguments: sampleArguments(tool) });
+    console.log(`${tool.name}: ${JSON.stringify(result.content)}`);
+  }
+  await client.close();
+} catch (err) {
+  console.error(err);
+  code = 1;
+} finally {
+  await gateway.close();
+}
+process.exit(code);

@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import type { TestContext } from 'node:test';
+import { Redis } from 'ioredis';
+import { redactUrl } from '../../src/queue/redis-connections.js';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Whether Redis answers PING within a second. */
+export async function redisReachable(url = REDIS_URL): Promise<boolean> {
+  const r = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  r.on('error', () => undefined);
+  try {
+    await r.connect();
+    return (await r.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** Skips the test loudly (never silently) when Redis is down; returns whether the test may run. */
+export function requireRedis(t: TestContext, reachable: boolean): boolean {
+  if (reachable) return true;
+  const msg = `REDIS NOT REACHABLE at ${redactUrl(REDIS_URL)} — Redis queue tests skipped`;
+  console.error(`\n*** ${msg} ***\n`);
+  t.skip(msg);
+  return false;
+}
+
+/** A unique key prefix for one test. */
+export function testPrefix(): string {
+  return `sbtest:${randomBytes(5).toString('hex')}`;
+}
+
+/** Deletes every key under `prefix`. */
+export async function deleteKeys(prefix: string, url = REDIS_URL): Promise<void> {
+  const r = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await r.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+}
