@@ -12,6 +12,8 @@ export interface RawReply {
   sessionId?: string;
   message?: { result?: unknown; error?: { message: string } };
   bytes: number;
+  /** From sending the request to the reply's last byte, before parsing it (ms). */
+  ms: number;
 }
 
 function headers(sessionId?: string): Record<string, string> {
@@ -43,12 +45,14 @@ export function post(
   timeoutMs = 30_000,
 ): Promise<RawReply> {
   const payload = JSON.stringify(body);
+  const start = performance.now();
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: 'POST', agent, headers: headers(sessionId) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
       res.on('end', () => {
+        const ms = performance.now() - start;
         const text = Buffer.concat(chunks).toString('utf8');
         try {
           resolve({
@@ -56,6 +60,7 @@ export function post(
             sessionId: res.headers['mcp-session-id'] as string | undefined,
             message: text ? parseBody(text) : undefined,
             bytes: text.length,
+            ms,
           });
         } catch (err) {
           reject(err instanceof Error ? err : new Error(String(err)));

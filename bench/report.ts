@@ -14,7 +14,7 @@ export interface Results {
 }
 
 function table(head: string[], rows: (string | number)[][]): string {
-  const cells = [head, ...rows.map((r) => r.map(String))];
+  const cells = [head, ...rows.map((r) => head.map((_, i) => String(r[i] ?? '')))];
   const width = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(width[i]!)).join(' | ')} |`;
   return [line(head), `|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.slice(1).map(line)].join(
@@ -28,8 +28,7 @@ const ratio = (a?: number, b?: number) => (a && b ? round(a / b, 2).toFixed(2) :
 export function throughputTable(rows: ThroughputRow[]): string {
   const find = (t: string, c: number) => rows.find((r) => r.target === t && r.concurrency === c && r.calls);
   const body = rows.map((r) => {
-    if (!r.calls)
-      return [r.target, r.concurrency, r.note ?? 'no calls', '', '', '', '', '', '', '', '', '', '', ''];
+    if (!r.calls) return [r.target, r.concurrency, r.note?.startsWith('skipped') ? 'skipped¹' : 'failed¹'];
     const d = find('direct', r.concurrency);
     return [
       r.target,
@@ -49,10 +48,12 @@ export function throughputTable(rows: ThroughputRow[]): string {
     ];
   });
   const head = ['target', 'C', 'calls/s', '×direct', '×supergw', '×mcp-proxy', 'p50 ms', 'p50 ×direct'];
-  return table(
+  const out = table(
     [...head, 'p90 ms', 'p99 ms', 'max ms', 'errors', 'server RSS MB', 'server CPU ms/call'],
     body,
   );
+  const notes = rows.filter((r) => r.note).map((r) => `¹ ${r.target} C=${r.concurrency}: ${r.note}`);
+  return notes.length ? `${out}\n\n${notes.join('\n')}` : out;
 }
 
 /** The other cases as short tables. */
@@ -107,6 +108,7 @@ export function otherTables(r: Results): string {
               'p99 ms',
               'max ms',
               'body KB',
+              'tools listed',
             ],
             [
               [
@@ -117,6 +119,7 @@ export function otherTables(r: Results): string {
                 c.toolsList.p99,
                 c.toolsList.max,
                 round(c.toolsList.bytes / 1024, 0),
+                c.toolsList.listed,
               ],
             ],
           ),

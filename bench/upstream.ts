@@ -55,8 +55,7 @@ function build(): McpServer {
 
 // HTTP-only modules are loaded only in HTTP modes, so the stdio child stays as small as a minimal server can be.
 async function streamableHttp(app: Express): Promise<void> {
-  const { StreamableHTTPServerTransport } =
-    await import('@modelcontextprotocol/sdk/server/streamableHttp.js');
+  const sdk = await import('@modelcontextprotocol/sdk/server/streamableHttp.js');
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   app.all('/mcp', async (req, res) => {
     const id = req.headers['mcp-session-id'] as string | undefined;

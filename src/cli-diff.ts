@@ -6,6 +6,7 @@ import { loadConfig } from './config/load.js';
 import type { GatewayConfig } from './config/model.js';
 import { Gateway } from './gateway.js';
 import { VERSION } from './version.js';
+import { waitAtMost } from './time.js';
 
 /** What `switchboard validate --diff / --against-running` compares. */
 export interface DiffRequest {
@@ -43,7 +44,7 @@ async function configuredTools(config: GatewayConfig, timeoutMs: number) {
   const gateway = new Gateway(config);
   try {
     await gateway.pool.reconcile(config.backends);
-    await Promise.race([gateway.pool.settled(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    await waitAtMost(gateway.pool.settled(), timeoutMs);
     gateway.rebuild();
     const down = gateway.pool
       .all()

@@ -20,6 +20,7 @@ import { Peers } from './server/peers.js';
 import { LazyValidator } from './server/lazy-validator.js';
 import { SessionManager } from './server/sessions.js';
 import { VERSION } from './version.js';
+import { waitAtMost } from './time.js';
 
 /** How long a reload waits for new backends' first connection attempt before telling clients, at most. */
 const RELOAD_SETTLE_MS = 5000;
@@ -199,7 +200,7 @@ export class Gateway implements RouteTable {
       { added, removed, changed, updated, settings: diff.settings.map((s) => s.setting) },
       'config reloaded',
     );
-    const settling = Promise.race([this.pool.settled(), sleep(RELOAD_SETTLE_MS)]).finally(() => {
+    const settling = waitAtMost(this.pool.settled(), RELOAD_SETTLE_MS).finally(() => {
       this.quiet--;
       this.rebuild();
     });
@@ -239,13 +240,13 @@ export class Gateway implements RouteTable {
         this.pool.all().map((b) => [
           b.name,
           {
-            ...this.queueReadiness(b),
             kind: b.spec.kind,
             state: b.state,
             ...(b.lastError ? { lastError: b.lastError } : {}),
             tools: b.catalog.tools.length,
             resources: b.catalog.resources.length,
             prompts: b.catalog.prompts.length,
+            ...this.queueReadiness(b),
           },
         ]),
       ),
@@ -301,8 +302,4 @@ export class Gateway implements RouteTable {
     await this.queues.close();
     await this.pool.close();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

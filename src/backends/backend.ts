@@ -1,16 +1,13 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   PromptListChangedNotificationSchema,
   ResourceListChangedNotificationSchema,
   ToolListChangedNotificationSchema,
-  type Implementation,
   type Prompt,
   type Resource,
   type ResourceTemplate,
-  type ServerCapabilities,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
@@ -20,24 +17,18 @@ import { fromUpstream, GatewayError } from '../dispatch/errors.js';
 import { backendLog } from '../log.js';
 import { ClientSessions } from './client-sessions.js';
 import { InFlight, type Origin, type UpstreamListener } from './origin.js';
-import { descendants, terminate } from './process-tree.js';
+import { closeWithTree } from './process-tree.js';
 import { installRelay, keepProgressBeforeResponses, RELAYED_CAPABILITIES } from './relay.js';
 import { StickyState } from './sticky.js';
 import { createTransport, type BuiltTransport } from './transports.js';
+import { waitAtMost } from '../time.js';
+import { fetchCatalog, listKind, type BackendCatalog } from './catalog-fetch.js';
+import { describeCause, sessionExpired, unreachable } from './upstream-errors.js';
+
+export type { BackendCatalog } from './catalog-fetch.js';
 
 /** Lifecycle of a backend connection. */
 export type BackendState = 'connecting' | 'ready' | 'down' | 'stopped';
-
-/** Everything an upstream offers, as last fetched. */
-export interface BackendCatalog {
-  tools: Tool[];
-  resources: Resource[];
-  resourceTemplates: ResourceTemplate[];
-  prompts: Prompt[];
-  capabilities: ServerCapabilities;
-  serverInfo?: Implementation;
-  instructions?: string;
-}
 
 /** Options for one request to an upstream. */
 export interface UpstreamRequestOptions {
@@ -55,27 +46,9 @@ const EMPTY: BackendCatalog = {
   prompts: [],
   capabilities: {},
 };
-const MAX_PAGES = 1000;
 const STABLE_UPTIME_MS = 10_000;
 /** How long a child process may take to answer initialize (package managers such as npx can be slow). */
 const STDIO_STARTUP_TIMEOUT_MS = 60_000;
-
-/** Follows `nextCursor` until the last page; a repeated cursor ends the walk instead of looping. */
-export async function listAll<T>(
-  page: (cursor?: string) => Promise<{ items: T[]; nextCursor?: string }>,
-): Promise<T[]> {
-  const out: T[] = [];
-  const seen = new Set<string>();
-  let cursor: string | undefined;
-  for (let i = 0; i < MAX_PAGES; i++) {
-    const res = await page(cursor);
-    out.push(...res.items);
-    if (!res.nextCursor || seen.has(res.nextCursor)) break;
-    seen.add(res.nextCursor);
-    cursor = res.nextCursor;
-  }
-  return out;
-}
 
 /** One upstream MCP server: an SDK client, its state machine, reconnect backoff and catalog. */
 export class Backend {
@@ -161,7 +134,7 @@ export class Backend {
     try {
       await client.connect(built.transport, { timeout: this.connectTimeoutMs() });
       keepProgressBeforeResponses(built.transport);
-      const catalog = await this.fetchCatalog(client);
+      const catalog = await fetchCatalog(client, this.spec.requestTimeoutMs);
       if (this.client !== client || (this.state as BackendState) === 'stopped') return;
       await this.sticky.replay(client, this.log, this.spec.requestTimeoutMs);
       this.catalog = catalog;
@@ -197,61 +170,20 @@ export class Backend {
     client.setNotificationHandler(PromptListChangedNotificationSchema, () => refresh('prompts'));
   }
 
-  private async fetchCatalog(client: Client): Promise<BackendCatalog> {
-    const capabilities = client.getServerCapabilities() ?? {};
-    const [tools, resources, resourceTemplates, prompts] = await Promise.all([
-      capabilities.tools ? this.list(client, 'tools') : [],
-      capabilities.resources ? this.list(client, 'resources') : [],
-      capabilities.resources ? this.list(client, 'resourceTemplates') : [],
-      capabilities.prompts ? this.list(client, 'prompts') : [],
-    ]);
-    return {
-      tools: tools as Tool[],
-      resources: resources as Resource[],
-      resourceTemplates: resourceTemplates as ResourceTemplate[],
-      prompts: prompts as Prompt[],
-      capabilities,
-      serverInfo: client.getServerVersion(),
-      instructions: client.getInstructions(),
-    };
-  }
-
-  private list(
-    client: Client,
-    what: 'tools' | 'resources' | 'resourceTemplates' | 'prompts',
-  ): Promise<unknown[]> {
-    const opts = { timeout: this.spec.requestTimeoutMs };
-    return listAll<unknown>(async (cursor) => {
-      const params = cursor ? { cursor } : undefined;
-      switch (what) {
-        case 'tools': {
-          const r = await client.listTools(params, opts);
-          return { items: r.tools, nextCursor: r.nextCursor };
-        }
-        case 'resources': {
-          const r = await client.listResources(params, opts);
-          return { items: r.resources, nextCursor: r.nextCursor };
-        }
-        case 'resourceTemplates': {
-          const r = await client.listResourceTemplates(params, opts);
-          return { items: r.resourceTemplates, nextCursor: r.nextCursor };
-        }
-        case 'prompts': {
-          const r = await client.listPrompts(params, opts);
-          return { items: r.prompts, nextCursor: r.nextCursor };
-        }
-      }
-    });
-  }
-
   private async refresh(client: Client, what: 'tools' | 'resources' | 'prompts'): Promise<void> {
     if (this.client !== client || this.state !== 'ready') return;
     const catalog = { ...this.catalog };
-    if (what === 'tools') catalog.tools = (await this.list(client, 'tools')) as Tool[];
-    if (what === 'prompts') catalog.prompts = (await this.list(client, 'prompts')) as Prompt[];
+    if (what === 'tools')
+      catalog.tools = (await listKind(client, this.spec.requestTimeoutMs, 'tools')) as Tool[];
+    if (what === 'prompts')
+      catalog.prompts = (await listKind(client, this.spec.requestTimeoutMs, 'prompts')) as Prompt[];
     if (what === 'resources') {
-      catalog.resources = (await this.list(client, 'resources')) as Resource[];
-      catalog.resourceTemplates = (await this.list(client, 'resourceTemplates')) as ResourceTemplate[];
+      catalog.resources = (await listKind(client, this.spec.requestTimeoutMs, 'resources')) as Resource[];
+      catalog.resourceTemplates = (await listKind(
+        client,
+        this.spec.requestTimeoutMs,
+        'resourceTemplates',
+      )) as ResourceTemplate[];
     }
     if (this.client !== client) return;
     this.catalog = catalog;
@@ -372,8 +304,7 @@ export class Backend {
     this.retiring = { why, graceMs, expired: false };
     if (this.inFlight > 0) {
       this.log.info({ inFlight: this.inFlight, graceMs }, `backend ${why}; draining calls in flight`);
-      const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-      await Promise.race([idle, sleep(graceMs)]);
+      await waitAtMost(new Promise<void>((resolve) => this.idleWaiters.push(resolve)), graceMs);
     }
     if (this.inFlight > 0) {
       this.retiring.expired = true;
@@ -458,10 +389,7 @@ export class Backend {
   }
 
   private async closeClient(client: Client): Promise<void> {
-    const pid = this.built?.pid();
-    const tree = pid ? [pid, ...descendants(pid)] : [];
-    await Promise.race([client.close().catch(() => {}), sleep(1500)]);
-    await terminate(tree);
+    await closeWithTree(() => client.close(), this.built?.pid() ?? null);
   }
 
   /**
@@ -500,27 +428,4 @@ export class Backend {
     await this.clientSessions?.closeAll();
     if (client) await this.closeClient(client);
   }
-}
-
-/** Whether an HTTP upstream answered that our session id is unknown (404 per spec; some servers send 400). */
-function sessionExpired(err: unknown): boolean {
-  if (!(err instanceof StreamableHTTPError)) return false;
-  return err.code === 404 || (err.code === 400 && /session/i.test(err.message));
-}
-
-/** Whether a request failed because the upstream could not be reached at all (nothing was processed). */
-function unreachable(err: unknown): boolean {
-  const code = (err as { cause?: { code?: string } })?.cause?.code;
-  return (
-    err instanceof TypeError && (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH')
-  );
-}
-
-function describeCause(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? String(err);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

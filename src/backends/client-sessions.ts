@@ -7,7 +7,7 @@ import { fromUpstream, GatewayError } from '../dispatch/errors.js';
 import { VERSION } from '../version.js';
 import type { UpstreamRequestOptions } from './backend.js';
 import { InFlight, type Origin, type UpstreamListener } from './origin.js';
-import { descendants, terminate } from './process-tree.js';
+import { closeWithTree } from './process-tree.js';
 import { installRelay, keepProgressBeforeResponses, relayedSubset } from './relay.js';
 import { createTransport, type BuiltTransport } from './transports.js';
 
@@ -201,13 +201,7 @@ export class ClientSessions {
 
   private async drop(id: string, conn: Connection): Promise<void> {
     if (this.conns.get(id) === conn) this.conns.delete(id);
-    const pid = conn.built.pid();
-    const tree = pid ? [pid, ...descendants(pid)] : [];
-    await Promise.race([
-      conn.client.close().catch(() => {}),
-      new Promise((r) => setTimeout(r, 1500).unref()),
-    ]);
-    await terminate(tree);
+    await closeWithTree(() => conn.client.close(), conn.built.pid());
   }
 
   /** Closes a downstream session's upstream session (its client went away). */

@@ -3,6 +3,7 @@ import type { BackendSpec } from '../config/model.js';
 import { log } from '../log.js';
 import { Backend } from './backend.js';
 import type { UpstreamListener } from './origin.js';
+import { waitAtMost } from '../time.js';
 
 /** What a reconcile did, by backend name. */
 export interface ReconcileResult {
@@ -22,9 +23,6 @@ export interface PoolHooks {
   /** Called synchronously on every state or catalog change of a backend, before the coalesced onChange. */
   changed?(backend: Backend): void;
 }
-
-/** Canonical form of the part of a spec whose change needs a new connection. */
-export const specKey = connectionKey;
 
 /** Upper bound on how long a replaced backend keeps serving while its successor connects. */
 const SWITCH_WAIT_MS = 10_000;
@@ -86,21 +84,21 @@ export class BackendPool {
     for (const [name, successor] of this.successors) {
       if (wanted.has(name)) continue;
       this.successors.delete(name);
-      void successor.stop();
+      this.track(this.drains, successor.stop());
     }
     for (const spec of specs) {
       const current = this.backends.get(spec.name);
       const latest = this.successors.get(spec.name) ?? current;
-      if (latest && specKey(latest.spec) === specKey(spec)) {
+      if (latest && connectionKey(latest.spec) === connectionKey(spec)) {
         result[this.updateLive(latest, spec) ? 'updated' : 'unchanged'].push(spec.name);
         continue;
       }
       const superseded = this.successors.get(spec.name);
       if (superseded) {
         this.successors.delete(spec.name);
-        void superseded.stop();
+        this.track(this.drains, superseded.stop());
       }
-      if (current && specKey(current.spec) === specKey(spec)) {
+      if (current && connectionKey(current.spec) === connectionKey(spec)) {
         result[this.updateLive(current, spec) ? 'updated' : 'unchanged'].push(spec.name);
         continue;
       }
@@ -138,7 +136,7 @@ export class BackendPool {
 
   /** Routes new calls to a successor once it has had its first connection attempt, then drains the old backend. */
   private async switchOver(successor: Backend, graceMs: number): Promise<void> {
-    await Promise.race([successor.firstAttempt(), sleep(SWITCH_WAIT_MS)]);
+    await waitAtMost(successor.firstAttempt(), SWITCH_WAIT_MS);
     if (this.successors.get(successor.name) !== successor) return;
     this.successors.delete(successor.name);
     const old = this.backends.get(successor.name);
@@ -187,8 +185,4 @@ export class BackendPool {
     this.successors.clear();
     await Promise.all(all.map((b) => b.stop()));
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

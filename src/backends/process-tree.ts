@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { sleep, waitAtMost } from '../time.js';
 
 /** Process ids of every live descendant of pid (Linux /proc; empty elsewhere). */
 export function descendants(pid: number): number[] {
@@ -59,8 +60,17 @@ export function signalAll(pids: number[], signal: NodeJS.Signals): void {
   }
 }
 
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/**
+ * Closes a connection whose transport may own a child process, then makes sure the child and every
+ * descendant are gone (the tree is listed first: once the child exits, its children are re-parented).
+ */
+export async function closeWithTree(close: () => Promise<unknown>, pid: number | null): Promise<void> {
+  const tree = pid ? [pid, ...descendants(pid)] : [];
+  await waitAtMost(
+    close().catch(() => {}),
+    1500,
+  );
+  await terminate(tree);
 }
 
 /** SIGTERM, a short grace period, then SIGKILL for whatever is left of a process tree. */
@@ -69,7 +79,7 @@ export async function terminate(tree: number[]): Promise<void> {
   if (alive.length === 0) return;
   signalAll(alive, 'SIGTERM');
   for (let i = 0; i < 20 && alive.length > 0; i++) {
-    await pause(50);
+    await sleep(50);
     alive = alive.filter(isAlive);
   }
   signalAll(alive, 'SIGKILL');

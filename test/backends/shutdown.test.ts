@@ -16,19 +16,36 @@ async function serve(file: string) {
   });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const line = await waitFor(() => /listening on (\S+)/.exec(out)?.[1], 20_000, 'gateway prints its URL');
-  return { child, url: new URL(line) };
+  try {
+    const line = await waitFor(
+      () => /listening on (\S+)/.exec(out)?.[1] ?? '',
+      20_000,
+      'gateway prints its URL',
+    );
+    return { child, url: new URL(line) };
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
 }
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   describe(`gateway shutdown on ${signal}`, () => {
-    it('terminates every stdio child and its descendants, leaving no orphans', async () => {
+    it('terminates every stdio child and its descendants, leaving no orphans', async (t) => {
       const file = writeConfig(
         `mcpServers:\n${fixtureStdio('a', '', { FIXTURE_GRANDCHILD: '1' })}${fixtureStdio('b', '', { FIXTURE_GRANDCHILD: '1' })}`,
       );
       const { child, url } = await serve(file);
+      t.after(() => void child.kill('SIGKILL'));
       const { client } = await connectClient(url);
-      await waitFor(async () => (await client.listTools()).tools.some((t) => t.name === 'b__pid'), 20_000, 'both up');
+      await waitFor(
+        async () => {
+          const names = (await client.listTools()).tools.map((t) => t.name);
+          return names.includes('a__pid') && names.includes('b__pid');
+        },
+        20_000,
+        'both up',
+      );
       const pids: number[] = [];
       for (const b of ['a', 'b']) {
         const info = JSON.parse(text(await client.callTool({ name: `${b}__pid`, arguments: {} }))) as {
@@ -49,7 +66,10 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 
 describe('CLI validate and errors', () => {
   it('validate prints a one-line summary and exits 0 for the shipped config', () => {
-    const res = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'validate'], { cwd: ROOT, encoding: 'utf8' });
+    const res = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'validate'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     assert.equal(res.status, 0, res.stderr);
     assert.match(res.stdout, /^external-mcp-servers\.yaml: ok \(2 backends: 2 stdio, 0 http, 0 sse\)\n$/);
   });
@@ -57,10 +77,18 @@ describe('CLI validate and errors', () => {
   it('validate and serve exit 1 with file:line:col problems and no stack trace', () => {
     const file = writeConfig('gateway:\n  prot: 1\nmcpServers:\n  x: {}\n');
     for (const cmd of ['validate', 'serve']) {
-      const res = spawnSync(process.execPath, ['--import', 'tsx', CLI, cmd, '--config', file], { encoding: 'utf8' });
+      const res = spawnSync(process.execPath, ['--import', 'tsx', CLI, cmd, '--config', file], {
+        encoding: 'utf8',
+      });
       assert.equal(res.status, 1);
-      assert.match(res.stderr, /external-mcp-servers\.yaml:2:3: gateway\.prot: unknown key "prot" \(did you mean "port"\?\)/);
-      assert.match(res.stderr, /external-mcp-servers\.yaml:4:6: mcpServers\.x: missing required key "command"/);
+      assert.match(
+        res.stderr,
+        /external-mcp-servers\.yaml:2:3: gateway\.prot: unknown key "prot" \(did you mean "port"\?\)/,
+      );
+      assert.match(
+        res.stderr,
+        /external-mcp-servers\.yaml:4:6: mcpServers\.x: missing required key "command"/,
+      );
       assert.doesNotMatch(res.stderr, /\n\s+at /, 'no stack trace');
     }
   });

@@ -30,7 +30,11 @@ async function serve(file: string, ...flags: string[]): Promise<{ child: ChildPr
   cleanups.push(() => stopProcess(child));
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  const line = await waitFor(() => /listening on (\S+)/.exec(out)?.[1], 20_000, 'gateway prints its URL');
+  const line = await waitFor(
+    () => /listening on (\S+)/.exec(out)?.[1] ?? '',
+    20_000,
+    'gateway prints its URL',
+  );
   return { child, url: new URL(line) };
 }
 

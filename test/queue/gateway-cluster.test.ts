@@ -33,14 +33,17 @@ describe('single_session across gateway replicas (Redis)', () => {
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
   });
 
-  /** The fixture, three gateways sharing a fresh prefix, `perReplica` clients each; waits for one owner. */
-  async function cluster(perReplica: number): Promise<{ fixture: SingleFixture; replicas: Replica[] }> {
+  /** The fixture, three gateways sharing a fresh prefix and lease, `perReplica` clients each; waits for one owner. */
+  async function cluster(
+    perReplica: number,
+    leaseMs: number,
+  ): Promise<{ fixture: SingleFixture; replicas: Replica[] }> {
     const prefix = testPrefix();
     cleanups.push(() => deleteKeys(prefix));
     const fixture = await startSingleFixture();
     cleanups.push(() => stopProcess(fixture.child));
     const file = writeConfig(
-      `gateway:\n  redis:\n    url: ${REDIS_URL}\n    prefix: "${prefix}"\n    lease: ${LEASE_MS}ms\n` +
+      `gateway:\n  redis:\n    url: ${REDIS_URL}\n    prefix: "${prefix}"\n    lease: ${leaseMs}ms\n` +
         singleBackendYaml(fixture.url, '    request_timeout: 60s\n'),
     );
     const replicas = await Promise.all(
@@ -75,7 +78,8 @@ describe('single_session across gateway replicas (Redis)', () => {
 
   it('serialises 300 calls from three replicas on one upstream session; relays progress; cancelled waiters never run', async (t) => {
     if (!requireRedis(t, reachable)) return;
-    const { fixture, replicas } = await cluster(4);
+    // The default lease: on a small CI machine three busy gateways can stall an event loop past a short lease.
+    const { fixture, replicas } = await cluster(4, 5000);
     for (const r of replicas) {
       const tools = await r.clients[0]!.listTools();
       assert.ok(
@@ -133,7 +137,7 @@ describe('single_session across gateway replicas (Redis)', () => {
 
   it('fails over when the owner is killed mid-call: the running call fails with owner_lost, queued calls complete once', async (t) => {
     if (!requireRedis(t, reachable)) return;
-    const { fixture, replicas } = await cluster(1);
+    const { fixture, replicas } = await cluster(1, LEASE_MS);
     const dead = (await owner(replicas))!;
     const [b, c] = replicas.filter((r) => r !== dead) as [Replica, Replica];
 

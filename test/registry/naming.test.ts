@@ -34,7 +34,12 @@ describe('qualify', () => {
   });
 });
 
-function fakeBackend(name: string, tools: string[], extra: Partial<Backend['catalog']> = {}, spec: Partial<BackendSpec> = {}) {
+function fakeBackend(
+  name: string,
+  tools: string[],
+  extra: Partial<Backend['catalog']> = {},
+  spec: Partial<BackendSpec> = {},
+) {
   return {
     name,
     state: 'ready',
@@ -54,7 +59,12 @@ describe('catalog snapshot', () => {
   it('merges backends in order, applies filters, and reports collisions instead of overwriting', () => {
     const snap = build(
       [
-        fakeBackend('fs', ['read.file', 'read_file', 'delete_file'], {}, { tools: { include: [], exclude: ['delete_*'] } }),
+        fakeBackend(
+          'fs',
+          ['read.file', 'read_file', 'delete_file'],
+          {},
+          { tools: { include: [], exclude: ['delete_*'] } },
+        ),
         fakeBackend('down', ['x']),
       ].map((b, i) => (i === 1 ? ({ ...b, state: 'down' } as Backend) : b)),
       '__',
@@ -65,7 +75,10 @@ describe('catalog snapshot', () => {
     assert.match(names[1]!, /^fs__read_file_[0-9a-f]{8}$/);
     assert.equal(names.length, 2, 'filtered tool and down backend excluded');
     assert.equal(snap.collisions.length, 1);
-    assert.match(snap.collisions[0]!.message, /tool "read_file" of backend "fs" maps to "fs__read_file", already used by "read.file"/);
+    assert.match(
+      snap.collisions[0]!.message,
+      /tool "read_file" of backend "fs" maps to "fs__read_file", already used by "read.file"/,
+    );
     assert.equal(snap.toolsByName.get(names[1]!)!.original, 'read_file');
   });
 

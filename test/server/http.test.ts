@@ -10,7 +10,11 @@ const INIT = {
   jsonrpc: '2.0',
   id: 1,
   method: 'initialize',
-  params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  params: {
+    protocolVersion: LATEST_PROTOCOL_VERSION,
+    capabilities: {},
+    clientInfo: { name: 'raw', version: '1' },
+  },
 };
 
 /** A raw HTTP request (fetch cannot set the Host header). */
@@ -21,11 +25,15 @@ function raw(
   body?: string,
 ): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: { accept: 'application/json, text/event-stream', ...headers } }, (res) => {
-      let data = '';
-      res.on('data', (d: Buffer) => (data += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: data }));
-    });
+    const req = request(
+      url,
+      { method, headers: { accept: 'application/json, text/event-stream', ...headers } },
+      (res) => {
+        let data = '';
+        res.on('data', (d: Buffer) => (data += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: data }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -51,7 +59,12 @@ describe('/mcp over HTTP', () => {
     const evil = await raw(url, 'POST', { ...json, origin: 'http://evil.example.com' }, JSON.stringify(INIT));
     assert.equal(evil.status, 403);
     assert.match(JSON.parse(evil.body).error.message, /Origin "http:\/\/evil.example.com" is not allowed/);
-    const local = await raw(url, 'POST', { ...json, origin: `http://localhost:${url.port}` }, JSON.stringify(INIT));
+    const local = await raw(
+      url,
+      'POST',
+      { ...json, origin: `http://localhost:${url.port}` },
+      JSON.stringify(INIT),
+    );
     assert.equal(local.status, 200);
     assert.equal(local.headers['access-control-allow-origin'], `http://localhost:${url.port}`);
   });
@@ -71,9 +84,15 @@ describe('/mcp over HTTP', () => {
     );
     assert.equal(gone.status, 404);
     assert.match(JSON.parse(gone.body).error.message, /Session not found/);
-    const del = await raw(url, 'DELETE', { 'mcp-session-id': idA, 'mcp-protocol-version': LATEST_PROTOCOL_VERSION });
+    const del = await raw(url, 'DELETE', {
+      'mcp-session-id': idA,
+      'mcp-protocol-version': LATEST_PROTOCOL_VERSION,
+    });
     assert.equal(del.status, 200);
-    const after = await raw(url, 'GET', { 'mcp-session-id': idA, 'mcp-protocol-version': LATEST_PROTOCOL_VERSION });
+    const after = await raw(url, 'GET', {
+      'mcp-session-id': idA,
+      'mcp-protocol-version': LATEST_PROTOCOL_VERSION,
+    });
     assert.equal(after.status, 404, 'a deleted session is gone');
   });
 
@@ -115,7 +134,9 @@ describe('/mcp over HTTP', () => {
 
   it('serves /healthz, /readyz with backend states, and /metrics', async () => {
     assert.deepEqual(await (await fetch(new URL('/healthz', url))).json(), { status: 'ok' });
-    const ready = (await (await fetch(new URL('/readyz', url))).json()) as { backends: Record<string, { state: string }> };
+    const ready = (await (await fetch(new URL('/readyz', url))).json()) as {
+      backends: Record<string, { state: string }>;
+    };
     assert.equal(ready.backends.fx!.state, 'ready');
     const metrics = await (await fetch(new URL('/metrics', url))).text();
     assert.match(metrics, /switchboard_backend_up\{backend="fx",state="ready"\} 1/);

@@ -1,10 +1,10 @@
 /** Hot reload of a running gateway from real file edits: load on untouched backends, drains, invalid edits, list_changed. */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { isAlive } from '../../src/backends/process-tree.js';
+import { descendants, isAlive } from '../../src/backends/process-tree.js';
 import { loadConfig } from '../../src/config/load.js';
 import { watchConfig } from '../../src/config/watch.js';
 import { Gateway } from '../../src/gateway.js';
@@ -272,6 +272,40 @@ describe('draining removed and replaced backends', () => {
     assert.ok(isAlive(fresh.pid) && isAlive(fresh.grandchild), 'the new tree runs');
     await gateway.close();
     assert.equal(isAlive(fresh.grandchild), false, 'and is terminated on shutdown');
+  });
+});
+
+/** Live processes under this one started as fixture backend `name`, by their GEN environment value. */
+function fixtureGens(name: string): string[] {
+  return descendants(process.pid).flatMap((pid) => {
+    try {
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      if (!isAlive(pid) || !env.includes(`FIXTURE_NAME=${name}`)) return [];
+      const gen = env.find((e) => e.startsWith('GEN='))?.slice(4);
+      return gen === undefined ? [] : [gen];
+    } catch {
+      return [];
+    }
+  });
+}
+
+describe('edits that overtake each other', () => {
+  it('a successor replaced before it took over is stopped; only the last version keeps running', async () => {
+    const yaml = (gen: string) => `mcpServers:\n${fixtureStdio('a')}${fixtureStdio('b', '', { GEN: gen })}`;
+    const { gateway, file } = await startGateway(yaml('1'));
+    cleanups.push(() => gateway.close());
+    writeFileSync(file, yaml('2'));
+    const first = gateway.reload();
+    await new Promise((r) => setImmediate(r)); // the first reload has read version 2 and started its successor
+    writeFileSync(file, yaml('3'));
+    await Promise.all([first, gateway.reload()]);
+    await gateway.pool.drained();
+    await waitFor(
+      () => fixtureGens('b').join() === '3',
+      5000,
+      `only version 3 of b runs (${fixtureGens('b').join()})`,
+    );
+    assert.equal(gateway.pool.get('b')!.state, 'ready');
   });
 });
 

@@ -1,0 +1,89 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type {
+  Implementation,
+  Prompt,
+  Resource,
+  ResourceTemplate,
+  ServerCapabilities,
+  Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+
+const MAX_PAGES = 1000;
+
+/** Everything an upstream offers, as last fetched. */
+export interface BackendCatalog {
+  tools: Tool[];
+  resources: Resource[];
+  resourceTemplates: ResourceTemplate[];
+  prompts: Prompt[];
+  capabilities: ServerCapabilities;
+  serverInfo?: Implementation;
+  instructions?: string;
+}
+
+/** Follows `nextCursor` until the last page; a repeated cursor ends the walk instead of looping. */
+export async function listAll<T>(
+  page: (cursor?: string) => Promise<{ items: T[]; nextCursor?: string }>,
+): Promise<T[]> {
+  const out: T[] = [];
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  for (let i = 0; i < MAX_PAGES; i++) {
+    const res = await page(cursor);
+    out.push(...res.items);
+    if (!res.nextCursor || seen.has(res.nextCursor)) break;
+    seen.add(res.nextCursor);
+    cursor = res.nextCursor;
+  }
+  return out;
+}
+
+/** One whole list (tools, resources, templates or prompts), page by page. */
+export function listKind(
+  client: Client,
+  timeoutMs: number,
+  what: 'tools' | 'resources' | 'resourceTemplates' | 'prompts',
+): Promise<unknown[]> {
+  const opts = { timeout: timeoutMs };
+  return listAll<unknown>(async (cursor) => {
+    const params = cursor ? { cursor } : undefined;
+    switch (what) {
+      case 'tools': {
+        const r = await client.listTools(params, opts);
+        return { items: r.tools, nextCursor: r.nextCursor };
+      }
+      case 'resources': {
+        const r = await client.listResources(params, opts);
+        return { items: r.resources, nextCursor: r.nextCursor };
+      }
+      case 'resourceTemplates': {
+        const r = await client.listResourceTemplates(params, opts);
+        return { items: r.resourceTemplates, nextCursor: r.nextCursor };
+      }
+      case 'prompts': {
+        const r = await client.listPrompts(params, opts);
+        return { items: r.prompts, nextCursor: r.nextCursor };
+      }
+    }
+  });
+}
+
+/** Fetches every list the upstream's capabilities announce, following pagination. */
+export async function fetchCatalog(client: Client, timeoutMs: number): Promise<BackendCatalog> {
+  const capabilities = client.getServerCapabilities() ?? {};
+  const [tools, resources, resourceTemplates, prompts] = await Promise.all([
+    capabilities.tools ? listKind(client, timeoutMs, 'tools') : [],
+    capabilities.resources ? listKind(client, timeoutMs, 'resources') : [],
+    capabilities.resources ? listKind(client, timeoutMs, 'resourceTemplates') : [],
+    capabilities.prompts ? listKind(client, timeoutMs, 'prompts') : [],
+  ]);
+  return {
+    tools: tools as Tool[],
+    resources: resources as Resource[],
+    resourceTemplates: resourceTemplates as ResourceTemplate[],
+    prompts: prompts as Prompt[],
+    capabilities,
+    serverInfo: client.getServerVersion(),
+    instructions: client.getInstructions(),
+  };
+}

@@ -1,0 +1,21 @@
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+/** Whether an HTTP upstream answered that our session id is unknown (404 per spec; some servers send 400). */
+export function sessionExpired(err: unknown): boolean {
+  if (!(err instanceof StreamableHTTPError)) return false;
+  return err.code === 404 || (err.code === 400 && /session/i.test(err.message));
+}
+
+/** Whether a request failed because the upstream could not be reached at all (nothing was processed). */
+export function unreachable(err: unknown): boolean {
+  const code = (err as { cause?: { code?: string } })?.cause?.code;
+  return (
+    err instanceof TypeError && (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH')
+  );
+}
+
+/** The low-level cause of a failed fetch, for messages. */
+export function describeCause(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? String(err);
+}
