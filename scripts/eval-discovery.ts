@@ -10,6 +10,8 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { isConfident, ToolIndex } from '../src/discovery/index.js';
 import { hybridReport } from './eval-hybrid.js';
 import {
@@ -23,6 +25,18 @@ import {
 } from '../test/discovery/eval-set.js';
 
 const SYNTHETIC_SIZE = 10_000;
+
+setFlagsFromString('--expose-gc');
+/**
+ * A full garbage collection, run before each latency regime (never inside a timed query) so that
+ * the garbage of building a catalog is not collected, on the main thread or on V8's helper threads
+ * that process.cpuUsage also counts, while queries are being timed. Queries' own garbage still is.
+ */
+const gc = runInNewContext('gc') as () => void;
+const settle = async (): Promise<void> => {
+  gc();
+  await new Promise((resolve) => setTimeout(resolve, 250)); // let concurrent sweeping finish
+};
 
 function timeIt(fn: () => void): number {
   const start = performance.now();
@@ -78,25 +92,28 @@ function touchCatalog(index: ToolIndex, round: number): void {
  * cached); `steady`, the cache warmed by the even-numbered requests, then each odd-numbered one
  * asked once (their rarer terms are new), and the other way round; `repeat`, queries seen before.
  */
-function latency(
+async function latency(
   index: ToolIndex,
   requests: LabelledRequest[],
-): Record<'cold' | 'steady' | 'repeat', Latency> {
+): Promise<Record<'cold' | 'steady' | 'repeat', Latency>> {
   const cold: Sample[] = [];
   const steady: Sample[] = [];
   const repeat: Sample[] = [];
   const search = (r: LabelledRequest) => measure(() => index.search(r.request, { limit: 5 }));
   requests.forEach(search); // JIT warm-up, not measured
+  await settle();
   for (const [i, r] of requests.entries()) {
     touchCatalog(index, i);
     cold.push(search(r));
   }
+  await settle();
   for (let round = 0; round < 6; round++) {
     touchCatalog(index, round);
     const parity = round % 2;
     requests.filter((_, i) => i % 2 === parity).forEach(search);
     for (const r of requests.filter((_, i) => i % 2 !== parity)) steady.push(search(r));
   }
+  await settle();
   for (let round = 0; round < 5; round++) for (const r of requests) repeat.push(search(r));
   return { cold: summarise(cold), steady: summarise(steady), repeat: summarise(repeat) };
 }
@@ -150,7 +167,7 @@ const show = (l: Record<string, Latency>): string =>
     )
     .join('');
 console.log(`real catalog (${index.size} tools): build ${ms(buildMs)}`);
-console.log(`  query latency:${show(latency(index, requests))}`);
+console.log(`  query latency:${show(await latency(index, requests))}`);
 
 const synthetic = syntheticCatalog(catalogs, SYNTHETIC_SIZE);
 const big = new ToolIndex();
@@ -164,7 +181,7 @@ console.log(
   `synthetic catalog (${big.size} tools, ${synthetic.size} backends): build ${ms(bigBuildMs)}; ` +
     `one-tool backend update ${ms(updateMs)}`,
 );
-console.log(`  query latency:${show(latency(big, requests))}`);
+console.log(`  query latency:${show(await latency(big, requests))}`);
 const load = loadavg()[0] ?? 0;
 console.log(`(load average ${load.toFixed(2)} on ${availableParallelism()} cores while measuring)`);
 

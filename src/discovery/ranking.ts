@@ -16,6 +16,4 @@ export const RANKING = {
   weights: { fuzzy: 0.3, prefix: 0.4 },
   /** Score multiplier for the tools of a backend the request names ("…on GitLab"). */
   mentionBoost: 2,
-  /** Bound of the per-term score cache, in (term, tool) entries. */
-  cacheEntries: 500_000,
 };

@@ -21,7 +21,10 @@ export function commandClient(url: string, failFastMs: number, name: string): Re
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: failFastMs,
-    commandTimeout: failFastMs,
+    // A dropped or refused connection already fails commands at once (no offline queue); this timeout only
+    // catches a connection that hangs, and must not fire on a healthy Redis whose replies wait behind a busy
+    // event loop (seen with 300 concurrent calls on 2 cores).
+    commandTimeout: Math.max(5 * failFastMs, 5000),
   });
 }
 
