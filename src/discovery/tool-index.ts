@@ -97,6 +97,7 @@ export class ToolIndex {
     for (let i = 0; i < scorer.touchedCount; i++) {
       const slot = scorer.touched[i] as number;
       let score = scorer.take(slot);
+      if (slots.length >= limit && score * RANKING.mentionBoost <= (scores[limit - 1] as number)) continue;
       const tool = this.#tools[slot];
       if (!tool || (opts.backend !== undefined && tool.backend !== opts.backend)) continue;
       if (mentioned?.has(tool.backend)) score *= RANKING.mentionBoost;
