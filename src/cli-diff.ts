@@ -7,6 +7,7 @@ import type { GatewayConfig } from './config/model.js';
 import { Gateway } from './gateway.js';
 import { VERSION } from './version.js';
 import { waitAtMost } from './time.js';
+import { listKind } from './backends/catalog-fetch.js';
 
 /** What `switchboard validate --diff / --against-running` compares. */
 export interface DiffRequest {
@@ -26,14 +27,7 @@ async function runningTools(url: string): Promise<Tool[]> {
   const client = new Client({ name: 'switchboard-validate', version: VERSION });
   await client.connect(new StreamableHTTPClientTransport(new URL(url)));
   try {
-    const tools: Tool[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await client.listTools(cursor ? { cursor } : undefined);
-      tools.push(...page.tools);
-      cursor = page.nextCursor;
-    } while (cursor);
-    return tools;
+    return (await listKind(client, 30_000, 'tools')) as Tool[];
   } finally {
     await client.close();
   }
