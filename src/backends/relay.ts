@@ -124,7 +124,12 @@ export function installRelay(client: Client, ctx: RelayContext): void {
   client.fallbackRequestHandler = (request, extra) =>
     relayRequest(ctx, request, extra.signal) as ReturnType<NonNullable<Client['fallbackRequestHandler']>>;
   client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
-    ctx.log.debug({ upstreamLogger: n.params.logger, level: n.params.level }, JSON.stringify(n.params.data));
+    if (ctx.log.isLevelEnabled('debug')) {
+      ctx.log.debug(
+        { upstreamLogger: n.params.logger, level: n.params.level },
+        JSON.stringify(n.params.data),
+      );
+    }
     const found = ctx.inFlight.attribute();
     ctx.listener?.onLog(ctx.backend, n.params, {
       session: ctx.session,
