@@ -1,11 +1,12 @@
 import { ResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Backend, UpstreamRequestOptions } from '../backends/backend.js';
 import type { Origin } from '../backends/origin.js';
-import { SharedCatalog, type CatalogView } from '../backends/shared-catalog.js';
+import type { CatalogView, SharedCatalog } from '../backends/shared-catalog.js';
 import type { GatewaySettings } from '../config/model.js';
 import { log } from '../log.js';
 import { forWire } from './gateway-errors.js';
-import { createQueue } from './index.js';
+import { DeferredQueue } from './deferred.js';
+import { MemoryQueue } from './memory.js';
 import type { CallQueue, Executor, QueuedRequest } from './types.js';
 
 type RedisSettings = NonNullable<GatewaySettings['redis']>;
@@ -19,7 +20,8 @@ const WAITING = 'waiting for the owning replica to publish the upstream catalog 
  */
 export class SingleSession {
   readonly queue: CallQueue;
-  private readonly shared?: SharedCatalog;
+  private shared?: SharedCatalog;
+  private sharedLoading?: Promise<void>;
   private owned = false;
   private remote?: CatalogView;
   /** Resolves once this replica has started its upstream connection (the executor waits for it). */
@@ -40,15 +42,26 @@ export class SingleSession {
     after?: Promise<void>,
   ) {
     const spec = backend.spec;
-    this.queue = createQueue(
-      {
-        backend: spec.name,
-        maxQueueSize: spec.maxQueueSize,
-        redis,
-        retryOnFailover: spec.retryOnFailover,
-      },
-      this.execute,
-    );
+    // The Redis modules (bullmq, ioredis) are loaded only when Redis is configured.
+    this.queue = redis
+      ? new DeferredQueue(
+          spec.name,
+          import('./redis.js').then(
+            ({ RedisQueue }) =>
+              new RedisQueue(
+                {
+                  backend: spec.name,
+                  url: redis.url,
+                  prefix: redis.prefix,
+                  leaseMs: redis.leaseMs,
+                  maxQueueSize: spec.maxQueueSize,
+                  retryOnFailover: spec.retryOnFailover,
+                },
+                this.execute,
+              ),
+          ),
+        )
+      : new MemoryQueue({ backend: spec.name, maxQueueSize: spec.maxQueueSize }, this.execute);
     if (!redis) {
       this.owned = true;
       // Started synchronously when nothing precedes it, so pool.settled() covers the first connection.
@@ -57,7 +70,11 @@ export class SingleSession {
       return;
     }
     void backend.showRemote({ state: 'connecting', lastError: WAITING, catalog: backend.catalog });
-    this.shared = new SharedCatalog({ ...redis, backend: spec.name }, (v) => this.onRemote(v));
+    this.sharedLoading = import('../backends/shared-catalog.js').then(({ SharedCatalog }) => {
+      if (this.closing) return;
+      this.shared = new SharedCatalog({ ...redis, backend: spec.name }, (v) => this.onRemote(v));
+      this.backendChanged();
+    });
     this.queue.onOwnershipChange((owned) => this.onOwnership(owned));
   }
 
@@ -97,6 +114,7 @@ export class SingleSession {
       clearImmediate(this.publishTimer);
       await this.backend.stop();
       await this.queue.close();
+      await this.sharedLoading;
       await this.shared?.close();
     })().finally(() => this.markClosed());
     return this.closing;
