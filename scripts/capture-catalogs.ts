@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { listKind } from '../src/backends/catalog-fetch.js';
 
 interface ServerSpec {
   /** Short backend name used in fixtures and labels. */
@@ -122,13 +123,7 @@ async function capture(spec: ServerSpec): Promise<void> {
   const client = new Client({ name: 'switchboard-capture', version: '0.0.0' });
   await client.connect(transport);
   try {
-    const tools: Tool[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await client.listTools(cursor ? { cursor } : undefined);
-      tools.push(...page.tools);
-      cursor = page.nextCursor;
-    } while (cursor);
+    const tools = (await listKind(client, 60_000, 'tools')) as Tool[];
     const fixture = { server: spec.server, package: spec.package, version: pkg.version, tools };
     writeFileSync(join(outDir, `${spec.server}.json`), JSON.stringify(fixture, null, 2) + '\n');
     console.log(`${spec.server.padEnd(12)} ${spec.package}@${pkg.version}: ${tools.length} tools`);
