@@ -11,6 +11,8 @@ export interface WatchOptions {
   /** Re-check interval where file events are lost (some network and container mounts); 0 = off. */
   pollMs?: number;
   log?: Logger;
+  /** Called after every read of the file with what it found; lets callers (and tests) observe the watch. */
+  onCheck?: (found: 'changed' | 'unchanged' | 'missing' | 'empty') => void;
 }
 
 /** A running watch on a config file. */
@@ -93,15 +95,17 @@ export function watchConfig(file: string, onChange: () => void, options: WatchOp
     if ('missing' in content || 'empty' in content) {
       if (hash !== undefined) log.warn({ file: path }, 'config file is missing or empty; waiting for it');
       hash = undefined;
+      options.onCheck?.('missing' in content ? 'missing' : 'empty');
       return;
     }
-    if (content.hash === hash) return;
+    if (content.hash === hash) return options.onCheck?.('unchanged');
     hash = content.hash;
     try {
       onChange();
     } catch (err) {
       log.error({ err: String(err) }, 'config reload failed');
     }
+    options.onCheck?.('changed');
   }
 
   rewatch();

@@ -1,6 +1,9 @@
 /** Upstreams that die, hang or lose our session: clear errors, tools leaving and returning, list_changed. */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isAlive } from '../../src/backends/process-tree.js';
 import {
@@ -23,17 +26,26 @@ after(async () => {
 
 describe('stdio supervision', () => {
   it('drops the tools of a dead child, restarts it with backoff and brings them back with list_changed', async () => {
+    // While this file exists, a (re)started fixture child waits before answering: the restart is held in
+    // `connecting` until the test removes it, so the down-backend checks below always run.
+    const hold = join(mkdtempSync(join(tmpdir(), 'sb-hold-')), 'hold');
     const { gateway, url } = await startGateway(
-      `mcpServers:\n${fixtureStdio('fx', '    restart: { initial_delay: 200ms, max_delay: 1s }\n')}${fixtureStdio('other')}`,
+      `mcpServers:\n${fixtureStdio('fx', '    restart: { initial_delay: 200ms, max_delay: 1s }\n', { FIXTURE_HOLD_START: hold })}${fixtureStdio('other')}`,
     );
     const { client, changed } = await connectClient(url);
     cleanups.push(async () => {
+      rmSync(hold, { force: true });
       await client.close();
       await gateway.close();
     });
     const before = JSON.parse(text(await client.callTool({ name: 'fx__pid', arguments: {} }))) as {
       pid: number;
     };
+    const states: string[] = [];
+    const fx = gateway.pool.get('fx')!;
+    const watch = setInterval(() => states.at(-1) !== fx.state && states.push(fx.state), 5);
+    cleanups.push(async () => clearInterval(watch));
+    writeFileSync(hold, '');
 
     // The child exits without answering: the call in flight fails with an error naming the backend.
     const crash = await client.callTool({ name: 'fx__crash', arguments: {} });
@@ -41,15 +53,17 @@ describe('stdio supervision', () => {
     assert.match(text(crash), /backend "fx" disconnected during tools\/call/);
 
     await waitFor(() => changed.tools >= 1, 5000, 'tools/list_changed after the crash');
-    const during = gateway.pool.get('fx')!.state;
-    assert.ok(during === 'down' || during === 'connecting' || during === 'ready');
+    // The backend went down, then (after the backoff) started a new child, which the hold file keeps waiting.
+    await waitFor(() => fx.state === 'connecting', 5000, 'fx restarting (held)');
+    assert.ok(states.includes('down'), `fx went through "down" (states seen: ${states.join(' → ')})`);
 
-    // Calls to a down backend name the backend and its state.
+    // Calls to a backend that is not ready fail at once, naming the backend and its state.
     const names = async () => (await client.listTools()).tools.map((t) => t.name);
-    if (gateway.pool.get('fx')!.state !== 'ready') {
-      const res = await client.callTool({ name: 'fx__add', arguments: { a: 1, b: 1 } });
-      if (res.isError) assert.match(text(res), /backend "fx" is (down|connecting)/);
-    }
+    assert.ok(!(await names()).includes('fx__add'), 'the tools of a restarting backend are not listed');
+    const res = await client.callTool({ name: 'fx__add', arguments: { a: 1, b: 1 } });
+    assert.equal(res.isError, true);
+    assert.match(text(res), /backend "fx" is connecting/);
+    rmSync(hold);
     // The other backend kept serving throughout.
     assert.equal(text(await client.callTool({ name: 'other__add', arguments: { a: 1, b: 2 } })), '3');
 
@@ -145,11 +159,14 @@ sseServices:
       await gateway.close();
       await stopProcess(sse);
     });
-    const inFlight = client.callTool({
-      name: 'ev__trigger-long-running-operation',
-      arguments: { duration: 5, steps: 5 },
-    });
-    await new Promise((r) => setTimeout(r, 300));
+    let progressed!: () => void;
+    const running = new Promise<void>((r) => (progressed = r));
+    const inFlight = client.callTool(
+      { name: 'ev__trigger-long-running-operation', arguments: { duration: 5, steps: 5 } },
+      undefined,
+      { onprogress: () => progressed() },
+    );
+    await running; // the first progress notification: the call is running upstream
     await stopProcess(sse, 'SIGKILL');
     const failed = await inFlight;
     assert.equal(failed.isError, true);

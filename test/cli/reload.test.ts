@@ -64,36 +64,32 @@ function cliAsync(...args: string[]): Promise<{ status: number | null; stdout: s
 }
 
 describe('switchboard serve', () => {
-  it('reloads on SIGHUP (here with the file watch off)', async () => {
+  it('watches the file by default; with --no-watch reloads only on SIGHUP', async () => {
     const file = writeConfig(`mcpServers:\n${fixtureStdio('a')}`);
-    const { child, url } = await serve(file, '--no-watch');
-    const { client } = await connectClient(url);
-    cleanups.push(() => client.close());
-    const names = async () => (await client.listTools()).tools.map((t) => t.name);
-    await waitFor(async () => (await names()).includes('a__add'), 20_000, 'A up');
+    // Two gateways on one file: the watching one is the positive control for the one started with --no-watch.
+    const [watching, unwatched] = await Promise.all([serve(file), serve(file, '--no-watch')]);
+    const w = await connectClient(watching.url);
+    const u = await connectClient(unwatched.url);
+    cleanups.push(() => w.client.close());
+    cleanups.push(() => u.client.close());
+    const names = async (client: typeof w.client) => (await client.listTools()).tools.map((t) => t.name);
+    await waitFor(async () => (await names(u.client)).includes('a__add'), 20_000, 'A up');
 
-    writeFileSync(file, `mcpServers:\n${fixtureStdio('a')}${fixtureStdio('b')}`);
-    await new Promise((r) => setTimeout(r, 500));
-    assert.equal((await readyz(url)).reload, undefined, 'no reload without the watch');
-
-    child.kill('SIGHUP');
-    await waitFor(async () => (await names()).includes('b__add'), 20_000, 'B after SIGHUP');
-    assert.deepEqual((await readyz(url)).reload?.last, 'ok');
-    assert.equal((await readyz(url)).reload?.count, 1);
-    assert.equal(child.exitCode, null, 'still running');
-  });
-
-  it('watches the file by default', async () => {
-    const file = writeConfig(`mcpServers:\n${fixtureStdio('a')}`);
-    const { url } = await serve(file);
-    const { client } = await connectClient(url);
-    cleanups.push(() => client.close());
     writeFileSync(file, `mcpServers:\n${fixtureStdio('a')}${fixtureStdio('b')}`);
     await waitFor(
-      async () => (await client.listTools()).tools.some((t) => t.name === 'b__add'),
+      async () => (await names(w.client)).includes('b__add'),
       20_000,
-      'B after the edit',
+      'B after the edit (watching)',
     );
+    assert.equal((await readyz(watching.url)).reload?.count, 1);
+    assert.equal((await readyz(unwatched.url)).reload, undefined, 'no reload without the watch');
+    assert.ok(!(await names(u.client)).includes('b__add'));
+
+    unwatched.child.kill('SIGHUP');
+    await waitFor(async () => (await names(u.client)).includes('b__add'), 20_000, 'B after SIGHUP');
+    assert.deepEqual((await readyz(unwatched.url)).reload?.last, 'ok');
+    assert.equal((await readyz(unwatched.url)).reload?.count, 1, 'one reload: the SIGHUP, never the watch');
+    assert.equal(unwatched.child.exitCode, null, 'still running');
   });
 });
 

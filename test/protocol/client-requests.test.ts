@@ -139,12 +139,15 @@ httpServices:
     answerAll(busy);
     answerAll(asker);
     const abort = new AbortController();
+    let started!: () => void;
+    const inFlight = new Promise<void>((r) => (started = r));
     const waiting = busy
       .callTool({ name: 'fx__wait_for_cancel', arguments: { label: 'busy', ms: 20_000 } }, undefined, {
         signal: abort.signal,
+        onprogress: () => started(),
       })
       .catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 300));
+    await inFlight; // the upstream is running busy's call
     const asked = JSON.parse(
       text(await asker.callTool({ name: 'fx__ask_client', arguments: { method: 'roots/list' } })),
     ) as { error?: { code: number; message: string } };

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { connectClient, stopProcess, text, waitFor, writeConfig } from '../helpers/gateway.js';
 import { deleteKeys, REDIS_URL, redisReachable, requireRedis, testPrefix } from './redis-helpers.js';
@@ -37,7 +38,7 @@ describe('single_session across gateway replicas (Redis)', () => {
   async function cluster(
     perReplica: number,
     leaseMs: number,
-  ): Promise<{ fixture: SingleFixture; replicas: Replica[] }> {
+  ): Promise<{ fixture: SingleFixture; replicas: Replica[]; waiting: () => Promise<number> }> {
     const prefix = testPrefix();
     cleanups.push(() => deleteKeys(prefix));
     const fixture = await startSingleFixture();
@@ -68,7 +69,10 @@ describe('single_session across gateway replicas (Redis)', () => {
         r.clients.push(client);
       }
     }
-    return { fixture, replicas };
+    // Calls admitted cluster-wide and not yet started (the queue's own Redis set).
+    const probe = new Redis(REDIS_URL);
+    cleanups.push(async () => probe.disconnect());
+    return { fixture, replicas, waiting: () => probe.zcard(`${prefix}:single:admitted`) };
   }
 
   async function owner(replicas: Replica[]): Promise<Replica | undefined> {
@@ -79,7 +83,7 @@ describe('single_session across gateway replicas (Redis)', () => {
   it('serialises 300 calls from three replicas on one upstream session; relays progress; cancelled waiters never run', async (t) => {
     if (!requireRedis(t, reachable)) return;
     // The default lease: on a small CI machine three busy gateways can stall an event loop past a short lease.
-    const { fixture, replicas } = await cluster(4, 5000);
+    const { fixture, replicas, waiting } = await cluster(4, 5000);
     for (const r of replicas) {
       const tools = await r.clients[0]!.listTools();
       assert.ok(
@@ -120,7 +124,7 @@ describe('single_session across gateway replicas (Redis)', () => {
     await waitFor(async () => (await fixture.stats()).executions.includes('hold'), 5000, 'hold running');
     const abort = new AbortController();
     const cancelled = work(others[0]!.clients[1]!, 'cancelled', {}, { signal: abort.signal });
-    await new Promise((r) => setTimeout(r, 400));
+    await waitFor(async () => (await waiting()) === 1, 5000, 'the call to cancel is admitted and waiting');
     abort.abort();
     await assert.rejects(cancelled);
     assert.equal(text(await hold), 'done hold');
@@ -137,21 +141,23 @@ describe('single_session across gateway replicas (Redis)', () => {
 
   it('fails over when the owner is killed mid-call: the running call fails with owner_lost, queued calls complete once', async (t) => {
     if (!requireRedis(t, reachable)) return;
-    const { fixture, replicas } = await cluster(1, LEASE_MS);
+    const { fixture, replicas, waiting } = await cluster(1, LEASE_MS);
     const dead = (await owner(replicas))!;
     const [b, c] = replicas.filter((r) => r !== dead) as [Replica, Replica];
 
     const running = work(b.clients[0]!, 'long', { ms: 20_000 });
     await waitFor(async () => (await fixture.stats()).executions.includes('long'), 5000, 'long running');
     const queued = [0, 1, 2, 3, 4, 5].map((i) => work((i % 2 ? b : c).clients[0]!, `q${i}`, { ms: 5 }));
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(async () => (await waiting()) === 6, 5000, 'six calls admitted and waiting');
 
     dead.child.kill('SIGKILL');
     const killedAt = Date.now();
     const next = await waitFor(() => owner([b, c]), 10_000, 'a surviving replica owns the backend');
     const takeover = Date.now() - killedAt;
-    // The lease expires at most LEASE_MS after the last renewal; a replica tries every LEASE_MS / 4.
-    assert.ok(takeover <= LEASE_MS * 1.25 + 1000, `took over after ${takeover} ms`);
+    // Takeover is the behaviour's own deadline (the lease expires at most LEASE_MS after the last renewal; a
+    // replica tries every LEASE_MS / 4), so it keeps a bound here, generous for a loaded 2-core machine;
+    // how fast it really is belongs to `npm run bench`.
+    assert.ok(takeover <= LEASE_MS * 2 + 2000, `took over after ${takeover} ms`);
     assert.ok(next === b || next === c);
 
     const lost = await running;

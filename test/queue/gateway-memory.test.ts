@@ -114,7 +114,15 @@ describe('single_session in one gateway (in-process queue)', () => {
 
     const metrics = await fetch(new URL('/metrics', url)).then((r) => r.text());
     assert.match(metrics, /switchboard_queue_depth\{backend="single",mode="memory"\} 0/);
-    assert.match(metrics, /switchboard_queue_wait_ms\{backend="single",quantile="0.99"\}/);
+    const sample = (name: string): number => {
+      const m = new RegExp(`^${name}\\{backend="single",quantile="0.99"\\} (\\S+)$`, 'm').exec(metrics);
+      assert.ok(m, `${name} p99 is exported`);
+      return Number(m[1]);
+    };
+    // Only A and E started, and neither waited behind another call; A ran 1,200 ms and E until its 2 s timeout.
+    const waitP99 = sample('switchboard_queue_wait_ms');
+    assert.ok(waitP99 >= 0 && waitP99 < 500, `wait p99 ${waitP99} ms: no started call waited for another`);
+    assert.ok(sample('switchboard_queue_run_ms') >= 1200, 'run p99 covers A, which ran 1,200 ms');
     assert.match(metrics, /switchboard_queue_calls_total\{backend="single",outcome="rejected"\} 2/);
   });
 

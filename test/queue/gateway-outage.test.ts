@@ -60,15 +60,22 @@ describe('single_session when Redis is unreachable', () => {
     const elapsed = performance.now() - t0;
     assert.equal(errorCode(down), 'redis_unavailable', text(down));
     assert.match(text(down), /backend "single": Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable/);
-    assert.ok(elapsed < 2500, `failed after ${Math.round(elapsed)} ms`);
+    // "Fails fast" is the behaviour under test: far sooner than the 60 s request_timeout a hung call would hit.
+    // The bound is generous for a loaded machine; the real figure belongs to benchmarks.
+    assert.ok(elapsed < 10_000, `failed after ${Math.round(elapsed)} ms`);
     const add = await client.callTool(
       { name: 'plain__add', arguments: { a: 2, b: 3 } },
       CallToolResultSchema,
     );
     assert.equal(text(add), '5', 'other backends are unaffected');
 
-    // Long enough for the owner to step down (0.7 × lease) and close its upstream session.
-    await new Promise((r) => setTimeout(r, 2000));
+    // The owner steps down (it cannot renew its lease) and closes its upstream session.
+    await waitFor(
+      async () => (await backendReadiness(url)).queue?.owner === false,
+      10_000,
+      'owner stepped down',
+    );
+    await waitFor(async () => (await fixture.stats()).liveSessions === 0, 10_000, 'upstream session closed');
     const still = await work(client, 'still-down');
     assert.equal(errorCode(still), 'redis_unavailable', 'the tool stays listed and fails fast');
     await proxy.start();

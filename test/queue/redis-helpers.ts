@@ -24,9 +24,16 @@ export async function redisReachable(url = REDIS_URL): Promise<boolean> {
   }
 }
 
-/** Skips the test loudly (never silently) when Redis is down; returns whether the test may run. */
+/**
+ * Returns whether a Redis test may run. When Redis is down the test is skipped loudly, except under
+ * `CI=true`, where it fails: CI must never turn green by skipping what it claims to test.
+ */
 export function requireRedis(t: TestContext, reachable: boolean): boolean {
   if (reachable) return true;
+  if (process.env.CI === 'true')
+    throw new Error(
+      `Redis is not reachable at ${redactUrl(REDIS_URL)} and CI=true: start Redis or set REDIS_URL`,
+    );
   const msg = `REDIS NOT REACHABLE at ${redactUrl(REDIS_URL)} — Redis queue tests skipped`;
   console.error(`\n*** ${msg} ***\n`);
   t.skip(msg);

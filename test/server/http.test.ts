@@ -1,45 +1,10 @@
 /** The /mcp endpoint's HTTP behaviour: DNS-rebinding checks, sessions, batches, malformed JSON, health. */
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import type { Gateway } from '../../src/gateway.js';
 import { connectClient, fixtureStdio, startGateway } from '../helpers/gateway.js';
-
-const INIT = {
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: {
-    protocolVersion: LATEST_PROTOCOL_VERSION,
-    capabilities: {},
-    clientInfo: { name: 'raw', version: '1' },
-  },
-};
-
-/** A raw HTTP request (fetch cannot set the Host header). */
-function raw(
-  url: URL,
-  method: string,
-  headers: Record<string, string>,
-  body?: string,
-): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method, headers: { accept: 'application/json, text/event-stream', ...headers } },
-      (res) => {
-        let data = '';
-        res.on('data', (d: Buffer) => (data += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: data }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-const json = { 'content-type': 'application/json' };
+import { INIT, json, raw } from '../helpers/http.js';
 
 describe('/mcp over HTTP', () => {
   let gateway: Gateway;

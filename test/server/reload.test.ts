@@ -59,9 +59,9 @@ async function toolNames(client: Awaited<ReturnType<typeof connectClient>>['clie
 }
 
 describe('hot reload under load', () => {
-  it('20 edits adding, changing and removing B: A never fails, B follows each write within 1 s', async (t) => {
-    // B is a Streamable HTTP upstream (two running servers, so a URL change is a connection change): the
-    // 1 s bound measures the gateway, not how long a child process takes to start.
+  it('20 edits adding, changing and removing B: A never fails and keeps serving, B follows each write', async (t) => {
+    // B is a Streamable HTTP upstream (two running servers, so a URL change is a connection change). How fast
+    // a write becomes visible is reported as a diagnostic, not asserted: speed belongs to benchmarks.
     const ports = [await freePort(), await freePort()];
     const servers = await Promise.all(
       ports.map((port) => startUpstream(['--import', 'tsx', FIXTURE, 'http'], port, { FIXTURE_NAME: 'b' })),
@@ -100,13 +100,15 @@ describe('hot reload under load', () => {
     const upstreamPid = async () =>
       (JSON.parse(text(await observer.callTool({ name: 'b__pid', arguments: {} }))) as { pid: number }).pid;
     let edits = 0;
-    /** Writes, then waits at most 1 s until the effect is visible; then every client must get list_changed. */
+    /** Writes, waits until the effect is visible and A has served calls meanwhile; then every client gets list_changed. */
     const edit = async (yaml: string, visible: () => Promise<boolean>, what: string, notify = true) => {
       const told = clients.map((c) => c.changed.tools);
+      const served = load.ok;
       const start = Date.now();
       rewrite(file, yaml, edits++ % 2 === 1);
-      await waitFor(visible, 1000, `${what} (edit ${edits})`);
+      await waitFor(visible, 10_000, `${what} (edit ${edits})`);
       const latency = Date.now() - start;
+      await waitFor(() => load.ok > served, 10_000, `A serves calls across ${what}`);
       if (notify) {
         await waitFor(
           () => clients.every((c, i) => c.changed.tools > told[i]!),
@@ -145,7 +147,6 @@ describe('hot reload under load', () => {
     load.stop = true;
     await Promise.all(loops);
     assert.deepEqual(load.failed, [], 'no call on A failed');
-    assert.ok(load.ok > 100, `A kept serving (${load.ok} calls)`);
     assert.equal(gateway.pool.get('a')!.pid, aPid, "A's child was never restarted");
     assert.equal(reloadOf(gateway)?.last, 'ok');
     assert.equal(reloads(gateway), 20);
@@ -326,9 +327,14 @@ describe('what clients see', () => {
       10_000,
       'B and C listed',
     );
-    await waitFor(() => changed.tools === 1, 2000, 'list_changed arrives');
-    await new Promise((r) => setTimeout(r, 300));
-    assert.deepEqual(changed, { tools: 1, prompts: 1, resources: 1 });
+    await waitFor(() => changed.resources === 1, 5000, 'list_changed arrives');
+    // A second reload is the fence: a session's notifications arrive in order (tools, prompts, resources per
+    // reload), so once the second reload's resources/list_changed is here, any extra notification of the
+    // first reload would have been counted.
+    writeFileSync(file, `mcpServers:\n${fixtureStdio('a')}${fixtureStdio('b')}`);
+    assert.equal((await gateway.reload()).last, 'ok');
+    await waitFor(() => changed.resources === 2, 5000, "the second reload's list_changed arrives");
+    assert.deepEqual(changed, { tools: 2, prompts: 2, resources: 2 });
   });
 
   it('live settings apply without touching children; listen settings wait for a restart', async () => {
