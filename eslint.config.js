@@ -31,6 +31,18 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
       ],
       'no-constant-condition': ['error', { checkLoops: false }],
+      // The v1 SDK is still installed as a dependency of dev tools; an import of it would compile and run.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*'],
+              message: 'Use the v2 packages (@modelcontextprotocol/client, /server, /core, /node).',
+            },
+          ],
+        },
+      ],
     },
   },
 );

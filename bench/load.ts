@@ -5,8 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { cpuDelta, TreeSampler, type CpuSnapshot } from './proc.js';
 import { mapLimit, round, summarise, type Latency } from './stats.js';
 
@@ -97,9 +96,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       if (start >= end) break;
       const text = `s${id}-${n}`;
       try {
-        const r = await s.client.callTool({ name: 'echo', arguments: { text } }, undefined, {
-          timeout: timeoutMs,
-        });
+        const r = await s.client.callTool(
+          { name: 'echo', arguments: { text } },
+          {
+            timeout: timeoutMs,
+          },
+        );
         const got = (r.content as { text?: string }[] | undefined)?.[0]?.text;
         if (r.isError || got !== text) throw new Error(`wrong reply: ${JSON.stringify(r).slice(0, 200)}`);
         const done = performance.now();

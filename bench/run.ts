@@ -111,7 +111,7 @@ function versions(): Record<string, string | undefined> {
   const pkg = (p: string) => (JSON.parse(readFileSync(join(ROOT, p), 'utf8')) as { version: string }).version;
   return {
     switchboard: pkg('package.json'),
-    sdk: pkg('node_modules/@modelcontextprotocol/sdk/package.json'),
+    sdk: pkg('node_modules/@modelcontextprotocol/server/package.json'),
     supergateway: peerVersion('supergateway'),
     'mcp-proxy': peerVersion('mcp-proxy'),
   };

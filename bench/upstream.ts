@@ -9,9 +9,9 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { Express } from 'express';
-import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
-import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
+import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import type { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import { z } from 'zod';
 
 const { values, positionals } = parseArgs({
@@ -25,14 +25,14 @@ function build(): McpServer {
   const server = new McpServer({ name: 'bench-upstream', version: '1.0.0' });
   server.registerTool(
     'echo',
-    { description: 'Returns its text argument', inputSchema: { text: z.string() } },
+    { description: 'Returns its text argument', inputSchema: z.object({ text: z.string() }) },
     ({ text }) => ({ content: [{ type: 'text', text }] }),
   );
   server.registerTool(
     'sleep',
     {
       description: 'Waits ms milliseconds, then answers',
-      inputSchema: { ms: z.number().int().min(0).max(60_000) },
+      inputSchema: z.object({ ms: z.number().int().min(0).max(60_000) }),
     },
     async ({ ms }) => {
       await new Promise((r) => setTimeout(r, ms));
@@ -45,7 +45,7 @@ function build(): McpServer {
       name,
       {
         description: `Synthetic tool ${i} of ${extraTools} for catalog-scale benchmarks`,
-        inputSchema: { text: z.string().optional() },
+        inputSchema: z.object({ text: z.string().optional() }),
       },
       ({ text }) => ({ content: [{ type: 'text', text: `${name} ${text ?? ''}` }] }),
     );
@@ -55,8 +55,8 @@ function build(): McpServer {
 
 // HTTP-only modules are loaded only in HTTP modes, so the stdio child stays as small as a minimal server can be.
 async function streamableHttp(app: Express): Promise<void> {
-  const sdk = await import('@modelcontextprotocol/sdk/server/streamableHttp.js');
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const sdk = await import('@modelcontextprotocol/node');
+  const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
   app.all('/mcp', async (req, res) => {
     const id = req.headers['mcp-session-id'] as string | undefined;
     let transport = id ? sessions.get(id) : undefined;
@@ -67,7 +67,7 @@ async function streamableHttp(app: Express): Promise<void> {
       return;
     }
     if (!transport) {
-      const t: StreamableHTTPServerTransport = new sdk.StreamableHTTPServerTransport({
+      const t: NodeStreamableHTTPServerTransport = new sdk.NodeStreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (sid) => void sessions.set(sid, t),
         onsessionclosed: (sid) => void sessions.delete(sid),
@@ -80,7 +80,7 @@ async function streamableHttp(app: Express): Promise<void> {
 }
 
 async function sse(app: Express): Promise<void> {
-  const sdk = await import('@modelcontextprotocol/sdk/server/sse.js');
+  const sdk = await import('@modelcontextprotocol/server-legacy/sse');
   const sessions = new Map<string, SSEServerTransport>();
   app.get('/sse', async (_req, res) => {
     const transport = new sdk.SSEServerTransport('/messages', res);
@@ -98,7 +98,7 @@ async function sse(app: Express): Promise<void> {
 // A clean exit on SIGTERM lets `node --cpu-prof` write its profile.
 process.on('SIGTERM', () => process.exit(0));
 if (mode === 'stdio') {
-  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+  const { StdioServerTransport } = await import('@modelcontextprotocol/server/stdio');
   await build().connect(new StdioServerTransport());
 } else if (mode === 'http' || mode === 'sse') {
   const { default: express } = await import('express');

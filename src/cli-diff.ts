@@ -1,6 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { Tool } from '@modelcontextprotocol/client';
 import { diffConfigs, diffTools, formatConfigDiff, formatToolDiff, type ToolDiff } from './config/diff.js';
 import { loadConfig } from './config/load.js';
 import type { GatewayConfig } from './config/model.js';

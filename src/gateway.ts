@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { Server } from '@modelcontextprotocol/server';
 import type { Backend } from './backends/backend.js';
 import { BackendPool } from './backends/pool.js';
 import { diffConfigs, RESTART_SETTINGS } from './config/diff.js';
@@ -10,14 +10,13 @@ import type { GatewayConfig, GatewaySettings } from './config/model.js';
 import { ReloadTracker, type ReloadStatus } from './config/reload-status.js';
 import { Discovery } from './discovery/index.js';
 import { Dispatcher, type RouteTable } from './dispatch/dispatch.js';
-import { GatewayError } from './dispatch/errors.js';
+import { GatewayError } from './errors.js';
 import { log } from './log.js';
 import { GatewayQueues, type QueueReadiness } from './queue/gateway-queues.js';
 import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
 import { createApp } from './server/http.js';
 import { installHandlers } from './server/handlers.js';
 import { Peers } from './server/peers.js';
-import { LazyValidator } from './server/lazy-validator.js';
 import { SessionManager } from './server/sessions.js';
 import { VERSION } from './version.js';
 import { waitAtMost } from './time.js';
@@ -116,7 +115,6 @@ export class Gateway implements RouteTable {
           logging: {},
         },
         instructions: this.instructions(),
-        jsonSchemaValidator: new LazyValidator(),
       },
     );
     installHandlers(server, this, this.dispatcher, this.peers, this.discovery);

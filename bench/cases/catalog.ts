@@ -1,6 +1,6 @@
 /** Case 5: catalog scale, B backends × T tools: merge time, time to ready, and tools/list latency. */
 import http from 'node:http';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/server';
 import type { Backend } from '../../src/backends/backend.js';
 import { build } from '../../src/registry/catalog.js';
 import { stopProcess } from '../processes.js';

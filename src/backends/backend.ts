@@ -1,19 +1,15 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import {
-  PromptListChangedNotificationSchema,
-  ResourceListChangedNotificationSchema,
-  ToolListChangedNotificationSchema,
-  type Prompt,
-  type Resource,
-  type ResourceTemplate,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+import { Client, SseError } from '@modelcontextprotocol/client';
+import type {
+  RequestOptions,
+  Prompt,
+  Resource,
+  ResourceTemplateType,
+  Tool,
+} from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { BackendSpec } from '../config/model.js';
-import { fromUpstream, GatewayError } from '../dispatch/errors.js';
+import { fromUpstream, GatewayError } from '../errors.js';
 import { backendLog } from '../log.js';
 import { ClientSessions } from './client-sessions.js';
 import { InFlight, type Origin, type UpstreamListener } from './origin.js';
@@ -165,9 +161,9 @@ export class Backend {
         this.log.warn({ err: String(err) }, `refreshing ${what} after list_changed failed`),
       );
     };
-    client.setNotificationHandler(ToolListChangedNotificationSchema, () => refresh('tools'));
-    client.setNotificationHandler(ResourceListChangedNotificationSchema, () => refresh('resources'));
-    client.setNotificationHandler(PromptListChangedNotificationSchema, () => refresh('prompts'));
+    client.setNotificationHandler('notifications/tools/list_changed', () => refresh('tools'));
+    client.setNotificationHandler('notifications/resources/list_changed', () => refresh('resources'));
+    client.setNotificationHandler('notifications/prompts/list_changed', () => refresh('prompts'));
   }
 
   private async refresh(client: Client, what: 'tools' | 'resources' | 'prompts'): Promise<void> {
@@ -183,7 +179,7 @@ export class Backend {
         client,
         this.spec.requestTimeoutMs,
         'resourceTemplates',
-      )) as ResourceTemplate[];
+      )) as ResourceTemplateType[];
     }
     if (this.client !== client) return;
     this.catalog = catalog;
@@ -336,13 +332,15 @@ export class Backend {
     }
     const timeoutMs = opts.timeoutMs ?? this.spec.requestTimeoutMs;
     try {
-      const result = await this.origins.track(opts.origin, () =>
-        client.request({ method, params } as never, schema, {
-          signal: opts.signal,
-          timeout: timeoutMs,
-          onprogress: opts.onprogress,
-          resetTimeoutOnProgress: opts.onprogress !== undefined,
-        }),
+      const result = await this.origins.track(
+        opts.origin,
+        () =>
+          client.request({ method, params } as never, schema, {
+            signal: opts.signal,
+            timeout: timeoutMs,
+            onprogress: opts.onprogress,
+            resetTimeoutOnProgress: opts.onprogress !== undefined,
+          }) as Promise<z.infer<S>>,
       );
       this.sticky.record(method, params);
       return result;

@@ -1,12 +1,12 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type {
+  Client,
   Implementation,
   Prompt,
   Resource,
-  ResourceTemplate,
+  ResourceTemplateType,
   ServerCapabilities,
   Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+} from '@modelcontextprotocol/client';
 
 const MAX_PAGES = 1000;
 
@@ -14,7 +14,7 @@ const MAX_PAGES = 1000;
 export interface BackendCatalog {
   tools: Tool[];
   resources: Resource[];
-  resourceTemplates: ResourceTemplate[];
+  resourceTemplates: ResourceTemplateType[];
   prompts: Prompt[];
   capabilities: ServerCapabilities;
   serverInfo?: Implementation;
@@ -80,7 +80,7 @@ export async function fetchCatalog(client: Client, timeoutMs: number): Promise<B
   return {
     tools: tools as Tool[],
     resources: resources as Resource[],
-    resourceTemplates: resourceTemplates as ResourceTemplate[],
+    resourceTemplates: resourceTemplates as ResourceTemplateType[],
     prompts: prompts as Prompt[],
     capabilities,
     serverInfo: client.getServerVersion(),

@@ -1,9 +1,8 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, SdkHttpError } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { BackendSpec } from '../config/model.js';
-import { fromUpstream, GatewayError } from '../dispatch/errors.js';
+import { fromUpstream, GatewayError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { UpstreamRequestOptions } from './backend.js';
 import { InFlight, type Origin, type UpstreamListener } from './origin.js';
@@ -38,8 +37,8 @@ function forwarded(spec: BackendSpec, origin: Origin): Record<string, string> {
 
 /** Whether an HTTP upstream forgot our session (404 per spec; some servers answer 400). */
 function sessionExpired(err: unknown): boolean {
-  if (!(err instanceof StreamableHTTPError)) return false;
-  return err.code === 404 || (err.code === 400 && /session/i.test(err.message));
+  if (!(err instanceof SdkHttpError)) return false;
+  return err.status === 404 || (err.status === 400 && /session/i.test(err.message));
 }
 
 /**
@@ -92,13 +91,15 @@ export class ClientSessions {
     conn.busy++;
     try {
       await this.opened(origin.sessionId, conn);
-      return await conn.inFlight.track(origin, () =>
-        conn.client.request({ method, params } as never, schema, {
-          signal: opts.signal,
-          timeout,
-          onprogress: opts.onprogress,
-          resetTimeoutOnProgress: opts.onprogress !== undefined,
-        }),
+      return await conn.inFlight.track(
+        origin,
+        () =>
+          conn.client.request({ method, params } as never, schema, {
+            signal: opts.signal,
+            timeout,
+            onprogress: opts.onprogress,
+            resetTimeoutOnProgress: opts.onprogress !== undefined,
+          }) as Promise<z.infer<S>>,
       );
     } catch (err) {
       if (opts.signal?.aborted) {

@@ -2,7 +2,7 @@ import type {
   ClientCapabilities,
   LoggingLevel,
   LoggingMessageNotification,
-} from '@modelcontextprotocol/sdk/types.js';
+} from '@modelcontextprotocol/server';
 
 /** The downstream side of an upstream request: which client session asked, and how to reach that client. */
 export interface Origin {

@@ -1,16 +1,7 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import {
-  ElicitationCompleteNotificationSchema,
-  ErrorCode,
-  LoggingMessageNotificationSchema,
-  McpError,
-  ResourceUpdatedNotificationSchema,
-  type ClientCapabilities,
-  type JSONRPCRequest,
-} from '@modelcontextprotocol/sdk/types.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
+import type { Client, ClientCapabilities, JSONRPCRequest, Transport } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
-import { GatewayError } from '../dispatch/errors.js';
+import { GatewayError } from '../errors.js';
 import type { InFlight, UpstreamListener } from './origin.js';
 
 /** Client capabilities declared to shared upstream sessions: the gateway relays these requests to its clients. */
@@ -78,8 +69,8 @@ async function relayRequest(
   const { method } = request;
   const params = request.params as Record<string, unknown> | undefined;
   if (!RELAYED.has(method)) {
-    throw new McpError(
-      ErrorCode.MethodNotFound,
+    throw new ProtocolError(
+      ProtocolErrorCode.MethodNotFound,
       `Method not found: ${method} (switchboard relays sampling/createMessage, elicitation/create and roots/list to clients)`,
     );
   }
@@ -90,7 +81,7 @@ async function relayRequest(
       'no_origin',
       `switchboard cannot relay ${method} from backend "${ctx.backend}": ${found.error}`,
       ctx.backend,
-    ).toMcpError();
+    ).toProtocolError();
   }
   const missing = missingCapability(found.origin.capabilities(), method, params);
   if (missing) {
@@ -98,7 +89,7 @@ async function relayRequest(
       'client_unsupported',
       `switchboard cannot relay ${method} from backend "${ctx.backend}": the client did not declare the "${missing}" capability`,
       ctx.backend,
-    ).toMcpError();
+    ).toProtocolError();
   }
   // The client's own answer, error included, goes back upstream as it is.
   return found.origin.request(method, params, { signal, timeout: ctx.timeoutMs() });
@@ -121,9 +112,11 @@ export function keepProgressBeforeResponses(transport: Transport): void {
 /** Relays an upstream's server-to-client requests and client-facing notifications to the downstream side. */
 export function installRelay(client: Client, ctx: RelayContext): void {
   // The fallback handler sees the raw request, so params pass through without being re-parsed (and stripped).
-  client.fallbackRequestHandler = (request, extra) =>
-    relayRequest(ctx, request, extra.signal) as ReturnType<NonNullable<Client['fallbackRequestHandler']>>;
-  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+  client.fallbackRequestHandler = (request, reqCtx) =>
+    relayRequest(ctx, request, reqCtx.mcpReq.signal) as ReturnType<
+      NonNullable<Client['fallbackRequestHandler']>
+    >;
+  client.setNotificationHandler('notifications/message', (n) => {
     if (ctx.log.isLevelEnabled('debug')) {
       ctx.log.debug(
         { upstreamLogger: n.params.logger, level: n.params.level },
@@ -136,11 +129,11 @@ export function installRelay(client: Client, ctx: RelayContext): void {
       via: 'origin' in found ? found.origin : undefined,
     });
   });
-  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+  client.setNotificationHandler('notifications/resources/updated', (n) => {
     ctx.listener?.onResourceUpdated(ctx.backend, n.params.uri, ctx.session);
   });
   // The end of a URL-mode elicitation belongs to the client that was asked, like the elicitation itself.
-  client.setNotificationHandler(ElicitationCompleteNotificationSchema, async (n) => {
+  client.setNotificationHandler('notifications/elicitation/complete', async (n) => {
     const found = ctx.inFlight.attribute();
     if ('origin' in found) await found.origin.notify(n.method, n.params);
     else ctx.log.warn(`notifications/elicitation/complete dropped: ${found.error}`);

@@ -1,5 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import type { Client, LoggingLevel } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
 
 /**

@@ -1,9 +1,9 @@
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SdkHttpError } from '@modelcontextprotocol/client';
 
 /** Whether an HTTP upstream answered that our session id is unknown (404 per spec; some servers send 400). */
 export function sessionExpired(err: unknown): boolean {
-  if (!(err instanceof StreamableHTTPError)) return false;
-  return err.code === 404 || (err.code === 400 && /session/i.test(err.message));
+  if (!(err instanceof SdkHttpError)) return false;
+  return err.status === 404 || (err.status === 400 && /session/i.test(err.message));
 }
 
 /** Whether a request failed because the upstream could not be reached at all (nothing was processed). */

@@ -1,4 +1,4 @@
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/server';
 import { MAX_NAME_LENGTH } from '../registry/naming.js';
 import type { BackendSpec, GatewayConfig, GatewaySettings } from './model.js';
 

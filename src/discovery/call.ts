@@ -1,6 +1,6 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { toolError } from '../dispatch/dispatch.js';
-import { GatewayError } from '../dispatch/errors.js';
+import { GatewayError } from '../errors.js';
 import { log } from '../log.js';
 import { executedResult, reportHit, searchResult, type DiscoveryReport } from './format.js';
 import { META_TOOL_NAME, parseInput } from './meta-tool.js';

@@ -1,4 +1,4 @@
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/server';
 import type { Entry, Snapshot } from '../registry/catalog.js';
 import type { ToolIndex } from './tool-index.js';
 import type { IndexedTool } from './types.js';

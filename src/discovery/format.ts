@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { META_TOOL_NAME } from './meta-tool.js';
 import type { DiscoveryHit } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/server';
 
 /** The meta-tool's exposed name; exposed names of upstream tools carry a prefix, so it rarely collides. */
 export const META_TOOL_NAME = 'smart_tool_discovery';

@@ -1,4 +1,4 @@
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/server';
 import type { DiscoverySettings } from '../config/model.js';
 import type { Snapshot } from '../registry/catalog.js';
 import { CONFIDENCE_RATIO, isConfident } from './confidence.js';

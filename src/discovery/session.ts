@@ -1,10 +1,5 @@
-import {
-  CreateMessageResultSchema,
-  type CallToolResult,
-  type ServerNotification,
-  type ServerRequest,
-} from '@modelcontextprotocol/sdk/types.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
+import { CreateMessageResultSchema } from '@modelcontextprotocol/core';
 import type { UpstreamRequestOptions } from '../backends/backend.js';
 import type { Origin } from '../backends/origin.js';
 import type { Dispatcher } from '../dispatch/dispatch.js';
@@ -23,7 +18,7 @@ export function handleMetaCall(
   dispatch: Dispatcher,
   args: Record<string, unknown> | undefined,
   meta: Record<string, unknown> | undefined,
-  extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
+  extra: ServerContext,
   opts: UpstreamRequestOptions & { origin: Origin },
 ): Promise<CallToolResult> {
   const canSample = opts.origin.capabilities()?.sampling !== undefined;
@@ -32,8 +27,8 @@ export function handleMetaCall(
     ...(canSample
       ? {
           sample: (params) =>
-            extra.sendRequest({ method: 'sampling/createMessage', params }, CreateMessageResultSchema, {
-              signal: extra.signal,
+            extra.mcpReq.send({ method: 'sampling/createMessage', params }, CreateMessageResultSchema, {
+              signal: extra.mcpReq.signal,
               timeout: SAMPLING_TIMEOUT_MS,
             }),
         }

@@ -1,22 +1,24 @@
+import type {
+  CallToolResult,
+  CompleteRequest,
+  CompleteResult,
+  GetPromptResult,
+  LoggingLevel,
+  ReadResourceResult,
+} from '@modelcontextprotocol/server';
 import {
   CallToolResultSchema,
   CompleteResultSchema,
   EmptyResultSchema,
   GetPromptResultSchema,
   ReadResourceResultSchema,
-  type CallToolResult,
-  type CompleteRequest,
-  type CompleteResult,
-  type GetPromptResult,
-  type LoggingLevel,
-  type ReadResourceResult,
-} from '@modelcontextprotocol/sdk/types.js';
+} from '@modelcontextprotocol/core';
 import type { z } from 'zod';
 import type { Backend, UpstreamRequestOptions } from '../backends/backend.js';
 import type { Origin } from '../backends/origin.js';
 import { log } from '../log.js';
 import { resourceBackend, type Snapshot } from '../registry/catalog.js';
-import { GatewayError } from './errors.js';
+import { GatewayError } from '../errors.js';
 
 /** Where requests are routed: the current snapshot and the backends by name. */
 export interface RouteTable {

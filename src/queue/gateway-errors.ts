@@ -1,4 +1,4 @@
-import { GatewayError, type GatewayErrorCode } from '../dispatch/errors.js';
+import { GatewayError, type GatewayErrorCode } from '../errors.js';
 import { isQueueError, type QueueErrorCode } from './errors.js';
 
 /** Queue codes as gateway codes: the same name where the gateway has one. */

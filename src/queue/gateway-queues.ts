@@ -2,7 +2,7 @@ import type { Backend } from '../backends/backend.js';
 import type { PoolHooks } from '../backends/pool.js';
 import type { GatewaySettings } from '../config/model.js';
 import type { UpstreamRunner } from '../dispatch/dispatch.js';
-import { GatewayError } from '../dispatch/errors.js';
+import { GatewayError } from '../errors.js';
 import { toGatewayError } from './gateway-errors.js';
 import { SingleSession } from './single-session.js';
 import type { LatencyStats } from './types.js';

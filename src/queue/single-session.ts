@@ -1,4 +1,4 @@
-import { ResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ResultSchema } from '@modelcontextprotocol/core';
 import type { Backend, UpstreamRequestOptions } from '../backends/backend.js';
 import type { Origin } from '../backends/origin.js';
 import type { CatalogView, SharedCatalog } from '../backends/shared-catalog.js';

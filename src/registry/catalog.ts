@@ -1,5 +1,5 @@
-import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
-import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { UriTemplate } from '@modelcontextprotocol/server';
+import type { Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/server';
 import picomatch from 'picomatch';
 import type { Backend } from '../backends/backend.js';
 import type { BackendSpec } from '../config/model.js';
@@ -33,12 +33,12 @@ export interface Snapshot {
   promptsByName: Map<string, Entry<Prompt>>;
   resources: { backend: string; item: Resource }[];
   resourceOwner: Map<string, string>;
-  templates: { backend: string; item: ResourceTemplate; matcher: UriTemplate }[];
+  templates: { backend: string; item: ResourceTemplateType; matcher: UriTemplate }[];
   collisions: Collision[];
   /** Backends whose upstream declared a capability, for routing and what the gateway declares. */
   capable: { resources: string[]; prompts: string[]; completions: string[]; logging: string[] };
   /** The lists as sent to clients, built once per snapshot rather than per request. */
-  lists: { tools: Tool[]; prompts: Prompt[]; resources: Resource[]; templates: ResourceTemplate[] };
+  lists: { tools: Tool[]; prompts: Prompt[]; resources: Resource[]; templates: ResourceTemplateType[] };
   /** Hashes of each list, to tell sessions only about lists that changed. */
   signature: { tools: string; prompts: string; resources: string };
 }

@@ -1,23 +1,9 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CallToolRequestSchema,
-  CompleteRequestSchema,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
-  ReadResourceRequestSchema,
-  RootsListChangedNotificationSchema,
-  SetLevelRequestSchema,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { Server } from '@modelcontextprotocol/server';
 import type { UpstreamRequestOptions } from '../backends/backend.js';
 import type { Origin } from '../backends/origin.js';
 import { handleMetaCall, type Discovery } from '../discovery/index.js';
 import type { Dispatcher, RouteTable } from '../dispatch/dispatch.js';
-import { GatewayError } from '../dispatch/errors.js';
+import { GatewayError } from '../errors.js';
 import type { Extra, Peer, Peers } from './peers.js';
 
 type Meta = { progressToken?: string | number } | undefined;
@@ -30,7 +16,7 @@ type RelayedOptions = UpstreamRequestOptions & { origin: Origin };
 function upstreamOptions(peer: Peer, extra: Extra, meta: Meta): RelayedOptions {
   const token = meta?.progressToken;
   const origin = peer.origin(extra);
-  const opts: RelayedOptions = { signal: extra.signal, origin };
+  const opts: RelayedOptions = { signal: extra.mcpReq.signal, origin };
   if (token !== undefined) {
     opts.onprogress = (p) => void origin.notify('notifications/progress', { ...p, progressToken: token });
   }
@@ -42,7 +28,7 @@ async function guarded<T>(body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (err) {
-    throw err instanceof GatewayError ? err.toMcpError() : err;
+    throw err instanceof GatewayError ? err.toProtocolError() : err;
   }
 }
 
@@ -66,55 +52,53 @@ export function installHandlers(
       }
     });
 
-  server.setRequestHandler(ListToolsRequestSchema, () => {
+  server.setRequestHandler('tools/list', () => {
     const snapshot = routes.snapshot();
     return { tools: discovery ? discovery.listed(snapshot) : snapshot.lists.tools };
   });
 
-  server.setRequestHandler(CallToolRequestSchema, (req, extra) => {
+  server.setRequestHandler('tools/call', (req, ctx) => {
     const { name, arguments: args, _meta } = req.params;
     if (discovery?.handles(name))
-      return relayed(extra, _meta, (opts) => handleMetaCall(discovery, dispatch, args, _meta, extra, opts));
-    return relayed(extra, _meta, (opts) => dispatch.callTool(name, args, _meta, opts));
+      return relayed(ctx, _meta, (opts) => handleMetaCall(discovery, dispatch, args, _meta, ctx, opts));
+    return relayed(ctx, _meta, (opts) => dispatch.callTool(name, args, _meta, opts));
   });
 
-  server.setRequestHandler(ListResourcesRequestSchema, () => ({
+  server.setRequestHandler('resources/list', () => ({
     resources: routes.snapshot().lists.resources,
   }));
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
+  server.setRequestHandler('resources/templates/list', () => ({
     resourceTemplates: routes.snapshot().lists.templates,
   }));
-  server.setRequestHandler(ReadResourceRequestSchema, (req, extra) =>
-    relayed(extra, req.params._meta, (opts) => dispatch.readResource(req.params.uri, opts)),
+  server.setRequestHandler('resources/read', (req, ctx) =>
+    relayed(ctx, req.params._meta, (opts) => dispatch.readResource(req.params.uri, opts)),
   );
-  server.setRequestHandler(SubscribeRequestSchema, (req, extra) =>
-    relayed(extra, undefined, async (opts) => {
+  server.setRequestHandler('resources/subscribe', (req, ctx) =>
+    relayed(ctx, undefined, async (opts) => {
       await peers.subscriptions.subscribe(opts.origin, req.params.uri, opts.signal);
       return {};
     }),
   );
-  server.setRequestHandler(UnsubscribeRequestSchema, (req, extra) =>
-    relayed(extra, undefined, async (opts) => {
+  server.setRequestHandler('resources/unsubscribe', (req, ctx) =>
+    relayed(ctx, undefined, async (opts) => {
       await peers.subscriptions.unsubscribe(opts.origin, req.params.uri, opts.signal);
       return {};
     }),
   );
 
-  server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: routes.snapshot().lists.prompts }));
-  server.setRequestHandler(GetPromptRequestSchema, (req, extra) =>
-    relayed(extra, req.params._meta, (opts) =>
-      dispatch.getPrompt(req.params.name, req.params.arguments, opts),
-    ),
+  server.setRequestHandler('prompts/list', () => ({ prompts: routes.snapshot().lists.prompts }));
+  server.setRequestHandler('prompts/get', (req, ctx) =>
+    relayed(ctx, req.params._meta, (opts) => dispatch.getPrompt(req.params.name, req.params.arguments, opts)),
   );
 
-  server.setRequestHandler(CompleteRequestSchema, (req, extra) =>
-    relayed(extra, undefined, (opts) => dispatch.complete(req.params, opts)),
+  server.setRequestHandler('completion/complete', (req, ctx) =>
+    relayed(ctx, undefined, (opts) => dispatch.complete(req.params, opts)),
   );
-  server.setRequestHandler(SetLevelRequestSchema, async (req, extra) => {
-    await peers.setLevel(peer, req.params.level, extra);
+  server.setRequestHandler('logging/setLevel', async (req, ctx) => {
+    await peers.setLevel(peer, req.params.level, ctx);
     return {};
   });
-  server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
+  server.setNotificationHandler('notifications/roots/list_changed', async () => {
     await dispatch.rootsChanged(peers.register(peer).origin());
   });
 }

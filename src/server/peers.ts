@@ -1,18 +1,18 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import {
-  ResultSchema,
-  type LoggingLevel,
-  type LoggingMessageNotification,
-  type ServerNotification,
-  type ServerRequest,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ResultSchema } from '@modelcontextprotocol/core';
+import type {
+  Server,
+  LoggingLevel,
+  LoggingMessageNotification,
+  ServerNotification,
+  ServerRequest,
+  ServerContext,
+} from '@modelcontextprotocol/server';
 import type { LogScope, Origin, UpstreamListener } from '../backends/origin.js';
 import type { Dispatcher } from '../dispatch/dispatch.js';
 import { Subscriptions } from './subscriptions.js';
 
 /** What a downstream request handler receives besides the request. */
-export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+export type Extra = ServerContext;
 
 /** Log levels from least to most severe (RFC 5424, as MCP uses them). */
 const ORDER: LoggingLevel[] = [
@@ -47,12 +47,13 @@ export class Peer {
   /** The origin of upstream requests made while serving one downstream request, or the session alone. */
   origin(extra?: Extra): Origin {
     const server = this.server;
-    const headers = extra?.requestInfo?.headers ?? {};
+    const req = extra?.http?.req;
+    const headers: Record<string, string> = req ? Object.fromEntries(req.headers) : {};
     // Notifications are chained so they keep their upstream order and can be awaited before the answer.
     let sent = Promise.resolve();
     const send = (method: string, params?: Record<string, unknown>) =>
       extra
-        ? extra.sendNotification({ method, params } as ServerNotification)
+        ? extra.mcpReq.notify({ method, params } as ServerNotification)
         : server.notification({ method, params } as ServerNotification);
     return {
       sessionId: this.id,
@@ -61,7 +62,7 @@ export class Peer {
       headers: () => headers,
       request: (method, params, opts) =>
         extra
-          ? extra.sendRequest({ method, params } as ServerRequest, ResultSchema, opts)
+          ? extra.mcpReq.send({ method, params } as ServerRequest, ResultSchema, opts)
           : server.request({ method, params } as ServerRequest, ResultSchema, opts),
       // A client that went away cannot be told; that is not the upstream's problem, so failures are dropped.
       notify: (method, params) => (sent = sent.then(() => send(method, params)).catch(() => {})),

@@ -1,6 +1,6 @@
 import type { Origin } from '../backends/origin.js';
 import type { Dispatcher } from '../dispatch/dispatch.js';
-import { GatewayError } from '../dispatch/errors.js';
+import { GatewayError } from '../errors.js';
 import { log } from '../log.js';
 
 /** The downstream sessions subscribed to one URI through one upstream session. */

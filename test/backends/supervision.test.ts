@@ -163,7 +163,6 @@ sseServices:
     const running = new Promise<void>((r) => (progressed = r));
     const inFlight = client.callTool(
       { name: 'ev__trigger-long-running-operation', arguments: { duration: 5, steps: 5 } },
-      undefined,
       { onprogress: () => progressed() },
     );
     await running; // the first progress notification: the call is running upstream

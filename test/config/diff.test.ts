@@ -1,7 +1,7 @@
 /** What a reload would do: backends added/removed/changed (live vs replaced), settings, names, tools. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONValue, Tool } from '@modelcontextprotocol/server';
 import {
   connectionKey,
   diffConfigs,
@@ -124,7 +124,7 @@ describe('diffConfigs', () => {
 });
 
 describe('diffTools', () => {
-  const tool = (name: string, description = 'd', props: Record<string, object> = {}): Tool => ({
+  const tool = (name: string, description = 'd', props: Record<string, JSONValue> = {}): Tool => ({
     name,
     description,
     inputSchema: { type: 'object', properties: props },

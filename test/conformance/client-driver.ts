@@ -6,14 +6,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import {
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
-  ListRootsRequestSchema,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { Tool } from '@modelcontextprotocol/client';
 
 process.env.SWITCHBOARD_LOG_LEVEL ??= 'warn';
 const { loadConfig } = await import('../../src/config/load.js');
@@ -58,13 +52,13 @@ try {
     },
   );
   // Accepting with no content lets the SDK fill in the schema's defaults (SEP-1034).
-  client.setRequestHandler(ElicitRequestSchema, () => ({ action: 'accept', content: {} }));
-  client.setRequestHandler(CreateMessageRequestSchema, () => ({
+  client.setRequestHandler('elicitation/create', () => ({ action: 'accept', content: {} }));
+  client.setRequestHandler('sampling/createMessage', () => ({
     role: 'assistant',
     model: 'conformance-driver',
     content: { type: 'text', text: 'sampled through switchboard' },
   }));
-  client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [] }));
+  client.setRequestHandler('roots/list', () => ({ roots: [] }));
   await client.connect(new StreamableHTTPClientTransport(new URL(gateway.url)));
   for (const tool of (await client.listTools()).tools) {
     const result = await client.callTool({ name: tool.name, arguments: sampleArguments(tool) });

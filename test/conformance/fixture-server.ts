@@ -4,22 +4,11 @@
  * DNS-rebinding protection. Run: `node --import tsx test/conformance/fixture-server.ts`.
  */
 import { randomUUID } from 'node:crypto';
-import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
-import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
-import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import {
-  CreateMessageResultSchema,
-  ElicitResultSchema,
-  SetLevelRequestSchema,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-  type ElicitRequestFormParams,
-  type LoggingLevel,
-  type ServerNotification,
-  type ServerRequest,
-} from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageResultSchema, ElicitResultSchema } from '@modelcontextprotocol/core';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import { createMcpExpressApp } from '@modelcontextprotocol/express';
+import { completable, McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
+import type { ElicitRequestFormParams, LoggingLevel, ServerContext } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
 const PNG =
@@ -83,7 +72,7 @@ function registerTools(server: McpServer, level: () => LoggingLevel | undefined)
       if (i > 0) await sleep(50);
       const min = level();
       if (min && LEVELS.indexOf('info') < LEVELS.indexOf(min)) continue;
-      await extra.sendNotification({ method: 'notifications/message', params: { level: 'info', data } });
+      await extra.mcpReq.notify({ method: 'notifications/message', params: { level: 'info', data } });
     }
     return text('Logging tool completed');
   });
@@ -91,10 +80,10 @@ function registerTools(server: McpServer, level: () => LoggingLevel | undefined)
     throw new Error('This tool intentionally returns an error for testing');
   });
   server.registerTool('test_tool_with_progress', { description: 'Reports progress' }, async (extra) => {
-    const token = extra._meta?.progressToken;
+    const token = extra.mcpReq._meta?.progressToken;
     for (const progress of [0, 50, 100]) {
       if (token !== undefined) {
-        await extra.sendNotification({
+        await extra.mcpReq.notify({
           method: 'notifications/progress',
           params: { progressToken: token, progress, total: 100 },
         });
@@ -105,12 +94,12 @@ function registerTools(server: McpServer, level: () => LoggingLevel | undefined)
   });
   server.registerTool(
     'test_sampling',
-    { description: 'Asks the client to sample', inputSchema: { prompt: z.string() } },
-    async ({ prompt }, extra) => {
+    { description: 'Asks the client to sample', inputSchema: z.object({ prompt: z.string() }) },
+    async ({ prompt }, ctx) => {
       if (!server.server.getClientCapabilities()?.sampling) {
         return { ...text('The client does not support sampling'), isError: true };
       }
-      const result = await extra.sendRequest(
+      const result = await ctx.mcpReq.send(
         {
           method: 'sampling/createMessage',
           params: { messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens: 100 },
@@ -121,20 +110,17 @@ function registerTools(server: McpServer, level: () => LoggingLevel | undefined)
       return text(`LLM response: ${content.text ?? JSON.stringify(content)}`);
     },
   );
-  const elicit = async (
-    params: ElicitRequestFormParams,
-    extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
-  ) => {
+  const elicit = async (params: ElicitRequestFormParams, extra: ServerContext) => {
     if (!server.server.getClientCapabilities()?.elicitation) {
       return { ...text('The client does not support elicitation'), isError: true };
     }
-    const r = await extra.sendRequest({ method: 'elicitation/create', params }, ElicitResultSchema);
+    const r = await extra.mcpReq.send({ method: 'elicitation/create', params }, ElicitResultSchema);
     return text(`Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
   };
   server.registerTool(
     'test_elicitation',
-    { description: 'Asks the user for input', inputSchema: { message: z.string() } },
-    ({ message }, extra) =>
+    { description: 'Asks the user for input', inputSchema: z.object({ message: z.string() }) },
+    ({ message }, ctx) =>
       elicit(
         {
           message,
@@ -147,7 +133,7 @@ function registerTools(server: McpServer, level: () => LoggingLevel | undefined)
             required: ['username', 'email'],
           },
         },
-        extra,
+        ctx,
       ),
   );
   server.registerTool(
@@ -257,8 +243,8 @@ function registerResources(server: McpServer): void {
     }),
   );
   const subscribed = new Set<string>();
-  server.server.setRequestHandler(SubscribeRequestSchema, (req) => (subscribed.add(req.params.uri), {}));
-  server.server.setRequestHandler(UnsubscribeRequestSchema, (req) => (subscribed.delete(req.params.uri), {}));
+  server.server.setRequestHandler('resources/subscribe', (req) => (subscribed.add(req.params.uri), {}));
+  server.server.setRequestHandler('resources/unsubscribe', (req) => (subscribed.delete(req.params.uri), {}));
 }
 
 function registerPrompts(server: McpServer): void {
@@ -269,12 +255,12 @@ function registerPrompts(server: McpServer): void {
     'test_prompt_with_arguments',
     {
       description: 'A prompt with arguments',
-      argsSchema: {
+      argsSchema: z.object({
         arg1: completable(z.string().describe('First test argument'), (v) =>
           ['paris', 'park', 'party'].filter((x) => x.startsWith(v)),
         ),
         arg2: z.string().describe('Second test argument'),
-      },
+      }),
     },
     ({ arg1, arg2 }) => ({
       messages: [
@@ -287,7 +273,7 @@ function registerPrompts(server: McpServer): void {
   );
   server.registerPrompt(
     'test_prompt_with_embedded_resource',
-    { description: 'A prompt embedding a resource', argsSchema: { resourceUri: z.string() } },
+    { description: 'A prompt embedding a resource', argsSchema: z.object({ resourceUri: z.string() }) },
     ({ resourceUri }) => ({
       messages: [
         {
@@ -320,7 +306,7 @@ function build(): McpServer {
     { capabilities: { logging: {}, resources: { subscribe: true } } },
   );
   let level: LoggingLevel | undefined;
-  server.server.setRequestHandler(SetLevelRequestSchema, (req) => ((level = req.params.level), {}));
+  server.server.setRequestHandler('logging/setLevel', (req) => ((level = req.params.level), {}));
   registerTools(server, () => level);
   registerResources(server);
   registerPrompts(server);
@@ -328,7 +314,7 @@ function build(): McpServer {
 }
 
 const app = createMcpExpressApp({ host: '127.0.0.1' });
-const sessions = new Map<string, StreamableHTTPServerTransport>();
+const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
 app.all('/mcp', async (req, res) => {
   const id = req.headers['mcp-session-id'] as string | undefined;
   let transport = id ? sessions.get(id) : undefined;
@@ -337,7 +323,7 @@ app.all('/mcp', async (req, res) => {
     return;
   }
   if (!transport) {
-    const created = new StreamableHTTPServerTransport({
+    const created = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (sid) => void sessions.set(sid, created),
       onsessionclosed: (sid) => void sessions.delete(sid),

@@ -1,7 +1,7 @@
 /** The discovery service following catalog snapshots: incremental index updates, exposure, collisions. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/server';
 import type { Backend } from '../../src/backends/backend.js';
 import type { DiscoverySettings } from '../../src/config/model.js';
 import { Discovery } from '../../src/discovery/index.js';

@@ -1,7 +1,6 @@
 /** Helpers for calling smart_tool_discovery through the gateway and checking its answers. */
 import assert from 'node:assert/strict';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Client, CallToolResult } from '@modelcontextprotocol/client';
 import { Ajv } from 'ajv';
 import { META_TOOL } from '../../src/discovery/index.js';
 

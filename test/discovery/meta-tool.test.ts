@@ -1,7 +1,7 @@
 /** smart_tool_discovery through /mcp with the SDK client: search, filters, execution, and the index following the catalog. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import type { Gateway } from '../../src/gateway.js';
 import { EVERYTHING, connectClient, fixtureStdio, startGateway, text, waitFor } from '../helpers/gateway.js';
 import { allText, discover, names, report } from './helpers.js';

@@ -1,8 +1,7 @@
 /** rerank: sampling, with SDK clients that do and do not answer sampling/createMessage. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { CreateMessageRequestSchema, type CreateMessageRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Client, CreateMessageRequest } from '@modelcontextprotocol/client';
 import type { Gateway } from '../../src/gateway.js';
 import { EVERYTHING, connectClient, fixtureStdio, startGateway, text } from '../helpers/gateway.js';
 import { allText, discover, names, report } from './helpers.js';
@@ -29,7 +28,7 @@ ${fixtureStdio('fx')}`));
     const url = new URL(gateway.url);
     ({ client: plain } = await connectClient(url));
     ({ client: sampler } = await connectClient(url, { sampling: {} }));
-    sampler.setRequestHandler(CreateMessageRequestSchema, (req) => {
+    sampler.setRequestHandler('sampling/createMessage', (req) => {
       prompts.push(req.params);
       const content = req.params.messages[0]?.content;
       const prompt = content && !Array.isArray(content) && content.type === 'text' ? content.text : '';

@@ -4,13 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import {
-  PromptListChangedNotificationSchema,
-  ResourceListChangedNotificationSchema,
-  ToolListChangedNotificationSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { loadConfig } from '../../src/config/load.js';
 import { Gateway } from '../../src/gateway.js';
 
@@ -90,9 +84,9 @@ export async function startGateway(
 export async function connectClient(url: URL, capabilities: Record<string, unknown> = {}) {
   const client = new Client({ name: 'switchboard-test', version: '1.0.0' }, { capabilities });
   const changed = { tools: 0, prompts: 0, resources: 0 };
-  client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed.tools++);
-  client.setNotificationHandler(PromptListChangedNotificationSchema, () => void changed.prompts++);
-  client.setNotificationHandler(ResourceListChangedNotificationSchema, () => void changed.resources++);
+  client.setNotificationHandler('notifications/tools/list_changed', () => void changed.tools++);
+  client.setNotificationHandler('notifications/prompts/list_changed', () => void changed.prompts++);
+  client.setNotificationHandler('notifications/resources/list_changed', () => void changed.resources++);
   const transport = new StreamableHTTPClientTransport(url);
   await client.connect(transport);
   return { client, changed, transport };

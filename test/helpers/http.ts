@@ -1,6 +1,6 @@
 /** Raw HTTP helpers for tests of the /mcp endpoint's HTTP behaviour (fetch cannot set the Host header). */
 import { request } from 'node:http';
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/server';
 
 /** An initialize request body for raw HTTP tests. */
 export const INIT = {

@@ -2,13 +2,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import {
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
-  ListRootsRequestSchema,
-  type CreateMessageRequest,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { Client, CreateMessageRequest } from '@modelcontextprotocol/client';
 import { InFlight, type Origin } from '../../src/backends/origin.js';
 import { missingCapability } from '../../src/backends/relay.js';
 import type { Gateway } from '../../src/gateway.js';
@@ -32,7 +26,7 @@ function answerAll(client: Client) {
     elicitation: 0,
     roots: 0,
   };
-  client.setRequestHandler(CreateMessageRequestSchema, (req) => {
+  client.setRequestHandler('sampling/createMessage', (req) => {
     seen.sampling.push(req.params);
     return {
       role: 'assistant',
@@ -40,11 +34,11 @@ function answerAll(client: Client) {
       content: { type: 'text', text: 'sampled by the test client' },
     };
   });
-  client.setRequestHandler(ElicitRequestSchema, () => {
+  client.setRequestHandler('elicitation/create', () => {
     seen.elicitation++;
     return { action: 'accept', content: { name: 'Ada Lovelace', check: true } };
   });
-  client.setRequestHandler(ListRootsRequestSchema, () => {
+  client.setRequestHandler('roots/list', () => {
     seen.roots++;
     return { roots: [{ uri: 'file:///work/project', name: 'project' }] };
   });
@@ -129,7 +123,7 @@ httpServices:
     const asked = JSON.parse(
       text(await client.callTool({ name: 'fx__ask_client', arguments: { method: 'roots/list' } })),
     ) as { error: { code: number; message: string; data: { code: string; backend: string } } };
-    assert.equal(asked.error.code, -32020);
+    assert.equal(asked.error.code, -32009);
     assert.deepEqual(asked.error.data, { code: 'client_unsupported', backend: 'fx' });
   });
 
@@ -142,10 +136,13 @@ httpServices:
     let started!: () => void;
     const inFlight = new Promise<void>((r) => (started = r));
     const waiting = busy
-      .callTool({ name: 'fx__wait_for_cancel', arguments: { label: 'busy', ms: 20_000 } }, undefined, {
-        signal: abort.signal,
-        onprogress: () => started(),
-      })
+      .callTool(
+        { name: 'fx__wait_for_cancel', arguments: { label: 'busy', ms: 20_000 } },
+        {
+          signal: abort.signal,
+          onprogress: () => started(),
+        },
+      )
       .catch(() => undefined);
     await inFlight; // the upstream is running busy's call
     const asked = JSON.parse(

@@ -1,14 +1,9 @@
 /** Through the gateway: progress, cancellation, logging, subscriptions, list_changed, roots and content, against real upstreams. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import {
-  ElicitationCompleteNotificationSchema,
-  LoggingMessageNotificationSchema,
-  ResourceUpdatedNotificationSchema,
-  type LoggingMessageNotification,
-} from '@modelcontextprotocol/sdk/types.js';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { Client } from '@modelcontextprotocol/client';
+import type { LoggingMessageNotification } from '@modelcontextprotocol/client';
 import type { Gateway } from '../../src/gateway.js';
 import { RICH_CONTENT } from '../fixtures/servers/protocol-tools.js';
 import { EVERYTHING, connectClient, fixtureStdio, startGateway, text, waitFor } from '../helpers/gateway.js';
@@ -19,8 +14,8 @@ type Connected = Awaited<ReturnType<typeof connectClient>>;
 function record(client: Client) {
   const logs: LoggingMessageNotification['params'][] = [];
   const updates: string[] = [];
-  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(n.params));
-  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params.uri));
+  client.setNotificationHandler('notifications/message', (n) => void logs.push(n.params));
+  client.setNotificationHandler('notifications/resources/updated', (n) => void updates.push(n.params.uri));
   return { logs, updates };
 }
 
@@ -58,7 +53,6 @@ ${fixtureStdio('fx')}
     const progress: { progress: number; total?: number }[] = [];
     const result = await client.callTool(
       { name: 'every__trigger-long-running-operation', arguments: { duration: 0.6, steps: 3 } },
-      undefined,
       { onprogress: (p) => void progress.push({ progress: p.progress, total: p.total }) },
     );
     assert.match(text(result), /Long running operation completed/);
@@ -74,7 +68,6 @@ ${fixtureStdio('fx')}
     const abort = new AbortController();
     const call = client.callTool(
       { name: 'fx__wait_for_cancel', arguments: { label: 'c1', ms: 30_000 } },
-      undefined,
       { signal: abort.signal },
     );
     setTimeout(() => abort.abort('user pressed stop'), 300);
@@ -188,7 +181,7 @@ ${fixtureStdio('fx')}
     const { client } = await connect({ elicitation: { form: {}, url: {} } });
     const ids: string[] = [];
     client.setNotificationHandler(
-      ElicitationCompleteNotificationSchema,
+      'notifications/elicitation/complete',
       (n) => void ids.push(n.params.elicitationId),
     );
     await client.callTool({ name: 'fx__elicitation_complete', arguments: { id: 'e-1' } });

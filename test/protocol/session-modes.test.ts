@@ -2,9 +2,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { isAlive } from '../../src/backends/process-tree.js';
 import type { Gateway } from '../../src/gateway.js';
 import {
@@ -128,7 +126,7 @@ httpServices:
 
   it('relays server-to-client requests to the owning client, declaring only its capabilities', async () => {
     const capable = await connect({}, { sampling: {} });
-    capable.client.setRequestHandler(CreateMessageRequestSchema, () => ({
+    capable.client.setRequestHandler('sampling/createMessage', () => ({
       role: 'assistant',
       model: 'm',
       content: { type: 'text', text: 'per-client sample' },
@@ -147,6 +145,6 @@ httpServices:
     })) as {
       error?: { code: number };
     };
-    assert.equal(refused.error?.code, -32020);
+    assert.equal(refused.error?.code, -32009);
   });
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { connectClient, stopProcess, text, waitFor, writeConfig } from '../helpers/gateway.js';
 import { deleteKeys, REDIS_URL, redisReachable, requireRedis, testPrefix } from './redis-helpers.js';
 import {

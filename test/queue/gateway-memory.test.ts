@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError } from '@modelcontextprotocol/client';
+import type { Client } from '@modelcontextprotocol/client';
 import { loadConfig } from '../../src/config/load.js';
 import { Gateway } from '../../src/gateway.js';
 import type { QueuedRequest, SubmitOptions } from '../../src/queue/types.js';
@@ -92,7 +92,7 @@ describe('single_session in one gateway (in-process queue)', () => {
     assert.match(text(full), /backend "single" queue is full \(max_queue_size 2\)/);
     // Outside tools/call the same error is a JSON-RPC error with the gateway's code.
     await assert.rejects(client!.readResource({ uri: 'fixture://static' }), (err: unknown) => {
-      assert.ok(err instanceof McpError);
+      assert.ok(err instanceof ProtocolError);
       assert.equal(err.code, -32013);
       assert.match(err.message, /queue is full/);
       return true;

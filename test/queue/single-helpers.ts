@@ -2,8 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { join } from 'node:path';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Client, CallToolResult } from '@modelcontextprotocol/client';
 import type { SingleStats } from '../fixtures/servers/single-session.js';
 import { FIXTURE, freePort, ROOT, startUpstream, waitFor } from '../helpers/gateway.js';
 
@@ -79,10 +78,13 @@ export function work(
   args: { ms?: number; steps?: number } = {},
   opts: { signal?: AbortSignal; onprogress?: (p: { progress: number }) => void } = {},
 ): Promise<CallToolResult> {
-  return client.callTool({ name: 'single__work', arguments: { id, ...args } }, CallToolResultSchema, {
-    ...opts,
-    timeout: 120_000,
-  }) as Promise<CallToolResult>;
+  return client.callTool(
+    { name: 'single__work', arguments: { id, ...args } },
+    {
+      ...opts,
+      timeout: 120_000,
+    },
+  ) as Promise<CallToolResult>;
 }
 
 /** The gateway error code a tool error carries in `_meta`, if any. */

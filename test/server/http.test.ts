@@ -1,7 +1,7 @@
 /** The /mcp endpoint's HTTP behaviour: DNS-rebinding checks, sessions, batches, malformed JSON, health. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/server';
 import type { Gateway } from '../../src/gateway.js';
 import { connectClient, fixtureStdio, startGateway } from '../helpers/gateway.js';
 import { INIT, json, raw } from '../helpers/http.js';

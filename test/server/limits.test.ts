@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { request, type ClientRequest } from 'node:http';
 import { after, describe, it } from 'node:test';
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/server';
 import { loadConfig } from '../../src/config/load.js';
 import { Gateway } from '../../src/gateway.js';
 import { connectClient, fixtureStdio, startGateway, waitFor, writeConfig } from '../helpers/gateway.js';

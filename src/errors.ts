@@ -1,4 +1,5 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+/** The gateway's own errors: stable codes, the backend concerned, and their JSON-RPC form. A leaf module. */
+import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode } from '@modelcontextprotocol/server';
 
 /** Stable codes for every error the gateway itself raises. */
 export type GatewayErrorCode =
@@ -22,24 +23,26 @@ export type GatewayErrorCode =
   | 'invalid_arguments';
 
 const JSONRPC_CODE: Record<GatewayErrorCode, number> = {
-  unknown_tool: ErrorCode.InvalidParams,
-  unknown_prompt: ErrorCode.InvalidParams,
+  unknown_tool: ProtocolErrorCode.InvalidParams,
+  unknown_prompt: ProtocolErrorCode.InvalidParams,
   unknown_resource: -32002, // "Resource not found" in the MCP spec
   backend_unavailable: -32010,
   backend_disconnected: -32011,
   backend_removed: -32012,
-  upstream_timeout: ErrorCode.RequestTimeout,
-  upstream_error: ErrorCode.InternalError,
+  upstream_timeout: -32001, // the SDK's request-timeout code of the 2025 era, kept for clients that match on it
+  upstream_error: ProtocolErrorCode.InternalError,
   queue_full: -32013,
   queue_timeout: -32014,
   cancelled: -32015,
   owner_lost: -32016,
   redis_unavailable: -32017,
-  unsupported: ErrorCode.MethodNotFound,
+  unsupported: ProtocolErrorCode.MethodNotFound,
   upstream_sessions_full: -32018,
   no_origin: -32019, // an upstream's server-to-client request that no downstream session can answer
-  client_unsupported: -32020, // the downstream client did not declare the capability the request needs
-  invalid_arguments: ErrorCode.InvalidParams,
+  // The downstream client did not declare the capability the request needs. Not -32020..-32022: 2026-07-28
+  // gives those to header mismatch, missing client capability and unsupported protocol version.
+  client_unsupported: -32009,
+  invalid_arguments: ProtocolErrorCode.InvalidParams,
 };
 
 /** An error with a stable code and the backend it concerns, mapped to a JSON-RPC error for clients. */
@@ -56,38 +59,34 @@ export class GatewayError extends Error {
   }
 
   /** The JSON-RPC error sent downstream; `data` names the code and backend for programs. */
-  toMcpError(): McpError {
+  toProtocolError(): ProtocolError {
     const code =
       this.code === 'upstream_error' && this.upstreamCode !== undefined
         ? this.upstreamCode
         : JSONRPC_CODE[this.code];
-    const err = new McpError(code, this.message, { code: this.code, backend: this.backend });
-    // McpError prefixes "MCP error <code>: "; clients show the message, so keep it as written.
-    err.message = this.message;
-    return err;
+    return new ProtocolError(code, this.message, { code: this.code, backend: this.backend });
   }
 }
 
-/** Maps an error from an upstream request (SDK McpError, transport failure) to a GatewayError. */
+/** Maps an error from an upstream request (SDK ProtocolError or SdkError, transport failure) to a GatewayError. */
 export function fromUpstream(err: unknown, backend: string, method: string, timeoutMs: number): GatewayError {
   if (err instanceof GatewayError) return err;
-  if (err instanceof McpError) {
-    if (err.code === ErrorCode.RequestTimeout) {
-      return new GatewayError(
-        'upstream_timeout',
-        `backend "${backend}" did not answer ${method} within ${timeoutMs} ms (request_timeout)`,
-        backend,
-      );
-    }
-    if (err.code === ErrorCode.ConnectionClosed) {
-      return new GatewayError(
-        'backend_disconnected',
-        `backend "${backend}" disconnected during ${method}; the request may have run upstream and was not retried`,
-        backend,
-      );
-    }
-    const text = err.message.replace(/^MCP error -?\d+: /, '');
-    return new GatewayError('upstream_error', `backend "${backend}": ${text}`, backend, err.code);
+  if (err instanceof SdkError && err.code === SdkErrorCode.RequestTimeout) {
+    return new GatewayError(
+      'upstream_timeout',
+      `backend "${backend}" did not answer ${method} within ${timeoutMs} ms (request_timeout)`,
+      backend,
+    );
+  }
+  if (err instanceof SdkError && err.code === SdkErrorCode.ConnectionClosed) {
+    return new GatewayError(
+      'backend_disconnected',
+      `backend "${backend}" disconnected during ${method}; the request may have run upstream and was not retried`,
+      backend,
+    );
+  }
+  if (err instanceof ProtocolError) {
+    return new GatewayError('upstream_error', `backend "${backend}": ${err.message}`, backend, err.code);
   }
   const text = err instanceof Error ? err.message : String(err);
   return new GatewayError('upstream_error', `backend "${backend}" failed ${method}: ${text}`, backend);
