@@ -20,7 +20,8 @@ export type GatewayErrorCode =
   | 'upstream_sessions_full'
   | 'no_origin'
   | 'client_unsupported'
-  | 'invalid_arguments';
+  | 'invalid_arguments'
+  | 'invalid_request_state';
 
 const JSONRPC_CODE: Record<GatewayErrorCode, number> = {
   unknown_tool: ProtocolErrorCode.InvalidParams,
@@ -43,6 +44,7 @@ const JSONRPC_CODE: Record<GatewayErrorCode, number> = {
   // gives those to header mismatch, missing client capability and unsupported protocol version.
   client_unsupported: -32009,
   invalid_arguments: ProtocolErrorCode.InvalidParams,
+  invalid_request_state: ProtocolErrorCode.InvalidParams,
 };
 
 /** An error with a stable code and the backend it concerns, mapped to a JSON-RPC error for clients. */

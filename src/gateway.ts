@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from '@modelcontextprotocol/server';
@@ -16,7 +17,11 @@ import { GatewayQueues, type QueueReadiness } from './queue/gateway-queues.js';
 import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
 import { createApp } from './server/http.js';
 import { installHandlers } from './server/handlers.js';
+import { InputBridge } from './server/input-bridge.js';
+import { ModernEndpoint } from './server/modern.js';
 import { Peers } from './server/peers.js';
+import type { InputSupport } from './server/relayed.js';
+import { RequestStateCodec } from './server/request-state.js';
 import { SessionManager } from './server/sessions.js';
 import { VERSION } from './version.js';
 import { waitAtMost } from './time.js';
@@ -35,6 +40,12 @@ export class Gateway implements RouteTable {
   readonly discovery: Discovery;
   /** Queues of single_session backends; the dispatcher routes their requests through them. */
   readonly queues: GatewayQueues;
+  /** The 2026-07-28 (per-request) side of /mcp. */
+  readonly modern: ModernEndpoint;
+  /** Sealed requestState and parked calls for multi-round-trip (`input_required`) requests. */
+  readonly input: InputSupport;
+  /** When the exposed lists last changed: 2026 list results are cached for a fraction of that age. */
+  private listsChangedAt = Date.now();
   private current: Snapshot = EMPTY_SNAPSHOT;
   private version = 0;
   private reportedCollisions = new Set<string>();
@@ -63,6 +74,15 @@ export class Gateway implements RouteTable {
       maxSessions: config.gateway.maxSessions,
       idleTimeoutMs: config.gateway.sessionIdleTimeoutMs,
     });
+    this.input = {
+      codec: new RequestStateCodec(config.gateway.requestStateSecret),
+      bridge: new InputBridge(),
+    };
+    this.modern = new ModernEndpoint(
+      () => this.createSessionServer(`req:${randomUUID()}`),
+      this.peers.subscriptions,
+    );
+    this.peers.onListenedResourceUpdated = (uri) => this.modern.resourceUpdated(uri);
   }
 
   /** The catalog snapshot requests are answered from. */
@@ -103,7 +123,8 @@ export class Gateway implements RouteTable {
     return `http://${host}:${addr.port}/mcp`;
   }
 
-  private createSessionServer(): Server {
+  /** A downstream server: one per 2025 session, or one per 2026-07-28 request (`requestId`). */
+  private createSessionServer(requestId?: string): Server {
     const server = new Server(
       { name: 'mcp-switchboard', title: 'switchboard MCP gateway', version: VERSION },
       {
@@ -115,10 +136,26 @@ export class Gateway implements RouteTable {
           logging: {},
         },
         instructions: this.instructions(),
+        ...(requestId && { cacheHints: this.cacheHints() }),
       },
     );
-    installHandlers(server, this, this.dispatcher, this.peers, this.discovery);
+    installHandlers(server, this, this.dispatcher, this.peers, this.input, this.discovery, requestId);
     return server;
+  }
+
+  /**
+   * How long 2026 clients may cache the lists: a tenth of the time since they last changed (so a catalog that
+   * just changed is not cached at all), at most a minute; private, since what a client sees may be its own.
+   */
+  private cacheHints() {
+    const ttlMs = Math.min(60_000, Math.floor((Date.now() - this.listsChangedAt) / 10));
+    const hint = { ttlMs, cacheScope: 'private' as const };
+    return {
+      'tools/list': hint,
+      'prompts/list': hint,
+      'resources/list': hint,
+      'resources/templates/list': hint,
+    };
   }
 
   /** New sessions' instructions, built once per snapshot: every session shares one string instead of a copy. */
@@ -147,11 +184,14 @@ export class Gateway implements RouteTable {
     if (this.quiet > 0) return;
     const told = this.announced;
     this.announced = next.signature;
-    this.sessions.broadcast({
+    const changes = {
       tools: told.tools !== next.signature.tools,
       prompts: told.prompts !== next.signature.prompts,
       resources: told.resources !== next.signature.resources,
-    });
+    };
+    if (changes.tools || changes.prompts || changes.resources) this.listsChangedAt = Date.now();
+    this.sessions.broadcast(changes);
+    this.modern.broadcast(changes);
   }
 
   /**
@@ -211,6 +251,7 @@ export class Gateway implements RouteTable {
     const g = this.config.gateway;
     const app = createApp({
       sessions: this.sessions,
+      modern: this.modern,
       policy: () => this.config.gateway,
       maxBodyBytes: g.maxBodyBytes,
       readiness: () => this.readiness(),
@@ -240,6 +281,7 @@ export class Gateway implements RouteTable {
           {
             kind: b.spec.kind,
             state: b.state,
+            ...(b.era.version ? { protocol: b.era.version } : {}),
             ...(b.lastError ? { lastError: b.lastError } : {}),
             tools: b.catalog.tools.length,
             resources: b.catalog.resources.length,
@@ -292,6 +334,8 @@ export class Gateway implements RouteTable {
   async close(): Promise<void> {
     const http = this.http;
     this.http = undefined;
+    this.input.bridge.close();
+    await this.modern.close();
     await this.sessions.close();
     if (http) {
       http.closeAllConnections();

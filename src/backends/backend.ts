@@ -16,10 +16,12 @@ import { InFlight, type Origin, type UpstreamListener } from './origin.js';
 import { closeWithTree } from './process-tree.js';
 import { installRelay, keepProgressBeforeResponses, RELAYED_CAPABILITIES } from './relay.js';
 import { StickyState } from './sticky.js';
-import { createTransport, type BuiltTransport } from './transports.js';
+import { createTransport, endSession, type BuiltTransport } from './transports.js';
 import { waitAtMost } from '../time.js';
 import { fetchCatalog, listKind, type BackendCatalog } from './catalog-fetch.js';
+import { EraMemory } from './era.js';
 import { describeCause, sessionExpired, unreachable } from './upstream-errors.js';
+import { requestInEra, type Resume } from './upstream-request.js';
 
 export type { BackendCatalog } from './catalog-fetch.js';
 
@@ -33,6 +35,8 @@ export interface UpstreamRequestOptions {
   timeoutMs?: number;
   /** The downstream request this one serves: routes per-client sessions and server-to-client requests. */
   origin?: Origin;
+  /** The client's answers to an earlier `input_required` from this backend, for a resumed request. */
+  resume?: Resume & { backend: string };
 }
 
 const EMPTY: BackendCatalog = {
@@ -65,6 +69,8 @@ export class Backend {
   /** Downstream origins of requests in flight on the shared connection. */
   private readonly origins = new InFlight();
   private readonly sticky = new StickyState();
+  /** The upstream's protocol era, remembered across reconnects. */
+  readonly era = new EraMemory(() => this.spec.protocol);
   /** One upstream session per downstream session (session_mode: per_client). */
   readonly clientSessions?: ClientSessions;
   /** Calls currently inside request(); a retiring backend waits for zero before closing. */
@@ -112,7 +118,13 @@ export class Backend {
     if (this.state === 'stopped') return;
     const client = new Client(
       { name: 'mcp-switchboard', version: '0.1.0' },
-      { capabilities: RELAYED_CAPABILITIES, enforceStrictCapabilities: false },
+      {
+        capabilities: RELAYED_CAPABILITIES,
+        enforceStrictCapabilities: false,
+        ...this.era.clientOptions(),
+        // A 2026 upstream's input_required goes back to the downstream client, which alone can answer it.
+        inputRequired: { autoFulfill: false },
+      },
     );
     const built = createTransport(this.spec, this.log);
     this.client = client;
@@ -128,11 +140,15 @@ export class Backend {
       timeoutMs: () => this.spec.requestTimeoutMs,
     });
     try {
-      await client.connect(built.transport, { timeout: this.connectTimeoutMs() });
+      await client.connect(built.transport, {
+        timeout: this.connectTimeoutMs(),
+        ...this.era.connectOptions(),
+      });
+      this.era.learned(client);
       keepProgressBeforeResponses(built.transport);
       const catalog = await fetchCatalog(client, this.spec.requestTimeoutMs);
       if (this.client !== client || (this.state as BackendState) === 'stopped') return;
-      await this.sticky.replay(client, this.log, this.spec.requestTimeoutMs);
+      await this.sticky.replay(client, this.era.era, this.log, this.spec.requestTimeoutMs);
       this.catalog = catalog;
       this.readySince = Date.now();
       this.startHeartbeat(client);
@@ -145,6 +161,7 @@ export class Backend {
       if (this.client !== client) return;
       this.client = undefined; // so the close below is not reported as a second failure
       const message = err instanceof Error ? err.message : String(err);
+      this.era.forget();
       await this.closeClient(client);
       if ((this.state as BackendState) === 'stopped') return;
       this.fail(`connect failed: ${message}`);
@@ -331,17 +348,29 @@ export class Backend {
       return this.clientSessions.request(opts.origin, method, params, schema, opts);
     }
     const timeoutMs = opts.timeoutMs ?? this.spec.requestTimeoutMs;
-    try {
-      const result = await this.origins.track(
-        opts.origin,
-        () =>
-          client.request({ method, params } as never, schema, {
-            signal: opts.signal,
-            timeout: timeoutMs,
-            onprogress: opts.onprogress,
-            resetTimeoutOnProgress: opts.onprogress !== undefined,
-          }) as Promise<z.infer<S>>,
+    if (opts.resume && opts.resume.backend !== this.name) {
+      throw new GatewayError(
+        'invalid_arguments',
+        `requestState was issued for backend "${opts.resume.backend}", not "${this.name}"; start the request again`,
+        this.name,
       );
+    }
+    try {
+      const request = {
+        method,
+        params,
+        logLevel: opts.origin?.logLevel(),
+        resume: opts.resume,
+        options: {
+          signal: opts.signal,
+          timeout: timeoutMs,
+          onprogress: opts.onprogress,
+          resetTimeoutOnProgress: opts.onprogress !== undefined,
+        },
+      };
+      const result = (await this.origins.track(opts.origin, () =>
+        requestInEra(client, this.era.era, this.sticky, this.log, request, schema),
+      )) as z.infer<S>;
       this.sticky.record(method, params);
       return result;
     } catch (err) {
@@ -387,6 +416,7 @@ export class Backend {
   }
 
   private async closeClient(client: Client): Promise<void> {
+    await endSession(client.transport);
     await closeWithTree(() => client.close(), this.built?.pid() ?? null);
   }
 

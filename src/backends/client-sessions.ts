@@ -8,7 +8,7 @@ import type { UpstreamRequestOptions } from './backend.js';
 import { InFlight, type Origin, type UpstreamListener } from './origin.js';
 import { closeWithTree } from './process-tree.js';
 import { installRelay, keepProgressBeforeResponses, relayedSubset } from './relay.js';
-import { createTransport, type BuiltTransport } from './transports.js';
+import { createTransport, endSession, type BuiltTransport } from './transports.js';
 
 /** One downstream session's own upstream connection. */
 interface Connection {
@@ -202,6 +202,7 @@ export class ClientSessions {
 
   private async drop(id: string, conn: Connection): Promise<void> {
     if (this.conns.get(id) === conn) this.conns.delete(id);
+    await endSession(conn.client.transport);
     await closeWithTree(() => conn.client.close(), conn.built.pid());
   }
 

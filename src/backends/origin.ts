@@ -6,8 +6,10 @@ import type {
 
 /** The downstream side of an upstream request: which client session asked, and how to reach that client. */
 export interface Origin {
-  /** The downstream session's id. */
+  /** The downstream session's id (a 2026-07-28 request, which has no session, gets one of its own). */
   readonly sessionId: string;
+  /** Set for a 2026-07-28 request: messages go to that request alone, never to other clients. */
+  readonly perRequest?: boolean;
   /** The capabilities the downstream client declared at initialize. */
   capabilities(): ClientCapabilities | undefined;
   /** The level the session asked for with logging/setLevel, if it did. */

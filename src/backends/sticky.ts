@@ -1,13 +1,16 @@
-import type { Client, LoggingLevel } from '@modelcontextprotocol/client';
+import type { Client, LoggingLevel, McpSubscription } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
+import type { Era } from './era.js';
 
 /**
  * Upstream session state set on behalf of clients (log level, resource subscriptions). A new upstream
- * session starts without it, so it is replayed after every reconnect.
+ * session starts without it, so it is replayed after every reconnect. A 2026-07-28 upstream has no session:
+ * its subscriptions (and list changes) come on one `subscriptions/listen` stream, reopened when they change.
  */
 export class StickyState {
   private level?: LoggingLevel;
   private readonly subscriptions = new Set<string>();
+  private listening?: { client: Client; stream: Promise<McpSubscription | undefined> };
 
   /** Notes the effect of a request that succeeded upstream. */
   record(method: string, params: Record<string, unknown> | undefined): void {
@@ -16,8 +19,9 @@ export class StickyState {
     else if (method === 'resources/unsubscribe') this.subscriptions.delete(String(params?.uri));
   }
 
-  /** Re-applies the state to a fresh upstream session; failures are logged, not raised. */
-  async replay(client: Client, log: Logger, timeout: number): Promise<void> {
+  /** Re-applies the state to a fresh upstream connection; failures are logged, not raised. */
+  async replay(client: Client, era: Era | undefined, log: Logger, timeout: number): Promise<void> {
+    if (era === 'modern') return this.listen(client, log);
     const caps = client.getServerCapabilities();
     const jobs: Promise<unknown>[] = [];
     if (this.level && caps?.logging) jobs.push(client.setLoggingLevel(this.level, { timeout }));
@@ -29,5 +33,25 @@ export class StickyState {
       if (r.status === 'rejected')
         log.warn({ err: String(r.reason) }, 'restoring upstream session state failed');
     }
+  }
+
+  /** Opens (or reopens, with the current subscriptions) the listen stream of a 2026-07-28 upstream. */
+  async listen(client: Client, log: Logger): Promise<void> {
+    const caps = client.getServerCapabilities();
+    const previous = this.listening?.client === client ? this.listening.stream : undefined;
+    const stream = client
+      .listen({
+        toolsListChanged: Boolean(caps?.tools?.listChanged),
+        promptsListChanged: Boolean(caps?.prompts?.listChanged),
+        resourcesListChanged: Boolean(caps?.resources?.listChanged),
+        ...(caps?.resources?.subscribe && { resourceSubscriptions: [...this.subscriptions] }),
+      })
+      .catch((err: unknown) => {
+        log.warn({ err: String(err) }, 'subscriptions/listen on the upstream failed');
+        return undefined;
+      });
+    this.listening = { client, stream };
+    await stream;
+    await (await previous)?.close();
   }
 }

@@ -4,6 +4,7 @@ import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotoc
 import { SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { FetchLike, Transport } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
+import { waitAtMost } from '../time.js';
 import type { BackendSpec, HttpSpec, SseSpec, StdioSpec } from '../config/model.js';
 import type { Auth } from '../config/schema-types.js';
 
@@ -116,4 +117,20 @@ export function createTransport(spec: BackendSpec, log: Logger, forwarded?: Head
     case 'sse':
       return sseTransport(spec, forwarded);
   }
+}
+
+/** How long closing waits for a Streamable HTTP upstream to acknowledge the end of our session. */
+const END_SESSION_WAIT_MS = 2000;
+
+/**
+ * Ends a Streamable HTTP upstream session with DELETE before the connection closes, so the upstream frees it
+ * at once (a single-session upstream would otherwise refuse our next session until it noticed); other
+ * transports, and upstreams that refuse or do not answer, are left to the close that follows.
+ */
+export async function endSession(transport: Transport | undefined): Promise<void> {
+  if (!(transport instanceof StreamableHTTPClientTransport) || !transport.sessionId) return;
+  await waitAtMost(
+    transport.terminateSession().catch(() => undefined),
+    END_SESSION_WAIT_MS,
+  );
 }

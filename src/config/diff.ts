@@ -16,7 +16,14 @@ export const LIVE_BACKEND_FIELDS = [
  * Gateway settings a running gateway cannot change: the listener and the Redis connection are built once;
  * discovery is listed until its wiring reads the settings per request.
  */
-export const RESTART_SETTINGS = ['host', 'port', 'maxBodyBytes', 'redis', 'discovery'] as const;
+export const RESTART_SETTINGS = [
+  'host',
+  'port',
+  'maxBodyBytes',
+  'redis',
+  'discovery',
+  'requestStateSecret',
+] as const;
 
 /** How a backend differs between two configs. */
 export interface BackendChange {
@@ -104,13 +111,19 @@ function backendChange(a: BackendSpec, b: BackendSpec): BackendChange | undefine
   };
 }
 
+/** Settings whose values are secrets: a diff says that they changed, never what they are. */
+const SECRET_SETTINGS = new Set<string>(['requestStateSecret']);
+
 function settingChanges(a: GatewaySettings, b: GatewaySettings): SettingChange[] {
-  return changedFields(a, b).map((field) => ({
-    setting: yamlKey(field),
-    from: a[field],
-    to: b[field],
-    live: !(RESTART_SETTINGS as readonly string[]).includes(field),
-  }));
+  return changedFields(a, b).map((field) => {
+    const secret = SECRET_SETTINGS.has(field);
+    return {
+      setting: yamlKey(field),
+      from: secret && a[field] !== undefined ? '[redacted]' : a[field],
+      to: secret && b[field] !== undefined ? '[redacted]' : b[field],
+      live: !(RESTART_SETTINGS as readonly string[]).includes(field),
+    };
+  });
 }
 
 function nameProblems(old: GatewayConfig, next: GatewayConfig): string[] {

@@ -38,7 +38,12 @@ export interface BackendSpecBase {
   forwardHeaders: string[];
   /** Whether smart discovery indexes this backend's tools. */
   discovery: boolean;
+  /** The protocol era spoken upstream: pinned, or `auto` (probe once, then reuse the answer). */
+  protocol: UpstreamProtocol;
 }
+
+/** The protocol era setting of a backend. */
+export type UpstreamProtocol = 'auto' | '2025-11-25' | '2026-07-28';
 
 /** A stdio child-process backend. */
 export interface StdioSpec extends BackendSpecBase {
@@ -99,6 +104,8 @@ export interface GatewaySettings {
   reloadGracePeriodMs: number;
   redis?: { url: string; prefix: string; leaseMs: number };
   discovery: DiscoverySettings;
+  /** Signs 2026-07-28 requestState; undefined = a random key per process. */
+  requestStateSecret?: string;
 }
 
 /** A loaded, validated and normalised configuration. */

@@ -56,6 +56,7 @@ function gatewaySettings(
     reloadGracePeriodMs: ms(g.reload_grace_period, 10_000),
     redis: redisSettings(g.redis, env),
     discovery: discoverySettings(g.discovery),
+    requestStateSecret: g.request_state_secret,
   };
 }
 
@@ -80,6 +81,7 @@ function common(name: string, c: BackendCommon, gateway: GatewaySettings): Omit<
     maxSessions: c.max_sessions,
     forwardHeaders: [],
     discovery: c.discovery ?? true,
+    protocol: '2025-11-25',
   };
 }
 
@@ -117,6 +119,7 @@ export function normalise(
       env: s.env ?? {},
       cwd: s.cwd ? (isAbsolute(s.cwd) ? s.cwd : resolve(baseDir, s.cwd)) : baseDir,
       inheritEnv: s.inherit_env ?? false,
+      protocol: s.protocol ?? '2025-11-25',
     });
   }
   for (const [name, s] of Object.entries(raw.httpServices ?? {})) {
@@ -128,6 +131,7 @@ export function normalise(
       auth: s.auth,
       forwardHeaders: (s.forward_headers ?? []).map((h) => h.toLowerCase()),
       connectTimeoutMs: ms(s.timeout, 30_000),
+      protocol: s.protocol ?? 'auto',
     });
   }
   for (const [name, s] of Object.entries(raw.sseServices ?? {})) {

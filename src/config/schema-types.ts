@@ -22,6 +22,10 @@ export type StdioServer = BackendCommon & {
    * Pass the gateway's whole environment to the child (default: only HOME, PATH, SHELL, TERM, USER, LOGNAME plus env).
    */
   inherit_env?: boolean;
+  /**
+   * MCP protocol era spoken to this upstream: 2025-11-25 (initialize and a session; older revisions negotiated as usual), 2026-07-28 (per request), or auto (probe with server/discover, fall back to initialize; on stdio the probe starts a second child once). The known era is reused on reconnects.
+   */
+  protocol?: 'auto' | '2025-11-25' | '2026-07-28';
 };
 /**
  * An MCP server reached over Streamable HTTP.
@@ -41,6 +45,10 @@ export type HttpService = BackendCommon & {
    * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
    */
   timeout?: number | string;
+  /**
+   * MCP protocol era spoken to this upstream: auto (default: probe with server/discover, fall back to initialize), 2025-11-25 (initialize and a session) or 2026-07-28 (per request). The known era is reused on reconnects.
+   */
+  protocol?: 'auto' | '2025-11-25' | '2026-07-28';
 };
 /**
  * Credentials the gateway sends to an HTTP upstream.
@@ -167,6 +175,10 @@ export interface Gateway {
    */
   max_body_bytes?: number;
   log_level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  /**
+   * Key (32+ characters) that signs the requestState of 2026-07-28 input_required results; give every replica the same one. Default: a random key per process.
+   */
+  request_state_secret?: string;
   /**
    * On a config reload, how long calls in flight on a removed or replaced backend may take to finish before they are cancelled (default 10s).
    */

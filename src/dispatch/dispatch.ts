@@ -153,6 +153,14 @@ export class Dispatcher {
     return this.run(this.backendFor(backend), 'completion/complete', upstream, CompleteResultSchema, opts);
   }
 
+  /** The backend a tools/call (by tool name), prompts/get (by prompt name) or resources/read (by URI) goes to. */
+  owner(method: 'tools/call' | 'prompts/get' | 'resources/read', target: string): string | undefined {
+    const snapshot = this.routes.snapshot();
+    if (method === 'tools/call') return snapshot.toolsByName.get(target)?.backend;
+    if (method === 'prompts/get') return snapshot.promptsByName.get(target)?.backend;
+    return resourceBackend(snapshot, target);
+  }
+
   /** The backend that serves a resource URI, if any. */
   resourceOwner(uri: string): Backend | undefined {
     const name = resourceBackend(this.routes.snapshot(), uri);

@@ -1,36 +1,15 @@
 import type { Server } from '@modelcontextprotocol/server';
-import type { UpstreamRequestOptions } from '../backends/backend.js';
-import type { Origin } from '../backends/origin.js';
 import { handleMetaCall, type Discovery } from '../discovery/index.js';
 import type { Dispatcher, RouteTable } from '../dispatch/dispatch.js';
-import { GatewayError } from '../errors.js';
-import type { Extra, Peer, Peers } from './peers.js';
-
-type Meta = { progressToken?: string | number } | undefined;
-type RelayedOptions = UpstreamRequestOptions & { origin: Origin };
-
-/**
- * Upstream request options for a downstream request: its abort signal, its origin (for server-to-client
- * requests and per-client sessions), and progress relayed with the client's own token.
- */
-function upstreamOptions(peer: Peer, extra: Extra, meta: Meta): RelayedOptions {
-  const token = meta?.progressToken;
-  const origin = peer.origin(extra);
-  const opts: RelayedOptions = { signal: extra.mcpReq.signal, origin };
-  if (token !== undefined) {
-    opts.onprogress = (p) => void origin.notify('notifications/progress', { ...p, progressToken: token });
-  }
-  return opts;
-}
-
-/** Runs a handler body, turning GatewayErrors into JSON-RPC errors with code and backend. */
-async function guarded<T>(body: () => Promise<T>): Promise<T> {
-  try {
-    return await body();
-  } catch (err) {
-    throw err instanceof GatewayError ? err.toProtocolError() : err;
-  }
-}
+import type { Extra, Peers } from './peers.js';
+import {
+  guarded,
+  relayWithInput,
+  upstreamOptions,
+  type InputSupport,
+  type Meta,
+  type RelayedOptions,
+} from './relayed.js';
 
 /** Installs the gateway's request handlers on one downstream session's server; all answers come from the current snapshot. */
 export function installHandlers(
@@ -38,12 +17,16 @@ export function installHandlers(
   routes: RouteTable,
   dispatch: Dispatcher,
   peers: Peers,
+  input: InputSupport,
   discovery?: Discovery,
+  /** Set when the server serves one 2026-07-28 request: that request's pseudo-session id. */
+  requestId?: string,
 ): void {
-  const peer = peers.attach(server);
+  const peer = peers.attach(server, requestId);
   /** Runs a relayed request; progress and log messages it caused are sent before its answer. */
   const relayed = <T>(extra: Extra, meta: Meta, body: (opts: RelayedOptions) => Promise<T>) =>
     guarded(async () => {
+      if (peer.perRequest) peer.levelFrom(extra);
       const opts = upstreamOptions(peers.register(peer), extra, meta);
       try {
         return await body(opts);
@@ -51,6 +34,17 @@ export function installHandlers(
         await opts.origin.settled();
       }
     });
+  /** Relays a request whose answer may need the client's input mid-call, in either era. */
+  const withInput = <T extends object>(
+    extra: Extra,
+    meta: Meta,
+    method: 'tools/call' | 'prompts/get' | 'resources/read',
+    target: string,
+    body: (opts: RelayedOptions) => Promise<T>,
+  ) =>
+    guarded(() =>
+      relayWithInput(input, dispatch, peers.register(peer), extra, meta, { method, target }, body),
+    );
 
   server.setRequestHandler('tools/list', () => {
     const snapshot = routes.snapshot();
@@ -61,7 +55,7 @@ export function installHandlers(
     const { name, arguments: args, _meta } = req.params;
     if (discovery?.handles(name))
       return relayed(ctx, _meta, (opts) => handleMetaCall(discovery, dispatch, args, _meta, ctx, opts));
-    return relayed(ctx, _meta, (opts) => dispatch.callTool(name, args, _meta, opts));
+    return withInput(ctx, _meta, 'tools/call', name, (opts) => dispatch.callTool(name, args, _meta, opts));
   });
 
   server.setRequestHandler('resources/list', () => ({
@@ -71,7 +65,9 @@ export function installHandlers(
     resourceTemplates: routes.snapshot().lists.templates,
   }));
   server.setRequestHandler('resources/read', (req, ctx) =>
-    relayed(ctx, req.params._meta, (opts) => dispatch.readResource(req.params.uri, opts)),
+    withInput(ctx, req.params._meta, 'resources/read', req.params.uri, (opts) =>
+      dispatch.readResource(req.params.uri, opts),
+    ),
   );
   server.setRequestHandler('resources/subscribe', (req, ctx) =>
     relayed(ctx, undefined, async (opts) => {
@@ -88,7 +84,9 @@ export function installHandlers(
 
   server.setRequestHandler('prompts/list', () => ({ prompts: routes.snapshot().lists.prompts }));
   server.setRequestHandler('prompts/get', (req, ctx) =>
-    relayed(ctx, req.params._meta, (opts) => dispatch.getPrompt(req.params.name, req.params.arguments, opts)),
+    withInput(ctx, req.params._meta, 'prompts/get', req.params.name, (opts) =>
+      dispatch.getPrompt(req.params.name, req.params.arguments, opts),
+    ),
   );
 
   server.setRequestHandler('completion/complete', (req, ctx) =>

@@ -1,11 +1,15 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { log } from '../log.js';
+import { isLegacyPost, type ModernEndpoint } from './modern.js';
 import { originGuard, type OriginPolicy } from './security.js';
 import type { SessionManager } from './sessions.js';
 
 /** What the HTTP layer needs from the rest of the gateway. */
 export interface HttpDeps {
+  /** 2025-era sessions. */
   sessions: SessionManager;
+  /** 2026-07-28 per-request traffic. */
+  modern: ModernEndpoint;
   /** The DNS-rebinding policy, or a getter for one that a reload can change. */
   policy: OriginPolicy | (() => OriginPolicy);
   maxBodyBytes: number;
@@ -52,7 +56,7 @@ export function createApp(deps: HttpDeps): express.Express {
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
     res.setHeader(
       'Access-Control-Allow-Headers',
-      'Content-Type, Accept, Authorization, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID',
+      'Content-Type, Accept, Authorization, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID',
     );
     res.status(204).end();
   });
@@ -62,7 +66,12 @@ export function createApp(deps: HttpDeps): express.Express {
     express.json({ limit: deps.maxBodyBytes, type: () => true }),
     rejectBatches,
     (req, res, next) => {
-      deps.sessions.handle(req, res, req.body).catch(next);
+      // One endpoint, both eras: initialize and session traffic are 2025-era; the rest is per request.
+      isLegacyPost(req, req.body)
+        .then((legacy) =>
+          legacy ? deps.sessions.handle(req, res, req.body) : deps.modern.handle(req, res, req.body),
+        )
+        .catch(next);
     },
   );
   app.get('/mcp', guard, (req, res, next) => {

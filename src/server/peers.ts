@@ -7,8 +7,11 @@ import type {
   ServerRequest,
   ServerContext,
 } from '@modelcontextprotocol/server';
+import { LOG_LEVEL_META_KEY } from '@modelcontextprotocol/server';
 import type { LogScope, Origin, UpstreamListener } from '../backends/origin.js';
 import type { Dispatcher } from '../dispatch/dispatch.js';
+import type { ParkedCall } from './input-bridge.js';
+import { LISTEN_PREFIX } from './modern.js';
 import { Subscriptions } from './subscriptions.js';
 
 /** What a downstream request handler receives besides the request. */
@@ -30,13 +33,30 @@ function severity(level: string): number {
   return Math.max(0, ORDER.indexOf(level as LoggingLevel));
 }
 
-/** One downstream session as seen by the relay: its server and the log level it asked for. */
+/** One downstream session (or 2026-07-28 request) as seen by the relay: its server and its log level. */
 export class Peer {
-  /** Set by the session's logging/setLevel; without it the session gets no upstream log messages. */
+  /** Set by the session's logging/setLevel (2026: by the request's `_meta`); without it no upstream log messages. */
   level?: LoggingLevel;
   private sessionId?: string;
 
-  constructor(readonly server: Server) {}
+  /** @param requestId for a 2026-07-28 request's peer: the pseudo-session id of that one request. */
+  constructor(
+    readonly server: Server,
+    requestId?: string,
+  ) {
+    this.sessionId = requestId;
+  }
+
+  /** Whether this peer serves one 2026-07-28 request rather than a session. */
+  get perRequest(): boolean {
+    return this.sessionId?.startsWith('req:') ?? false;
+  }
+
+  /** Takes a 2026-07-28 request's log level from its `_meta` envelope (absent: no log messages). */
+  levelFrom(extra: Extra): void {
+    const envelope = extra.mcpReq.envelope as Record<string, unknown> | undefined;
+    this.level = envelope?.[LOG_LEVEL_META_KEY] as LoggingLevel | undefined;
+  }
 
   /** The session id (empty until the session is initialized); kept after close, when the server forgets it. */
   get id(): string {
@@ -44,26 +64,34 @@ export class Peer {
     return this.sessionId ?? '';
   }
 
-  /** The origin of upstream requests made while serving one downstream request, or the session alone. */
-  origin(extra?: Extra): Origin {
+  /**
+   * The origin of upstream requests made while serving one downstream request, or the session alone. A
+   * 2026-07-28 call is `parked`: its client can only be answered with a result, so upstream requests to the
+   * client become `input_required`, and notifications follow whichever retry of the call is attached.
+   */
+  origin(extra?: Extra, parked?: ParkedCall<unknown>): Origin {
     const server = this.server;
     const req = extra?.http?.req;
     const headers: Record<string, string> = req ? Object.fromEntries(req.headers) : {};
     // Notifications are chained so they keep their upstream order and can be awaited before the answer.
     let sent = Promise.resolve();
-    const send = (method: string, params?: Record<string, unknown>) =>
-      extra
-        ? extra.mcpReq.notify({ method, params } as ServerNotification)
-        : server.notification({ method, params } as ServerNotification);
+    const send = async (method: string, params?: Record<string, unknown>) => {
+      const ctx = parked ? parked.ctx : extra;
+      if (ctx) await ctx.mcpReq.notify({ method, params } as ServerNotification);
+      else if (!parked) await server.notification({ method, params } as ServerNotification);
+    };
     return {
       sessionId: this.id,
+      perRequest: this.perRequest,
       capabilities: () => server.getClientCapabilities(),
       logLevel: () => this.level,
       headers: () => headers,
-      request: (method, params, opts) =>
-        extra
+      request: (method, params, opts) => {
+        if (parked) return parked.ask(method, params);
+        return extra
           ? extra.mcpReq.send({ method, params } as ServerRequest, ResultSchema, opts)
-          : server.request({ method, params } as ServerRequest, ResultSchema, opts),
+          : server.request({ method, params } as ServerRequest, ResultSchema, opts);
+      },
       // A client that went away cannot be told; that is not the upstream's problem, so failures are dropped.
       notify: (method, params) => (sent = sent.then(() => send(method, params)).catch(() => {})),
       settled: () => sent,
@@ -77,13 +105,20 @@ export class Peers implements UpstreamListener {
   private readonly byId = new Map<string, Peer>();
   readonly subscriptions: Subscriptions;
 
+  /** Where resource updates for 2026-07-28 listen streams go (set by the modern endpoint). */
+  onListenedResourceUpdated?: (uri: string) => void;
+
   constructor(private readonly dispatch: Dispatcher) {
     this.subscriptions = new Subscriptions(dispatch);
   }
 
-  /** Creates the peer of a new session's server; it is registered once initialized and released on close. */
-  attach(server: Server): Peer {
-    const peer = new Peer(server);
+  /**
+   * Creates the peer of a new session's server; it is registered once initialized and released on close.
+   * A 2026-07-28 request's peer (`requestId`) is never registered: messages reach it only through its origin.
+   */
+  attach(server: Server, requestId?: string): Peer {
+    const peer = new Peer(server, requestId);
+    if (requestId) return peer;
     server.oninitialized = () => this.register(peer);
     server.onclose = () => void this.release(peer);
     return peer;
@@ -91,7 +126,7 @@ export class Peers implements UpstreamListener {
 
   /** Makes a peer reachable by its session id (idempotent). */
   register(peer: Peer): Peer {
-    if (peer.id && !this.byId.has(peer.id)) this.byId.set(peer.id, peer);
+    if (peer.id && !peer.perRequest && !this.byId.has(peer.id)) this.byId.set(peer.id, peer);
     return peer;
   }
 
@@ -121,6 +156,13 @@ export class Peers implements UpstreamListener {
   /** Delivers an upstream log message to the sessions whose level admits it, tagged with the backend. */
   onLog(backend: string, params: LoggingMessageNotification['params'], scope: LogScope): void {
     const message = { ...params, logger: params.logger ? `${backend}/${params.logger}` : backend };
+    if (scope.via?.perRequest) {
+      // A 2026-07-28 request gets the messages it caused, at the level its own _meta asked for.
+      const level = scope.via.logLevel();
+      if (level && severity(params.level) >= severity(level))
+        void scope.via.notify('notifications/message', message);
+      return;
+    }
     for (const peer of this.byId.values()) {
       if (scope.session !== undefined && peer.id !== scope.session) continue;
       if (!peer.level || severity(params.level) < severity(peer.level)) continue;
@@ -132,11 +174,17 @@ export class Peers implements UpstreamListener {
 
   /** Delivers an upstream resource update to the sessions subscribed to that URI. */
   onResourceUpdated(backend: string, uri: string, session?: string): void {
+    let listened = false;
     for (const id of this.subscriptions.subscribers(backend, uri, session)) {
+      if (id.startsWith(LISTEN_PREFIX)) {
+        listened = true;
+        continue;
+      }
       void this.byId
         .get(id)
         ?.server.sendResourceUpdated({ uri })
         .catch(() => {});
     }
+    if (listened) this.onListenedResourceUpdated?.(uri);
   }
 }

@@ -1,0 +1,66 @@
+import { LOG_LEVEL_META_KEY, withInputRequired } from '@modelcontextprotocol/client';
+import type { Client, InputRequiredResult, LoggingLevel, RequestOptions } from '@modelcontextprotocol/client';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { Era } from './era.js';
+import type { StickyState } from './sticky.js';
+
+/** Methods whose 2026-07-28 answer may be `input_required` (an embedded request for the client). */
+const MAY_NEED_INPUT = new Set(['tools/call', 'prompts/get', 'resources/read']);
+
+/** The answers a client gave to an `input_required` result, sent back upstream with the retried request. */
+export interface Resume {
+  inputResponses?: Record<string, unknown>;
+  requestState?: string;
+}
+
+/** One request as the backend sends it, whatever the connection's era. */
+export interface EraRequest {
+  method: string;
+  params: Record<string, unknown> | undefined;
+  options: Pick<RequestOptions, 'signal' | 'timeout' | 'onprogress' | 'resetTimeoutOnProgress'>;
+  /** The level the downstream client asked for; a 2026 upstream gets it on each request. */
+  logLevel?: LoggingLevel;
+  /** Retry fields of a resumed multi-round-trip request. */
+  resume?: Resume;
+}
+
+/**
+ * Sends a request on an upstream connection in its era. On a 2026-07-28 connection there is no session state:
+ * the log level travels in each request's `_meta`, `resources/(un)subscribe` become the URI set of one
+ * `subscriptions/listen` stream, and calls may answer `input_required`, which is returned as it is.
+ */
+export async function requestInEra<S extends z.ZodType>(
+  client: Client,
+  era: Era | undefined,
+  sticky: StickyState,
+  log: Logger,
+  req: EraRequest,
+  schema: S,
+): Promise<z.infer<S> | InputRequiredResult> {
+  const { method } = req;
+  if (era !== 'modern') {
+    return client.request({ method, params: req.params } as never, schema, req.options) as Promise<
+      z.infer<S>
+    >;
+  }
+  if (method === 'logging/setLevel') return {} as z.infer<S>;
+  if (method === 'resources/subscribe' || method === 'resources/unsubscribe') {
+    sticky.record(method, req.params);
+    await sticky.listen(client, log);
+    return {} as z.infer<S>;
+  }
+  let params = req.params ?? {};
+  if (req.logLevel) {
+    const meta = (params._meta ?? {}) as Record<string, unknown>;
+    params = { ...params, _meta: { [LOG_LEVEL_META_KEY]: req.logLevel, ...meta } };
+  }
+  if (req.resume) params = { ...params, ...req.resume };
+  if (!MAY_NEED_INPUT.has(method)) {
+    return client.request({ method, params } as never, schema, req.options) as Promise<z.infer<S>>;
+  }
+  return client.request({ method, params } as never, withInputRequired(schema), {
+    ...req.options,
+    allowInputRequired: true,
+  }) as Promise<z.infer<S> | InputRequiredResult>;
+}
