@@ -114,7 +114,9 @@ async function tools(path: string, json: boolean): Promise<void> {
   if (json) {
     const down = gateway.pool.all().filter((b) => b.state !== 'ready');
     const backends = Object.fromEntries(
-      gateway.pool.all().map((b) => [b.name, { state: b.state, error: b.lastError }]),
+      gateway.pool
+        .all()
+        .map((b) => [b.name, { state: b.state, protocol: b.era.version, error: b.lastError }]),
     );
     process.stdout.write(
       `${JSON.stringify({ tools: rows, backends, collisions: snapshot.collisions, down: down.length }, null, 2)}\n`,
@@ -125,8 +127,10 @@ async function tools(path: string, json: boolean): Promise<void> {
       const desc = r.description.split('\n')[0]!.slice(0, 100);
       process.stdout.write(`${r.name.padEnd(width)}  ${r.backend.padEnd(12)}  ${desc}\n`);
     }
-    for (const b of gateway.pool.all().filter((x) => x.state !== 'ready')) {
-      process.stderr.write(`backend "${b.name}" is ${b.state}: ${b.lastError ?? ''}\n`);
+    for (const b of gateway.pool.all()) {
+      if (b.state === 'ready')
+        process.stderr.write(`backend "${b.name}": ready, protocol ${b.era.version}\n`);
+      else process.stderr.write(`backend "${b.name}" is ${b.state}: ${b.lastError ?? ''}\n`);
     }
     for (const c of snapshot.collisions) process.stderr.write(`collision: ${c.message}\n`);
   }

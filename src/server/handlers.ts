@@ -32,6 +32,8 @@ export function installHandlers(
         return await body(opts);
       } finally {
         await opts.origin.settled();
+        // A 2026 request has no session: per-client upstream sessions it opened end with it.
+        if (peer.perRequest) void dispatch.sessionClosed(peer.id);
       }
     });
   /** Relays a request whose answer may need the client's input mid-call, in either era. */

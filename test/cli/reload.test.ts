@@ -134,3 +134,20 @@ describe('switchboard validate --diff', () => {
     assert.doesNotMatch(res.stdout, /tool a__add/);
   });
 });
+
+describe('switchboard tools', () => {
+  it('prints the merged catalog and each backend with the protocol era it negotiated', () => {
+    const file = writeConfig(
+      `mcpServers:\n${fixtureStdio('old')}${fixtureStdio('new', '    protocol: auto\n', { FIXTURE_ERA: '2026' })}`,
+    );
+    const r = cli('tools', '--config', file, '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as {
+      tools: { name: string }[];
+      backends: Record<string, { state: string; protocol?: string }>;
+    };
+    assert.ok(out.tools.some((t) => t.name === 'old__add') && out.tools.some((t) => t.name === 'new__add'));
+    assert.deepEqual(out.backends.old, { state: 'ready', protocol: '2025-11-25' });
+    assert.deepEqual(out.backends.new, { state: 'ready', protocol: '2026-07-28' });
+  });
+});

@@ -4,6 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, LOG_LEVEL_META_KEY, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { Gateway } from '../../src/gateway.js';
@@ -239,3 +242,32 @@ for (const upstream of UPSTREAMS) {
     }
   });
 }
+
+describe('upstream era negotiation', () => {
+  it('probes an `auto` stdio upstream once and reuses the verdict when the child restarts', async () => {
+    const starts = join(mkdtempSync(join(tmpdir(), 'sb-starts-')), 'pids');
+    writeFileSync(starts, '');
+    const extra = '    protocol: auto\n    restart: { initial_delay: 100ms }\n';
+    const { gateway, url } = await startGateway(
+      `mcpServers:\n${fixtureStdio('up', extra, { FIXTURE_ERA: '2026', FIXTURE_STARTS: starts })}`,
+    );
+    const c = await connect(url, 'legacy');
+    try {
+      const pids = () => readFileSync(starts, 'utf8').trim().split('\n');
+      assert.equal(gateway.pool.get('up')!.era.version, '2026-07-28');
+      assert.equal(pids().length, 2, 'the first connect probed with server/discover in a second child');
+      const crash = await c.client.callTool({ name: 'up__crash', arguments: {} });
+      assert.equal(crash.isError, true);
+      await waitFor(
+        async () => !(await c.client.callTool({ name: 'up__add', arguments: { a: 1, b: 1 } })).isError,
+        15_000,
+        'the restarted child serves calls',
+      );
+      assert.equal(pids().length, 3, 'the restart started one child: no second probe');
+      assert.equal(gateway.pool.get('up')!.era.version, '2026-07-28');
+    } finally {
+      await c.client.close();
+      await gateway.close();
+    }
+  });
+});
