@@ -21,8 +21,9 @@ export const COMPONENTS: Component[] = [
   },
   { name: 'camelCase / digit splitting', off: () => (RANKING.splitIdentifiers = false) },
   { name: 'synonym table', off: () => (RANKING.lexicon.synonyms = false) },
-  { name: 'WordNet expansion', off: () => (RANKING.lexicon.wordnet = 0) },
-  { name: 'word-vector neighbours', off: () => (RANKING.lexicon.vectors = 0) },
+  { name: 'WordNet synonyms and derived forms', off: () => (RANKING.lexicon.wordnet = 0) },
+  { name: 'quoted spans weigh less', off: () => (RANKING.literalWeight = 1) },
+  { name: 'backend relevance', off: () => (RANKING.backendWeight = 0) },
   {
     name: 'prefix and typo matching',
     off: () => {
@@ -32,6 +33,18 @@ export const COMPONENTS: Component[] = [
   },
   { name: 'backend-name boost', off: () => (RANKING.mentionBoost = 1) },
   { name: 'coordination by request word', off: () => (RANKING.groupCoordination = false) },
+];
+
+/** Components that are off by default (the tune and dev splits did not gain from them), and how to switch each on. */
+export const EXTRAS: { name: string; on: () => void }[] = [
+  {
+    name: 'word-vector neighbours (0.3, cos>=0.6)',
+    on: () => Object.assign(RANKING.lexicon, { vectors: 0.3, minCosine: 0.6 }),
+  },
+  {
+    name: 'all WordNet relations (0.5)',
+    on: () => Object.assign(RANKING.lexicon, { wordnet: 0.5, minWordnet: 0 }),
+  },
 ];
 
 /** Runs `fn` with RANKING changed by `patch`, then restores it (and the caches that depend on it). */
