@@ -1,4 +1,5 @@
 import { FORMS, NEIGHBOURS, WORDNET } from './lexicon-data.js';
+import { RANKING } from './ranking.js';
 
 /** One related word and how strongly it stands for the original (0..1). */
 export interface Related {
@@ -64,8 +65,10 @@ export function vectorNeighbours(word: string): Related[] {
  * lists (ran → run), else the first regular de-inflection the lexicon knows (deleted → delete).
  */
 export function lemma(word: string): string {
+  if (RANKING.lemmas === 'off') return word;
   const irregular = forms.get(word)[0];
   if (irregular) return irregular.word;
+  if (RANKING.lemmas === 'irregular') return word;
   if (wordnet.has(word)) return word;
   for (const candidate of deinflections(word)) if (wordnet.has(candidate)) return candidate;
   return word;

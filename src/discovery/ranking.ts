@@ -42,6 +42,8 @@ export const RANKING = {
    * (a request in words no tool uses); its hits come after the first pass's. `null`: no second pass.
    */
   broad: { wordnet: 0.5, minWordnet: 0, vectors: 0.3, minCosine: 0.6 } as Partial<LexiconSettings> | null,
+  /** Lemmas of request words: irregular forms and WordNet-known de-inflections, irregular forms only, or none. */
+  lemmas: 'wordnet' as 'wordnet' | 'irregular' | 'off',
   /** Count matched request words (a word or any term standing for it), not index terms, as coordination. */
   groupCoordination: true,
   /** Prefix matching for query terms at least this long (Infinity: off). */

@@ -22,6 +22,24 @@ export const COMPONENTS: Component[] = [
   { name: 'camelCase / digit splitting', off: () => (RANKING.splitIdentifiers = false) },
   { name: 'synonym table', off: () => (RANKING.lexicon.synonyms = false) },
   { name: 'WordNet synonyms and derived forms', off: () => (RANKING.lexicon.wordnet = 0) },
+  {
+    name: 'the whole lexicon (no WordNet, no backfill, no lemmas)',
+    off: () => {
+      RANKING.lexicon.wordnet = 0;
+      RANKING.broad = null;
+      RANKING.lemmas = 'off';
+    },
+  },
+  {
+    name: 'the lexicon except irregular-form lemmas',
+    off: () => {
+      RANKING.lexicon.wordnet = 0;
+      RANKING.broad = null;
+      RANKING.lemmas = 'irregular';
+    },
+  },
+  { name: 'the backfill pass', off: () => (RANKING.broad = null) },
+  { name: 'lemmas', off: () => (RANKING.lemmas = 'off') },
   { name: 'quoted spans weigh less', off: () => (RANKING.literalWeight = 1) },
   { name: 'backend relevance', off: () => (RANKING.backendWeight = 0) },
   {
