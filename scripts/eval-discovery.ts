@@ -18,7 +18,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { isConfident, ToolIndex } from '../src/discovery/index.js';
 import { hybridReport } from './eval-hybrid.js';
-import { COMPONENTS, EXTRAS, plainBm25, withRanking } from '../test/discovery/ablation.js';
+import { COMPONENTS, plainBm25, withRanking } from '../test/discovery/ablation.js';
 import {
   accepts,
   blindSplit,
@@ -178,7 +178,6 @@ if (!args.includes('--no-ablation')) {
   };
   row('full ranker', buildIndex);
   for (const c of COMPONENTS) withRanking(c.off, () => row(`- ${c.name}`, buildIndex));
-  for (const c of EXTRAS) withRanking(c.on, () => row(`+ ${c.name}`, buildIndex));
   row('plain BM25 (name + description)', plainBm25);
 }
 

@@ -1,17 +1,3 @@
-/** How request words are expanded with related words (see text.ts). */
-export interface LexiconSettings {
-  /** The synonym table (synonyms.ts). */
-  synonyms: boolean;
-  /** Weight multiplier of WordNet relations (0: off), counting only those weighing `minWordnet` or more. */
-  wordnet: number;
-  minWordnet: number;
-  /** Weight multiplier of word-vector neighbours (0: off), counting only those from `minCosine` up. */
-  vectors: number;
-  minCosine: number;
-  /** At most this many related words per request word. */
-  maxPerWord: number;
-}
-
 /**
  * Ranking knobs, tuned on the tune split and the blind dev split only, never on the test split
  * (see scripts/eval-discovery.ts); mutable only for tuning and ablation.
@@ -28,22 +14,8 @@ export const RANKING = {
   literalWeight: 0.3,
   /** Weight of a synonym-table word the request did not contain itself. */
   expansionWeight: 0.8,
-  /** The first pass: the synonym table and WordNet's synonyms and derived forms of common senses. */
-  lexicon: {
-    synonyms: true,
-    wordnet: 0.3,
-    minWordnet: 0.9,
-    vectors: 0,
-    minCosine: 0.7,
-    maxPerWord: 6,
-  } as LexiconSettings,
-  /**
-   * The wider expansion of a second pass, run only when the first finds fewer tools than asked for
-   * (a request in words no tool uses); its hits come after the first pass's. `null`: no second pass.
-   */
-  broad: { wordnet: 0.5, minWordnet: 0, vectors: 0.3, minCosine: 0.6 } as Partial<LexiconSettings> | null,
-  /** Lemmas of request words: irregular forms and WordNet-known de-inflections, irregular forms only, or none. */
-  lemmas: 'wordnet' as 'wordnet' | 'irregular' | 'off',
+  /** Expand request words through the synonym table (synonyms.ts). */
+  synonyms: true,
   /** Count matched request words (a word or any term standing for it), not index terms, as coordination. */
   groupCoordination: true,
   /** Prefix matching for query terms at least this long (Infinity: off). */

@@ -9,8 +9,7 @@ export const PHRASES: ReadonlyArray<[RegExp, string]> = [
 
 /**
  * Task vocabulary → the words tool APIs usually use for it: the CRUD verbs, and abbreviations and
- * nouns that developer tools share. General entries only, none for a single request; WordNet and
- * word vectors (lexicon.ts) cover everyday language beyond it.
+ * nouns that developer tools share. General entries only, none for a single request.
  */
 export const SYNONYMS: ReadonlyMap<string, readonly string[]> = new Map<string, readonly string[]>(
   Object.entries({

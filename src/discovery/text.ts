@@ -1,4 +1,3 @@
-import { lemma, vectorNeighbours, wordnetRelated, type Related } from './lexicon.js';
 import { RANKING } from './ranking.js';
 import { SYNONYMS, PHRASES } from './synonyms.js';
 
@@ -63,11 +62,10 @@ export interface QueryTerm {
 }
 
 /**
- * Query-side analysis: the index analysis plus phrase rewriting, then, per request word, related
- * terms from the synonym table, WordNet and word vectors (weighted as RANKING.lexicon says, or
- * RANKING.broad for the wider second pass).
+ * Query-side analysis: the index analysis plus phrase rewriting, then, per request word, the terms
+ * of its synonym-table entries (at RANKING.expansionWeight).
  */
-export function analyseQuery(request: string, broad = false): QueryTerm[] {
+export function analyseQuery(request: string): QueryTerm[] {
   let text = request.toLowerCase();
   for (const [phrase, replacement] of PHRASES) text = text.replace(phrase, replacement);
   const words: { word: string; literal: boolean }[] = [];
@@ -89,11 +87,12 @@ export function analyseQuery(request: string, broad = false): QueryTerm[] {
     out.push(own);
   }
   const groups = out.length;
+  const weight = RANKING.expansionWeight;
   for (const { word, literal } of words) {
-    if (literal) continue;
+    if (literal || !RANKING.synonyms) continue;
     const group = (byTerm.get(stem(word)) as QueryTerm).group;
-    for (const { word: other, weight } of relatedWords(word, broad)) {
-      for (const term of indexTerms(other)) {
+    for (const synonym of SYNONYMS.get(word) ?? []) {
+      for (const term of indexTerms(synonym)) {
         const known = byTerm.get(term);
         if (known) {
           if (!known.own && known.weight < weight) known.weight = weight;
@@ -125,41 +124,4 @@ function literals(text: string): { text: string; literal: boolean }[] {
   }
   out.push({ text: text.slice(last), literal: false });
   return out;
-}
-
-/** Words that stand for a request word, strongest first, with the weight each gets. */
-function relatedWords(word: string, broad: boolean): Related[] {
-  const key = broad ? `+${word}` : word;
-  const cached = relatedCache.get(key);
-  if (cached) return cached;
-  const { expansionWeight } = RANKING;
-  const lexicon = broad ? { ...RANKING.lexicon, ...RANKING.broad } : RANKING.lexicon;
-  const best = new Map<string, number>();
-  const note = (other: string, weight: number) => {
-    if (other !== word && weight > (best.get(other) ?? 0)) best.set(other, weight);
-  };
-  const base = lemma(word);
-  if (base !== word) note(base, 1);
-  if (lexicon.synonyms)
-    for (const other of SYNONYMS.get(word) ?? SYNONYMS.get(base) ?? []) note(other, expansionWeight);
-  if (lexicon.wordnet > 0)
-    for (const r of wordnetRelated(word))
-      if (r.weight >= lexicon.minWordnet) note(r.word, r.weight * lexicon.wordnet);
-  if (lexicon.vectors > 0)
-    for (const r of vectorNeighbours(word))
-      if (r.weight >= lexicon.minCosine) note(r.word, r.weight * lexicon.vectors);
-  const related = [...best]
-    .map(([w, weight]) => ({ word: w, weight }))
-    .sort((a, b) => b.weight - a.weight)
-    .slice(0, lexicon.maxPerWord);
-  if (relatedCache.size >= 20_000) relatedCache.clear();
-  relatedCache.set(key, related);
-  return related;
-}
-
-const relatedCache = new Map<string, Related[]>();
-
-/** Forgets cached expansions, after RANKING changed (tuning, ablation). */
-export function clearQueryCache(): void {
-  relatedCache.clear();
 }

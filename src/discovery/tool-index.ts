@@ -96,16 +96,6 @@ export class ToolIndex {
     const limit = Math.max(0, Math.floor(opts.limit ?? 5));
     if (!limit || !this.size) return [];
     const ranked = this.#rank(analyseQuery(request), limit, opts.backend);
-    if (ranked.slots.length < limit && RANKING.broad) {
-      // Too few tools share the request's words: backfill from a wider expansion, after them.
-      const wider = this.#rank(analyseQuery(request, true), limit, opts.backend);
-      const floor = ranked.scores.at(-1) ?? Infinity;
-      wider.slots.forEach((slot, i) => {
-        if (ranked.slots.length >= limit || ranked.slots.includes(slot)) return;
-        ranked.slots.push(slot);
-        ranked.scores.push(Math.min(wider.scores[i] as number, floor * 0.999));
-      });
-    }
     return ranked.slots.map((slot, i) => ({
       ...(this.#tools[slot] as IndexedTool),
       score: ranked.scores[i] as number,

@@ -3,7 +3,6 @@
 import MiniSearch from 'minisearch';
 import type { DiscoveryHit } from '../../src/discovery/index.js';
 import { RANKING } from '../../src/discovery/ranking.js';
-import { clearQueryCache } from '../../src/discovery/text.js';
 import { buildIndex, type Catalog, type Ranker } from './eval-set.js';
 
 /** One component of the ranker and how to switch it off. */
@@ -20,26 +19,7 @@ export const COMPONENTS: Component[] = [
     },
   },
   { name: 'camelCase / digit splitting', off: () => (RANKING.splitIdentifiers = false) },
-  { name: 'synonym table', off: () => (RANKING.lexicon.synonyms = false) },
-  { name: 'WordNet synonyms and derived forms', off: () => (RANKING.lexicon.wordnet = 0) },
-  {
-    name: 'the whole lexicon (no WordNet, no backfill, no lemmas)',
-    off: () => {
-      RANKING.lexicon.wordnet = 0;
-      RANKING.broad = null;
-      RANKING.lemmas = 'off';
-    },
-  },
-  {
-    name: 'the lexicon except irregular-form lemmas',
-    off: () => {
-      RANKING.lexicon.wordnet = 0;
-      RANKING.broad = null;
-      RANKING.lemmas = 'irregular';
-    },
-  },
-  { name: 'the backfill pass', off: () => (RANKING.broad = null) },
-  { name: 'lemmas', off: () => (RANKING.lemmas = 'off') },
+  { name: 'synonym table', off: () => (RANKING.synonyms = false) },
   { name: 'quoted spans weigh less', off: () => (RANKING.literalWeight = 1) },
   { name: 'backend relevance', off: () => (RANKING.backendWeight = 0) },
   {
@@ -53,28 +33,14 @@ export const COMPONENTS: Component[] = [
   { name: 'coordination by request word', off: () => (RANKING.groupCoordination = false) },
 ];
 
-/** Components that are off by default (the tune and dev splits did not gain from them), and how to switch each on. */
-export const EXTRAS: { name: string; on: () => void }[] = [
-  {
-    name: 'word-vector neighbours (0.3, cos>=0.6)',
-    on: () => Object.assign(RANKING.lexicon, { vectors: 0.3, minCosine: 0.6 }),
-  },
-  {
-    name: 'all WordNet relations (0.5)',
-    on: () => Object.assign(RANKING.lexicon, { wordnet: 0.5, minWordnet: 0 }),
-  },
-];
-
-/** Runs `fn` with RANKING changed by `patch`, then restores it (and the caches that depend on it). */
+/** Runs `fn` with RANKING changed by `patch`, then restores it. */
 export function withRanking<T>(patch: () => void, fn: () => T): T {
   const saved = structuredClone(RANKING);
   patch();
-  clearQueryCache();
   try {
     return fn();
   } finally {
     Object.assign(RANKING, structuredClone(saved));
-    clearQueryCache();
   }
 }
 

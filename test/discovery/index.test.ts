@@ -169,7 +169,7 @@ describe('tune split (regression guard; in-sample: the ranker was developed agai
       for (const label of [r.expected].flat()) assert.ok(known.has(label), `unknown label ${label}`);
   });
 
-  it('keeps the tune split at recall@1 >= 0.80 and recall@5 >= 0.93 (measured 0.822 / 0.948)', () => {
+  it('keeps the tune split at recall@1 >= 0.80 and recall@5 >= 0.93 (measured 0.813 / 0.948)', () => {
     assert.ok(metrics.recallAt1 >= 0.8, `recall@1 ${metrics.recallAt1}`);
     assert.ok(metrics.recallAt5 >= 0.93, `recall@5 ${metrics.recallAt5}`);
   });
@@ -187,8 +187,8 @@ describe('blind test split (held out: other servers, tasks written blind, never 
       for (const label of [r.expected].flat()) assert.ok(known.has(label), `unknown label ${label}`);
   });
 
-  it('keeps recall@1 >= 0.38 and recall@5 >= 0.63 (measured 0.410 / 0.668; the goal is 0.60 / 0.85)', () => {
-    assert.ok(metrics.recallAt1 >= 0.38, `recall@1 ${metrics.recallAt1}`);
+  it('keeps recall@1 >= 0.39 and recall@5 >= 0.63 (measured 0.419 / 0.664; the goal is 0.60 / 0.85)', () => {
+    assert.ok(metrics.recallAt1 >= 0.39, `recall@1 ${metrics.recallAt1}`);
     assert.ok(metrics.recallAt5 >= 0.63, `recall@5 ${metrics.recallAt5}`);
   });
 });

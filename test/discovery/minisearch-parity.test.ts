@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import MiniSearch from 'minisearch';
 import { ToolIndex } from '../../src/discovery/index.js';
 import { FIELDS, documentId, toDocument, type ToolDocument } from '../../src/discovery/document.js';
@@ -101,10 +101,6 @@ function bm25<T>(search: MiniSearch<T>, terms: QueryTerm[], boost = RANKING.boos
 
 describe('ToolIndex scoring', () => {
   it("matches MiniSearch's own BM25+ scores on the evaluation set", () => {
-    // The second, wider pass only backfills short rankings; its hits are clamped below the first's.
-    const broad = RANKING.broad;
-    RANKING.broad = null;
-    after(() => (RANKING.broad = broad));
     const catalogs = loadCatalogs();
     const tools = catalogs.flatMap((c) => c.tools.map((t) => ({ ...t, backend: c.server })));
     const reference = referenceScores(tools);

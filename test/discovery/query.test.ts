@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ToolIndex, type IndexedTool } from '../../src/discovery/index.js';
-import { lemma, vectorNeighbours, wordnetRelated } from '../../src/discovery/lexicon.js';
 import { RANKING } from '../../src/discovery/ranking.js';
 import { analyseQuery } from '../../src/discovery/text.js';
 
@@ -12,23 +11,6 @@ const tool = (backend: string, name: string, description: string): IndexedTool =
 });
 const rank = (index: ToolIndex, request: string): string[] =>
   index.search(request, { limit: 10 }).map((h) => `${h.backend}__${h.name}`);
-
-describe('lexicon', () => {
-  it('knows irregular and regular inflections', () => {
-    assert.equal(lemma('ran'), 'run');
-    assert.equal(lemma('children'), 'child');
-    assert.equal(lemma('deleted'), 'delete');
-    assert.equal(lemma('xyzzy'), 'xyzzy');
-  });
-
-  it('relates words through WordNet and word vectors, weighted', () => {
-    const related = wordnetRelated('delete');
-    assert.ok(related.some((r) => r.word === 'erase'));
-    assert.ok(related.every((r) => r.weight > 0 && r.weight <= 1));
-    assert.ok(wordnetRelated('deleting').length > 0, 'looked up by lemma');
-    assert.ok(vectorNeighbours('rain').some((r) => r.word === 'snow'));
-  });
-});
 
 describe('analyseQuery', () => {
   it('groups related terms under the request word they stand for', () => {
@@ -54,15 +36,6 @@ describe('analyseQuery', () => {
 });
 
 describe('ToolIndex ranking signals', () => {
-  it('backfills from a wider expansion when no tool shares the request words', () => {
-    const index = new ToolIndex();
-    index.setBackendTools('meteo', [
-      tool('meteo', 'forecast', 'Hourly precipitation and temperature forecast for coordinates'),
-      tool('meteo', 'elevation', 'Elevation of a point'),
-    ]);
-    assert.equal(rank(index, 'will it rain tomorrow')[0], 'meteo__forecast');
-  });
-
   it("weighs a tool by how well its backend's whole catalog fits the request", () => {
     const index = new ToolIndex();
     index.setBackendTools('stays', [
