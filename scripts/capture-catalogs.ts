@@ -11,6 +11,9 @@
  *     @sentry/mcp-server @upstash/context7-mcp @wonderwhy-er/desktop-commander
  *   npx tsx scripts/capture-catalogs.ts [/tmp/mcp-capture]
  *
+ * `--set test` captures the held-out servers of scripts/capture-test-servers.ts into
+ * `test/discovery/fixtures-test/` instead (`--only a,b` limits either set to some servers).
+ *
  * Each server is started over stdio with dummy credentials (tools/list needs none); server-redis
  * connects at start-up, so a Redis must listen on REDIS_URL (default redis://127.0.0.1:6379). HOME points
  * at a scratch folder so servers that write config there (desktop-commander) leave no trace.
@@ -25,13 +28,21 @@ import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotoc
 import { Client } from '@modelcontextprotocol/client';
 import type { Tool } from '@modelcontextprotocol/client';
 import { listKind } from '../src/backends/catalog-fetch.js';
+import { TEST_SERVERS } from './capture-test-servers.js';
 
-interface ServerSpec {
+/** How to start one server to capture its catalog. */
+export interface ServerSpec {
   /** Short backend name used in fixtures and labels. */
   server: string;
   package: string;
   args?: (scratch: string) => string[];
   env?: Record<string, string>;
+  /** The server's script, when the package declares no `bin`. */
+  entry?: string;
+  /** Its own install prefix, when its dependencies clash with the others' in the shared one. */
+  prefix?: string;
+  /** Files written into the scratch folder (the server's working directory and HOME) first, as JSON. */
+  files?: Record<string, unknown>;
 }
 
 const SCRATCH = mkdtempSync(join(tmpdir(), 'mcp-capture-'));
@@ -102,29 +113,51 @@ const SERVERS: ServerSpec[] = [
   { server: 'commander', package: '@wonderwhy-er/desktop-commander' },
 ];
 
-const installDir = process.argv[2] ?? '/tmp/mcp-capture';
-const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'discovery', 'fixtures');
+const argv = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const at = argv.indexOf(name);
+  return at < 0 ? undefined : argv.splice(at, 2)[1];
+};
+const testSet = option('--set') === 'test';
+const only = option('--only')?.split(',');
+const installDir = argv[0] ?? (testSet ? '/tmp/mcp-capture-blind' : '/tmp/mcp-capture');
+const outDir = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'test',
+  'discovery',
+  testSet ? 'fixtures-test' : 'fixtures',
+);
 
 async function capture(spec: ServerSpec): Promise<void> {
-  const pkgDir = join(installDir, 'node_modules', spec.package);
+  const pkgDir = join(spec.prefix ?? installDir, 'node_modules', spec.package);
   const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as {
     version: string;
-    bin: string | Record<string, string>;
+    bin?: string | Record<string, string>;
   };
-  const bin = typeof pkg.bin === 'string' ? pkg.bin : Object.values(pkg.bin)[0];
+  const bin = spec.entry ?? (typeof pkg.bin === 'string' ? pkg.bin : Object.values(pkg.bin ?? {})[0]);
+  for (const [file, content] of Object.entries(spec.files ?? {}))
+    writeFileSync(join(SCRATCH, file), JSON.stringify(content));
   if (!bin) throw new Error(`${spec.package} has no bin entry`);
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [join(pkgDir, bin), ...(spec.args?.(SCRATCH) ?? [])],
     env: { ...getDefaultEnvironment(), HOME: SCRATCH, ...spec.env },
     cwd: SCRATCH,
-    stderr: 'ignore',
+    stderr: process.env.CAPTURE_STDERR ? 'inherit' : 'ignore',
   });
   const client = new Client({ name: 'switchboard-capture', version: '0.0.0' });
-  await client.connect(transport);
+  await client.connect(transport, { timeout: 30_000 });
   try {
     const tools = (await listKind(client, 60_000, 'tools')) as Tool[];
-    const fixture = { server: spec.server, package: spec.package, version: pkg.version, tools };
+    const instructions = client.getInstructions();
+    const fixture = {
+      server: spec.server,
+      package: spec.package,
+      version: pkg.version,
+      ...(instructions ? { instructions } : {}),
+      tools,
+    };
     writeFileSync(join(outDir, `${spec.server}.json`), JSON.stringify(fixture, null, 2) + '\n');
     console.log(`${spec.server.padEnd(12)} ${spec.package}@${pkg.version}: ${tools.length} tools`);
   } finally {
@@ -134,7 +167,8 @@ async function capture(spec: ServerSpec): Promise<void> {
 
 mkdirSync(outDir, { recursive: true });
 let failed = 0;
-for (const spec of SERVERS) {
+for (const spec of testSet ? TEST_SERVERS : SERVERS) {
+  if (only && !only.includes(spec.server)) continue;
   try {
     await capture(spec);
   } catch (err) {

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { EmbeddingClient, HybridRanker, ToolIndex } from '../src/discovery/index.js';
 import type { Catalog, LabelledRequest } from '../test/discovery/eval-set.js';
-import { qualified } from '../test/discovery/eval-set.js';
+import { accepts, qualified } from '../test/discovery/eval-set.js';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -38,12 +38,12 @@ export async function hybridReport(
   let rr = 0;
   let fellBack = 0;
   const wall: number[] = [];
-  for (const { request, expected } of requests) {
+  for (const labelled of requests) {
     const t0 = performance.now();
-    const r = await hybrid.search(request, { limit: 10 });
+    const r = await hybrid.search(labelled.request, { limit: 10 });
     wall.push(performance.now() - t0);
     if (!r.hybrid) fellBack++;
-    const rank = r.hits.map(qualified).indexOf(expected) + 1;
+    const rank = r.hits.map(qualified).findIndex((name) => accepts(labelled, name)) + 1;
     if (rank === 1) at1++;
     if (rank >= 1 && rank <= 5) at5++;
     if (rank >= 1) rr += 1 / rank;

@@ -5,6 +5,7 @@ import { log } from '../log.js';
 import { executedResult, reportHit, searchResult, type DiscoveryReport } from './format.js';
 import { META_TOOL_NAME, parseInput } from './meta-tool.js';
 import { RERANK_CANDIDATES, rerank, type RerankPick, type Sample } from './rerank.js';
+import { mayAutoRun } from './safety.js';
 import type { Discovery, Ranking } from './service.js';
 
 /** How the meta-tool reaches the rest of the gateway while serving one call. */
@@ -44,6 +45,12 @@ export async function callMetaTool(
       ? "Nothing was run: the client's model found no tool that fits."
       : `Nothing was run: ${top.name} is not clearly ahead of ${second?.name ?? 'the others'}` +
         ` (score ${round(top.score)} vs ${round(second?.score ?? 0)}). Choose one and call it with tool_name.`;
+    return searchResult(report, request);
+  }
+  if (!mayAutoRun(discovery.host.snapshot().toolsByName.get(top.name)?.item.annotations)) {
+    report.note =
+      `Nothing was run: ${top.name} does not declare itself read-only or non-destructive` +
+      ' (its annotations), so it runs only when named. Call it with tool_name if it is the right tool.';
     return searchResult(report, request);
   }
   const callArgs = { ...pick?.arguments, ...input.arguments };

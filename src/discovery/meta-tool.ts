@@ -37,7 +37,8 @@ export const META_TOOL: Tool = {
     'Finds the tools that fit a plain-language request among every tool behind this gateway, best first, ' +
     'with their input schemas. Search first with { request }; then call a match by name (directly, or here ' +
     'with { tool_name, arguments }). { request, arguments, execute: true } runs the best match only when it ' +
-    'is clearly ahead of the others, and returns the candidates otherwise.',
+    'is clearly ahead of the others and is annotated read-only or non-destructive, and returns the ' +
+    'candidates otherwise.',
   inputSchema: {
     type: 'object',
     properties: {
@@ -55,7 +56,8 @@ export const META_TOOL: Tool = {
       backend: { type: 'string', description: 'Only search the tools of this backend.' },
       execute: {
         type: 'boolean',
-        description: 'Run the best match with `arguments` if it is clearly the best.',
+        description:
+          'Run the best match with `arguments` if it is clearly the best and annotated read-only or non-destructive.',
       },
       arguments: { type: 'object', description: 'Arguments for the tool that runs.' },
       tool_name: {

@@ -10,8 +10,9 @@ import type { Expansion } from './term-expansion.js';
  */
 export class Scorer {
   #sum = new Float64Array(0);
-  #matched = new Uint16Array(0);
-  /** Stamp of the last query term that reached each slot, to count distinct terms matched. */
+  #matched = new Float64Array(0);
+  #groupWeight = 1;
+  /** Stamp of the last request word whose terms reached each slot, to count distinct words matched. */
   #seen = new Uint32Array(0);
   #stamp = 0;
   /** Slots the current query reached, in the order first reached: the first `touchedCount`. */
@@ -31,19 +32,28 @@ export class Scorer {
     if (capacity > this.#sum.length) {
       this.touched = new Int32Array(capacity);
       this.#sum = new Float64Array(capacity);
-      this.#matched = new Uint16Array(capacity);
+      this.#matched = new Float64Array(capacity);
       this.#seen = new Uint32Array(capacity);
       this.#stamp = 0;
     }
   }
 
-  /** Adds one query term's contribution, scaled by `weight`, to every document its expansion reaches. */
-  add(expansion: Expansion, weight: number): void {
+  /**
+   * Starts the terms of the next request word: a document matching any of them counts `weight` more
+   * request words matched (less than 1 for a word that says little about the task).
+   */
+  group(weight = 1): void {
+    this.#groupWeight = weight;
     if (++this.#stamp === 0xffffffff) {
       this.#seen.fill(0);
       this.#stamp = 1;
     }
+  }
+
+  /** Adds one query term's contribution, scaled by `weight`, to every document its expansion reaches. */
+  add(expansion: Expansion, weight: number): void {
     const stamp = this.#stamp;
+    const groupWeight = this.#groupWeight;
     const { docCount, fieldCount, lengths, totals } = this.postings;
     const { k, b, d } = RANKING.bm25;
     const sum = this.#sum;
@@ -71,7 +81,7 @@ export class Scorer {
           if (seen[slot] !== stamp) {
             seen[slot] = stamp;
             if (matched[slot] === 0) touched[count++] = slot;
-            matched[slot] = (matched[slot] as number) + 1;
+            matched[slot] = (matched[slot] as number) + groupWeight;
           }
           sum[slot] = (sum[slot] as number) + scale * (d + (tf * (k + 1)) / (tf + norm));
         }
@@ -80,7 +90,7 @@ export class Scorer {
     this.touchedCount = count;
   }
 
-  /** A touched slot's final score (its sum times the number of distinct terms it matched); resets the slot. */
+  /** A touched slot's final score (its sum times the number of request words it matched); resets the slot. */
   take(slot: number): number {
     const score = (this.#sum[slot] as number) * (this.#matched[slot] as number);
     this.#sum[slot] = 0;

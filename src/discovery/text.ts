@@ -1,3 +1,4 @@
+import { RANKING } from './ranking.js';
 import { SYNONYMS, PHRASES } from './synonyms.js';
 
 const STOP_WORDS = new Set(
@@ -12,6 +13,7 @@ const STOP_WORDS = new Set(
 
 /** Splits text into lower-case words, breaking camelCase, snake_case, kebab-case and letter/digit runs. */
 export function splitWords(text: string): string[] {
+  if (!RANKING.splitIdentifiers) return text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
   const spaced = text
     .replace(/([a-z])([A-Z])/g, '$1 $2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
@@ -48,26 +50,78 @@ export function indexTerms(text: string): string[] {
   return out;
 }
 
-/** Query terms after analysis; `expansions` are the synonym terms the request did not contain itself. */
-export interface AnalysedQuery {
-  terms: string[];
-  expansions: Set<string>;
+/** One term of an analysed request: a word's own term, or a related term standing in for it. */
+export interface QueryTerm {
+  term: string;
+  /** How much a match counts (1 for the request's own words). */
+  weight: number;
+  /** Index of the request word it stands for; terms come sorted by it. */
+  group: number;
+  /** Whether the request contained the term itself. */
+  own: boolean;
 }
 
-/** Query-side analysis: the index analysis plus phrase rewriting and synonym expansion. */
-export function analyseQuery(request: string): AnalysedQuery {
+/**
+ * Query-side analysis: the index analysis plus phrase rewriting, then, per request word, the terms
+ * of its synonym-table entries (at RANKING.expansionWeight).
+ */
+export function analyseQuery(request: string): QueryTerm[] {
   let text = request.toLowerCase();
   for (const [phrase, replacement] of PHRASES) text = text.replace(phrase, replacement);
-  const own = indexTerms(text);
-  const seen = new Set(own);
-  const expansions = new Set<string>();
-  for (const word of splitWords(text)) {
+  const words: { word: string; literal: boolean }[] = [];
+  for (const { text: part, literal } of literals(text))
+    for (const word of splitWords(part))
+      if (word.length > 1 && !STOP_WORDS.has(word) && !/^\d+$/.test(word)) words.push({ word, literal });
+  const byTerm = new Map<string, QueryTerm>();
+  const out: QueryTerm[] = [];
+  for (const { word, literal } of words) {
+    const term = stem(word);
+    const weight = literal ? RANKING.literalWeight : 1;
+    const known = byTerm.get(term);
+    if (known) {
+      known.weight = Math.max(known.weight, weight);
+      continue;
+    }
+    const own: QueryTerm = { term, weight, group: out.length, own: true };
+    byTerm.set(term, own);
+    out.push(own);
+  }
+  const groups = out.length;
+  const weight = RANKING.expansionWeight;
+  for (const { word, literal } of words) {
+    if (literal || !RANKING.synonyms) continue;
+    const group = (byTerm.get(stem(word)) as QueryTerm).group;
     for (const synonym of SYNONYMS.get(word) ?? []) {
       for (const term of indexTerms(synonym)) {
-        if (!seen.has(term)) expansions.add(term);
+        const known = byTerm.get(term);
+        if (known) {
+          if (!known.own && known.weight < weight) known.weight = weight;
+          continue;
+        }
+        const related: QueryTerm = { term, weight, group, own: false };
+        byTerm.set(term, related);
+        out.push(related);
       }
     }
   }
-  const terms = [...new Set(own)];
-  return { terms: [...terms, ...expansions], expansions };
+  if (out.length > groups) out.sort((a, b) => a.group - b.group);
+  return out;
+}
+
+/**
+ * The request split into quoted spans (literal values: a title, a message, a search string, which
+ * say little about which tool is wanted) and the rest. A quote opens after a space or at the start,
+ * so apostrophes inside words ("what's") are not quotes.
+ */
+function literals(text: string): { text: string; literal: boolean }[] {
+  const out: { text: string; literal: boolean }[] = [];
+  let last = 0;
+  for (const m of text.matchAll(
+    /(?<=^|[\s(:])(['"`\u2018\u201c])([^'"`\u2019\u201d]+?)['"`\u2019\u201d](?=$|[\s.,;:!?)])/g,
+  )) {
+    out.push({ text: text.slice(last, m.index), literal: false }, { text: m[2] ?? '', literal: true });
+    last = m.index + m[0].length;
+  }
+  out.push({ text: text.slice(last), literal: false });
+  return out;
 }

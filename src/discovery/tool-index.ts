@@ -1,10 +1,11 @@
 import SearchableMap from 'minisearch/SearchableMap';
+import { BackendIndex } from './backend-index.js';
 import { FIELDS, fingerprint, toDocument } from './document.js';
 import { Postings } from './postings.js';
 import { RANKING } from './ranking.js';
 import { Scorer } from './scorer.js';
 import { TermExpander } from './term-expansion.js';
-import { analyseQuery, indexTerms } from './text.js';
+import { analyseQuery, indexTerms, type QueryTerm } from './text.js';
 import type { DiscoveryHit, IndexedTool, SearchOptions } from './types.js';
 
 interface Entry {
@@ -30,6 +31,7 @@ export class ToolIndex {
     FIELDS.map((field) => RANKING.boost[field] ?? 1),
   );
   readonly #backends = new Map<string, Map<string, Entry>>();
+  readonly #backendIndex = new BackendIndex();
   readonly #tools: (IndexedTool | undefined)[] = [];
   readonly #freeSlots: number[] = [];
   #size = 0;
@@ -47,6 +49,7 @@ export class ToolIndex {
     const next = new Map<string, Entry>();
     for (const tool of tools)
       next.set(tool.name, { tool: slim(tool, backend), fingerprint: fingerprint(tool), slot: -1 });
+    let changed = next.size !== previous.size;
     for (const [name, old] of previous) if (!next.has(name)) this.#remove(old);
     for (const [name, entry] of next) {
       const old = previous.get(name);
@@ -54,6 +57,7 @@ export class ToolIndex {
         next.set(name, old);
         continue;
       }
+      changed = true;
       if (old) this.#remove(old);
       this.#add(entry);
     }
@@ -65,6 +69,12 @@ export class ToolIndex {
       for (const word of indexTerms(backend)) this.#backendsNamed(word).add(backend);
     }
     this.#backends.set(backend, next);
+    if (changed) {
+      this.#backendIndex.set(
+        backend,
+        [...next.values()].map((e) => e.tool),
+      );
+    }
   }
 
   /** Drops every tool of a backend. */
@@ -73,6 +83,7 @@ export class ToolIndex {
     if (!entries) return;
     for (const entry of entries.values()) this.#remove(entry);
     this.#backends.delete(backend);
+    this.#backendIndex.remove(backend);
     for (const word of indexTerms(backend)) {
       const named = this.#backendWords.get(word);
       named?.delete(backend);
@@ -83,24 +94,38 @@ export class ToolIndex {
   /** Ranks tools against a plain-language request, best first. */
   search(request: string, opts: SearchOptions = {}): DiscoveryHit[] {
     const limit = Math.max(0, Math.floor(opts.limit ?? 5));
-    const { terms, expansions } = analyseQuery(request);
-    if (!terms.length || !limit || !this.size) return [];
-    const scorer = this.#scorer;
-    scorer.begin();
-    for (const term of terms) {
-      const weight = expansions.has(term) ? RANKING.expansionWeight : 1;
-      scorer.add(this.#expander.expand(term), weight);
-    }
-    const mentioned = this.#mentionedBackends(terms, expansions);
+    if (!limit || !this.size) return [];
+    const ranked = this.#rank(analyseQuery(request), limit, opts.backend);
+    return ranked.slots.map((slot, i) => ({
+      ...(this.#tools[slot] as IndexedTool),
+      score: ranked.scores[i] as number,
+    }));
+  }
+
+  /** The best `limit` slots for analysed query terms, with their scores, best first. */
+  #rank(terms: QueryTerm[], limit: number, backend?: string): { slots: number[]; scores: number[] } {
     const slots: number[] = [];
     const scores: number[] = [];
+    if (!terms.length) return { slots, scores };
+    const scorer = this.#scorer;
+    scorer.begin();
+    let group = -1;
+    for (const { term, weight, group: g, own } of terms) {
+      if (g !== group || !RANKING.groupCoordination) scorer.group(own ? weight : 1);
+      group = g;
+      scorer.add(this.#expander.expand(term), weight);
+    }
+    const mentioned = this.#mentionedBackends(terms);
+    const weight = RANKING.backendWeight;
+    const relevance = weight > 0 ? this.#backendIndex.relevance(terms) : undefined;
     for (let i = 0; i < scorer.touchedCount; i++) {
       const slot = scorer.touched[i] as number;
       let score = scorer.take(slot);
       if (slots.length >= limit && score * RANKING.mentionBoost <= (scores[limit - 1] as number)) continue;
       const tool = this.#tools[slot];
-      if (!tool || (opts.backend !== undefined && tool.backend !== opts.backend)) continue;
+      if (!tool || (backend !== undefined && tool.backend !== backend)) continue;
       if (mentioned?.has(tool.backend)) score *= RANKING.mentionBoost;
+      if (relevance) score *= 1 - weight + weight * (relevance.get(tool.backend) ?? 0);
       let at = slots.length;
       while (at > 0 && (scores[at - 1] as number) < score) at--;
       if (at >= limit) continue;
@@ -111,18 +136,18 @@ export class ToolIndex {
         scores.pop();
       }
     }
-    return slots.map((slot, i) => ({ ...(this.#tools[slot] as IndexedTool), score: scores[i] as number }));
+    return { slots, scores };
   }
 
   /** Backends whose name the request contains as a word (or a prefix of at least 4 letters). */
-  #mentionedBackends(terms: string[], expansions: Set<string>): Set<string> | undefined {
+  #mentionedBackends(terms: QueryTerm[]): Set<string> | undefined {
     let mentioned: Set<string> | undefined;
     const note = (backends: Set<string>) => {
       mentioned ??= new Set();
       for (const b of backends) mentioned.add(b);
     };
-    for (const term of terms) {
-      if (expansions.has(term)) continue;
+    for (const { term, own } of terms) {
+      if (!own) continue;
       if (term.length < 4) {
         const backends = this.#backendWords.get(term);
         if (backends) note(backends);

@@ -101,5 +101,19 @@ describe('examples/discovery-only.yaml', () => {
     });
     assert.match(allText(hits), /ran memory__search_nodes/);
     assert.match(text(hits), /switchboard/);
+
+    const erase = await report(client, {
+      request: 'delete entities from the knowledge graph',
+      arguments: { entityNames: ['switchboard'] },
+      execute: true,
+    });
+    assert.equal(erase.tools[0]?.name, 'memory__delete_entities');
+    assert.equal(erase.executed, undefined, 'destructiveHint: true never runs unnamed');
+    assert.match(erase.note ?? '', /Nothing was run/);
+    const still = await discover(client, {
+      tool_name: 'memory__open_nodes',
+      arguments: { names: ['switchboard'] },
+    });
+    assert.match(text(still), /switchboard/);
   });
 });

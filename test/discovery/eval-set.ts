@@ -1,5 +1,6 @@
-// The discovery evaluation set (real catalogs + labelled requests) and its metrics; shared by
-// scripts/eval-discovery.ts and the regression test.
+// The discovery evaluation sets (real catalogs + labelled requests) and their metrics; shared by
+// scripts/eval-discovery.ts and the regression tests. `fixtures/` is the tune split (the ranker was
+// developed against it); `fixtures-test/` is the held-out split: other servers, tasks written blind.
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,18 +8,48 @@ import type { DiscoveryHit, IndexedTool } from '../../src/discovery/index.js';
 import { ToolIndex } from '../../src/discovery/index.js';
 
 export const FIXTURES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+export const TEST_FIXTURES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures-test');
 
 export interface Catalog {
   server: string;
   package: string;
   version: string;
+  instructions?: string;
   tools: IndexedTool[];
 }
 
 export interface LabelledRequest {
   request: string;
-  /** `<backend>__<tool>` */
-  expected: string;
+  /** `<backend>__<tool>`, or several when each is equally right. */
+  expected: string | string[];
+}
+
+/**
+ * The blind set's servers, sorted by name, split by a rule fixed before any tuning: every third
+ * (from the first) is a dev server whose tasks may guide tuning, the other 16 are the test split,
+ * never looked at while tuning.
+ */
+export function blindSplit(split: 'dev' | 'test'): { catalogs: Catalog[]; requests: LabelledRequest[] } {
+  const all = loadCatalogs(TEST_FIXTURES_DIR);
+  const inSplit = (i: number) => (i % 3 === 0) === (split === 'dev');
+  const catalogs = all.filter((_, i) => inSplit(i));
+  const servers = new Set(catalogs.map((c) => c.server));
+  const requests = loadRequests(TEST_FIXTURES_DIR).filter((r) =>
+    [r.expected].flat().every((label) => servers.has(label.slice(0, label.indexOf('__')))),
+  );
+  return { catalogs, requests };
+}
+
+/** A request as stored: labelled, or dropped with the reason (no tool fits, server not captured). */
+interface StoredRequest {
+  request: string;
+  expected?: string | string[];
+  dropped?: string;
+}
+
+/** Whether a `<backend>__<tool>` name answers a request. */
+export function accepts(r: LabelledRequest, name: string): boolean {
+  return Array.isArray(r.expected) ? r.expected.includes(name) : r.expected === name;
 }
 
 export interface Metrics {
@@ -26,18 +57,28 @@ export interface Metrics {
   recallAt1: number;
   recallAt5: number;
   mrr: number;
-  misses: { request: string; expected: string; got: string[]; rank: number }[];
+  misses: { request: string; expected: string | string[]; got: string[]; rank: number }[];
 }
 
-export function loadCatalogs(): Catalog[] {
-  return readdirSync(FIXTURES_DIR)
+export function loadCatalogs(dir = FIXTURES_DIR): Catalog[] {
+  return readdirSync(dir)
     .filter((f) => f.endsWith('.json') && f !== 'requests.json')
     .sort()
-    .map((f) => JSON.parse(readFileSync(join(FIXTURES_DIR, f), 'utf8')) as Catalog);
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Catalog);
 }
 
-export function loadRequests(): LabelledRequest[] {
-  return JSON.parse(readFileSync(join(FIXTURES_DIR, 'requests.json'), 'utf8')) as LabelledRequest[];
+/** The labelled requests of a split; dropped ones are left out. */
+export function loadRequests(dir = FIXTURES_DIR): LabelledRequest[] {
+  const stored = JSON.parse(readFileSync(join(dir, 'requests.json'), 'utf8')) as StoredRequest[];
+  return stored.flatMap((r) =>
+    r.expected && !r.dropped ? [{ request: r.request, expected: r.expected }] : [],
+  );
+}
+
+/** How many requests of a split were dropped. */
+export function countDropped(dir: string): number {
+  const stored = JSON.parse(readFileSync(join(dir, 'requests.json'), 'utf8')) as StoredRequest[];
+  return stored.filter((r) => r.dropped).length;
 }
 
 export function buildIndex(catalogs: Catalog[]): ToolIndex {
@@ -52,15 +93,21 @@ export function buildIndex(catalogs: Catalog[]): ToolIndex {
 
 export const qualified = (hit: DiscoveryHit): string => `${hit.backend}__${hit.name}`;
 
-/** recall@1, recall@5 and MRR (over the top 10) of the index on the labelled requests. */
-export function evaluate(index: ToolIndex, requests: LabelledRequest[]): Metrics {
+/** Anything that ranks tools for a request: the ToolIndex, or a baseline. */
+export interface Ranker {
+  search(request: string, opts: { limit: number }): DiscoveryHit[];
+}
+
+/** recall@1, recall@5 and MRR (over the top 10) of a ranker on the labelled requests. */
+export function evaluate(index: Ranker, requests: LabelledRequest[]): Metrics {
   let at1 = 0;
   let at5 = 0;
   let rr = 0;
   const misses: Metrics['misses'] = [];
-  for (const { request, expected } of requests) {
+  for (const r of requests) {
+    const { request, expected } = r;
     const got = index.search(request, { limit: 10 }).map(qualified);
-    const rank = got.indexOf(expected) + 1;
+    const rank = got.findIndex((name) => accepts(r, name)) + 1;
     if (rank === 1) at1++;
     if (rank >= 1 && rank <= 5) at5++;
     if (rank >= 1) rr += 1 / rank;

@@ -88,6 +88,14 @@ ${fixtureStdio('fx', '    restart: { initial_delay: 1s, max_delay: 1s }\n')}`));
     assert.match(r.note ?? '', /Nothing was run: .* is not clearly ahead/);
   });
 
+  it('never auto-runs a tool that does not declare itself read-only or non-destructive', async () => {
+    const r = await report(client, { request: 'add two numbers', arguments: { a: 2, b: 3 }, execute: true });
+    assert.equal(r.tools[0]?.name, 'fx__add', 'fx__add has no annotations');
+    assert.equal(r.confident, true);
+    assert.equal(r.executed, undefined);
+    assert.match(r.note ?? '', /Nothing was run: fx__add .*tool_name/);
+  });
+
   it('runs a tool by exposed name with tool_name', async () => {
     const result = await discover(client, { tool_name: 'fx__add', arguments: { a: 2, b: 3 } });
     assert.equal(text(result), '5');

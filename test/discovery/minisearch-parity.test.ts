@@ -4,11 +4,14 @@ import MiniSearch from 'minisearch';
 import { ToolIndex } from '../../src/discovery/index.js';
 import { FIELDS, documentId, toDocument, type ToolDocument } from '../../src/discovery/document.js';
 import { RANKING } from '../../src/discovery/ranking.js';
-import { analyseQuery, indexTerms } from '../../src/discovery/text.js';
+import { analyseQuery, indexTerms, type QueryTerm } from '../../src/discovery/text.js';
 import type { IndexedTool } from '../../src/discovery/types.js';
 import { buildIndex, loadCatalogs, loadRequests } from './eval-set.js';
 
-/** The reference ranking: MiniSearch's own BM25+ search per query term, summed as ToolIndex sums them. */
+/**
+ * The reference ranking: MiniSearch's own BM25+ search per query term, weighted and summed as ToolIndex
+ * sums them, times the number of request words matched.
+ */
 function referenceScores(tools: IndexedTool[]): (request: string) => Map<string, number> {
   const search = new MiniSearch<ToolDocument>({
     fields: [...FIELDS],
@@ -19,41 +22,81 @@ function referenceScores(tools: IndexedTool[]): (request: string) => Map<string,
   search.addAll(tools.map(toDocument));
   const backendOf = new Map(tools.map((t) => [documentId(t.backend, t.name), t.backend]));
   const backendWords = new Set(tools.flatMap((t) => indexTerms(t.backend).map((w) => `${t.backend} ${w}`)));
+  const relevance = backendRelevance(tools);
   return (request) => {
-    const { terms, expansions } = analyseQuery(request);
-    const sum = new Map<string, number>();
-    const matched = new Map<string, number>();
-    for (const term of terms) {
-      const options = {
-        tokenize: (text: string) => [text],
-        processTerm: (t: string) => t,
-        boost: RANKING.boost,
-        weights: RANKING.weights,
-        bm25: RANKING.bm25,
-        prefix: term.length >= RANKING.prefixMinLength,
-      };
-      let results = search.search(term, options);
-      if (!results.length && term.length >= RANKING.fuzzyMinLength)
-        results = search.search(term, { ...options, fuzzy: 1 });
-      const weight = expansions.has(term) ? RANKING.expansionWeight : 1;
-      for (const r of results) {
-        sum.set(r.id, (sum.get(r.id) ?? 0) + weight * r.score);
-        matched.set(r.id, (matched.get(r.id) ?? 0) + 1);
-      }
-    }
-    const own = terms.filter((t) => !expansions.has(t));
+    const terms = analyseQuery(request);
+    const scores = bm25(search, terms);
+    const own = terms.filter((t) => t.own).map((t) => t.term);
     const named = (backend: string) =>
       [...backendWords].some((bw) => {
         const [b, word = ''] = bw.split(' ');
         return b === backend && own.some((t) => t === word || (t.length >= 4 && word.startsWith(t)));
       });
+    const backends = relevance(terms);
+    const w = RANKING.backendWeight;
     const out = new Map<string, number>();
-    for (const [id, s] of sum) {
+    for (const [id, score] of scores) {
       const backend = backendOf.get(id) ?? '';
-      out.set(id, s * (matched.get(id) ?? 0) * (named(backend) ? RANKING.mentionBoost : 1));
+      const mention = named(backend) ? RANKING.mentionBoost : 1;
+      out.set(id, score * mention * (1 - w + w * (backends.get(backend) ?? 0)));
     }
     return out;
   };
+}
+
+/** The reference backend relevance: MiniSearch over one document per backend, relative to the best. */
+function backendRelevance(tools: IndexedTool[]): (terms: QueryTerm[]) => Map<string, number> {
+  const search = new MiniSearch<{ id: string; names: string; text: string }>({
+    fields: ['names', 'text'],
+    tokenize: (text) => indexTerms(text),
+    processTerm: (term) => term,
+  });
+  const docs = new Map<string, { id: string; names: string; text: string }>();
+  for (const t of tools) {
+    const doc = docs.get(t.backend) ?? { id: t.backend, names: t.backend, text: '' };
+    doc.names += ` ${t.name}`;
+    doc.text += ` ${t.title ?? ''} ${(t.description ?? '').split(/\s+/, RANKING.summaryWords).join(' ')}`;
+    docs.set(t.backend, doc);
+  }
+  search.addAll([...docs.values()]);
+  return (terms) => {
+    const scores = bm25(search, terms, {
+      names: RANKING.backendFields.names,
+      text: RANKING.backendFields.text,
+    });
+    const best = Math.max(...scores.values());
+    return new Map([...scores].map(([b, s]) => [b, s / best]));
+  };
+}
+
+/** MiniSearch's BM25+ per query term, weighted and summed, times the weighted number of request words matched. */
+function bm25<T>(search: MiniSearch<T>, terms: QueryTerm[], boost = RANKING.boost): Map<string, number> {
+  const sum = new Map<string, number>();
+  const matched = new Map<string, Map<number, number>>();
+  for (const { term, weight, group, own } of terms) {
+    const options = {
+      tokenize: (text: string) => [text],
+      processTerm: (t: string) => t,
+      boost,
+      weights: RANKING.weights,
+      bm25: RANKING.bm25,
+      prefix: term.length >= RANKING.prefixMinLength,
+    };
+    let results = search.search(term, options);
+    if (!results.length && term.length >= RANKING.fuzzyMinLength)
+      results = search.search(term, { ...options, fuzzy: 1 });
+    for (const r of results) {
+      const id = r.id as string;
+      sum.set(id, (sum.get(id) ?? 0) + weight * r.score);
+      const groups = matched.get(id) ?? new Map<number, number>();
+      if (own || !groups.has(group)) groups.set(group, own ? weight : (groups.get(group) ?? 1));
+      matched.set(id, groups);
+    }
+  }
+  const out = new Map<string, number>();
+  for (const [id, s] of sum)
+    out.set(id, s * [...(matched.get(id)?.values() ?? [])].reduce((a, b) => a + b, 0));
+  return out;
 }
 
 describe('ToolIndex scoring', () => {

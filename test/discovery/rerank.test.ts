@@ -96,22 +96,23 @@ ${fixtureStdio('fx')}`));
       assert.equal(r.reranked, undefined, bad);
       assert.deepEqual(names(r), names(lexical), bad);
     }
+    answer = () => 'no idea';
     const ran = await discover(sampler, {
-      request: 'add two numbers',
-      arguments: { a: 2, b: 2 },
+      request: 'echo back a message',
+      arguments: { message: 'four' },
       execute: true,
     });
-    assert.equal(text(ran), '4', 'lexical confidence decides after a failed rerank');
+    assert.match(text(ran), /four/, 'lexical confidence decides after a failed rerank');
   });
 
   it('gives a client without sampling the lexical result and executes by lexical confidence', async () => {
     const before = prompts.length;
     const ran = await discover(plain, {
-      request: 'add two numbers',
-      arguments: { a: 5, b: 6 },
+      request: 'echo back a message',
+      arguments: { message: 'eleven' },
       execute: true,
     });
-    assert.equal(text(ran), '11');
+    assert.match(text(ran), /eleven/);
     assert.equal(prompts.length, before, 'no sampling request to a client that cannot sample');
   });
 });
