@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createMcpHandler, isLegacyRequest, type Server } from '@modelcontextprotocol/server';
+import {
+  createMcpHandler,
+  isLegacyRequest,
+  PROTOCOL_VERSION_META_KEY,
+  type Server,
+} from '@modelcontextprotocol/server';
 import { toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import type { Origin } from '../backends/origin.js';
 import { log } from '../log.js';
@@ -25,8 +30,15 @@ function listenOrigin(id: string): Origin {
   return origin;
 }
 
-/** Whether a POST body is a 2025-era message (initialize, session traffic, batches); the rest is 2026-07-28. */
+/**
+ * Whether a POST is 2025-era traffic (initialize, session traffic, batches); the rest is 2026-07-28. Only a
+ * message that claims a protocol version in its `_meta` envelope can be 2026-era, so the others (the whole
+ * 2025 hot path) are decided here without building a web Request; the SDK decides the rest.
+ */
 export async function isLegacyPost(req: IncomingMessage, body: unknown): Promise<boolean> {
+  if (req.headers['mcp-session-id'] !== undefined || Array.isArray(body)) return true;
+  const meta = (body as { params?: { _meta?: Record<string, unknown> } } | undefined)?.params?._meta;
+  if (meta?.[PROTOCOL_VERSION_META_KEY] === undefined) return true;
   return isLegacyRequest(await toWebRequest(req, body), body);
 }
 

@@ -107,3 +107,73 @@ describe('/mcp over HTTP', () => {
     assert.match(metrics, /switchboard_backend_up\{backend="fx",state="ready"\} 1/);
   });
 });
+
+describe('/mcp for 2026-07-28 requests', () => {
+  let gateway: Gateway;
+  let url: URL;
+  before(async () => {
+    ({ gateway, url } = await startGateway(`mcpServers:\n${fixtureStdio('fx')}`));
+  });
+  after(() => gateway.close());
+
+  const call = (id: number) => ({
+    jsonrpc: '2.0',
+    id,
+    method: 'tools/call',
+    params: {
+      name: 'fx__add',
+      arguments: { a: 1, b: 2 },
+      _meta: {
+        'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+        'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+        'io.modelcontextprotocol/clientCapabilities': {},
+      },
+    },
+  });
+  const headers = {
+    ...json,
+    'mcp-protocol-version': '2026-07-28',
+    'mcp-method': 'tools/call',
+    'mcp-name': 'fx__add',
+  };
+
+  it('serves a request without a session when its headers match its body', async () => {
+    const res = await raw(url, 'POST', headers, JSON.stringify(call(1)));
+    assert.equal(res.status, 200, res.body);
+    assert.equal(res.headers['mcp-session-id'], undefined, 'no session is created');
+    assert.match(res.body, /"text":"3"/);
+    assert.equal(gateway.sessions.size, 0);
+  });
+
+  it('refuses missing or mismatched Mcp-Method / Mcp-Name headers with 400 naming the header', async () => {
+    const { 'mcp-method': _method, ...noMethod } = headers;
+    const missing = await raw(url, 'POST', noMethod, JSON.stringify(call(2)));
+    assert.equal(missing.status, 400);
+    assert.equal(JSON.parse(missing.body).error.code, -32020);
+    assert.match(JSON.parse(missing.body).error.message, /Mcp-Method/i);
+    const wrongName = await raw(
+      url,
+      'POST',
+      { ...headers, 'mcp-name': 'fx__other' },
+      JSON.stringify(call(3)),
+    );
+    assert.equal(wrongName.status, 400);
+    assert.match(JSON.parse(wrongName.body).error.message, /Mcp-Name/i);
+  });
+
+  it('answers server/discover with the merged capabilities', async () => {
+    const body = { ...call(4), method: 'server/discover', params: { _meta: call(4).params._meta } };
+    const res = await raw(
+      url,
+      'POST',
+      { ...json, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'server/discover' },
+      JSON.stringify(body),
+    );
+    assert.equal(res.status, 200, res.body);
+    const result = JSON.parse(
+      res.body.includes('data:') ? res.body.split('data: ')[1]!.split('\n')[0]! : res.body,
+    ).result as { supportedVersions: string[]; capabilities: Record<string, unknown> };
+    assert.ok(result.supportedVersions.includes('2026-07-28'));
+    assert.ok(result.capabilities.tools && result.capabilities.resources && result.capabilities.prompts);
+  });
+});
