@@ -72,11 +72,11 @@ export async function relayWithInput<T extends object>(
 ): Promise<T | InputRequiredResult> {
   const bound: StateBinding = { ...binding, principal: principalOf(extra) };
   const seal = (nonce: string) => support.codec.mint({ kind: 'parked', nonce }, bound);
-  const owner = dispatch.owner(binding.method as 'tools/call', binding.target) ?? '';
   const relay = async (opts: RelayedOptions): Promise<T | InputRequiredResult> => {
     const result = await run(opts);
     if (!isInputRequiredResult(result)) return result;
-    const state = support.codec.mint({ kind: 'upstream', backend: owner, state: result.requestState }, bound);
+    const backend = dispatch.owner(binding.method as 'tools/call', binding.target) ?? '';
+    const state = support.codec.mint({ kind: 'upstream', backend, state: result.requestState }, bound);
     return inputRequired({
       ...(result.inputRequests && { inputRequests: result.inputRequests }),
       requestState: state,
