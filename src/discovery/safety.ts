@@ -1,4 +1,6 @@
-import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/server';
+
+type ToolAnnotations = NonNullable<Tool['annotations']>;
 
 /**
  * Whether `execute: true` may run a tool the caller did not name: only one that declares it changes
