@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { isConfident, ToolIndex } from '../src/discovery/index.js';
-import { hybridReport } from './eval-hybrid.js';
+import { hybridReport, localHybridReport } from './eval-hybrid.js';
 import { COMPONENTS, plainBm25, withRanking } from '../test/discovery/ablation.js';
 import {
   accepts,
@@ -199,6 +199,15 @@ for (const s of splits) {
 const [tune] = splits as [Split];
 for (const line of await hybridReport(indexes.get('tune') as ToolIndex, tune.catalogs, tune.requests))
   console.log(line);
+if (args.includes('--local-embeddings'))
+  for (const line of await localHybridReport(
+    splits,
+    syntheticCatalog(
+      splits.flatMap((s) => s.catalogs),
+      SYNTHETIC_SIZE,
+    ),
+  ))
+    console.log(line);
 
 if (!args.includes('--no-latency')) {
   const show = (l: Record<string, Latency>): string =>

@@ -7,6 +7,13 @@ export interface EmbeddingsConfig {
   apiKey?: string;
 }
 
+/** Anything that turns texts into unit-length vectors: the HTTP client, or a local model. */
+export interface Embedder {
+  embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
+  /** Number of requests sent to a remote endpoint (0 for a local model). */
+  readonly requests: number;
+}
+
 /** Texts per request; OpenAI accepts up to 2048, local servers often far fewer. */
 const BATCH = 64;
 const TIMEOUT_MS = 15_000;
@@ -14,7 +21,7 @@ const TIMEOUT_MS = 15_000;
 const CACHE_MAX = 50_000;
 
 /** Fetches unit-length embedding vectors, batched, and caches them by a hash of model and text. */
-export class EmbeddingClient {
+export class EmbeddingClient implements Embedder {
   readonly #cache = new Map<string, Float32Array>();
   readonly #endpoint: string;
   /** Number of HTTP requests sent (for tests and the eval). */

@@ -1,13 +1,18 @@
 import { log } from '../log.js';
 import { documentId } from './document.js';
-import { cosine, type EmbeddingClient } from './embeddings.js';
+import { cosine, type Embedder } from './embeddings.js';
 import type { ToolIndex } from './tool-index.js';
 import type { DiscoveryHit, IndexedTool, SearchOptions } from './types.js';
 
 /** Candidates taken from each ranker before blending. */
 const POOL = 50;
-/** Weight of the cosine in the blend; the rest is the lexical score. */
+/** Default weight of the cosine in the blend; the rest is the lexical score. */
 const COSINE_WEIGHT = 0.5;
+
+export interface HybridOptions {
+  /** Weight of the cosine in the blend, 0..1 (default 0.5). */
+  cosineWeight?: number;
+}
 
 interface Embedded {
   tool: IndexedTool;
@@ -38,10 +43,15 @@ export class HybridRanker {
   #pending: Promise<void> = Promise.resolve();
   #failing = false;
 
+  readonly #cosineWeight: number;
+
   constructor(
     private readonly index: ToolIndex,
-    readonly client: EmbeddingClient,
-  ) {}
+    readonly client: Embedder,
+    opts: HybridOptions = {},
+  ) {
+    this.#cosineWeight = opts.cosineWeight ?? COSINE_WEIGHT;
+  }
 
   /** Records a backend's tools and fetches their vectors in the background. */
   setBackendTools(backend: string, tools: IndexedTool[]): void {
@@ -109,7 +119,7 @@ export class HybridRanker {
     const hits = all
       .map(({ tool, lex, cos }) => ({
         ...slim(tool),
-        score: COSINE_WEIGHT * ((cos - cosMin) / cosSpan) + (1 - COSINE_WEIGHT) * (lex / lexMax),
+        score: this.#cosineWeight * ((cos - cosMin) / cosSpan) + (1 - this.#cosineWeight) * (lex / lexMax),
       }))
       .sort((a, b) => b.score - a.score)
       .slice(0, limit);

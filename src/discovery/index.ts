@@ -5,5 +5,5 @@ export { isConfident, CONFIDENCE_RATIO } from './confidence.js';
 export { Discovery, type DiscoveryHost } from './service.js';
 export { META_TOOL, META_TOOL_NAME } from './meta-tool.js';
 export { handleMetaCall } from './session.js';
-export { EmbeddingClient } from './embeddings.js';
-export { HybridRanker } from './hybrid.js';
+export { EmbeddingClient, type Embedder } from './embeddings.js';
+export { HybridRanker, type HybridOptions } from './hybrid.js';
