@@ -21,7 +21,8 @@ export function handleMetaCall(
   extra: ServerContext,
   opts: UpstreamRequestOptions & { origin: Origin },
 ): Promise<CallToolResult> {
-  const canSample = opts.origin.capabilities()?.sampling !== undefined;
+  // A 2026-07-28 request cannot be sent requests mid-call (that would be input_required): rank lexically.
+  const canSample = !opts.origin.perRequest && opts.origin.capabilities()?.sampling !== undefined;
   return callMetaTool(discovery, args, {
     callTool: (name, toolArgs) => dispatch.callTool(name, toolArgs, meta, opts),
     ...(canSample
