@@ -15,6 +15,7 @@ import { GatewayError } from './errors.js';
 import { log } from './log.js';
 import { GatewayQueues, type QueueReadiness } from './queue/gateway-queues.js';
 import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
+import { authSource } from './server/auth-http.js';
 import { createApp } from './server/http.js';
 import { installHandlers } from './server/handlers.js';
 import { InputBridge } from './server/input-bridge.js';
@@ -254,6 +255,7 @@ export class Gateway implements RouteTable {
       modern: this.modern,
       policy: () => this.config.gateway,
       maxBodyBytes: g.maxBodyBytes,
+      auth: authSource(() => this.config.gateway.auth),
       readiness: () => this.readiness(),
       metrics: () => this.metrics(),
     });

@@ -112,7 +112,7 @@ function backendChange(a: BackendSpec, b: BackendSpec): BackendChange | undefine
 }
 
 /** Settings whose values are secrets: a diff says that they changed, never what they are. */
-const SECRET_SETTINGS = new Set<string>(['requestStateSecret']);
+const SECRET_SETTINGS = new Set<string>(['requestStateSecret', 'auth']);
 
 function settingChanges(a: GatewaySettings, b: GatewaySettings): SettingChange[] {
   return changedFields(a, b).map((field) => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { authProblems, exposureProblems } from './auth.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { interpolate } from './interpolate.js';
 import type { GatewayConfig } from './model.js';
@@ -93,9 +94,13 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   if (problems.length === 0) {
     problems.push(...duplicateNames(raw as SwitchboardConfig, at));
     problems.push(...sessionModeProblems(raw as SwitchboardConfig, at));
+    problems.push(...authProblems(raw as SwitchboardConfig, at));
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return normalise(raw as SwitchboardConfig, file, options.overrides, options.env);
+  const config = normalise(raw as SwitchboardConfig, file, options.overrides, options.env);
+  const exposed = exposureProblems(config, at);
+  if (exposed.length > 0) throw new ConfigError(exposed);
+  return config;
 }
 
 function duplicateNames(raw: SwitchboardConfig, at: Located): ConfigProblem[] {

@@ -87,6 +87,41 @@ export interface DiscoverySettings {
   embeddings?: { url: string; model: string; apiKey?: string };
 }
 
+/** One client API key (gateway.auth.api_keys), normalised. */
+export interface ApiKeySettings {
+  /** The principal it authenticates. */
+  name: string;
+  /** Hex SHA-256 of the key: keys are compared by digest, in constant time. */
+  sha256: string;
+  scopes: string[];
+  operator: boolean;
+}
+
+/** JWT bearer tokens (gateway.auth.jwt), normalised. */
+export interface JwtSettings {
+  issuer: string;
+  audience: string[];
+  jwksUrl?: string;
+  /** Absolute path. */
+  jwksFile?: string;
+  /** Least time between two fetches of jwksUrl caused by an unknown kid. */
+  jwksCooldownMs: number;
+  algorithms: string[];
+  clockToleranceMs: number;
+  requiredScopes: string[];
+  authorizationServers: string[];
+}
+
+/** Client authentication (gateway.auth), normalised. */
+export interface AuthSettings {
+  apiKeys: ApiKeySettings[];
+  jwt?: JwtSettings;
+  operatorScope: string;
+  allowUnauthenticated: boolean;
+  /** The public /mcp URL; undefined = derived from each request. */
+  resource?: string;
+}
+
 /** Gateway-wide settings, normalised. */
 export interface GatewaySettings {
   host: string;
@@ -106,6 +141,7 @@ export interface GatewaySettings {
   discovery: DiscoverySettings;
   /** Signs 2026-07-28 requestState; undefined = a random key per process. */
   requestStateSecret?: string;
+  auth: AuthSettings;
 }
 
 /** A loaded, validated and normalised configuration. */

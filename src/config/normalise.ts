@@ -1,4 +1,5 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { authSettings } from './auth.js';
 import { parseDuration } from './interpolate.js';
 import type {
   BackendSpec,
@@ -37,6 +38,7 @@ function gatewaySettings(
   raw: SwitchboardConfig,
   overrides: SettingOverrides,
   env: NodeJS.ProcessEnv,
+  baseDir: string,
 ): GatewaySettings {
   const g = raw.gateway ?? {};
   const host = overrides.host ?? g.host ?? '127.0.0.1';
@@ -57,6 +59,7 @@ function gatewaySettings(
     redis: redisSettings(g.redis, env),
     discovery: discoverySettings(g.discovery),
     requestStateSecret: g.request_state_secret,
+    auth: authSettings(g.auth, baseDir),
   };
 }
 
@@ -102,8 +105,8 @@ export function normalise(
   overrides: SettingOverrides = {},
   env: NodeJS.ProcessEnv = process.env,
 ): GatewayConfig {
-  const gateway = gatewaySettings(raw, overrides, env);
   const baseDir = dirname(file);
+  const gateway = gatewaySettings(raw, overrides, env, baseDir);
   const backends: BackendSpec[] = [];
   const disabled: string[] = [];
   const add = (name: string, c: BackendCommon, spec: BackendSpec) => {

@@ -189,6 +189,7 @@ export interface Gateway {
     prefix?: string;
     lease?: Duration;
   };
+  auth?: ClientAuth;
 }
 /**
  * Smart discovery: the smart_tool_discovery meta-tool that finds (and can call) the right tool for a plain-language request.
@@ -223,6 +224,104 @@ export interface Discovery {
      */
     api_key?: string;
   };
+}
+/**
+ * How clients authenticate to /mcp, /readyz and /metrics. Without api_keys or jwt, the gateway serves unauthenticated, which it allows only on a loopback bind or with allow_unauthenticated: true.
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "clientAuth".
+ */
+export interface ClientAuth {
+  /**
+   * Serve without client authentication on a non-loopback bind (default false). Has no effect when api_keys or jwt are configured: then every /mcp request needs a credential.
+   */
+  allow_unauthenticated?: boolean;
+  /**
+   * This gateway's public /mcp URL, the resource in the RFC 9728 metadata (default: derived from each request's Host).
+   */
+  resource?: string;
+  /**
+   * Scope a credential needs for /readyz and /metrics when authentication is on (default "switchboard:operator"); an API key can instead be marked operator: true.
+   */
+  operator_scope?: string;
+  /**
+   * Keys sent as "Authorization: Bearer <key>" or "X-API-Key: <key>".
+   *
+   * @minItems 1
+   */
+  api_keys?: [ApiKey, ...ApiKey[]];
+  jwt?: JwtAuth;
+}
+/**
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "apiKey".
+ */
+export interface ApiKey {
+  /**
+   * The principal this key authenticates (letters, digits, _ . @ : -).
+   */
+  name: string;
+  /**
+   * The key itself (usually "${VAR}", 16+ characters), or "sha256:<64 hex digits>" of it.
+   */
+  key: string;
+  /**
+   * Scopes granted to this key.
+   */
+  scopes?: string[];
+  /**
+   * May read /readyz and /metrics (default false).
+   */
+  operator?: boolean;
+}
+/**
+ * OAuth 2.1 resource server: bearer JWTs signed by the issuer's keys.
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "jwtAuth".
+ */
+export interface JwtAuth {
+  /**
+   * Required iss claim.
+   */
+  issuer: string;
+  /**
+   * Accepted aud claim value(s).
+   */
+  audience: string | [string, ...string[]];
+  /**
+   * The issuer's JWKS endpoint (cached; an unknown kid refetches it, so key rotation is honoured).
+   */
+  jwks_url?: string;
+  /**
+   * A local JWKS file (relative to this config file); re-read on config reload.
+   */
+  jwks_file?: string;
+  /**
+   * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+   */
+  jwks_cooldown?: number | string;
+  /**
+   * Accepted signature algorithms (default RS256, ES256).
+   *
+   * @minItems 1
+   */
+  algorithms?: [
+    'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA',
+    ...('RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA')[],
+  ];
+  /**
+   * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+   */
+  clock_tolerance?: number | string;
+  /**
+   * Scopes every token must carry (in scope or scp); a token without them gets 403.
+   */
+  required_scopes?: string[];
+  /**
+   * Advertised in /.well-known/oauth-protected-resource (default: [issuer]).
+   */
+  authorization_servers?: string[];
 }
 /**
  * This interface was referenced by `SwitchboardConfig`'s JSON-Schema

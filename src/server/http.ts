@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { log } from '../log.js';
+import { authGate, RESOURCE_METADATA_PATH, resourceMetadata, type AuthSource } from './auth-http.js';
 import { isLegacyPost, type ModernEndpoint } from './modern.js';
 import { originGuard, type OriginPolicy } from './security.js';
 import type { SessionManager } from './sessions.js';
@@ -13,6 +14,8 @@ export interface HttpDeps {
   /** The DNS-rebinding policy, or a getter for one that a reload can change. */
   policy: OriginPolicy | (() => OriginPolicy);
   maxBodyBytes: number;
+  /** Client authentication (gateway.auth), followed across reloads. */
+  auth: AuthSource;
   /** The JSON body of /readyz. */
   readiness(): Record<string, unknown>;
   /** Prometheus text exposition for /metrics. */
@@ -44,14 +47,18 @@ export function createApp(deps: HttpDeps): express.Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', (_req, res) => {
+  const operator = authGate(deps.auth, 'operator');
+  app.get('/readyz', operator, (_req, res) => {
     res.json(deps.readiness());
   });
-  app.get('/metrics', (_req, res) => {
+  app.get('/metrics', operator, (_req, res) => {
     res.type('text/plain; version=0.0.4').send(deps.metrics());
   });
+  app.get([RESOURCE_METADATA_PATH, `${RESOURCE_METADATA_PATH}/mcp`], resourceMetadata(deps.auth));
 
+  // Origin checks come first, so a foreign browser page learns nothing about credentials.
   const guard = originGuard(deps.policy);
+  const client = authGate(deps.auth, 'client');
   app.options('/mcp', guard, (_req, res) => {
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
     res.setHeader(
@@ -63,6 +70,7 @@ export function createApp(deps: HttpDeps): express.Express {
   app.post(
     '/mcp',
     guard,
+    client,
     express.json({ limit: deps.maxBodyBytes, type: () => true }),
     rejectBatches,
     (req, res, next) => {
@@ -74,10 +82,10 @@ export function createApp(deps: HttpDeps): express.Express {
         .catch(next);
     },
   );
-  app.get('/mcp', guard, (req, res, next) => {
+  app.get('/mcp', guard, client, (req, res, next) => {
     deps.sessions.handle(req, res, undefined).catch(next);
   });
-  app.delete('/mcp', guard, (req, res, next) => {
+  app.delete('/mcp', guard, client, (req, res, next) => {
     deps.sessions.handle(req, res, undefined).catch(next);
   });
   app.all('/mcp', (_req, res) => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import { isInitializeRequest } from '@modelcontextprotocol/server';
-import type { Server } from '@modelcontextprotocol/server';
+import type { AuthInfo, Server } from '@modelcontextprotocol/server';
 import { log } from '../log.js';
 
 /** One downstream client session: its MCP server, transport and activity. */
@@ -12,6 +12,13 @@ interface Session {
   transport: NodeStreamableHTTPServerTransport;
   lastSeen: number;
   openStreams: number;
+  /** Who initialized it (AuthInfo.clientId; empty without authentication): only they may use it. */
+  principal: string;
+}
+
+/** The authenticated principal of a request (set by the auth gate), or empty. */
+function principalOf(req: IncomingMessage): string {
+  return (req as IncomingMessage & { auth?: AuthInfo }).auth?.clientId ?? '';
 }
 
 /** Which catalog lists changed between two snapshots. */
@@ -66,7 +73,10 @@ export class SessionManager {
     const header = req.headers['mcp-session-id'];
     const id = Array.isArray(header) ? header[0] : header;
     if (id) {
-      const session = this.sessions.get(id);
+      const found = this.sessions.get(id);
+      const session = found?.principal === principalOf(req) ? found : undefined;
+      // Another principal's session is answered exactly like an unknown one: its existence is not revealed.
+      if (found && !session) log.warn({ principal: principalOf(req) }, 'session refused: another principal');
       if (!session)
         return jsonError(res, 404, -32001, 'Session not found: it expired or was closed; initialize again');
       session.lastSeen = Date.now();
@@ -98,10 +108,11 @@ export class SessionManager {
 
   private async open(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     const server = this.makeServer();
+    const principal = principalOf(req);
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        this.sessions.set(id, { id, server, transport, lastSeen: Date.now(), openStreams: 0 });
+        this.sessions.set(id, { id, server, transport, lastSeen: Date.now(), openStreams: 0, principal });
       },
       onsessionclosed: (id) => {
         this.sessions.delete(id);

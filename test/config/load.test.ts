@@ -165,7 +165,7 @@ sseServices:
   });
 
   it('lets command-line overrides win and drops the Host check only for non-loopback binds without a list', () => {
-    const yaml = 'gateway:\n  port: 1\n';
+    const yaml = 'gateway:\n  port: 1\n  auth: { allow_unauthenticated: true }\n';
     const config = parseConfig(yaml, '/cfg/t.yaml', { overrides: { port: 2, host: '0.0.0.0' } });
     assert.equal(config.gateway.port, 2);
     assert.equal(config.gateway.allowedHosts, undefined);

@@ -102,7 +102,8 @@ describe('downstream limits', () => {
 
 describe('a non-loopback listener', () => {
   async function serveAll(gatewayYaml: string): Promise<URL> {
-    const file = writeConfig(`gateway:\n${gatewayYaml}mcpServers:\n${fixtureStdio('fx')}`);
+    const yaml = `gateway:\n${gatewayYaml}  auth: { allow_unauthenticated: true }\nmcpServers:\n${fixtureStdio('fx')}`;
+    const file = writeConfig(yaml);
     // Bound to every interface; the test still sends its traffic to loopback only.
     const options = { overrides: { port: 0, host: '0.0.0.0' } };
     const gateway = new Gateway(loadConfig(file, options), options);

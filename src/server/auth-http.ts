@@ -1,0 +1,99 @@
+import type { IncomingMessage } from 'node:http';
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import type { NextFunction, Request, Response } from 'express';
+import type { AuthSettings } from '../config/model.js';
+import { log } from '../log.js';
+import { AuthFailure, Authenticator } from './auth.js';
+
+/** The well-known path of this gateway's RFC 9728 protected-resource metadata. */
+export const RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource';
+
+/** What the gates need: the current authenticator (a reload may replace it). */
+export type AuthSource = () => Authenticator;
+
+/** An Authenticator that follows a settings getter, rebuilt (JWKS cache included) only when the settings change. */
+export function authSource(settings: () => AuthSettings): AuthSource {
+  let current = new Authenticator(settings());
+  return () => {
+    if (current.settings !== settings()) current = new Authenticator(settings());
+    return current;
+  };
+}
+
+/** The origin clients reach the gateway at: the configured resource's, else the request's own. */
+function publicOrigin(req: Request, auth: Authenticator): string {
+  if (auth.settings.resource) return new URL(auth.settings.resource).origin;
+  return `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+}
+
+const quoted = (s: string) => `"${s.replace(/["\\]/g, '')}"`;
+
+function refuse(req: Request, res: Response, auth: Authenticator, failure: AuthFailure, who?: string): void {
+  log.warn(
+    { path: req.path, principal: who, status: failure.status, cause: failure.message },
+    'request refused: client authentication',
+  );
+  const params: string[] = [];
+  if (failure.status === 403) {
+    params.push('error="insufficient_scope"', `scope=${quoted(failure.scope ?? '')}`);
+  } else if (req.headers.authorization || req.headers['x-api-key']) {
+    params.push('error="invalid_token"');
+  }
+  params.push(`error_description=${quoted(failure.message)}`);
+  if (auth.oauth)
+    params.push(`resource_metadata=${quoted(`${publicOrigin(req, auth)}${RESOURCE_METADATA_PATH}`)}`);
+  res.setHeader('WWW-Authenticate', `Bearer ${params.join(', ')}`);
+  const prefix = failure.status === 401 ? 'Unauthorized' : 'Forbidden';
+  res.status(failure.status).json({
+    jsonrpc: '2.0',
+    error: { code: -32000, message: `${prefix}: ${failure.message}` },
+    id: null,
+  });
+}
+
+/**
+ * Express middleware that authenticates a request when `gateway.auth` is on and hands the principal to the
+ * SDK as `req.auth`; `need` is `client` for /mcp (plus required_scopes) or `operator` for /readyz and /metrics.
+ */
+export function authGate(source: AuthSource, need: 'client' | 'operator') {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const auth = source();
+    if (!auth.enabled) return next();
+    auth.authenticate(req).then(
+      (info) => {
+        const missing =
+          need === 'operator'
+            ? auth.isOperator(info)
+              ? []
+              : [auth.settings.operatorScope]
+            : auth.missingScopes(info);
+        if (missing.length) {
+          const why = `missing scope ${missing.join(' ')}`;
+          return refuse(req, res, auth, new AuthFailure(403, why, missing.join(' ')), info.clientId);
+        }
+        (req as IncomingMessage & { auth?: AuthInfo }).auth = info;
+        next();
+      },
+      (err: unknown) => {
+        if (err instanceof AuthFailure) return refuse(req, res, auth, err);
+        next(err);
+      },
+    );
+  };
+}
+
+/** Serves RFC 9728 protected-resource metadata while JWT authentication is configured. */
+export function resourceMetadata(source: AuthSource) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const auth = source();
+    const jwt = auth.settings.jwt;
+    if (!jwt) return next();
+    const scopes = [...new Set([...jwt.requiredScopes, auth.settings.operatorScope])];
+    res.json({
+      resource: auth.settings.resource ?? `${publicOrigin(req, auth)}/mcp`,
+      authorization_servers: jwt.authorizationServers,
+      scopes_supported: scopes,
+      bearer_methods_supported: ['header'],
+    });
+  };
+}

@@ -1,0 +1,96 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import { authEnabled } from '../config/auth.js';
+import type { AuthSettings } from '../config/model.js';
+import { AuthFailure, JwtVerifier } from './jwt.js';
+
+export { AuthFailure } from './jwt.js';
+
+/** What the gateway puts in AuthInfo.extra for handlers and the operator check. */
+export interface AuthExtra {
+  [key: string]: unknown;
+  method: 'api_key' | 'jwt';
+  operator: boolean;
+}
+
+/** The credential a request presents, and where. */
+function credential(req: IncomingMessage): { token: string; via: 'bearer' | 'x-api-key' } | undefined {
+  const authz = req.headers.authorization;
+  if (authz !== undefined) {
+    const m = /^Bearer[ ]+(\S+)\s*$/i.exec(authz);
+    if (!m) throw new AuthFailure(401, 'malformed Authorization header (expected "Bearer <token>")');
+    return { token: m[1]!, via: 'bearer' };
+  }
+  const key = req.headers['x-api-key'];
+  const value = Array.isArray(key) ? key[0] : key;
+  return value ? { token: value.trim(), via: 'x-api-key' } : undefined;
+}
+
+const looksLikeJwt = (token: string) => /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);
+
+/**
+ * Client authentication for one `gateway.auth` setting: API keys (compared by SHA-256 digest in constant
+ * time) and JWT bearer tokens. Built anew when a reload changes the settings.
+ */
+export class Authenticator {
+  private readonly digests: { digest: Buffer; key: AuthSettings['apiKeys'][number] }[];
+  private readonly jwt?: JwtVerifier;
+
+  constructor(readonly settings: AuthSettings) {
+    this.digests = settings.apiKeys.map((key) => ({ digest: Buffer.from(key.sha256, 'hex'), key }));
+    this.jwt = settings.jwt && new JwtVerifier(settings.jwt);
+  }
+
+  /** Whether requests must authenticate. */
+  get enabled(): boolean {
+    return authEnabled(this.settings);
+  }
+
+  /** Whether JWT bearer tokens are accepted (and protected-resource metadata is served). */
+  get oauth(): boolean {
+    return this.jwt !== undefined;
+  }
+
+  /** The request's principal as SDK AuthInfo; throws AuthFailure (401) when the credential is missing or invalid. */
+  async authenticate(req: IncomingMessage): Promise<AuthInfo> {
+    const cred = credential(req);
+    if (!cred) throw new AuthFailure(401, 'no credentials (send Authorization: Bearer <token>)');
+    const key = this.matchKey(cred.token);
+    if (key) {
+      const extra: AuthExtra = { method: 'api_key', operator: key.operator };
+      return { token: cred.token, clientId: key.name, scopes: key.scopes, extra };
+    }
+    if (!this.jwt || cred.via === 'x-api-key' || !looksLikeJwt(cred.token)) {
+      throw new AuthFailure(401, this.digests.length ? 'invalid API key' : 'malformed token');
+    }
+    const t = await this.jwt.verify(cred.token);
+    const extra: AuthExtra = {
+      method: 'jwt',
+      operator: t.scopes.includes(this.settings.operatorScope),
+    };
+    return { token: cred.token, clientId: t.subject, scopes: t.scopes, expiresAt: t.expiresAt, extra };
+  }
+
+  /** Scopes the principal lacks for /mcp (JWT required_scopes); empty when it may proceed. */
+  missingScopes(info: AuthInfo): string[] {
+    if ((info.extra as AuthExtra | undefined)?.method !== 'jwt') return [];
+    return (this.settings.jwt?.requiredScopes ?? []).filter((s) => !info.scopes.includes(s));
+  }
+
+  /** Whether the principal may read /readyz and /metrics. */
+  isOperator(info: AuthInfo): boolean {
+    return (
+      (info.extra as AuthExtra | undefined)?.operator === true ||
+      info.scopes.includes(this.settings.operatorScope)
+    );
+  }
+
+  /** Every configured key is compared, so timing tells nothing about which (if any) matched. */
+  private matchKey(token: string): AuthSettings['apiKeys'][number] | undefined {
+    const digest = createHash('sha256').update(token).digest();
+    let found: AuthSettings['apiKeys'][number] | undefined;
+    for (const d of this.digests) if (timingSafeEqual(d.digest, digest) && !found) found = d.key;
+    return found;
+  }
+}

@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTPayload,
+} from 'jose';
+import type { JwtSettings } from '../config/model.js';
+
+/** A refused credential: the HTTP status, and a cause safe to show (it never contains the token). */
+export class AuthFailure extends Error {
+  constructor(
+    readonly status: 401 | 403,
+    message: string,
+    /** For 403: the scope(s) that were missing. */
+    readonly scope?: string,
+  ) {
+    super(message);
+    this.name = 'AuthFailure';
+  }
+}
+
+type KeySource = Parameters<typeof jwtVerify>[1] & ((...args: never[]) => unknown);
+
+function keySource(s: JwtSettings): KeySource {
+  if (s.jwksUrl) {
+    return createRemoteJWKSet(new URL(s.jwksUrl), {
+      cooldownDuration: s.jwksCooldownMs,
+      timeoutDuration: 5000,
+    });
+  }
+  try {
+    return createLocalJWKSet(JSON.parse(readFileSync(s.jwksFile!, 'utf8')) as JSONWebKeySet);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return () => Promise.reject(new AuthFailure(401, `signing keys unavailable (jwks_file: ${reason})`));
+  }
+}
+
+/** The cause of a failed verification, in words a client can act on. */
+function cause(err: unknown): string {
+  if (err instanceof AuthFailure) return err.message;
+  if (err instanceof errors.JWTExpired) return 'token expired';
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.claim === 'nbf') return 'token not yet valid';
+    if (err.claim === 'iss') return 'wrong issuer';
+    if (err.claim === 'aud') return 'wrong audience';
+    return `invalid "${err.claim}" claim`;
+  }
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'bad signature';
+  if (err instanceof errors.JWKSNoMatchingKey) return 'unknown signing key';
+  if (err instanceof errors.JOSEAlgNotAllowed) return 'signature algorithm not allowed';
+  if (err instanceof errors.JWKSTimeout) return 'signing keys unavailable (JWKS fetch timed out)';
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return 'malformed token';
+  if (err instanceof errors.JOSEError) return `invalid token (${err.code})`;
+  return 'signing keys unavailable';
+}
+
+/** Scopes of a token: `scope` (space-separated) or `scp` (array or string). */
+function scopesOf(payload: JWTPayload): string[] {
+  const raw = payload.scope ?? payload.scp;
+  if (Array.isArray(raw)) return raw.filter((s): s is string => typeof s === 'string');
+  return typeof raw === 'string' ? raw.split(' ').filter(Boolean) : [];
+}
+
+/** A verified token's principal (`sub`), scopes and expiry. */
+export interface VerifiedToken {
+  subject: string;
+  scopes: string[];
+  expiresAt?: number;
+}
+
+/** Verifies bearer JWTs against one issuer's keys (remote JWKS cached by jose, or a local file). */
+export class JwtVerifier {
+  private readonly keys: KeySource;
+
+  constructor(private readonly settings: JwtSettings) {
+    this.keys = keySource(settings);
+  }
+
+  /** Checks signature, algorithm, iss, aud, exp and nbf; throws AuthFailure naming the cause. */
+  async verify(token: string): Promise<VerifiedToken> {
+    const s = this.settings;
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.keys, {
+        issuer: s.issuer,
+        audience: s.audience,
+        algorithms: s.algorithms,
+        clockTolerance: Math.round(s.clockToleranceMs / 1000),
+      }));
+    } catch (err) {
+      throw new AuthFailure(401, cause(err));
+    }
+    if (typeof payload.sub !== 'string' || !payload.sub)
+      throw new AuthFailure(401, 'token has no "sub" claim');
+    return { subject: payload.sub, scopes: scopesOf(payload), expiresAt: payload.exp };
+  }
+}
