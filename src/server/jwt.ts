@@ -22,7 +22,8 @@ export class AuthFailure extends Error {
   }
 }
 
-type KeySource = Parameters<typeof jwtVerify>[1] & ((...args: never[]) => unknown);
+type LocalKeys = ReturnType<typeof createLocalJWKSet>;
+type KeySource = (...args: Parameters<LocalKeys>) => ReturnType<LocalKeys>;
 
 function keySource(s: JwtSettings): KeySource {
   if (s.jwksUrl) {
@@ -31,12 +32,19 @@ function keySource(s: JwtSettings): KeySource {
       timeoutDuration: 5000,
     });
   }
-  try {
-    return createLocalJWKSet(JSON.parse(readFileSync(s.jwksFile!, 'utf8')) as JSONWebKeySet);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    return () => Promise.reject(new AuthFailure(401, `signing keys unavailable (jwks_file: ${reason})`));
-  }
+  // Read on first use and kept once it parses, so a file mounted after start (or fixed) is picked up.
+  let local: LocalKeys | undefined;
+  return (...args) => {
+    if (!local) {
+      try {
+        local = createLocalJWKSet(JSON.parse(readFileSync(s.jwksFile!, 'utf8')) as JSONWebKeySet);
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        return Promise.reject(new AuthFailure(401, `signing keys unavailable (jwks_file: ${reason})`));
+      }
+    }
+    return local(...args);
+  };
 }
 
 /** The cause of a failed verification, in words a client can act on. */

@@ -63,7 +63,10 @@ export function originGuard(policy: OriginPolicy | (() => OriginPolicy)) {
       }
       res.setHeader('Access-Control-Allow-Origin', origin);
       res.setHeader('Vary', 'Origin');
-      res.setHeader('Access-Control-Expose-Headers', 'Mcp-Session-Id, Mcp-Protocol-Version');
+      res.setHeader(
+        'Access-Control-Expose-Headers',
+        'Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate',
+      );
     } else if (origin === 'null') {
       return deny(res, 'Forbidden: Origin "null" is not allowed');
     }
