@@ -13,8 +13,10 @@ ENV NODE_ENV=production
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json external-mcp-servers.yaml ./
+# Listens on every interface, so clients need SWITCHBOARD_API_KEY (see the file); mount your own config to change it.
+COPY examples/container.yaml ./switchboard.yaml
 COPY schemas ./schemas
 USER node
 EXPOSE 8080
 ENTRYPOINT ["node", "/app/dist/cli.js"]
-CMD ["serve", "--config", "/app/external-mcp-servers.yaml", "--host", "0.0.0.0"]
+CMD ["serve", "--config", "/app/switchboard.yaml"]

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { authProblems, exposureProblems } from './auth.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { interpolate } from './interpolate.js';
@@ -47,13 +47,10 @@ function interpolateDocument(doc: Document, env: NodeJS.ProcessEnv, at: Located)
     Scalar(key, node, ancestors) {
       if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('${')) return;
       const path: (string | number)[] = [];
-      for (const a of ancestors) {
-        if (a && typeof a === 'object' && 'key' in a && isScalar(a.key)) path.push(String(a.key.value));
-      }
-      const parent = ancestors[ancestors.length - 1];
-      if (parent && typeof parent === 'object' && 'items' in parent && !isMap(parent)) {
-        path.push((parent.items as unknown[]).indexOf(node));
-      }
+      ancestors.forEach((a, i) => {
+        if (isPair(a) && isScalar(a.key)) path.push(String(a.key.value));
+        else if (isSeq(a)) path.push(a.items.indexOf((ancestors[i + 1] ?? node) as never));
+      });
       const { value, missing } = interpolate(node.value, env);
       for (const name of missing) {
         problems.push(

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, formatProblem } from '../../src/config/errors.js';
-import { parseConfig } from '../../src/config/load.js';
+import { loadConfig, parseConfig } from '../../src/config/load.js';
 import { ROOT, writeConfig } from '../helpers/gateway.js';
 
 const FILE = '/cfg/external-mcp-servers.yaml';
@@ -115,5 +115,21 @@ describe('gateway.auth settings', () => {
     assert.match(short.join('\n'), /gateway\.auth\.api_keys\.0\.key: must NOT have fewer than 16 characters/);
     const typo = problems('gateway:\n  auth:\n    allow_unauthenticatd: true\n');
     assert.match(typo.join('\n'), /did you mean "allow_unauthenticated"/);
+  });
+
+  it('ships working examples: the container config needs SWITCHBOARD_API_KEY, in one problem', () => {
+    const container = join(ROOT, 'examples/container.yaml');
+    const ok = loadConfig(container, { env: { SWITCHBOARD_API_KEY: 'k'.repeat(24) } });
+    assert.equal(ok.gateway.host, '0.0.0.0');
+    assert.equal(ok.gateway.auth.apiKeys[0]!.operator, true);
+    assert.throws(
+      () => loadConfig(container, { env: {} }),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.problems.length === 1 &&
+        /api_keys\.0\.key: environment variable SWITCHBOARD_API_KEY is not set/.test(err.message),
+    );
+    const jwt = loadConfig(join(ROOT, 'examples/jwt.yaml'), { env: {} }).gateway.auth.jwt;
+    assert.equal(jwt?.jwksFile, join(ROOT, 'examples/jwks.json'));
   });
 });
