@@ -44,7 +44,7 @@ export function authEnabled(auth: AuthSettings): boolean {
   return auth.apiKeys.length > 0 || auth.jwt !== undefined;
 }
 
-/** Problems of `gateway.auth` a schema cannot express: one JWKS source, unique key names. */
+/** Problems of `gateway.auth` a schema cannot express: one JWKS source, well-formed digests, unique key names. */
 export function authProblems(raw: SwitchboardConfig, at: Located): ConfigProblem[] {
   const a = raw.gateway?.auth;
   const problems: ConfigProblem[] = [];
@@ -53,6 +53,10 @@ export function authProblems(raw: SwitchboardConfig, at: Located): ConfigProblem
   }
   const seen = new Set<string>();
   (a?.api_keys ?? []).forEach((k, i) => {
+    if (k.key.startsWith('sha256:') && !HASHED.test(k.key))
+      problems.push(
+        at(['gateway', 'auth', 'api_keys', i, 'key'], 'a hashed key is "sha256:" and 64 hex digits'),
+      );
     if (seen.has(k.name))
       problems.push(at(['gateway', 'auth', 'api_keys', i, 'name'], `key name "${k.name}" is already used`));
     seen.add(k.name);

@@ -106,13 +106,17 @@ describe('gateway.auth settings', () => {
     });
   });
 
-  it('reports a JWT setting without exactly one key source, duplicate key names, short keys and typos', () => {
+  it('reports a JWT setting without exactly one key source, duplicate names, short keys, bad digests, typos', () => {
     const jwt = problems('gateway:\n  auth:\n    jwt: { issuer: "https://i.test", audience: api }\n');
     assert.match(jwt.join('\n'), /gateway\.auth\.jwt: set exactly one of jwks_url and jwks_file/);
     const dup = problems(`${KEYS}      - { name: ci, key: "another-key-0123456789" }\n`);
     assert.match(dup.join('\n'), /gateway\.auth\.api_keys\.1\.name: key name "ci" is already used/);
     const short = problems('gateway:\n  auth:\n    api_keys: [{ name: a, key: short }]\n');
     assert.match(short.join('\n'), /gateway\.auth\.api_keys\.0\.key: must NOT have fewer than 16 characters/);
+    const digest = problems(
+      'gateway:\n  auth:\n    api_keys: [{ name: a, key: "sha256:0123456789abcdef" }]\n',
+    );
+    assert.match(digest.join('\n'), /api_keys\.0\.key: a hashed key is "sha256:" and 64 hex digits/);
     const typo = problems('gateway:\n  auth:\n    allow_unauthenticatd: true\n');
     assert.match(typo.join('\n'), /did you mean "allow_unauthenticated"/);
   });

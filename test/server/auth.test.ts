@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { SignJWT } from 'jose';
 import type { Gateway } from '../../src/gateway.js';
 import { fixtureStdio, startGateway, text } from '../helpers/gateway.js';
 import { INIT, json, raw } from '../helpers/http.js';
@@ -138,12 +139,19 @@ describe('JWT bearer tokens', () => {
     await refused(bearer(await sign(key, claims, { aud: 'someone-else' })), /wrong audience/);
   });
 
-  it('refuse a token signed by an unknown key, a tampered token and one without sub', async () => {
+  it('refuse a token signed by an unknown key or another key pair, one without sub, and HS256', async () => {
     const stranger = await makeKey('stranger');
     await refused(bearer(await sign(stranger, { sub: 'carol', scope: 'mcp' })), /unknown signing key/);
     const impostor = { ...(await makeKey('k1')), kid: 'k1' }; // same kid, another key pair
     await refused(bearer(await sign(impostor, { sub: 'carol', scope: 'mcp' })), /bad signature/);
     await refused(bearer(await sign(key, { scope: 'mcp' })), /no "sub" claim/);
+    const hmac = await new SignJWT({ sub: 'carol', scope: 'mcp' })
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('a shared secret of thirty-two bytes!'));
+    await refused(bearer(hmac), /signature algorithm not allowed/);
     await refused(bearer('not.a-jwt'), /invalid API key/);
   });
 
