@@ -47,7 +47,7 @@ export async function guarded<T>(body: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The principal a request state is bound to (the authenticated client, once authentication exists). */
+/** The principal a request state is bound to: the authenticated client (gateway.auth), or empty without it. */
 function principalOf(extra: Extra): string {
   return extra.http?.authInfo?.clientId ?? '';
 }
