@@ -72,7 +72,8 @@ export class Peer {
   origin(extra?: Extra, parked?: ParkedCall<unknown>): Origin {
     const server = this.server;
     const req = extra?.http?.req;
-    const headers: Record<string, string> = req ? Object.fromEntries(req.headers) : {};
+    // Copied only when asked for (forward_headers): most requests never need them.
+    let headers: Record<string, string> | undefined;
     // Notifications are chained so they keep their upstream order and can be awaited before the answer.
     let sent = Promise.resolve();
     const send = async (method: string, params?: Record<string, unknown>) => {
@@ -85,7 +86,7 @@ export class Peer {
       perRequest: this.perRequest,
       capabilities: () => server.getClientCapabilities(),
       logLevel: () => this.level,
-      headers: () => headers,
+      headers: () => (headers ??= req ? Object.fromEntries(req.headers) : {}),
       request: (method, params, opts) => {
         if (parked) return parked.ask(method, params);
         return extra
