@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { inputRequired } from '@modelcontextprotocol/server';
 import type { InputRequiredResult, ServerContext } from '@modelcontextprotocol/server';
 import { GatewayError } from '../errors.js';
+import { log } from '../log.js';
 
 /** A server-to-client request an upstream made during a call, waiting for the client's answer. */
 interface Ask {
@@ -134,6 +135,10 @@ export class InputBridge {
     if (!entry) return;
     this.parked.delete(nonce);
     const err = new Error('the client did not retry with answers in time');
+    log.info(
+      { requests: entry.asks.map((a) => a.method) },
+      'parked call cancelled: the client did not retry in time',
+    );
     for (const ask of entry.asks) ask.refuse(err);
     entry.call.abort.abort(err);
   }

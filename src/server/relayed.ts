@@ -4,6 +4,7 @@ import type { UpstreamRequestOptions } from '../backends/backend.js';
 import type { Origin } from '../backends/origin.js';
 import type { Dispatcher } from '../dispatch/dispatch.js';
 import { GatewayError } from '../errors.js';
+import { log } from '../log.js';
 import { ParkedCall, type InputBridge } from './input-bridge.js';
 import type { Extra, Peer } from './peers.js';
 import type { RequestStateCodec, StateBinding } from './request-state.js';
@@ -88,7 +89,16 @@ export async function relayWithInput<T extends object>(
   if (raw !== undefined) {
     if (typeof raw !== 'string')
       throw new GatewayError('invalid_request_state', 'Invalid requestState: not a string');
-    const state = support.codec.open(raw, bound);
+    let state: ReturnType<RequestStateCodec['open']>;
+    try {
+      state = support.codec.open(raw, bound);
+    } catch (err) {
+      log.warn(
+        { method: binding.method, target: binding.target, err: (err as Error).message },
+        'requestState refused',
+      );
+      throw err;
+    }
     if (state.kind === 'parked')
       return support.bridge.resume<T>(state.nonce, extra, extra.mcpReq.inputResponses, seal);
     resume = {
