@@ -17,6 +17,7 @@ import { GatewayQueues, type QueueReadiness } from './queue/gateway-queues.js';
 import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
 import { authSource } from './server/auth-http.js';
 import { createApp } from './server/http.js';
+import { createListener } from './server/listener.js';
 import { installHandlers } from './server/handlers.js';
 import { InputBridge } from './server/input-bridge.js';
 import { ModernEndpoint } from './server/modern.js';
@@ -255,18 +256,17 @@ export class Gateway implements RouteTable {
       modern: this.modern,
       policy: () => this.config.gateway,
       maxBodyBytes: g.maxBodyBytes,
+      maxJsonDepth: g.maxJsonDepth,
       auth: authSource(() => this.config.gateway.auth),
       readiness: () => this.readiness(),
       metrics: () => this.metrics(),
     });
     await new Promise<void>((resolve, reject) => {
-      const server = app.listen(g.port, g.host, () => resolve());
+      const server = createListener(g, app);
       server.once('error', reject);
+      server.listen(g.port, g.host, () => resolve());
       this.http = server;
     });
-    // Streams (GET /mcp, long tool calls) stay open for a long time; Node's default request timeout would cut them.
-    this.http!.requestTimeout = 0;
-    this.http!.keepAliveTimeout = 65_000;
   }
 
   /** The /readyz body: config file, backends with state and catalog sizes, sessions, name collisions. */

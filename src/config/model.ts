@@ -134,6 +134,12 @@ export interface GatewaySettings {
   maxSessions: number;
   sessionIdleTimeoutMs: number;
   maxBodyBytes: number;
+  /** Deepest JSON nesting accepted in a POST /mcp body. */
+  maxJsonDepth: number;
+  /** How long a client may take to send request headers. */
+  headerTimeoutMs: number;
+  /** How long a client may take to send a whole request (headers and body); 0 = unbounded. */
+  bodyTimeoutMs: number;
   logLevel?: string;
   /** On reload, how long calls in flight on a removed or replaced backend may take before they are cancelled. */
   reloadGracePeriodMs: number;

@@ -163,7 +163,7 @@ export interface Gateway {
    */
   allowed_origins?: string[];
   /**
-   * Cap on concurrent downstream sessions.
+   * Cap on concurrent downstream sessions (default 10000).
    */
   max_sessions?: number;
   /**
@@ -174,6 +174,18 @@ export interface Gateway {
    * Largest accepted POST body.
    */
   max_body_bytes?: number;
+  /**
+   * Deepest JSON nesting (arrays and objects) accepted in a POST /mcp body (default 64).
+   */
+  max_json_depth?: number;
+  /**
+   * Close a connection whose request headers have not all arrived in this time (default 10s).
+   */
+  header_timeout?: number | string;
+  /**
+   * Close a connection whose request (headers and body) has not fully arrived in this time (default 30s); responses and streams are not limited.
+   */
+  body_timeout?: number | string;
   log_level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   /**
    * Key (32+ characters) that signs the requestState of 2026-07-28 input_required results; give every replica the same one. Default: a random key per process.

@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { log } from '../log.js';
 import { authGate, RESOURCE_METADATA_PATH, resourceMetadata, type AuthSource } from './auth-http.js';
+import { deeperThan } from './json-depth.js';
 import { isLegacyPost, type ModernEndpoint } from './modern.js';
 import { originGuard, type OriginPolicy } from './security.js';
 import type { SessionManager } from './sessions.js';
@@ -14,6 +15,8 @@ export interface HttpDeps {
   /** The DNS-rebinding policy, or a getter for one that a reload can change. */
   policy: OriginPolicy | (() => OriginPolicy);
   maxBodyBytes: number;
+  /** Deepest JSON nesting accepted in a POST /mcp body. */
+  maxJsonDepth: number;
   /** Client authentication (gateway.auth), followed across reloads. */
   auth: AuthSource;
   /** The JSON body of /readyz. */
@@ -38,6 +41,22 @@ function rejectBatches(req: Request, res: Response, next: NextFunction): void {
     );
   }
   next();
+}
+
+/** Refuses bodies nested deeper than the limit before the SDK (and any upstream) sees them. */
+function rejectDeep(max: number) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (deeperThan(req.body, max)) {
+      log.debug('request refused: JSON nested too deep');
+      return rpcError(
+        res,
+        400,
+        -32600,
+        `Invalid Request: JSON nested deeper than ${max} levels (gateway.max_json_depth)`,
+      );
+    }
+    next();
+  };
 }
 
 /** The express app: /mcp (Streamable HTTP), /healthz, /readyz, /metrics. */
@@ -72,6 +91,7 @@ export function createApp(deps: HttpDeps): express.Express {
     guard,
     client,
     express.json({ limit: deps.maxBodyBytes, type: () => true }),
+    rejectDeep(deps.maxJsonDepth),
     rejectBatches,
     (req, res, next) => {
       // One endpoint, both eras: initialize and session traffic are 2025-era; the rest is per request.
@@ -108,6 +128,8 @@ export function createApp(deps: HttpDeps): express.Express {
           `Request body larger than ${deps.maxBodyBytes} bytes (gateway.max_body_bytes)`,
         );
       }
+      // A client that hung up (or was cut off by body_timeout) mid-body has no one to answer.
+      if (err.type === 'request.aborted') return void log.debug('request aborted mid-body');
       log.error({ err: err.message }, 'unhandled error serving /mcp');
       if (!res.headersSent) rpcError(res, err.status ?? 500, -32603, `Internal error: ${err.message}`);
     },
