@@ -59,6 +59,30 @@ describe('tools/call with malformed params', () => {
   });
 });
 
+describe('2026-07-28 tools/call with malformed params', () => {
+  it('answers -32602 Invalid params as well', async () => {
+    const { url } = await gatewayWith('');
+    const meta = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    const headers = { ...json, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call' };
+    for (const [name, args] of [
+      [42, { a: 1, b: 2 }],
+      ['fx__add', 'a=1'],
+    ] as const) {
+      const res = await raw(
+        url,
+        'POST',
+        { ...headers, 'mcp-name': String(name) },
+        call(8, { name, arguments: args, _meta: meta }),
+      );
+      assert.equal(rpcError(res.body)?.code, -32602, `${res.status} ${res.body}`);
+    }
+  });
+});
+
 /** A tools/call to fx__add whose argument `a` is `value` (raw JSON text). */
 const addWith = (id: number, value: string) =>
   `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"fx__add","arguments":{"a":1,"b":2,"pad":${value}}}}`;
