@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DiscoveryHit, IndexedTool } from '../../src/discovery/index.js';
 import { ToolIndex } from '../../src/discovery/index.js';
+import { mulberry32 } from '../helpers/random.js';
 
 export const FIXTURES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 export const TEST_FIXTURES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures-test');
@@ -115,17 +116,6 @@ export function evaluate(index: Ranker, requests: LabelledRequest[]): Metrics {
   }
   const n = requests.length;
   return { requests: n, recallAt1: at1 / n, recallAt5: at5 / n, mrr: rr / n, misses };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -1,4 +1,5 @@
 /** Raw HTTP helpers for tests of the /mcp endpoint's HTTP behaviour (fetch cannot set the Host header). */
+import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/server';
 
@@ -38,3 +39,10 @@ export function raw(
 
 /** The JSON content-type header. */
 export const json = { 'content-type': 'application/json' };
+
+/** Initializes a 2025 session over raw HTTP and returns its id. */
+export async function initialize(url: URL): Promise<string> {
+  const res = await raw(url, 'POST', json, JSON.stringify(INIT));
+  assert.equal(res.status, 200, res.body);
+  return res.headers['mcp-session-id'] as string;
+}

@@ -8,7 +8,8 @@ import { after, describe, it } from 'node:test';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/server';
 import { connectClient, fixtureStdio, startGateway, text } from '../helpers/gateway.js';
 import { INIT, json, raw } from '../helpers/http.js';
-import { fuzzCase, mulberry32, type FuzzCase } from '../helpers/fuzz-cases.js';
+import { fuzzCase, type FuzzCase } from '../helpers/fuzz-cases.js';
+import { mulberry32 } from '../helpers/random.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261130);
 const TOTAL = 10_000;

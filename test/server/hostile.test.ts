@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/server';
 import type { Gateway } from '../../src/gateway.js';
 import { connectClient, fixtureStdio, startGateway, text } from '../helpers/gateway.js';
-import { INIT, json, raw } from '../helpers/http.js';
+import { initialize, json, raw } from '../helpers/http.js';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
 after(async () => {
@@ -25,12 +25,6 @@ async function gatewayWith(gatewayYaml: string): Promise<{ gateway: Gateway; url
   );
   cleanups.push(() => gateway.close());
   return { gateway, url };
-}
-
-async function initialize(url: URL): Promise<string> {
-  const res = await raw(url, 'POST', json, JSON.stringify(INIT));
-  assert.equal(res.status, 200, res.body);
-  return res.headers['mcp-session-id'] as string;
 }
 
 /** The JSON-RPC error of a response body (JSON or a single SSE event). */

@@ -6,7 +6,7 @@ import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/server';
 import { loadConfig } from '../../src/config/load.js';
 import { Gateway } from '../../src/gateway.js';
 import { connectClient, fixtureStdio, startGateway, waitFor, writeConfig } from '../helpers/gateway.js';
-import { INIT, json, raw } from '../helpers/http.js';
+import { INIT, initialize, json, raw } from '../helpers/http.js';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
 after(async () => {
@@ -24,12 +24,6 @@ async function gatewayWith(gatewayYaml: string): Promise<{ gateway: Gateway; url
   const { gateway, url } = await startGateway(`gateway:\n${gatewayYaml}mcpServers:\n${fixtureStdio('fx')}`);
   cleanups.push(() => gateway.close());
   return { gateway, url };
-}
-
-async function initialize(url: URL): Promise<string> {
-  const res = await raw(url, 'POST', json, JSON.stringify(INIT));
-  assert.equal(res.status, 200, res.body);
-  return res.headers['mcp-session-id'] as string;
 }
 
 /** Opens a session's GET event stream and keeps it open until the returned request is destroyed. */
