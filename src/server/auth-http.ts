@@ -51,6 +51,29 @@ function refuse(req: Request, res: Response, auth: Authenticator, failure: AuthF
   });
 }
 
+const STATUS_ONLY = Symbol('status-only');
+type Marked = Request & { [STATUS_ONLY]?: true };
+
+/** Whether a request carries a credential at all (valid or not). */
+function presentsCredential(req: Request): boolean {
+  return req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined;
+}
+
+/**
+ * For probes (a kubelet cannot send a Secret): with authentication on, a request to /readyz without any
+ * credential is let past the operator check but gets only `{"status"}` with the same HTTP status; a request
+ * with a credential is checked as usual, so a wrong or non-operator credential is still refused.
+ */
+export function statusOnlyWithoutCredential(source: AuthSource) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (!source().enabled || presentsCredential(req)) return next();
+    (req as Marked)[STATUS_ONLY] = true;
+    const json = res.json.bind(res);
+    res.json = (body: unknown) => json({ status: (body as { status?: unknown } | null)?.status });
+    next();
+  };
+}
+
 /**
  * Express middleware that authenticates a request when `gateway.auth` is on and hands the principal to the
  * SDK as `req.auth`; `need` is `client` for /mcp (plus required_scopes) or `operator` for /readyz and /metrics.
@@ -58,7 +81,7 @@ function refuse(req: Request, res: Response, auth: Authenticator, failure: AuthF
 export function authGate(source: AuthSource, need: 'client' | 'operator') {
   return (req: Request, res: Response, next: NextFunction): void => {
     const auth = source();
-    if (!auth.enabled) return next();
+    if (!auth.enabled || (need === 'operator' && (req as Marked)[STATUS_ONLY])) return next();
     auth.authenticate(req).then(
       (info) => {
         const missing =

@@ -4,6 +4,7 @@ import { authGate, RESOURCE_METADATA_PATH, resourceMetadata, type AuthSource } f
 import { deeperThan } from './json-depth.js';
 import { isLegacyPost, type ModernEndpoint } from './modern.js';
 import { originGuard, type OriginPolicy } from './security.js';
+import { statusOnlyWithoutCredential } from './auth-http.js';
 import type { SessionManager } from './sessions.js';
 
 /** What the HTTP layer needs from the rest of the gateway. */
@@ -66,6 +67,8 @@ export function createApp(deps: HttpDeps): express.Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // Readiness probes carry no credential: they get the status alone, never the detail.
+  app.use('/readyz', statusOnlyWithoutCredential(deps.auth));
   const operator = authGate(deps.auth, 'operator');
   app.get('/readyz', operator, (_req, res) => {
     res.json(deps.readiness());

@@ -192,7 +192,8 @@ describe('operator endpoints', () => {
   for (const path of ['/readyz', '/metrics']) {
     it(`${path} needs an operator credential`, async () => {
       const at = new URL(path, url);
-      assert.equal((await raw(at, 'GET', {})).status, 401);
+      if (path === '/metrics') assert.equal((await raw(at, 'GET', {})).status, 401);
+      assert.equal((await raw(at, 'GET', bearer('not-a-key-0123456789'))).status, 401, 'a wrong credential');
       const user = await raw(at, 'GET', bearer(ALICE_KEY));
       assert.equal(user.status, 403);
       assert.match(String(user.headers['www-authenticate']), /scope="switchboard:operator"/);
@@ -201,4 +202,15 @@ describe('operator endpoints', () => {
       assert.equal((await raw(at, 'GET', bearer(token))).status, 200, 'a token with the operator scope');
     });
   }
+
+  it('/readyz without any credential answers its status alone, for probes', async () => {
+    const at = new URL('/readyz', url);
+    const probe = await raw(at, 'GET', {});
+    assert.equal(probe.status, 200);
+    assert.deepEqual(JSON.parse(probe.body), { status: 'ready' }, 'no backends, sessions or errors');
+    const full = await raw(at, 'GET', bearer(OPS_KEY));
+    assert.ok('backends' in (JSON.parse(full.body) as object), 'an operator still gets the detail');
+    const apiKey = await raw(at, 'GET', { 'x-api-key': ALICE_KEY });
+    assert.equal(apiKey.status, 403, 'a credential, even as X-API-Key, is checked as before');
+  });
 });

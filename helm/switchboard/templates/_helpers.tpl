@@ -10,10 +10,48 @@
 app.kubernetes.io/name: {{ .Chart.Name }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 
 {{- define "switchboard.selectorLabels" -}}
 app.kubernetes.io/name: {{ .Chart.Name }}
 app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{/* A name of its own, so the gateway's selector (name + instance, unchanged since 0.1.0) never matches Redis. */}}
+{{- define "switchboard.redisSelectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}-redis
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{/* "true" when more than one gateway pod may run (a fixed count above 1, or autoscaling). */}}
+{{- define "switchboard.multi" -}}
+{{- if or .Values.autoscaling.enabled (gt (int .Values.replicaCount) 1) -}}true{{- end -}}
+{{- end -}}
+
+{{/* "true" when clients need session affinity: sessionAffinity.mode ClientIP, or auto without Redis and with
+more than one pod. */}}
+{{- define "switchboard.affinity" -}}
+{{- $mode := .Values.sessionAffinity.mode -}}
+{{- if or (eq $mode "ClientIP") (and (eq $mode "auto") (eq .Values.redis.mode "none") (include "switchboard.multi" .)) -}}true{{- end -}}
+{{- end -}}
+
+{{/* The Secret holding the gateway's secrets; fails when a value needs it and none is named. */}}
+{{- define "switchboard.secretName" -}}
+{{- required "secrets.existingSecret: name the Secret that holds the keys the values refer to" .Values.secrets.existingSecret -}}
+{{- end -}}
+
+{{/* Seconds the pod may take to stop: preStop sleep + the gateway's shutdown grace + a margin. */}}
+{{- define "switchboard.terminationGracePeriodSeconds" -}}
+{{- $grace := 25 -}}
+{{- if not (kindIs "invalid" .Values.shutdownGraceSeconds) }}{{ $grace = int .Values.shutdownGraceSeconds }}{{ end -}}
+{{- add (int .Values.preStopSleepSeconds) $grace (int .Values.terminationGraceMarginSeconds) -}}
+{{- end -}}
+
+{{- define "switchboard.redisLabels" -}}
+{{ include "switchboard.redisSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}

@@ -1,0 +1,206 @@
+/**
+ * The chart rendered (`helm template`, or the renderer in SWITCHBOARD_HELM_RENDER): the embedded gateway config
+ * passes the project's own loader with the environment the Deployment gives it, and the objects carry what the
+ * values ask for. Skips loudly where no renderer exists.
+ */
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import { parse } from 'yaml';
+import { parseConfig } from '../../src/config/load.js';
+import type { GatewayConfig } from '../../src/config/model.js';
+import { configSchema } from '../../src/config/validate.js';
+import { CHART, ciFiles, type K8sObject, type Rendered, requireRenderer } from './chart.js';
+
+interface Container {
+  env?: { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
+  volumeMounts: { name: string; mountPath: string; subPath?: string }[];
+  livenessProbe: { httpGet: { path: string } };
+  readinessProbe: { httpGet: { path: string } };
+  securityContext: { readOnlyRootFilesystem: boolean; allowPrivilegeEscalation: boolean };
+}
+interface PodSpec {
+  containers: Container[];
+  securityContext: { runAsNonRoot: boolean };
+  terminationGracePeriodSeconds: number;
+  affinity?: { podAntiAffinity?: unknown };
+  volumes: { name: string; configMap?: { name: string } }[];
+}
+
+function render(t: TestContext, args: string[]): K8sObject[] | undefined {
+  const r = requireRenderer(t)?.(args);
+  if (!r) return undefined;
+  assert.ok(r.ok, `render failed: ${(r as Extract<Rendered, { ok: false }>).error}`);
+  return r.objects;
+}
+
+function renderError(t: TestContext, args: string[]): string | undefined {
+  const r = requireRenderer(t)?.(args);
+  if (!r) return undefined;
+  assert.ok(!r.ok, 'the chart rendered, but should have refused');
+  return r.error;
+}
+
+const one = (objects: K8sObject[], kind: string, name = 'rel-switchboard') => {
+  const found = objects.filter((o) => o.kind === kind && o.metadata.name === name);
+  assert.equal(found.length, 1, `${kind} ${name}: ${found.length} rendered`);
+  return found[0]!;
+};
+const pod = (objects: K8sObject[]) =>
+  (one(objects, 'Deployment').spec as { template: { spec: PodSpec } }).template.spec;
+
+/** The environment the Deployment gives the gateway, with a stand-in for each Secret key. */
+function podEnv(objects: K8sObject[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const e of pod(objects).containers[0]!.env ?? []) {
+    if (e.value !== undefined) env[e.name] = e.value;
+    else if (e.name.endsWith('REDIS_URL')) env[e.name] = 'redis://:secret@redis.example.internal:6379/0';
+    else env[e.name] = `secret-${e.valueFrom!.secretKeyRef.key}-0123456789abcdef0123456789abcdef`;
+  }
+  return env;
+}
+
+/** Loads the rendered ConfigMap's config with the project's loader, as the pod would (throws ConfigError). */
+function gatewayConfig(objects: K8sObject[]): GatewayConfig {
+  const text = one(objects, 'ConfigMap').data!['external-mcp-servers.yaml']!;
+  return parseConfig(text, '/etc/switchboard/external-mcp-servers.yaml', { env: podEnv(objects) });
+}
+
+const SECRETS = { existingSecret: 'switchboard', requestStateSecretKey: 'request-state-secret' };
+const KEY = { auth: { apiKeys: [{ name: 'ci-bot', secretKey: 'ci-bot-key' }] } };
+const json = (v: unknown) => ['--set-json', JSON.stringify(v)];
+const hasShutdownGrace = 'shutdown_grace' in (configSchema as { $defs: { gateway: { properties: object } } }).$defs.gateway.properties;
+
+describe(`the chart at ${CHART}, rendered`, () => {
+  for (const file of ciFiles()) {
+    it(`${file}: the embedded config passes the gateway's loader with the pod's environment`, (t) => {
+      const objects = render(t, ['-f', `${CHART}/${file}`]);
+      if (!objects) return;
+      const config = gatewayConfig(objects);
+      assert.equal(config.gateway.host, '0.0.0.0');
+      assert.equal(config.gateway.port, 8080);
+      assert.ok(config.gateway.auth.apiKeys.length > 0 || config.gateway.auth.jwt, 'client authentication is on');
+      assert.ok(config.gateway.allowedHosts?.includes('rel-switchboard.default.svc'));
+    });
+  }
+
+  it('ci/default.yaml: one pod, non-root, read-only root, config mounted as a folder, probes on healthz and readyz', (t) => {
+    const objects = render(t, ['-f', `${CHART}/ci/default.yaml`]);
+    if (!objects) return;
+    assert.deepEqual(objects.map((o) => o.kind).sort(), ['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Service']);
+    const spec = pod(objects);
+    const c = spec.containers[0]!;
+    assert.equal(spec.securityContext.runAsNonRoot, true);
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+    assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+    const mount = c.volumeMounts.find((m) => m.name === 'config')!;
+    assert.equal(mount.mountPath, '/etc/switchboard');
+    assert.equal(mount.subPath, undefined, 'a subPath mount never sees ConfigMap updates');
+    assert.equal(spec.volumes.find((v) => v.name === 'config')?.configMap?.name, 'rel-switchboard');
+    assert.equal(c.livenessProbe.httpGet.path, '/healthz');
+    assert.equal(c.readinessProbe.httpGet.path, '/readyz');
+    assert.equal(spec.terminationGracePeriodSeconds, 5 + 25 + 5, 'preStop + default grace + margin');
+    const key = c.env!.find((e) => e.name === 'SWITCHBOARD_API_KEY_0')!;
+    assert.deepEqual(key.valueFrom, { secretKeyRef: { name: 'switchboard', key: 'ci-bot-key' } });
+    const svc = one(objects, 'Service').spec!;
+    assert.equal(svc.sessionAffinity, undefined, 'one replica needs no affinity');
+  });
+
+  it('several replicas without Redis: ClientIP on the Service, cookie affinity on the Ingress', (t) => {
+    const objects = render(t, [
+      '-f',
+      `${CHART}/ci/default.yaml`,
+      ...json({ replicaCount: 3, secrets: SECRETS, ingress: { enabled: true, hosts: [{ host: 'mcp.example.com' }] } }),
+    ]);
+    if (!objects) return;
+    const svc = one(objects, 'Service').spec!;
+    assert.equal(svc.sessionAffinity, 'ClientIP');
+    const ingress = one(objects, 'Ingress').metadata.annotations!;
+    assert.equal(ingress['nginx.ingress.kubernetes.io/affinity'], 'cookie');
+    assert.equal(ingress['nginx.ingress.kubernetes.io/proxy-buffering'], 'off');
+    assert.equal(ingress['nginx.ingress.kubernetes.io/proxy-read-timeout'], '3600');
+    assert.equal(ingress['nginx.ingress.kubernetes.io/proxy-send-timeout'], '3600');
+    assert.ok(gatewayConfig(objects).gateway.allowedHosts?.includes('mcp.example.com'), 'Ingress hosts are allowed');
+    assert.ok(pod(objects).affinity?.podAntiAffinity, 'replicas spread over nodes');
+  });
+
+  it('ci/redis-in-chart.yaml: a Redis Deployment and Service, the gateway pointed at it, no affinity needed', (t) => {
+    const objects = render(t, ['-f', `${CHART}/ci/redis-in-chart.yaml`]);
+    if (!objects) return;
+    one(objects, 'Deployment', 'rel-switchboard-redis');
+    one(objects, 'Service', 'rel-switchboard-redis');
+    assert.equal(one(objects, 'Service').spec!.sessionAffinity, undefined);
+    const config = gatewayConfig(objects);
+    assert.equal(config.gateway.redis?.url, 'redis://rel-switchboard-redis:6379');
+    assert.match(String(config.gateway.requestStateSecret), /^secret-request-state-secret-/);
+    const gatewaySelector = (one(objects, 'Service').spec!.selector ?? {}) as Record<string, string>;
+    const redisPod = (one(objects, 'Deployment', 'rel-switchboard-redis').spec as {
+      template: { metadata: { labels: Record<string, string> } };
+    }).template.metadata.labels;
+    assert.ok(
+      Object.entries(gatewaySelector).some(([k, v]) => redisPod[k] !== v),
+      'the gateway Service must not select the Redis pod',
+    );
+  });
+
+  it('ci/production.yaml: HPA, PDB, Ingress, ServiceMonitor with a bearer secret, NetworkPolicy, Redis URL from the Secret', (t) => {
+    const objects = render(t, ['-f', `${CHART}/ci/production.yaml`]);
+    if (!objects) return;
+    const deploy = one(objects, 'Deployment').spec!;
+    assert.equal(deploy.replicas, undefined, 'the HPA owns the replica count');
+    assert.deepEqual(
+      (one(objects, 'HorizontalPodAutoscaler').spec as { minReplicas: number; maxReplicas: number }),
+      { ...(one(objects, 'HorizontalPodAutoscaler').spec as object), minReplicas: 3, maxReplicas: 10 },
+    );
+    one(objects, 'PodDisruptionBudget');
+    one(objects, 'NetworkPolicy');
+    const endpoint = (one(objects, 'ServiceMonitor').spec as { endpoints: Record<string, unknown>[] }).endpoints[0]!;
+    assert.equal(endpoint.path, '/metrics');
+    assert.deepEqual(endpoint.authorization, {
+      type: 'Bearer',
+      credentials: { name: 'switchboard', key: 'prometheus-key' },
+    });
+    const env = pod(objects).containers[0]!.env!;
+    assert.deepEqual(env.find((e) => e.name === 'SWITCHBOARD_REDIS_URL')?.valueFrom, {
+      secretKeyRef: { name: 'switchboard', key: 'redis-url' },
+    });
+    assert.ok(env.every((e) => e.value === undefined), 'no secret value inline in the pod spec');
+    assert.equal(one(objects, 'Service').spec!.sessionAffinity, undefined, 'Redis: no affinity');
+    const config = gatewayConfig(objects);
+    assert.equal(config.gateway.redis?.url, 'redis://:secret@redis.example.internal:6379/0');
+    assert.equal(config.gateway.redis?.prefix, 'switchboard-prod');
+  });
+
+  it('shutdownGraceSeconds sets gateway.shutdown_grace and the pod termination grace around it', (t) => {
+    const objects = render(t, ['-f', `${CHART}/ci/default.yaml`, ...json({ shutdownGraceSeconds: 40 })]);
+    if (!objects) return;
+    assert.equal(pod(objects).terminationGracePeriodSeconds, 5 + 40 + 5);
+    const raw = parse(one(objects, 'ConfigMap').data!['external-mcp-servers.yaml']!) as { gateway: Record<string, unknown> };
+    assert.equal(raw.gateway.shutdown_grace, '40s');
+    if (hasShutdownGrace) gatewayConfig(objects);
+  });
+
+  const refusals: { why: string; args: string[]; says: RegExp }[] = [
+    { why: 'no client authentication', args: [], says: /set auth\.apiKeys or auth\.jwt/ },
+    {
+      why: 'several replicas without a shared requestState key',
+      args: ['-f', `${CHART}/ci/default.yaml`, ...json({ replicaCount: 2 })],
+      says: /secrets\.requestStateSecretKey/,
+    },
+    {
+      why: 'a ServiceMonitor without a credential while authentication is on',
+      args: ['-f', `${CHART}/ci/default.yaml`, ...json({ serviceMonitor: { enabled: true } })],
+      says: /serviceMonitor\.bearerTokenSecret/,
+    },
+    {
+      why: 'a Secret key without the Secret',
+      args: [...json({ auth: KEY.auth })],
+      says: /secrets\.existingSecret/,
+    },
+  ];
+  for (const { why, args, says } of refusals) {
+    it(`refuses to render with ${why}`, (t) => {
+      const error = renderError(t, args);
+      if (error !== undefined) assert.match(error, says);
+    });
+  }
+});
