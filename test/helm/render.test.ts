@@ -192,6 +192,11 @@ describe(`the chart at ${CHART}, rendered`, () => {
       says: /serviceMonitor\.bearerTokenSecret/,
     },
     {
+      why: 'an autoscaler whose minimum is above its maximum',
+      args: ['-f', `${CHART}/ci/production.yaml`, ...json({ autoscaling: { minReplicas: 12 } })],
+      says: /autoscaling\.minReplicas \(12\) is above autoscaling\.maxReplicas \(10\)/,
+    },
+    {
       why: 'a Secret key without the Secret',
       args: [...json({ auth: KEY.auth })],
       says: /secrets\.existingSecret/,
