@@ -6,9 +6,11 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { parse } from 'yaml';
-import { parseConfig } from '../../src/config/load.js';
+import { loadConfig, parseConfig } from '../../src/config/load.js';
 import type { GatewayConfig } from '../../src/config/model.js';
 import { configSchema } from '../../src/config/validate.js';
+import { Gateway } from '../../src/gateway.js';
+import { EVERYTHING, writeConfig } from '../helpers/gateway.js';
 import { CHART, ciFiles, type K8sObject, type Rendered, requireRenderer } from './chart.js';
 
 interface Container {
@@ -177,6 +179,43 @@ describe(`the chart at ${CHART}, rendered`, () => {
     const raw = parse(one(objects, 'ConfigMap').data!['external-mcp-servers.yaml']!) as { gateway: Record<string, unknown> };
     assert.equal(raw.gateway.shutdown_grace, '40s');
     if (hasShutdownGrace) gatewayConfig(objects);
+  });
+
+  it('the pod config serves: probes answer without a credential, /metrics answers the ServiceMonitor key', async (t) => {
+    const objects = render(t, [
+      '-f',
+      `${CHART}/ci/default.yaml`,
+      ...json({
+        config: { mcpServers: { everything: { args: [EVERYTHING, 'stdio'] } } },
+        serviceMonitor: { enabled: true, bearerTokenSecret: { key: 'ci-bot-key' } },
+      }),
+    ]);
+    if (!objects) return;
+    const env = podEnv(objects);
+    const file = writeConfig(one(objects, 'ConfigMap').data!['external-mcp-servers.yaml']!);
+    const options = { env, overrides: { host: '127.0.0.1', port: 0 } };
+    const gateway = new Gateway(loadConfig(file, options), options);
+    await gateway.start();
+    try {
+      const c = pod(objects).containers[0]!;
+      for (const probe of [c.livenessProbe, c.readinessProbe]) {
+        const res = await fetch(new URL(probe.httpGet.path, gateway.url));
+        assert.equal(res.status, 200, `${probe.httpGet.path} answers the kubelet, which sends no credential`);
+      }
+      const ready = await fetch(new URL(c.readinessProbe.httpGet.path, gateway.url));
+      assert.deepEqual(await ready.json(), { status: 'ready' }, 'the status alone');
+      const metrics = new URL('/metrics', gateway.url);
+      assert.equal((await fetch(metrics)).status, 401);
+      const monitor = (one(objects, 'ServiceMonitor').spec as {
+        endpoints: { authorization: { credentials: { key: string } } }[];
+      }).endpoints[0]!;
+      const variable = c.env!.find((e) => e.valueFrom?.secretKeyRef.key === monitor.authorization.credentials.key)!;
+      const scraped = await fetch(metrics, { headers: { authorization: `Bearer ${env[variable.name]}` } });
+      assert.equal(scraped.status, 200);
+      assert.match(await scraped.text(), /^switchboard_sessions 0$/m);
+    } finally {
+      await gateway.close();
+    }
   });
 
   const refusals: { why: string; args: string[]; says: RegExp }[] = [
