@@ -42,11 +42,14 @@ more than one pod. */}}
 {{- required "secrets.existingSecret: name the Secret that holds the keys the values refer to" .Values.secrets.existingSecret -}}
 {{- end -}}
 
-{{/* Seconds the pod may take to stop: preStop sleep + the gateway's shutdown grace + a margin. */}}
+{{/* Seconds the pod may take to stop: preStop sleep + gateway.shutdown_grace (config.gateway.shutdown_grace, a
+duration as in the config schema; 25s, the gateway's default, when unset) + a margin for closing and exit. */}}
 {{- define "switchboard.terminationGracePeriodSeconds" -}}
-{{- $grace := 25 -}}
-{{- if not (kindIs "invalid" .Values.shutdownGraceSeconds) }}{{ $grace = int .Values.shutdownGraceSeconds }}{{ end -}}
-{{- add (int .Values.preStopSleepSeconds) $grace (int .Values.terminationGraceMarginSeconds) -}}
+{{- $g := .Values.config.gateway | default dict -}}
+{{- $grace := "25s" -}}
+{{- if hasKey $g "shutdown_grace" }}{{ $grace = toString $g.shutdown_grace | nospace }}{{ end -}}
+{{- $unit := get (dict "ms" 0.001 "s" 1.0 "m" 60.0 "h" 3600.0 "" 0.001) (regexFind "[a-z]*$" $grace) -}}
+{{- add (int .Values.preStopSleepSeconds) (ceil (mulf (float64 (regexFind "^[0-9.]+" $grace)) $unit)) (int .Values.terminationGraceMarginSeconds) -}}
 {{- end -}}
 
 {{- define "switchboard.redisLabels" -}}
