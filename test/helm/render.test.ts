@@ -153,7 +153,13 @@ describe(`the chart at ${CHART}, rendered`, () => {
       (one(objects, 'HorizontalPodAutoscaler').spec as { minReplicas: number; maxReplicas: number }),
       { ...(one(objects, 'HorizontalPodAutoscaler').spec as object), minReplicas: 3, maxReplicas: 10 },
     );
-    one(objects, 'PodDisruptionBudget');
+    assert.equal(one(objects, 'PodDisruptionBudget').spec!.maxUnavailable, 1);
+    const pdb = render(t, ['-f', `${CHART}/ci/production.yaml`, ...json({ podDisruptionBudget: { minAvailable: '50%' } })]);
+    assert.deepEqual(
+      { ...one(pdb!, 'PodDisruptionBudget').spec, selector: undefined },
+      { selector: undefined, minAvailable: '50%' },
+      'minAvailable, when set, replaces maxUnavailable',
+    );
     one(objects, 'NetworkPolicy');
     const endpoint = (one(objects, 'ServiceMonitor').spec as { endpoints: Record<string, unknown>[] }).endpoints[0]!;
     assert.equal(endpoint.path, '/metrics');
