@@ -310,11 +310,13 @@ export class Backend {
     let outcome = 'ok';
     let failure: unknown;
     try {
-      if (!scope) return await this.send(method, params, schema, opts);
       // The trace context travels in _meta to every upstream, and as headers to HTTP ones (the fetch
       // wrapper reads the active context, so the request is sent inside the client span's).
-      const traced = tracing.injectMeta(params, scope.context);
-      const result = await tracing.run(scope.context, () => this.send(method, traced, schema, opts));
+      const result = scope
+        ? await tracing.run(scope.context, () =>
+            this.send(method, tracing.injectMeta(params, scope.context), schema, opts),
+          )
+        : await this.send(method, params, schema, opts);
       if (isToolError(result)) outcome = 'tool_error';
       return result;
     } catch (err) {

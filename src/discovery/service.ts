@@ -101,7 +101,8 @@ export class Discovery {
       return ranking;
     } finally {
       telemetry.tracing.end(span);
-      telemetry.metrics.discoveryQuery((performance.now() - started) / 1000);
+      const ranker = this.#hybrid ? 'hybrid' : 'lexical';
+      telemetry.metrics.discoveryQuery(ranker, (performance.now() - started) / 1000);
     }
   }
 

@@ -152,8 +152,8 @@ export class GatewayMetrics implements Recorder {
     this.run.record(seconds, { backend });
   }
 
-  discoveryQuery(seconds: number): void {
-    this.discovery.record(seconds);
+  discoveryQuery(ranker: string, seconds: number): void {
+    this.discovery.record(seconds, { ranker });
   }
 
   reconnect(backend: string, kind: string): void {

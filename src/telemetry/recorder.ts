@@ -30,8 +30,8 @@ export interface Recorder {
   queueWait(backend: string, seconds: number): void;
   /** How long a queued call ran on its upstream. */
   queueRun(backend: string, seconds: number): void;
-  /** One smart_tool_discovery ranking. */
-  discoveryQuery(seconds: number): void;
+  /** One smart_tool_discovery ranking; `ranker` is `lexical` or `hybrid` (with embeddings). */
+  discoveryQuery(ranker: string, seconds: number): void;
   /** A backend reconnecting after a failure (for stdio: restarting its child). */
   reconnect(backend: string, kind: string): void;
   /** A config reload attempt, `ok` or `failed`. */
