@@ -1,5 +1,6 @@
 /** /metrics through the OpenTelemetry Prometheus exporter: it parses, and counters and histograms move with calls. */
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/client';
 import type { Gateway } from '../../src/gateway.js';
@@ -75,6 +76,15 @@ describe('/metrics', () => {
       le: '+Inf',
     });
     assert.equal(inf, m.value(calls, call('fx__add', 'ok')), 'the +Inf bucket holds every call');
+  });
+
+  it('with tracing off, the OpenTelemetry tracing SDK is not loaded', async () => {
+    assert.equal(gateway.telemetry.tracing.enabled, false);
+    const sdk = /@opentelemetry[\\/](sdk-trace|exporter-trace-otlp-http|context-async-hooks)[\\/]/;
+    const loaded = () => Object.keys(createRequire(import.meta.url).cache).filter((k) => sdk.test(k));
+    assert.deepEqual(loaded(), []);
+    await import('../../src/telemetry/tracing-sdk.js'); // the check above can fail: loading it shows up
+    assert.ok(loaded().length > 0);
   });
 
   it('discovery queries are timed', async () => {
