@@ -56,6 +56,32 @@ export function throughputTable(rows: ThroughputRow[]): string {
   return notes.length ? `${out}\n\n${notes.join('\n')}` : out;
 }
 
+/** What tracing costs: each traced target against the same target untraced, at each concurrency, same run. */
+export function tracingTable(rows: ThroughputRow[]): string {
+  const find = (t: string, c: number) => rows.find((r) => r.target === t && r.concurrency === c && r.calls);
+  const body = rows
+    .filter((r) => r.target.endsWith('-traced') && r.calls)
+    .flatMap((on) => {
+      const off = find(on.target.replace(/-traced$/, ''), on.concurrency);
+      if (!off) return [];
+      return [
+        [
+          off.target,
+          on.concurrency,
+          `${off.callsPerSec} → ${on.callsPerSec}`,
+          ratio(on.callsPerSec, off.callsPerSec),
+          `${off.serverCpuMsPerCall} → ${on.serverCpuMsPerCall}`,
+          ratio(on.serverCpuMsPerCall, off.serverCpuMsPerCall),
+          `${off.latency!.p50} → ${on.latency!.p50}`,
+          `${mb(off.peakRssBytes!)} → ${mb(on.peakRssBytes!)}`,
+        ],
+      ];
+    });
+  if (!body.length) return '';
+  const head = ['target', 'C', 'calls/s off → on', '×', 'CPU ms/call off → on', '×', 'p50 ms', 'RSS MB'];
+  return `## Tracing off → on (OTLP/HTTP to a local sink, BatchSpanProcessor)\n\n${table(head, body)}`;
+}
+
 /** The other cases as short tables. */
 export function otherTables(r: Results): string {
   const out: string[] = [];

@@ -16,12 +16,22 @@ import { ensurePeers, PEERS, peerVersion, type PeerName } from './peers.js';
 import { openFileLimit } from './proc.js';
 import { killAllStarted, ROOT, runJsonChild, transpileBench } from './processes.js';
 import { byPackage, hotSpots } from './profile.js';
-import { checkTargets, otherTables, targetsTable, throughputTable, type Results } from './report.js';
+import {
+  checkTargets,
+  otherTables,
+  targetsTable,
+  throughputTable,
+  tracingTable,
+  type Results,
+} from './report.js';
 import { gatewayCli, startTarget, TARGETS, type TargetName } from './targets.js';
 
 const ALIASES: Record<string, string[]> = {
   stdio: ['sb-stdio'],
   http: ['sb-http'],
+  'stdio-traced': ['sb-stdio-traced'],
+  'http-traced': ['sb-http-traced'],
+  tracing: ['sb-stdio', 'sb-stdio-traced', 'sb-http', 'sb-http-traced'],
   sse: ['sb-sse'],
   switchboard: ['sb-stdio', 'sb-http', 'sb-sse'],
   peers: [...PEERS],
@@ -224,6 +234,7 @@ async function main(): Promise<void> {
   const report = [
     `## Throughput (SDK client, sequential echo calls per session; medians of ${opts.rounds} round(s) of ${opts.durationS} s)`,
     results.throughput.length ? throughputTable(results.throughput) : '(not run)',
+    tracingTable(results.throughput),
     otherTables(results),
     '## Targets',
     targetsTable(checks),

@@ -3,11 +3,21 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startOtlpSink } from './otlp-sink.js';
 import { peerEntry } from './peers.js';
 import { BUILD, freePort, ROOT, startProcess, stopProcess, waitFor, type Started } from './processes.js';
 
 /** Every target the throughput cases can run. */
-export const TARGETS = ['direct', 'sb-stdio', 'sb-http', 'sb-sse', 'supergateway', 'mcp-proxy'] as const;
+export const TARGETS = [
+  'direct',
+  'sb-stdio',
+  'sb-stdio-traced',
+  'sb-http',
+  'sb-http-traced',
+  'sb-sse',
+  'supergateway',
+  'mcp-proxy',
+] as const;
 /** One of TARGETS, or `sb-stdio-cmp`: the stdio case on another build of the gateway (`--compare DIR`). */
 export type TargetName = (typeof TARGETS)[number] | 'sb-stdio-cmp';
 
@@ -54,7 +64,7 @@ export function writeGatewayConfig(yaml: string): string {
 /** Starts the compiled gateway (`node dist/cli.js serve`) and waits until every backend is ready. */
 export async function startGateway(
   yaml: string,
-  opts: { nodeArgs?: string[]; readyTimeoutMs?: number; cli?: string } = {},
+  opts: { nodeArgs?: string[]; readyTimeoutMs?: number; cli?: string; env?: Record<string, string> } = {},
 ): Promise<Started & { url: string }> {
   const file = writeGatewayConfig(yaml);
   const args = [
@@ -67,7 +77,7 @@ export async function startGateway(
     '0',
   ];
   const s = await startProcess(process.execPath, args, /switchboard listening on (\S+)/, {
-    env: { SWITCHBOARD_LOG_LEVEL: process.env.SWITCHBOARD_LOG_LEVEL ?? 'warn' },
+    env: { SWITCHBOARD_LOG_LEVEL: process.env.SWITCHBOARD_LOG_LEVEL ?? 'warn', ...opts.env },
   });
   const url = s.match[1]!;
   const readyz = url.replace(/\/mcp$/, '/readyz');
@@ -98,24 +108,37 @@ export function benchBackendYaml(kind: 'stdio' | 'http' | 'sse', base = '', extr
   return `${section}:\n  bench:\n    prefix: false\n    base_url: ${yamlString(base + path)}\n${extra}`;
 }
 
+/**
+ * Switchboard in front of the upstream. `traced`: with tracing on, exporting every span with OTLP/HTTP (the
+ * production BatchSpanProcessor and exporter) to a local sink in the bench process, so tracing's own cost
+ * is in the gateway's CPU and the sink's is not.
+ */
 async function switchboard(
   kind: 'stdio' | 'http' | 'sse',
   nodeArgs?: string[],
   cli?: string,
+  traced = false,
 ): Promise<Target> {
   const upstream = kind === 'stdio' ? undefined : await startUpstream(kind);
+  const sink = traced ? await startOtlpSink() : undefined;
   try {
-    const gw = await startGateway(benchBackendYaml(kind, upstream?.base), { nodeArgs, cli });
+    const env = sink ? { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: sink.url } : undefined;
+    const gw = await startGateway(benchBackendYaml(kind, upstream?.base), { nodeArgs, cli, env });
     return {
       url: gw.url,
       pids: upstream ? [gw.pid, upstream.pid] : [gw.pid],
       stop: async () => {
         await stopProcess(gw.child);
         if (upstream) await stopProcess(upstream.child);
+        if (sink) {
+          await sink.stop();
+          process.stderr.write(`bench: ${kind} traced: the OTLP sink received ${sink.spans()} spans\n`);
+        }
       },
     };
   } catch (err) {
     if (upstream) await stopProcess(upstream.child);
+    await sink?.stop();
     throw err;
   }
 }
@@ -168,8 +191,12 @@ export async function startTarget(name: TargetName, nodeArgs?: string[]): Promis
       return switchboard('stdio', nodeArgs);
     case 'sb-stdio-cmp':
       return switchboard('stdio', nodeArgs, gatewayCli.compare);
+    case 'sb-stdio-traced':
+      return switchboard('stdio', nodeArgs, undefined, true);
     case 'sb-http':
       return switchboard('http', nodeArgs);
+    case 'sb-http-traced':
+      return switchboard('http', nodeArgs, undefined, true);
     case 'sb-sse':
       return switchboard('sse', nodeArgs);
     case 'supergateway':

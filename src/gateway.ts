@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from '@modelcontextprotocol/server';
-import type { Backend } from './backends/backend.js';
 import { BackendPool } from './backends/pool.js';
 import { diffConfigs, RESTART_SETTINGS } from './config/diff.js';
 import { ConfigError, formatProblem } from './config/errors.js';
@@ -13,7 +12,11 @@ import { Discovery } from './discovery/index.js';
 import { Dispatcher, type RouteTable } from './dispatch/dispatch.js';
 import { GatewayError } from './errors.js';
 import { log } from './log.js';
-import { GatewayQueues, type QueueReadiness } from './queue/gateway-queues.js';
+import { GatewayQueues } from './queue/gateway-queues.js';
+import { gauges } from './ops/gauges.js';
+import { configHash } from './ops/hash.js';
+import { readiness } from './ops/readiness.js';
+import type { OpsView } from './ops/view.js';
 import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
 import { authSource } from './server/auth-http.js';
 import { createApp } from './server/http.js';
@@ -25,6 +28,9 @@ import { Peers } from './server/peers.js';
 import type { InputSupport } from './server/relayed.js';
 import { RequestStateCodec } from './server/request-state.js';
 import { SessionManager } from './server/sessions.js';
+import { GatewayMetrics } from './telemetry/metrics.js';
+import type { Telemetry } from './telemetry/recorder.js';
+import { startTracing, TRACING_OFF, type TracingOptions } from './telemetry/tracing.js';
 import { VERSION } from './version.js';
 import { waitAtMost } from './time.js';
 
@@ -57,21 +63,31 @@ export class Gateway implements RouteTable {
   /** While positive (a reload in progress), snapshots are rebuilt but clients are told only at the end. */
   private quiet = 0;
   private announced = EMPTY_SNAPSHOT.signature;
+  /** Metrics (always) and tracing (when enabled, from start()); every component records through it. */
+  readonly telemetry: Telemetry & { metrics: GatewayMetrics };
+  private hash: string;
 
-  /** @param loadOptions how the config was loaded (CLI overrides), reused on reload. */
+  /**
+   * @param loadOptions how the config was loaded (CLI overrides), reused on reload.
+   * @param tracingOptions a span exporter to use instead of OTLP (tests, bench).
+   */
   constructor(
     public config: GatewayConfig,
     private readonly loadOptions: LoadOptions = {},
+    private readonly tracingOptions: TracingOptions = {},
   ) {
-    this.queues = new GatewayQueues(() => this.config.gateway.redis);
-    this.dispatcher = new Dispatcher(this, this.queues.runner);
+    this.hash = configHash(config);
+    this.telemetry = { tracing: TRACING_OFF, metrics: new GatewayMetrics(config.gateway.telemetry) };
+    this.queues = new GatewayQueues(() => this.config.gateway.redis, this.telemetry);
+    this.dispatcher = new Dispatcher(this, this.queues.runner, this.telemetry);
     this.peers = new Peers(this.dispatcher);
     this.discovery = new Discovery({
       settings: () => this.config.gateway.discovery,
       snapshot: () => this.current,
       indexed: (backend) => this.pool.get(backend)?.spec.discovery !== false,
+      telemetry: this.telemetry,
     });
-    this.pool = new BackendPool(() => this.rebuild(), this.peers, this.queues);
+    this.pool = new BackendPool(() => this.rebuild(), this.peers, this.queues, this.telemetry);
     this.sessions = new SessionManager(() => this.createSessionServer(), {
       maxSessions: config.gateway.maxSessions,
       idleTimeoutMs: config.gateway.sessionIdleTimeoutMs,
@@ -85,7 +101,22 @@ export class Gateway implements RouteTable {
       this.peers.subscriptions,
     );
     this.peers.onListenedResourceUpdated = (uri) => this.modern.resourceUpdated(uri);
+    this.telemetry.metrics.observe(gauges(this.ops));
   }
+
+  /** The gateway as /readyz and /metrics read it. */
+  private readonly ops: OpsView = {
+    config: () => this.config,
+    configHash: () => this.hash,
+    snapshot: () => this.current,
+    backends: () => this.pool.all(),
+    draining: () => this.pool.draining(),
+    sessions: () => this.sessions.size,
+    openRequests: () => this.modern.open,
+    queue: (b) => this.queues.readiness(b),
+    queues: () => this.queues.stats(),
+    reload: () => this.reloads.status(),
+  };
 
   /** The catalog snapshot requests are answered from. */
   snapshot(): Snapshot {
@@ -141,7 +172,16 @@ export class Gateway implements RouteTable {
         ...(requestId && { cacheHints: this.cacheHints() }),
       },
     );
-    installHandlers(server, this, this.dispatcher, this.peers, this.input, this.discovery, requestId);
+    installHandlers(
+      server,
+      this,
+      this.dispatcher,
+      this.peers,
+      this.input,
+      this.discovery,
+      requestId,
+      this.telemetry,
+    );
     return server;
   }
 
@@ -215,6 +255,7 @@ export class Gateway implements RouteTable {
       next = loadConfig(this.config.file, { ...this.loadOptions, rejectEmpty: true });
     } catch (err) {
       const status = this.reloads.failedWith(err);
+      this.telemetry.metrics.reload('failed');
       if (err instanceof ConfigError) for (const p of err.problems) log.error(formatProblem(p));
       log.error(`config reload refused: ${status.error}`);
       return { status, settling: Promise.resolve() };
@@ -227,6 +268,7 @@ export class Gateway implements RouteTable {
     const kept = Object.fromEntries(RESTART_SETTINGS.map((k) => [k, running[k]])) as Partial<GatewaySettings>;
     const gateway: GatewaySettings = { ...next.gateway, ...kept };
     this.config = { ...next, gateway };
+    this.hash = configHash(this.config);
     this.sessions.setLimits({
       maxSessions: gateway.maxSessions,
       idleTimeoutMs: gateway.sessionIdleTimeoutMs,
@@ -235,6 +277,7 @@ export class Gateway implements RouteTable {
     this.quiet++;
     const result = await this.pool.reconcile(next.backends, gateway.reloadGracePeriodMs);
     const status = this.reloads.succeeded();
+    this.telemetry.metrics.reload('ok');
     const { added, removed, changed, updated } = result;
     log.info(
       { added, removed, changed, updated, settings: diff.settings.map((s) => s.setting) },
@@ -249,8 +292,9 @@ export class Gateway implements RouteTable {
 
   /** Starts the backends (in the background) and the HTTP listener. */
   async start(): Promise<void> {
-    await this.pool.reconcile(this.config.backends);
     const g = this.config.gateway;
+    this.telemetry.tracing = await startTracing(g.telemetry, this.tracingOptions);
+    await this.pool.reconcile(this.config.backends);
     const app = createApp({
       sessions: this.sessions,
       modern: this.modern,
@@ -259,7 +303,8 @@ export class Gateway implements RouteTable {
       maxJsonDepth: g.maxJsonDepth,
       auth: authSource(() => this.config.gateway.auth),
       readiness: () => this.readiness(),
-      metrics: () => this.metrics(),
+      metrics: (req, res) => this.telemetry.metrics.serve(req, res),
+      refusal: (kind, reason) => this.telemetry.metrics.refusal(kind, reason),
     });
     await new Promise<void>((resolve, reject) => {
       const server = createListener(g, app);
@@ -271,65 +316,7 @@ export class Gateway implements RouteTable {
 
   /** The /readyz body: config file, backends with state and catalog sizes, sessions, name collisions. */
   readiness(): Record<string, unknown> {
-    const snapshot = this.current;
-    return {
-      status: 'ready',
-      config: this.config.file,
-      sessions: this.sessions.size,
-      tools: snapshot.tools.length,
-      backends: Object.fromEntries(
-        this.pool.all().map((b) => [
-          b.name,
-          {
-            kind: b.spec.kind,
-            state: b.state,
-            ...(b.era.version ? { protocol: b.era.version } : {}),
-            ...(b.lastError ? { lastError: b.lastError } : {}),
-            tools: b.catalog.tools.length,
-            resources: b.catalog.resources.length,
-            prompts: b.catalog.prompts.length,
-            ...this.queueReadiness(b),
-          },
-        ]),
-      ),
-      disabled: this.config.disabled,
-      collisions: snapshot.collisions.map((c) => c.message),
-      ...this.reloadReadiness(),
-    };
-  }
-
-  private queueReadiness(b: Backend): { queue?: QueueReadiness } {
-    const queue = this.queues.readiness(b);
-    return queue ? { queue } : {};
-  }
-
-  private reloadReadiness(): Record<string, unknown> {
-    const reload = this.reloads.status();
-    const draining = this.pool.draining().map((b) => ({ backend: b.name, inFlight: b.inFlight }));
-    return { ...(reload ? { reload } : {}), ...(draining.length ? { draining } : {}) };
-  }
-
-  /** Prometheus text exposition of the gateway's gauges. */
-  metrics(): string {
-    const lines = [
-      '# HELP switchboard_backend_up Whether a backend is connected and ready (1) or not (0).',
-      '# TYPE switchboard_backend_up gauge',
-      ...this.pool
-        .all()
-        .map(
-          (b) =>
-            `switchboard_backend_up{backend="${b.name}",state="${b.state}"} ${b.state === 'ready' ? 1 : 0}`,
-        ),
-      '# HELP switchboard_sessions Open downstream MCP sessions.',
-      '# TYPE switchboard_sessions gauge',
-      `switchboard_sessions ${this.sessions.size}`,
-      '# HELP switchboard_tools Tools exposed in the merged catalog.',
-      '# TYPE switchboard_tools gauge',
-      `switchboard_tools ${this.current.tools.length}`,
-      ...this.reloads.metrics(),
-      ...this.queues.metrics(),
-    ];
-    return `${lines.join('\n')}\n`;
+    return readiness(this.ops);
   }
 
   /** Stops listening, closes sessions and stops every backend (children terminated). */
@@ -345,5 +332,6 @@ export class Gateway implements RouteTable {
     }
     await this.queues.close();
     await this.pool.close();
+    await Promise.all([this.telemetry.tracing.shutdown(), this.telemetry.metrics.shutdown()]);
   }
 }

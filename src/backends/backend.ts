@@ -22,6 +22,10 @@ import { fetchCatalog, listKind, type BackendCatalog } from './catalog-fetch.js'
 import { EraMemory } from './era.js';
 import { describeCause, sessionExpired, unreachable } from './upstream-errors.js';
 import { requestInEra, type Resume } from './upstream-request.js';
+import type { Context } from '@opentelemetry/api';
+import { errorTypeOf, isToolError, outcomeOf } from '../telemetry/outcome.js';
+import { telemetryOff, type CallTiming, type Telemetry } from '../telemetry/recorder.js';
+import type { McpSpanInfo } from '../telemetry/tracing.js';
 
 export type { BackendCatalog } from './catalog-fetch.js';
 
@@ -37,6 +41,10 @@ export interface UpstreamRequestOptions {
   origin?: Origin;
   /** The client's answers to an earlier `input_required` from this backend, for a resumed request. */
   resume?: Resume & { backend: string };
+  /** The trace context to parent the upstream request's span on (default: the active context). */
+  trace?: Context;
+  /** Upstream and queue seconds are added here, so the caller can tell its own time from theirs. */
+  timing?: CallTiming;
 }
 
 const EMPTY: BackendCatalog = {
@@ -84,11 +92,17 @@ export class Backend {
     public spec: BackendSpec,
     private readonly onChange: (backend: Backend) => void,
     private readonly listener?: UpstreamListener,
+    private readonly telemetry: Telemetry = telemetryOff(),
   ) {
     this.name = spec.name;
     this.log = backendLog(spec.name);
     if (spec.sessionMode === 'per_client') {
-      this.clientSessions = new ClientSessions(() => this.spec, this.log, listener);
+      this.clientSessions = new ClientSessions(
+        () => this.spec,
+        this.log,
+        listener,
+        () => this.telemetry.tracing,
+      );
     }
   }
 
@@ -126,7 +140,7 @@ export class Backend {
         inputRequired: { autoFulfill: false },
       },
     );
-    const built = createTransport(this.spec, this.log);
+    const built = createTransport(this.spec, this.log, undefined, this.telemetry.tracing);
     this.client = client;
     this.built = built;
     client.onerror = (err) => this.onTransportError(client, err);
@@ -138,6 +152,7 @@ export class Backend {
       inFlight: this.origins,
       listener: this.listener,
       timeoutMs: () => this.spec.requestTimeoutMs,
+      tracing: () => this.telemetry.tracing,
     });
     try {
       await client.connect(built.transport, {
@@ -268,6 +283,7 @@ export class Backend {
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       if (this.state === 'stopped') return;
+      this.telemetry.metrics.reconnect(this.name, this.spec.kind);
       this.setState('connecting', reason);
       this.connecting = this.connect();
     }, delay);
@@ -288,13 +304,54 @@ export class Backend {
       );
     }
     this.inFlight++;
+    const started = performance.now();
+    const tracing = this.telemetry.tracing;
+    const scope = tracing.enabled ? tracing.client(this.spanInfo(method, params), opts.trace) : undefined;
+    let outcome = 'ok';
+    let failure: unknown;
     try {
-      return await this.send(method, params, schema, opts);
+      // The trace context travels in _meta to every upstream, and as headers to HTTP ones (the fetch
+      // wrapper reads the active context, so the request is sent inside the client span's).
+      const result = scope
+        ? await tracing.run(scope.context, () =>
+            this.send(method, tracing.injectMeta(params, scope.context), schema, opts),
+          )
+        : await this.send(method, params, schema, opts);
+      if (isToolError(result)) outcome = 'tool_error';
+      return result;
     } catch (err) {
-      throw this.cancelledByRetirement(method) ?? err;
+      failure = this.cancelledByRetirement(method) ?? err;
+      outcome = outcomeOf(failure);
+      throw failure;
     } finally {
       if (--this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      const seconds = (performance.now() - started) / 1000;
+      this.telemetry.metrics.upstream(this.name, method, outcome, seconds);
+      if (opts.timing) opts.timing.upstream += seconds;
+      if (scope) {
+        const type = failure !== undefined ? errorTypeOf(failure) : outcome === 'ok' ? undefined : outcome;
+        tracing.end(scope.span, type, failure instanceof Error ? failure.message : undefined);
+      }
     }
+  }
+
+  /** The client span of an upstream request, per the MCP conventions. */
+  private spanInfo(method: string, params: Record<string, unknown> | undefined): McpSpanInfo {
+    const target = method === 'tools/call' || method === 'prompts/get' ? params?.name : undefined;
+    const attributes: McpSpanInfo['attributes'] = {
+      'mcp.backend': this.name,
+      'network.transport': this.spec.kind === 'stdio' ? 'pipe' : 'tcp',
+    };
+    if (this.spec.kind !== 'stdio') {
+      attributes['network.protocol.name'] = 'http';
+      const url = new URL(this.spec.url);
+      attributes['server.address'] = url.hostname;
+      attributes['server.port'] = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    }
+    if (this.era.version) attributes['mcp.protocol.version'] = this.era.version;
+    if (method === 'resources/read' && typeof params?.uri === 'string')
+      attributes['mcp.resource.uri'] = params.uri;
+    return { method, target: typeof target === 'string' ? target : undefined, attributes };
   }
 
   /** The error for a call cut off because its backend was retired and the grace period ran out. */

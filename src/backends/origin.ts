@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type {
   ClientCapabilities,
   LoggingLevel,
@@ -28,6 +29,8 @@ export interface Origin {
   settled(): Promise<void>;
   /** The same session without a downstream request: messages go on its standalone stream. */
   detached(): Origin;
+  /** The trace context of the downstream request (its server span), when tracing is on. */
+  readonly trace?: Context;
 }
 
 /** Where an upstream log message may go: `session` limits it to one session, `via` is the origin to deliver through. */

@@ -4,6 +4,7 @@ import { log } from '../log.js';
 import { Backend } from './backend.js';
 import type { UpstreamListener } from './origin.js';
 import { waitAtMost } from '../time.js';
+import { telemetryOff, type Telemetry } from '../telemetry/recorder.js';
 
 /** What a reconcile did, by backend name. */
 export interface ReconcileResult {
@@ -46,6 +47,7 @@ export class BackendPool {
     private readonly onChange: () => void,
     private readonly listener?: UpstreamListener,
     private readonly hooks: PoolHooks = {},
+    private readonly telemetry: Telemetry = telemetryOff(),
   ) {}
 
   /** The backend currently serving a name. */
@@ -102,7 +104,7 @@ export class BackendPool {
         result[this.updateLive(current, spec) ? 'updated' : 'unchanged'].push(spec.name);
         continue;
       }
-      const backend = new Backend(spec, this.changed, this.listener);
+      const backend = new Backend(spec, this.changed, this.listener, this.telemetry);
       if (this.hooks.launch) this.hooks.launch(backend);
       else backend.start();
       if (current) {

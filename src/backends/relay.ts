@@ -2,6 +2,7 @@ import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
 import type { Client, ClientCapabilities, JSONRPCRequest, Transport } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors.js';
+import { TRACING_OFF, type Tracing } from '../telemetry/tracing.js';
 import type { InFlight, UpstreamListener } from './origin.js';
 
 /** Client capabilities declared to shared upstream sessions: the gateway relays these requests to its clients. */
@@ -30,6 +31,8 @@ export interface RelayContext {
   session?: string;
   /** Upper bound for a relayed request (the backend's request_timeout). */
   timeoutMs(): number;
+  /** Traces relayed requests as client spans under the request that caused them. */
+  tracing?: () => Tracing;
 }
 
 const RELAYED = new Set(['sampling/createMessage', 'elicitation/create', 'roots/list']);
@@ -91,8 +94,27 @@ async function relayRequest(
       ctx.backend,
     ).toProtocolError();
   }
-  // The client's own answer, error included, goes back upstream as it is.
-  return found.origin.request(method, params, { signal, timeout: ctx.timeoutMs() });
+  const tracing = ctx.tracing?.() ?? TRACING_OFF;
+  if (!tracing.enabled) {
+    // The client's own answer, error included, goes back upstream as it is.
+    return found.origin.request(method, params, { signal, timeout: ctx.timeoutMs() });
+  }
+  // Under the upstream's own span when it sent one in _meta, else under the downstream request's span.
+  const parent = tracing.extractMeta(params?._meta) ?? found.origin.trace;
+  const scope = tracing.client(
+    { method, attributes: { 'mcp.backend': ctx.backend, 'jsonrpc.request.id': String(request.id) } },
+    parent,
+  );
+  try {
+    const sent = scope ? tracing.injectMeta(params, scope.context) : params;
+    const answer = await found.origin.request(method, sent, { signal, timeout: ctx.timeoutMs() });
+    tracing.end(scope?.span);
+    return answer;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    tracing.end(scope?.span, typeof code === 'number' ? String(code) : 'relay_failed', String(err));
+    throw err;
+  }
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { waitAtMost } from '../time.js';
 import type { BackendSpec, HttpSpec, SseSpec, StdioSpec } from '../config/model.js';
 import type { Auth } from '../config/schema-types.js';
+import type { Tracing } from '../telemetry/tracing.js';
 
 /** A freshly built SDK client transport plus what the backend needs to supervise it. */
 export interface BuiltTransport {
@@ -82,40 +83,46 @@ function stdioTransport(spec: StdioSpec, log: Logger): BuiltTransport {
 /** Headers read at each request, e.g. a client's forwarded Authorization, which may change during its session. */
 export type HeaderSource = () => Record<string, string>;
 
-/** A fetch that adds the current forwarded headers; they override configured ones of the same name. */
-function withHeaders(source: HeaderSource | undefined): FetchLike {
-  if (!source) return fetchWithSharedSignal;
+/**
+ * A fetch that adds the current forwarded headers (they override configured ones of the same name) and,
+ * with tracing on, the W3C trace context of the upstream request being sent (`traceparent`, `tracestate`).
+ */
+function withHeaders(source: HeaderSource | undefined, tracing: Tracing | undefined): FetchLike {
+  if (!source && !tracing?.enabled) return fetchWithSharedSignal;
   return (url, init) => {
     const headers = new Headers(init?.headers);
-    for (const [name, value] of Object.entries(source())) headers.set(name, value);
+    if (source) for (const [name, value] of Object.entries(source())) headers.set(name, value);
+    tracing?.injectHeaders(headers);
     return fetchWithSharedSignal(url, { ...init, headers });
   };
 }
 
-function httpTransport(spec: HttpSpec, forwarded?: HeaderSource): BuiltTransport {
+function httpTransport(spec: HttpSpec, fetch: FetchLike): BuiltTransport {
   const { url, headers } = applyAuth(spec.url, spec.headers, spec.auth);
-  const transport = new StreamableHTTPClientTransport(url, {
-    requestInit: { headers },
-    fetch: withHeaders(forwarded),
-  });
+  const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers }, fetch });
   return { transport, pid: () => null };
 }
 
-function sseTransport(spec: SseSpec, forwarded?: HeaderSource): BuiltTransport {
+function sseTransport(spec: SseSpec, fetch: FetchLike): BuiltTransport {
   const { url, headers } = applyAuth(spec.url, spec.headers, spec.auth);
-  const transport = new SSEClientTransport(url, { requestInit: { headers }, fetch: withHeaders(forwarded) });
+  const transport = new SSEClientTransport(url, { requestInit: { headers }, fetch });
   return { transport, pid: () => null };
 }
 
 /** Builds the SDK transport for a backend spec (a new one per connection attempt). */
-export function createTransport(spec: BackendSpec, log: Logger, forwarded?: HeaderSource): BuiltTransport {
+export function createTransport(
+  spec: BackendSpec,
+  log: Logger,
+  forwarded?: HeaderSource,
+  tracing?: Tracing,
+): BuiltTransport {
   switch (spec.kind) {
     case 'stdio':
       return stdioTransport(spec, log);
     case 'http':
-      return httpTransport(spec, forwarded);
+      return httpTransport(spec, withHeaders(forwarded, tracing));
     case 'sse':
-      return sseTransport(spec, forwarded);
+      return sseTransport(spec, withHeaders(forwarded, tracing));
   }
 }
 

@@ -26,6 +26,7 @@ export const RESTART_SETTINGS = [
   'redis',
   'discovery',
   'requestStateSecret',
+  'telemetry',
 ] as const;
 
 /** How a backend differs between two configs. */

@@ -148,6 +148,17 @@ export interface GatewaySettings {
   /** Signs 2026-07-28 requestState; undefined = a random key per process. */
   requestStateSecret?: string;
   auth: AuthSettings;
+  /** OpenTelemetry export (OTLP traces and metrics); /metrics is served regardless. */
+  telemetry: TelemetrySettings;
+}
+
+/** `gateway.telemetry` with the OTEL_* environment applied. */
+export interface TelemetrySettings {
+  serviceName: string;
+  /** OTLP trace export; when off the tracing SDK is never loaded. */
+  traces: { enabled: boolean; endpoint?: string; sampleRatio?: number };
+  /** OTLP metric export besides /metrics. */
+  metrics: { otlp: boolean; endpoint?: string; intervalMs: number };
 }
 
 /** A loaded, validated and normalised configuration. */

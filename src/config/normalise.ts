@@ -7,8 +7,9 @@ import type {
   DiscoverySettings,
   GatewayConfig,
   GatewaySettings,
+  TelemetrySettings,
 } from './model.js';
-import type { BackendCommon, Discovery, SwitchboardConfig } from './schema-types.js';
+import type { BackendCommon, Discovery, SwitchboardConfig, Telemetry } from './schema-types.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -63,6 +64,29 @@ function gatewaySettings(
     discovery: discoverySettings(g.discovery),
     requestStateSecret: g.request_state_secret,
     auth: authSettings(g.auth, baseDir),
+    telemetry: telemetrySettings(g.telemetry, env),
+  };
+}
+
+/** `gateway.telemetry`, each setting defaulting to the standard OTEL_* variable that means the same. */
+function telemetrySettings(t: Telemetry = {}, env: NodeJS.ProcessEnv): TelemetrySettings {
+  const off = env.OTEL_SDK_DISABLED === 'true';
+  const otlp = !!env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const tracesEnv = (otlp || !!env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) && env.OTEL_TRACES_EXPORTER !== 'none';
+  const metricsEnv =
+    (otlp || !!env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) && env.OTEL_METRICS_EXPORTER !== 'none';
+  return {
+    serviceName: t.service_name ?? env.OTEL_SERVICE_NAME ?? 'switchboard',
+    traces: {
+      enabled: !off && (t.traces?.enabled ?? tracesEnv),
+      endpoint: t.traces?.endpoint,
+      sampleRatio: t.traces?.sample_ratio,
+    },
+    metrics: {
+      otlp: !off && (t.metrics?.otlp ?? metricsEnv),
+      endpoint: t.metrics?.endpoint,
+      intervalMs: ms(t.metrics?.interval, 60_000),
+    },
   };
 }
 

@@ -12,7 +12,7 @@ export interface ReloadStatus {
   count: number;
 }
 
-/** Counts reloads and remembers the last outcome, for /readyz and /metrics. */
+/** Counts reloads and remembers the last outcome, for /readyz. */
 export class ReloadTracker {
   private ok = 0;
   private failed = 0;
@@ -48,18 +48,5 @@ export class ReloadTracker {
   /** The last outcome, or undefined before the first reload. */
   status(): ReloadStatus | undefined {
     return this.last;
-  }
-
-  /** Prometheus lines: reloads by result and whether the last one applied. */
-  metrics(): string[] {
-    return [
-      '# HELP switchboard_config_reload_total Config reloads by result.',
-      '# TYPE switchboard_config_reload_total counter',
-      `switchboard_config_reload_total{result="ok"} ${this.ok}`,
-      `switchboard_config_reload_total{result="failed"} ${this.failed}`,
-      '# HELP switchboard_config_last_reload_successful Whether the last config reload applied (1) or was refused (0).',
-      '# TYPE switchboard_config_last_reload_successful gauge',
-      `switchboard_config_last_reload_successful ${this.last?.last === 'failed' ? 0 : 1}`,
-    ];
   }
 }

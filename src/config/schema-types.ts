@@ -202,6 +202,7 @@ export interface Gateway {
     lease?: Duration;
   };
   auth?: ClientAuth;
+  telemetry?: Telemetry;
 }
 /**
  * Smart discovery: the smart_tool_discovery meta-tool that finds (and can call) the right tool for a plain-language request.
@@ -334,6 +335,46 @@ export interface JwtAuth {
    * Advertised in /.well-known/oauth-protected-resource (default: [issuer]).
    */
   authorization_servers?: string[];
+}
+/**
+ * OpenTelemetry export. /metrics (Prometheus) is always served; OTLP export of traces and metrics is off unless enabled here or by the standard OTEL_EXPORTER_OTLP_* environment variables. Takes a restart.
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "telemetry".
+ */
+export interface Telemetry {
+  /**
+   * service.name of the exported telemetry (default: OTEL_SERVICE_NAME, else "switchboard").
+   */
+  service_name?: string;
+  traces?: {
+    /**
+     * Export traces with OTLP over HTTP (default: on when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set).
+     */
+    enabled?: boolean;
+    /**
+     * OTLP/HTTP traces URL, e.g. http://collector:4318/v1/traces (default: from the OTEL_EXPORTER_OTLP_* variables, else http://localhost:4318/v1/traces).
+     */
+    endpoint?: string;
+    /**
+     * Fraction of new traces recorded (parent-based: a continued trace follows its parent's decision; default 1, or OTEL_TRACES_SAMPLER_ARG).
+     */
+    sample_ratio?: number;
+  };
+  metrics?: {
+    /**
+     * Also push metrics with OTLP over HTTP (default: on when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is set).
+     */
+    otlp?: boolean;
+    /**
+     * OTLP/HTTP metrics URL, e.g. http://collector:4318/v1/metrics.
+     */
+    endpoint?: string;
+    /**
+     * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+     */
+    interval?: number | string;
+  };
 }
 /**
  * This interface was referenced by `SwitchboardConfig`'s JSON-Schema

@@ -9,6 +9,7 @@ import { META_TOOL, META_TOOL_NAME } from './meta-tool.js';
 import { RERANK_CANDIDATES } from './rerank.js';
 import { ToolIndex } from './tool-index.js';
 import type { DiscoveryHit } from './types.js';
+import type { Telemetry } from '../telemetry/recorder.js';
 
 /** What the discovery service reads from the gateway. */
 export interface DiscoveryHost {
@@ -16,6 +17,8 @@ export interface DiscoveryHost {
   snapshot(): Snapshot;
   /** Whether a backend's tools are indexed (its `discovery` setting). */
   indexed(backend: string): boolean;
+  /** Records query times and traces each ranking as a "discovery query" span. */
+  telemetry?: Telemetry;
 }
 
 /** A ranking: best first, and whether the first is clearly ahead. */
@@ -88,6 +91,22 @@ export class Discovery {
 
   /** Ranks tools for a request; at least `limit` (and enough for confidence and reranking) hits. */
   async rank(request: string, limit: number, backend?: string): Promise<Ranking> {
+    const telemetry = this.host.telemetry;
+    if (!telemetry) return this.#rank(request, limit, backend);
+    const started = performance.now();
+    const span = telemetry.tracing.internal('discovery query', undefined, { 'discovery.limit': limit });
+    try {
+      const ranking = await this.#rank(request, limit, backend);
+      span?.setAttribute('discovery.hits', ranking.hits.length);
+      return ranking;
+    } finally {
+      telemetry.tracing.end(span);
+      const ranker = this.#hybrid ? 'hybrid' : 'lexical';
+      telemetry.metrics.discoveryQuery(ranker, (performance.now() - started) / 1000);
+    }
+  }
+
+  async #rank(request: string, limit: number, backend?: string): Promise<Ranking> {
     const ratio = this.host.settings().minConfidence ?? CONFIDENCE_RATIO;
     const opts = { limit: Math.max(limit, RERANK_CANDIDATES, 2), ...(backend ? { backend } : {}) };
     if (this.#hybrid) {

@@ -19,6 +19,8 @@ import type { Origin } from '../backends/origin.js';
 import { log } from '../log.js';
 import { resourceBackend, type Snapshot } from '../registry/catalog.js';
 import { GatewayError } from '../errors.js';
+import { isToolError, outcomeOf } from '../telemetry/outcome.js';
+import { telemetryOff, type Telemetry } from '../telemetry/recorder.js';
 
 /** Where requests are routed: the current snapshot and the backends by name. */
 export interface RouteTable {
@@ -39,6 +41,8 @@ export type UpstreamRunner = <S extends z.ZodType>(
   opts: UpstreamRequestOptions,
 ) => Promise<z.infer<S>>;
 
+const NO_TIME = { upstream: 0, queued: 0 };
+
 /** The default runner: straight to the backend's client. */
 export const directRunner: UpstreamRunner = (backend, method, params, schema, opts) =>
   backend.request(method, params, schema, opts);
@@ -57,6 +61,7 @@ export class Dispatcher {
   constructor(
     private readonly routes: RouteTable,
     private readonly run: UpstreamRunner = directRunner,
+    private readonly telemetry: Telemetry = telemetryOff(),
   ) {}
 
   private backendFor(name: string): Backend {
@@ -76,28 +81,40 @@ export class Dispatcher {
     meta: Record<string, unknown> | undefined,
     opts: UpstreamRequestOptions,
   ): Promise<CallToolResult> {
+    const started = performance.now();
     const entry = this.routes.snapshot().toolsByName.get(name);
     if (!entry) {
       const down = this.routes.unavailableOwner(name);
+      // The name is the client's, so it is not a label: unknown and unavailable tools are counted without it.
+      const labels = { backend: down?.backend ?? '', tool: '', outcome: down?.code ?? 'unknown_tool' };
+      this.telemetry.metrics.toolCall(labels, (performance.now() - started) / 1000, NO_TIME);
       if (down) return toolError(down);
       throw new GatewayError('unknown_tool', `Unknown tool: ${name}`);
     }
+    const timing = { upstream: 0, queued: 0 };
+    let outcome = 'ok';
     try {
       const params: Record<string, unknown> = { name: entry.original, arguments: args ?? {} };
       if (meta) params._meta = meta;
-      return (await this.run(
+      const result = (await this.run(
         this.backendFor(entry.backend),
         'tools/call',
         params,
         CallToolResultSchema,
-        opts,
+        { ...opts, timing },
       )) as CallToolResult;
+      if (isToolError(result)) outcome = 'tool_error';
+      return result;
     } catch (err) {
+      outcome = outcomeOf(err);
       if (err instanceof GatewayError && err.code !== 'upstream_error' && err.code !== 'cancelled') {
         log.warn({ backend: entry.backend, tool: name, code: err.code }, err.message);
         return toolError(err);
       }
       throw err;
+    } finally {
+      const labels = { backend: entry.backend, tool: name, outcome };
+      this.telemetry.metrics.toolCall(labels, (performance.now() - started) / 1000, timing);
     }
   }
 

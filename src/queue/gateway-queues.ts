@@ -1,11 +1,13 @@
-import type { Backend } from '../backends/backend.js';
+import type { Backend, UpstreamRequestOptions } from '../backends/backend.js';
 import type { PoolHooks } from '../backends/pool.js';
 import type { GatewaySettings } from '../config/model.js';
 import type { UpstreamRunner } from '../dispatch/dispatch.js';
 import { GatewayError } from '../errors.js';
 import { toGatewayError } from './gateway-errors.js';
 import { SingleSession } from './single-session.js';
-import type { LatencyStats } from './types.js';
+import type { LatencyStats, QueueStats, SubmitOptions } from './types.js';
+import { errorTypeOf } from '../telemetry/outcome.js';
+import { telemetryOff, type Telemetry } from '../telemetry/recorder.js';
 
 /** A single-session backend's queue as /readyz shows it. */
 export interface QueueReadiness {
@@ -35,12 +37,15 @@ export class GatewayQueues implements PoolHooks {
   private readonly closing = new WeakMap<SingleSession, Promise<void>>();
 
   /** @param redis the running `gateway.redis` (Redis mode when set). */
-  constructor(private readonly redis: () => GatewaySettings['redis']) {}
+  constructor(
+    private readonly redis: () => GatewaySettings['redis'],
+    private readonly telemetry: Telemetry = telemetryOff(),
+  ) {}
 
   launch(backend: Backend): void {
     if (!backend.spec.singleSession) return backend.start();
     const prev = this.latest.get(backend.name);
-    const s = new SingleSession(backend, this.redis(), prev?.closed);
+    const s = new SingleSession(backend, this.redis(), prev?.closed, () => this.telemetry.tracing);
     this.byBackend.set(backend, s);
     this.latest.set(backend.name, s);
   }
@@ -58,15 +63,39 @@ export class GatewayQueues implements PoolHooks {
     return this.latest.get(name);
   }
 
-  /** Routes a request through the backend's queue when it is single-session, else straight to it. */
+  /**
+   * Routes a request through the backend's queue when it is single-session, else straight to it. A queued
+   * call records its wait and run times, and with tracing a "queue wait" span; its trace context goes in
+   * `_meta`, so the replica that runs it (maybe another) continues the trace.
+   */
   readonly runner: UpstreamRunner = async (backend, method, params, schema, opts) => {
     const s = this.byBackend.get(backend);
     if (!s) return backend.request(method, params, schema, opts);
+    const { metrics, tracing } = this.telemetry;
+    const trace = tracing.enabled ? (opts.trace ?? tracing.active()) : undefined;
+    const submitted = Date.now();
+    let times: Parameters<NonNullable<SubmitOptions['onTimes']>>[0] | undefined;
+    const onTimes: SubmitOptions['onTimes'] = (t) => {
+      times = t;
+      metrics.queueWait(backend.name, t.waitMs / 1000);
+      if (t.runMs !== undefined) metrics.queueRun(backend.name, t.runMs / 1000);
+      if (!opts.timing) return;
+      opts.timing.queued += t.waitMs / 1000;
+    };
+    const ranHere = opts.timing?.upstream;
     let value: unknown;
+    let failure: unknown;
     try {
-      value = await s.submit({ method, params }, opts);
+      const sent = trace ? tracing.injectMeta(params, trace) : params;
+      value = await s.submit({ method, params: sent }, { ...opts, trace }, onTimes);
     } catch (err) {
-      throw toGatewayError(err, backend.name);
+      failure = toGatewayError(err, backend.name);
+      throw failure;
+    } finally {
+      // Run on another replica: its upstream time counts as upstream here too.
+      if (opts.timing && times?.runMs !== undefined && opts.timing.upstream === ranHere)
+        opts.timing.upstream += times.runMs / 1000;
+      if (trace) this.waitSpan(backend.name, trace, submitted, times?.waitMs, failure);
     }
     const parsed = schema.safeParse(value);
     if (parsed.success) return parsed.data;
@@ -96,49 +125,23 @@ export class GatewayQueues implements PoolHooks {
     };
   }
 
-  /** Prometheus lines: depth, running, ownership, wait and run p50/p99, and call counts per queue. */
-  metrics(): string[] {
-    const all = [...this.latest.values()].map((s) => ({ b: s.backend.name, q: s.queue.stats() }));
-    if (all.length === 0) return [];
-    const gauge = (name: string, help: string, value: (q: (typeof all)[number]['q']) => number) => [
-      `# HELP ${name} ${help}`,
-      `# TYPE ${name} gauge`,
-      ...all.map(({ b, q }) => `${name}{backend="${b}",mode="${q.mode}"} ${value(q)}`),
-    ];
-    const quantiles = (name: string, help: string, pick: (q: (typeof all)[number]['q']) => LatencyStats) => [
-      `# HELP ${name} ${help}`,
-      `# TYPE ${name} gauge`,
-      ...all.flatMap(({ b, q }) => [
-        `${name}{backend="${b}",quantile="0.5"} ${pick(q).p50}`,
-        `${name}{backend="${b}",quantile="0.99"} ${pick(q).p99}`,
-      ]),
-    ];
-    return [
-      ...gauge('switchboard_queue_depth', 'Calls waiting for a single-session backend.', (q) => q.depth),
-      ...gauge(
-        'switchboard_queue_running',
-        'Calls running on a single-session backend (0 or 1).',
-        (q) => q.running,
-      ),
-      ...gauge(
-        'switchboard_queue_owner',
-        'Whether this replica holds the upstream session (1) or not (0).',
-        (q) => (q.owner === false ? 0 : 1),
-      ),
-      ...quantiles('switchboard_queue_wait_ms', 'Recent queue wait per call, ms.', (q) => q.waitMs),
-      ...quantiles(
-        'switchboard_queue_run_ms',
-        'Recent upstream run time per queued call, ms.',
-        (q) => q.runMs,
-      ),
-      '# HELP switchboard_queue_calls_total Calls submitted on this replica, by outcome.',
-      '# TYPE switchboard_queue_calls_total counter',
-      ...all.flatMap(({ b, q }) =>
-        (['processed', 'failed', 'rejected'] as const).map(
-          (o) => `switchboard_queue_calls_total{backend="${b}",outcome="${o}"} ${q[o]}`,
-        ),
-      ),
-    ];
+  /** Stats of every single-session queue (the newest instance per backend). */
+  stats(): QueueStats[] {
+    return [...this.latest.values()].map((s) => s.queue.stats());
+  }
+
+  /** The "queue wait" span of a call, from submission until it started (or failed waiting). */
+  private waitSpan(
+    backend: string,
+    trace: NonNullable<UpstreamRequestOptions['trace']>,
+    submitted: number,
+    waitMs: number | undefined,
+    failure: unknown,
+  ): void {
+    const tracing = this.telemetry.tracing;
+    const span = tracing.internal('queue wait', trace, { 'mcp.backend': backend }, submitted);
+    if (waitMs !== undefined) tracing.end(span, undefined, undefined, submitted + waitMs);
+    else tracing.end(span, errorTypeOf(failure), failure instanceof Error ? failure.message : undefined);
   }
 
   /** Closes every queue (upstream sessions first, then ownership); for shutdown. */

@@ -175,7 +175,8 @@ export class MemoryQueue implements CallQueue {
     entry.state = 'running';
     entry.controller = new AbortController();
     const started = performance.now();
-    this.waitMs.add(started - entry.submittedAt);
+    const waitMs = started - entry.submittedAt;
+    this.waitMs.add(waitMs);
     const onProgress = (p: ProgressUpdate): void => {
       if (entry.state !== 'running') return;
       try {
@@ -196,7 +197,9 @@ export class MemoryQueue implements CallQueue {
         (err: unknown) => this.settle(entry, err, false),
       )
       .finally(() => {
-        this.runMs.add(performance.now() - started);
+        const runMs = performance.now() - started;
+        this.runMs.add(runMs);
+        entry.opts.onTimes?.({ waitMs, runMs });
         this.current = undefined;
         this.busy = false;
         this.pump();

@@ -100,8 +100,10 @@ export class PendingCalls {
     call.answered = true;
     const out = returnvalue as Outcome | null;
     if (out && typeof out === 'object' && out.startedAt !== undefined && call.admittedAt !== undefined) {
-      this.waitMs.add(Math.max(0, out.startedAt - call.admittedAt));
+      const waitMs = Math.max(0, out.startedAt - call.admittedAt);
+      this.waitMs.add(waitMs);
       if (out.runMs !== undefined) this.runMs.add(out.runMs);
+      call.opts.onTimes?.({ waitMs, runMs: out.runMs });
     }
     if (out?.ok === true) this.settle(call, out.value, 'ok');
     else if (out?.ok === false) this.settle(call, fromWire(out.error, this.backend), 'failed');

@@ -1,13 +1,13 @@
 import { ResultSchema } from '@modelcontextprotocol/core';
 import type { Backend, UpstreamRequestOptions } from '../backends/backend.js';
-import type { Origin } from '../backends/origin.js';
 import type { CatalogView, SharedCatalog } from '../backends/shared-catalog.js';
 import type { GatewaySettings } from '../config/model.js';
 import { log } from '../log.js';
 import { forWire } from './gateway-errors.js';
 import { DeferredQueue } from './deferred.js';
 import { MemoryQueue } from './memory.js';
-import type { CallQueue, Executor, QueuedRequest } from './types.js';
+import type { CallQueue, Executor, QueuedRequest, SubmitOptions } from './types.js';
+import { TRACING_OFF, type Tracing } from '../telemetry/tracing.js';
 
 type RedisSettings = NonNullable<GatewaySettings['redis']>;
 
@@ -32,7 +32,7 @@ export class SingleSession {
   private markClosed!: () => void;
   /** Resolves once close() has finished: the upstream session is closed and ownership released. */
   readonly closed = new Promise<void>((resolve) => (this.markClosed = resolve));
-  private readonly origins = new WeakMap<QueuedRequest, Origin>();
+  private readonly callers = new WeakMap<QueuedRequest, UpstreamRequestOptions>();
   private publishTimer?: NodeJS.Immediate;
 
   /** @param after resolves when the previous instance of this backend (before a reload) has closed. */
@@ -40,6 +40,7 @@ export class SingleSession {
     readonly backend: Backend,
     redis: RedisSettings | undefined,
     after?: Promise<void>,
+    private readonly tracing: () => Tracing = () => TRACING_OFF,
   ) {
     const spec = backend.spec;
     // The Redis modules (bullmq, ioredis) are loaded only when Redis is configured.
@@ -84,15 +85,20 @@ export class SingleSession {
   }
 
   /** Queues one request; `request_timeout` bounds the whole call and `queue_timeout` the wait. */
-  submit(req: QueuedRequest, opts: UpstreamRequestOptions): Promise<unknown> {
+  submit(
+    req: QueuedRequest,
+    opts: UpstreamRequestOptions,
+    onTimes?: SubmitOptions['onTimes'],
+  ): Promise<unknown> {
     const spec = this.backend.spec;
-    if (opts.origin) this.origins.set(req, opts.origin);
+    if (opts.origin || opts.trace || opts.timing) this.callers.set(req, opts);
     const relay = opts.onprogress;
     return this.queue.submit(req, {
       signal: opts.signal,
       timeoutMs: opts.timeoutMs ?? spec.requestTimeoutMs,
       queueTimeoutMs: spec.queueTimeoutMs,
       onProgress: relay && ((p) => relay(p)),
+      onTimes,
     });
   }
 
@@ -126,12 +132,16 @@ export class SingleSession {
       this.upstream.then(() => this.backend.firstAttempt()),
       signal,
     );
+    const caller = this.callers.get(req);
     try {
       return await this.backend.request(req.method, req.params, ResultSchema, {
         signal,
         onprogress: onProgress,
         timeoutMs: this.backend.spec.requestTimeoutMs,
-        origin: this.origins.get(req),
+        origin: caller?.origin,
+        timing: caller?.timing,
+        // A call submitted on another replica carries its trace context in _meta.
+        trace: caller?.trace ?? this.tracing().extractMeta(req.params?._meta),
       });
     } catch (err) {
       throw forWire(err);

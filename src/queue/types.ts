@@ -29,6 +29,8 @@ export interface SubmitOptions {
   /** Bounds the wait alone (`queue_timeout`). */
   queueTimeoutMs?: number;
   onProgress?: (p: ProgressUpdate) => void;
+  /** Told, once a call that started has ended, how long it waited and ran (ms); for metrics and traces. */
+  onTimes?: (times: { waitMs: number; runMs?: number }) => void;
 }
 
 /** Rolling latency figures over the most recent calls, in milliseconds. */

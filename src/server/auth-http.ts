@@ -11,6 +11,9 @@ export const RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource';
 /** What the gates need: the current authenticator (a reload may replace it). */
 export type AuthSource = () => Authenticator;
 
+/** Counts a refused request (metrics): `kind` such as `auth`, `reason` a short fixed code. */
+export type RefusalCounter = (kind: string, reason: string) => void;
+
 /** An Authenticator that follows a settings getter, rebuilt (JWKS cache included) only when the settings change. */
 export function authSource(settings: () => AuthSettings): AuthSource {
   let current = new Authenticator(settings());
@@ -28,7 +31,21 @@ function publicOrigin(req: Request, auth: Authenticator): string {
 
 const quoted = (s: string) => `"${s.replace(/["\\]/g, '')}"`;
 
-function refuse(req: Request, res: Response, auth: Authenticator, failure: AuthFailure, who?: string): void {
+/** The refusal's metric reason: a fixed code, never the (possibly detailed) message. */
+function reasonOf(req: Request, failure: AuthFailure): string {
+  if (failure.status === 403) return 'insufficient_scope';
+  return req.headers.authorization || req.headers['x-api-key'] ? 'invalid_credentials' : 'no_credentials';
+}
+
+function refuse(
+  req: Request,
+  res: Response,
+  auth: Authenticator,
+  failure: AuthFailure,
+  who: string | undefined,
+  count: RefusalCounter | undefined,
+): void {
+  count?.('auth', reasonOf(req, failure));
   log.warn(
     { path: req.path, principal: who, status: failure.status, cause: failure.message },
     'request refused: client authentication',
@@ -78,7 +95,7 @@ export function statusOnlyWithoutCredential(source: AuthSource) {
  * Express middleware that authenticates a request when `gateway.auth` is on and hands the principal to the
  * SDK as `req.auth`; `need` is `client` for /mcp (plus required_scopes) or `operator` for /readyz and /metrics.
  */
-export function authGate(source: AuthSource, need: 'client' | 'operator') {
+export function authGate(source: AuthSource, need: 'client' | 'operator', count?: RefusalCounter) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const auth = source();
     if (!auth.enabled || (need === 'operator' && (req as Marked)[STATUS_ONLY])) return next();
@@ -92,13 +109,14 @@ export function authGate(source: AuthSource, need: 'client' | 'operator') {
             : auth.missingScopes(info);
         if (missing.length) {
           const why = `missing scope ${missing.join(' ')}`;
-          return refuse(req, res, auth, new AuthFailure(403, why, missing.join(' ')), info.clientId);
+          const failure = new AuthFailure(403, why, missing.join(' '));
+          return refuse(req, res, auth, failure, info.clientId, count);
         }
         (req as IncomingMessage & { auth?: AuthInfo }).auth = info;
         next();
       },
       (err: unknown) => {
-        if (err instanceof AuthFailure) return refuse(req, res, auth, err);
+        if (err instanceof AuthFailure) return refuse(req, res, auth, err, undefined, count);
         next(err);
       },
     );

@@ -1,6 +1,8 @@
 import type { Server } from '@modelcontextprotocol/server';
 import { handleMetaCall, type Discovery } from '../discovery/index.js';
 import type { Dispatcher, RouteTable } from '../dispatch/dispatch.js';
+import type { Context } from '@opentelemetry/api';
+import { telemetryOff, type Telemetry } from '../telemetry/recorder.js';
 import type { Extra, Peers } from './peers.js';
 import {
   guarded,
@@ -10,6 +12,7 @@ import {
   type Meta,
   type RelayedOptions,
 } from './relayed.js';
+import { traced } from './traced.js';
 
 /** Installs the gateway's request handlers on one downstream session's server; all answers come from the current snapshot. */
 export function installHandlers(
@@ -21,13 +24,22 @@ export function installHandlers(
   discovery?: Discovery,
   /** Set when the server serves one 2026-07-28 request: that request's pseudo-session id. */
   requestId?: string,
+  telemetry: Telemetry = telemetryOff(),
 ): void {
   const peer = peers.attach(server, requestId);
+  /** Each request in its server span (when tracing is on); `target` is a tool or prompt name, if any. */
+  const span = <T>(extra: Extra, target: string | undefined, body: (trace?: Context) => T | Promise<T>) =>
+    traced(telemetry.tracing, server, extra, target, body);
   /** Runs a relayed request; progress and log messages it caused are sent before its answer. */
-  const relayed = <T>(extra: Extra, meta: Meta, body: (opts: RelayedOptions) => Promise<T>) =>
+  const relayed = <T>(
+    extra: Extra,
+    meta: Meta,
+    body: (opts: RelayedOptions) => Promise<T>,
+    trace?: Context,
+  ) =>
     guarded(async () => {
       if (peer.perRequest) peer.levelFrom(extra);
-      const opts = upstreamOptions(peers.register(peer), extra, meta);
+      const opts = upstreamOptions(peers.register(peer), extra, meta, undefined, trace);
       try {
         return await body(opts);
       } finally {
@@ -43,61 +55,106 @@ export function installHandlers(
     method: 'tools/call' | 'prompts/get' | 'resources/read',
     target: string,
     body: (opts: RelayedOptions) => Promise<T>,
+    trace?: Context,
   ) =>
     guarded(() =>
-      relayWithInput(input, dispatch, peers.register(peer), extra, meta, { method, target }, body),
+      relayWithInput(input, dispatch, peers.register(peer), extra, meta, { method, target }, body, trace),
     );
 
-  server.setRequestHandler('tools/list', () => {
-    const snapshot = routes.snapshot();
-    return { tools: discovery ? discovery.listed(snapshot) : snapshot.lists.tools };
-  });
+  server.setRequestHandler('tools/list', (_req, ctx) =>
+    span(ctx, undefined, () => {
+      const snapshot = routes.snapshot();
+      return { tools: discovery ? discovery.listed(snapshot) : snapshot.lists.tools };
+    }),
+  );
 
   server.setRequestHandler('tools/call', (req, ctx) => {
     const { name, arguments: args, _meta } = req.params;
-    if (discovery?.handles(name))
-      return relayed(ctx, _meta, (opts) => handleMetaCall(discovery, dispatch, args, _meta, ctx, opts));
-    return withInput(ctx, _meta, 'tools/call', name, (opts) => dispatch.callTool(name, args, _meta, opts));
+    // Only names in the catalog (or the meta-tool's) name the span: a client's made-up name is not a target.
+    const known = discovery?.handles(name) || routes.snapshot().toolsByName.has(name);
+    return span(ctx, known ? name : undefined, (trace) => {
+      if (discovery?.handles(name)) {
+        const meta = (opts: RelayedOptions) => handleMetaCall(discovery, dispatch, args, _meta, ctx, opts);
+        return relayed(ctx, _meta, meta, trace);
+      }
+      const call = (opts: RelayedOptions) => dispatch.callTool(name, args, _meta, opts);
+      return withInput(ctx, _meta, 'tools/call', name, call, trace);
+    });
   });
 
-  server.setRequestHandler('resources/list', () => ({
-    resources: routes.snapshot().lists.resources,
-  }));
-  server.setRequestHandler('resources/templates/list', () => ({
-    resourceTemplates: routes.snapshot().lists.templates,
-  }));
+  server.setRequestHandler('resources/list', (_req, ctx) =>
+    span(ctx, undefined, () => ({ resources: routes.snapshot().lists.resources })),
+  );
+  server.setRequestHandler('resources/templates/list', (_req, ctx) =>
+    span(ctx, undefined, () => ({ resourceTemplates: routes.snapshot().lists.templates })),
+  );
   server.setRequestHandler('resources/read', (req, ctx) =>
-    withInput(ctx, req.params._meta, 'resources/read', req.params.uri, (opts) =>
-      dispatch.readResource(req.params.uri, opts),
+    span(ctx, undefined, (trace) =>
+      withInput(
+        ctx,
+        req.params._meta,
+        'resources/read',
+        req.params.uri,
+        (opts) => dispatch.readResource(req.params.uri, opts),
+        trace,
+      ),
     ),
   );
   server.setRequestHandler('resources/subscribe', (req, ctx) =>
-    relayed(ctx, undefined, async (opts) => {
-      await peers.subscriptions.subscribe(opts.origin, req.params.uri, opts.signal);
-      return {};
-    }),
+    span(ctx, undefined, (trace) =>
+      relayed(
+        ctx,
+        undefined,
+        async (opts) => {
+          await peers.subscriptions.subscribe(opts.origin, req.params.uri, opts.signal);
+          return {};
+        },
+        trace,
+      ),
+    ),
   );
   server.setRequestHandler('resources/unsubscribe', (req, ctx) =>
-    relayed(ctx, undefined, async (opts) => {
-      await peers.subscriptions.unsubscribe(opts.origin, req.params.uri, opts.signal);
-      return {};
-    }),
-  );
-
-  server.setRequestHandler('prompts/list', () => ({ prompts: routes.snapshot().lists.prompts }));
-  server.setRequestHandler('prompts/get', (req, ctx) =>
-    withInput(ctx, req.params._meta, 'prompts/get', req.params.name, (opts) =>
-      dispatch.getPrompt(req.params.name, req.params.arguments, opts),
+    span(ctx, undefined, (trace) =>
+      relayed(
+        ctx,
+        undefined,
+        async (opts) => {
+          await peers.subscriptions.unsubscribe(opts.origin, req.params.uri, opts.signal);
+          return {};
+        },
+        trace,
+      ),
     ),
   );
 
-  server.setRequestHandler('completion/complete', (req, ctx) =>
-    relayed(ctx, undefined, (opts) => dispatch.complete(req.params, opts)),
+  server.setRequestHandler('prompts/list', (_req, ctx) =>
+    span(ctx, undefined, () => ({ prompts: routes.snapshot().lists.prompts })),
   );
-  server.setRequestHandler('logging/setLevel', async (req, ctx) => {
-    await peers.setLevel(peer, req.params.level, ctx);
-    return {};
+  server.setRequestHandler('prompts/get', (req, ctx) => {
+    const { name } = req.params;
+    return span(ctx, routes.snapshot().promptsByName.has(name) ? name : undefined, (trace) =>
+      withInput(
+        ctx,
+        req.params._meta,
+        'prompts/get',
+        name,
+        (opts) => dispatch.getPrompt(name, req.params.arguments, opts),
+        trace,
+      ),
+    );
   });
+
+  server.setRequestHandler('completion/complete', (req, ctx) =>
+    span(ctx, undefined, (trace) =>
+      relayed(ctx, undefined, (opts) => dispatch.complete(req.params, opts), trace),
+    ),
+  );
+  server.setRequestHandler('logging/setLevel', (req, ctx) =>
+    span(ctx, undefined, async () => {
+      await peers.setLevel(peer, req.params.level, ctx);
+      return {};
+    }),
+  );
   server.setNotificationHandler('notifications/roots/list_changed', async () => {
     await dispatch.rootsChanged(peers.register(peer).origin());
   });

@@ -1,6 +1,13 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { log } from '../log.js';
-import { authGate, RESOURCE_METADATA_PATH, resourceMetadata, type AuthSource } from './auth-http.js';
+import {
+  authGate,
+  RESOURCE_METADATA_PATH,
+  resourceMetadata,
+  type AuthSource,
+  type RefusalCounter,
+} from './auth-http.js';
 import { deeperThan } from './json-depth.js';
 import { isLegacyPost, type ModernEndpoint } from './modern.js';
 import { originGuard, type OriginPolicy } from './security.js';
@@ -22,8 +29,10 @@ export interface HttpDeps {
   auth: AuthSource;
   /** The JSON body of /readyz. */
   readiness(): Record<string, unknown>;
-  /** Prometheus text exposition for /metrics. */
-  metrics(): string;
+  /** Serves /metrics (the Prometheus text exposition). */
+  metrics(req: IncomingMessage, res: ServerResponse): void;
+  /** Counts requests refused here (authentication). */
+  refusal?: RefusalCounter;
 }
 
 function rpcError(res: Response, status: number, code: number, message: string): void {
@@ -69,18 +78,18 @@ export function createApp(deps: HttpDeps): express.Express {
   });
   // Readiness probes carry no credential: they get the status alone, never the detail.
   app.use('/readyz', statusOnlyWithoutCredential(deps.auth));
-  const operator = authGate(deps.auth, 'operator');
+  const operator = authGate(deps.auth, 'operator', deps.refusal);
   app.get('/readyz', operator, (_req, res) => {
     res.json(deps.readiness());
   });
-  app.get('/metrics', operator, (_req, res) => {
-    res.type('text/plain; version=0.0.4').send(deps.metrics());
+  app.get('/metrics', operator, (req, res) => {
+    deps.metrics(req, res);
   });
   app.get([RESOURCE_METADATA_PATH, `${RESOURCE_METADATA_PATH}/mcp`], resourceMetadata(deps.auth));
 
   // Origin checks come first, so a foreign browser page learns nothing about credentials.
   const guard = originGuard(deps.policy);
-  const client = authGate(deps.auth, 'client');
+  const client = authGate(deps.auth, 'client', deps.refusal);
   app.options('/mcp', guard, (_req, res) => {
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
     res.setHeader(

@@ -50,6 +50,8 @@ export async function isLegacyPost(req: IncomingMessage, body: unknown): Promise
 export class ModernEndpoint {
   private readonly handler: ReturnType<typeof createMcpHandler>;
   private readonly serve: ReturnType<typeof toNodeHandler>;
+  /** Requests (listen streams included) being served now, for the sessions-by-era gauge. */
+  open = 0;
 
   constructor(
     factory: () => Server,
@@ -66,6 +68,8 @@ export class ModernEndpoint {
 
   /** Serves one 2026-07-28 POST; a listen stream asking for resource updates subscribes upstream while open. */
   async handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    this.open++;
+    res.once('close', () => this.open--);
     const uris = listenedUris(body);
     if (uris.length) {
       const origin = listenOrigin(`${LISTEN_PREFIX}${randomUUID()}`);

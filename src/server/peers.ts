@@ -8,6 +8,7 @@ import type {
   ServerContext,
 } from '@modelcontextprotocol/server';
 import { LOG_LEVEL_META_KEY } from '@modelcontextprotocol/server';
+import type { Context } from '@opentelemetry/api';
 import type { LogScope, Origin, UpstreamListener } from '../backends/origin.js';
 import type { Dispatcher } from '../dispatch/dispatch.js';
 import type { ParkedCall } from './input-bridge.js';
@@ -69,7 +70,7 @@ export class Peer {
    * 2026-07-28 call is `parked`: its client can only be answered with a result, so upstream requests to the
    * client become `input_required`, and notifications follow whichever retry of the call is attached.
    */
-  origin(extra?: Extra, parked?: ParkedCall<unknown>): Origin {
+  origin(extra?: Extra, parked?: ParkedCall<unknown>, trace?: Context): Origin {
     const server = this.server;
     const req = extra?.http?.req;
     // Copied only when asked for (forward_headers): most requests never need them.
@@ -97,6 +98,7 @@ export class Peer {
       notify: (method, params) => (sent = sent.then(() => send(method, params)).catch(() => {})),
       settled: () => sent,
       detached: () => this.origin(),
+      ...(trace && { trace }),
     };
   }
 }

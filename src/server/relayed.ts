@@ -1,5 +1,6 @@
 import { inputRequired, isInputRequiredResult } from '@modelcontextprotocol/server';
 import type { InputRequiredResult } from '@modelcontextprotocol/server';
+import type { Context } from '@opentelemetry/api';
 import type { UpstreamRequestOptions } from '../backends/backend.js';
 import type { Origin } from '../backends/origin.js';
 import type { Dispatcher } from '../dispatch/dispatch.js';
@@ -29,10 +30,11 @@ export function upstreamOptions(
   extra: Extra,
   meta: Meta,
   parked?: ParkedCall<unknown>,
+  trace?: Context,
 ): RelayedOptions {
   const token = meta?.progressToken;
-  const origin = peer.origin(extra, parked);
-  const opts: RelayedOptions = { signal: extra.mcpReq.signal, origin };
+  const origin = peer.origin(extra, parked, trace);
+  const opts: RelayedOptions = { signal: extra.mcpReq.signal, origin, ...(trace && { trace }) };
   if (token !== undefined) {
     opts.onprogress = (p) => void origin.notify('notifications/progress', { ...p, progressToken: token });
   }
@@ -70,6 +72,7 @@ export async function relayWithInput<T extends object>(
   meta: Meta,
   binding: Omit<StateBinding, 'principal'>,
   run: (opts: RelayedOptions) => Promise<T>,
+  trace?: Context,
 ): Promise<T | InputRequiredResult> {
   const bound: StateBinding = { ...binding, principal: principalOf(extra) };
   const seal = (nonce: string) => support.codec.mint({ kind: 'parked', nonce }, bound);
@@ -109,7 +112,7 @@ export async function relayWithInput<T extends object>(
   }
 
   if (!peer.perRequest) {
-    const opts = { ...upstreamOptions(peer, extra, meta), resume };
+    const opts = { ...upstreamOptions(peer, extra, meta, undefined, trace), resume };
     try {
       return await relay(opts);
     } finally {
@@ -118,7 +121,7 @@ export async function relayWithInput<T extends object>(
   }
   peer.levelFrom(extra);
   const call = new ParkedCall<T | InputRequiredResult>();
-  const opts = { ...upstreamOptions(peer, extra, meta, call as ParkedCall<unknown>), resume };
+  const opts = { ...upstreamOptions(peer, extra, meta, call as ParkedCall<unknown>, trace), resume };
   call.start(async (signal) => {
     try {
       return await relay({ ...opts, signal });

@@ -15,6 +15,7 @@ import {
   startSingleFixture,
   work,
 } from './single-helpers.js';
+import { scrape } from '../helpers/metrics.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 after(async () => {
@@ -112,18 +113,24 @@ describe('single_session in one gateway (in-process queue)', () => {
     assert.deepEqual(stats.executions, ['A', 'E'], 'timed-out and rejected calls never ran');
     assert.equal(stats.maxConcurrentCalls, 1);
 
-    const metrics = await fetch(new URL('/metrics', url)).then((r) => r.text());
-    assert.match(metrics, /switchboard_queue_depth\{backend="single",mode="memory"\} 0/);
-    const sample = (name: string): number => {
-      const m = new RegExp(`^${name}\\{backend="single",quantile="0.99"\\} (\\S+)$`, 'm').exec(metrics);
-      assert.ok(m, `${name} p99 is exported`);
-      return Number(m[1]);
-    };
+    const metrics = await scrape(url);
+    const single = { backend: 'single' };
+    assert.equal(metrics.value('switchboard_queue_depth', { ...single, mode: 'memory' }), 0);
     // Only A and E started, and neither waited behind another call; A ran 1,200 ms and E until its 2 s timeout.
-    const waitP99 = sample('switchboard_queue_wait_ms');
-    assert.ok(waitP99 >= 0 && waitP99 < 500, `wait p99 ${waitP99} ms: no started call waited for another`);
-    assert.ok(sample('switchboard_queue_run_ms') >= 1200, 'run p99 covers A, which ran 1,200 ms');
-    assert.match(metrics, /switchboard_queue_calls_total\{backend="single",outcome="rejected"\} 2/);
+    assert.equal(metrics.value('switchboard_queue_wait_seconds_count', single), 2, 'two calls started');
+    assert.equal(
+      metrics.value('switchboard_queue_wait_seconds_bucket', { ...single, le: '0.5' }),
+      2,
+      'no started call waited 500 ms for another',
+    );
+    assert.equal(metrics.value('switchboard_queue_run_seconds_count', single), 2);
+    assert.ok(metrics.value('switchboard_queue_run_seconds_sum', single) >= 1.2 + 1.9, 'A ran 1.2 s, E ~2 s');
+    assert.equal(
+      metrics.value('switchboard_queue_run_seconds_bucket', { ...single, le: '1' }),
+      0,
+      'neither ran under a second',
+    );
+    assert.equal(metrics.value('switchboard_queue_calls_total', { ...single, outcome: 'rejected' }), 2);
   });
 
   it('on a reload that replaces the backend, lets the running call finish and closes the old session before opening the new one', async () => {

@@ -7,6 +7,7 @@ import { SignJWT } from 'jose';
 import type { Gateway } from '../../src/gateway.js';
 import { fixtureStdio, startGateway, text } from '../helpers/gateway.js';
 import { INIT, json, raw } from '../helpers/http.js';
+import { scrape } from '../helpers/metrics.js';
 import { AUDIENCE, ISSUER, JwksServer, makeKey, sign, type SigningKey } from '../helpers/jwt.js';
 
 const ALICE_KEY = 'alice-key-0123456789';
@@ -212,5 +213,21 @@ describe('operator endpoints', () => {
     assert.ok('backends' in (JSON.parse(full.body) as object), 'an operator still gets the detail');
     const apiKey = await raw(at, 'GET', { 'x-api-key': ALICE_KEY });
     assert.equal(apiKey.status, 403, 'a credential, even as X-API-Key, is checked as before');
+  });
+
+  it('refusals are counted on /metrics by kind and reason, never with the credential', async () => {
+    const refusals = async () => {
+      const m = await scrape(url, bearer(OPS_KEY));
+      return (reason: string) => m.value('switchboard_refusals_total', { kind: 'auth', reason });
+    };
+    const before = await refusals();
+    assert.equal((await raw(new URL('/metrics', url), 'GET', {})).status, 401);
+    assert.equal((await raw(new URL('/metrics', url), 'GET', bearer('not-a-key-at-all'))).status, 401);
+    assert.equal((await raw(new URL('/metrics', url), 'GET', bearer(ALICE_KEY))).status, 403);
+    const now = await refusals();
+    for (const reason of ['no_credentials', 'invalid_credentials', 'insufficient_scope'])
+      assert.equal(now(reason), before(reason) + 1, reason);
+    const text = (await scrape(url, bearer(OPS_KEY))).text;
+    assert.ok(!text.includes(ALICE_KEY) && !text.includes('not-a-key-at-all'));
   });
 });

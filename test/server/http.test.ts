@@ -5,6 +5,7 @@ import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/server';
 import type { Gateway } from '../../src/gateway.js';
 import { connectClient, fixtureStdio, startGateway } from '../helpers/gateway.js';
 import { INIT, json, raw } from '../helpers/http.js';
+import { scrape } from '../helpers/metrics.js';
 
 describe('/mcp over HTTP', () => {
   let gateway: Gateway;
@@ -103,8 +104,10 @@ describe('/mcp over HTTP', () => {
       backends: Record<string, { state: string }>;
     };
     assert.equal(ready.backends.fx!.state, 'ready');
-    const metrics = await (await fetch(new URL('/metrics', url))).text();
-    assert.match(metrics, /switchboard_backend_up\{backend="fx",state="ready"\} 1/);
+    const metrics = await scrape(url);
+    assert.equal(metrics.value('switchboard_backend_up', { backend: 'fx', state: 'ready' }), 1);
+    assert.equal(metrics.value('switchboard_backend_state', { backend: 'fx', state: 'ready' }), 1);
+    assert.equal(metrics.value('switchboard_backend_state', { backend: 'fx', state: 'down' }), 0);
   });
 });
 

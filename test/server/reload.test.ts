@@ -8,6 +8,7 @@ import { descendants, isAlive } from '../../src/backends/process-tree.js';
 import { loadConfig } from '../../src/config/load.js';
 import { watchConfig } from '../../src/config/watch.js';
 import { Gateway } from '../../src/gateway.js';
+import { scrape } from '../helpers/metrics.js';
 import {
   FIXTURE,
   connectClient,
@@ -188,9 +189,9 @@ describe('invalid edits', () => {
       assert.deepEqual(pids(), before, 'same backends, same children');
       assert.deepEqual(await toolNames(client), tools);
     }
-    const metrics = gateway.metrics();
-    assert.match(metrics, /switchboard_config_reload_total\{result="failed"\} 3/);
-    assert.match(metrics, /switchboard_config_last_reload_successful 0/);
+    const metrics = await scrape(gateway.url);
+    assert.equal(metrics.value('switchboard_config_reload_total', { result: 'failed' }), 3);
+    assert.equal(metrics.value('switchboard_config_last_reload_successful'), 0);
 
     const bPid = gateway.pool.get('b')!.pid!;
     rewrite(file, `mcpServers:\n${fixtureStdio('a')}`);
@@ -198,7 +199,13 @@ describe('invalid edits', () => {
     await waitFor(async () => !(await toolNames(client)).includes('b__add'), 1000, 'B gone');
     assert.equal(gateway.pool.get('a')!.pid, before[0]![1], 'A untouched');
     await waitFor(() => !isAlive(bPid), 5000, "B's child exits");
-    assert.match(gateway.metrics(), /switchboard_config_reload_total\{result="ok"\} 1/);
+    const after = await scrape(gateway.url);
+    assert.equal(after.value('switchboard_config_reload_total', { result: 'ok' }), 1);
+    assert.equal(after.value('switchboard_config_last_reload_successful'), 1);
+    const hash = (s: typeof metrics) =>
+      s.series('switchboard_config_info').find((x) => x.value === 1)?.labels.hash;
+    assert.match(hash(after) ?? '', /^[0-9a-f]{12}$/);
+    assert.notEqual(hash(after), hash(metrics), 'the active config hash follows the applied reload');
   });
 
   it('an emptied file is refused instead of removing every backend', async () => {
