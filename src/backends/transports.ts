@@ -7,6 +7,9 @@ import type { Logger } from 'pino';
 import { waitAtMost } from '../time.js';
 import type { BackendSpec, HttpSpec, SseSpec, StdioSpec } from '../config/model.js';
 import type { Auth } from '../config/schema-types.js';
+import { PooledHttpTransport, type HeaderSource } from './pooled-http.js';
+
+export type { HeaderSource } from './pooled-http.js';
 
 /** A freshly built SDK client transport plus what the backend needs to supervise it. */
 export interface BuiltTransport {
@@ -79,9 +82,6 @@ function stdioTransport(spec: StdioSpec, log: Logger): BuiltTransport {
   return { transport, pid: () => transport.pid };
 }
 
-/** Headers read at each request, e.g. a client's forwarded Authorization, which may change during its session. */
-export type HeaderSource = () => Record<string, string>;
-
 /** A fetch that adds the current forwarded headers; they override configured ones of the same name. */
 function withHeaders(source: HeaderSource | undefined): FetchLike {
   if (!source) return fetchWithSharedSignal;
@@ -94,6 +94,9 @@ function withHeaders(source: HeaderSource | undefined): FetchLike {
 
 function httpTransport(spec: HttpSpec, forwarded?: HeaderSource): BuiltTransport {
   const { url, headers } = applyAuth(spec.url, spec.headers, spec.auth);
+  if (spec.httpClient === 'pool') {
+    return { transport: new PooledHttpTransport(url, { headers, forwarded }), pid: () => null };
+  }
   const transport = new StreamableHTTPClientTransport(url, {
     requestInit: { headers },
     fetch: withHeaders(forwarded),
@@ -128,7 +131,8 @@ const END_SESSION_WAIT_MS = 2000;
  * transports, and upstreams that refuse or do not answer, are left to the close that follows.
  */
 export async function endSession(transport: Transport | undefined): Promise<void> {
-  if (!(transport instanceof StreamableHTTPClientTransport) || !transport.sessionId) return;
+  const http = transport instanceof StreamableHTTPClientTransport || transport instanceof PooledHttpTransport;
+  if (!http || !transport.sessionId) return;
   await waitAtMost(
     transport.terminateSession().catch(() => undefined),
     END_SESSION_WAIT_MS,
