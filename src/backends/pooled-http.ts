@@ -312,6 +312,11 @@ export class PooledHttpTransport implements Transport {
         if (isResponse(message)) {
           answered = true;
           if (o.replayId !== undefined) (message as { id: string | number }).id = o.replayId;
+          // The protocol layer handles a notification a microtask late but a response at once, dropping the
+          // request's progress handler: a response parsed from the same chunk as its last progress waits a
+          // microtask so that progress is not lost (the SDK's web-stream reader yields between events).
+          queueMicrotask(() => this.onmessage?.(message));
+          return;
         }
         this.onmessage?.(message);
       } catch (err) {
