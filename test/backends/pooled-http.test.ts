@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { PooledHttpTransport } from '../../src/backends/pooled-http.js';
 import { SseParser, type SseEvent } from '../../src/backends/sse-parser.js';
 import { sessionExpired, unreachable } from '../../src/backends/upstream-errors.js';
-import { freePort, waitFor } from '../helpers/gateway.js';
+import { connectClient, freePort, startGateway, waitFor } from '../helpers/gateway.js';
 
 /** What the upstream saw and got, for assertions. */
 interface Seen {
@@ -227,6 +227,31 @@ describe('pooled transport, 2026-07-28 upstream', () => {
       `=?base64?${Buffer.from('no such tool é').toString('base64')}?=`,
     );
     await client.close();
+  });
+});
+
+describe('http_client through the gateway', () => {
+  it('serves an upstream with the pooled transport (default) and with the SDK one (http_client: sdk)', async () => {
+    const up = await legacyUpstream(true);
+    const { gateway, url } = await startGateway(`
+httpServices:
+  pooled:
+    base_url: ${up.url.href}
+  fetched:
+    base_url: ${up.url.href}
+    http_client: sdk
+`);
+    try {
+      const { client } = await connectClient(url);
+      for (const name of ['pooled__echo', 'fetched__echo']) {
+        const r = await client.callTool({ name, arguments: { text: name } });
+        assert.equal(text(r), name);
+      }
+      await client.close();
+    } finally {
+      await gateway.close();
+      await close(up.http);
+    }
   });
 });
 
