@@ -36,6 +36,8 @@ export interface LoadResult {
   callsPerSec: number;
   latency: Latency;
   peakRssBytes: number;
+  /** Peak RSS of the first pid alone (the gateway process without its children or upstream). */
+  mainPeakRssBytes: number;
   serverCpuMsPerCall: number;
   /** CPU of the first pid alone (the gateway process without its children), per call. */
   mainCpuMsPerCall: number;
@@ -133,6 +135,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     callsPerSec: round(calls / seconds, 1),
     latency: summarise(latencies),
     peakRssBytes: sampler.peak,
+    mainPeakRssBytes: sampler.mainPeak,
     serverCpuMsPerCall: round(cpuDelta(cpuBefore, cpuAfter) / Math.max(1, calls)),
     mainCpuMsPerCall: round(
       ((cpuAfter.get(o.pids[0]!) ?? 0) - (cpuBefore.get(o.pids[0]!) ?? 0)) / Math.max(1, calls),

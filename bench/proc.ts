@@ -66,6 +66,8 @@ export class TreeSampler {
   peak = 0;
   /** Summed RSS at the last sample, in bytes. */
   last = 0;
+  /** Highest RSS of the first root process alone (e.g. the gateway without its children), in bytes. */
+  mainPeak = 0;
 
   constructor(
     private readonly roots: number[],
@@ -76,7 +78,11 @@ export class TreeSampler {
   sample(): number {
     if (this.ticks++ % 4 === 0 || this.pids.length === 0) this.pids = processTree(this.roots);
     let sum = 0;
-    for (const pid of this.pids) sum += rssBytes(pid);
+    for (const pid of this.pids) {
+      const rss = rssBytes(pid);
+      sum += rss;
+      if (pid === this.roots[0] && rss > this.mainPeak) this.mainPeak = rss;
+    }
     this.last = sum;
     if (sum > this.peak) this.peak = sum;
     return sum;

@@ -32,8 +32,9 @@ const ALIASES: Record<string, string[]> = {
   'stdio-traced': ['sb-stdio-traced'],
   'http-traced': ['sb-http-traced'],
   tracing: ['sb-stdio', 'sb-stdio-traced', 'sb-http', 'sb-http-traced'],
+  json: ['direct-json', 'sb-http-json'],
   sse: ['sb-sse'],
-  switchboard: ['sb-stdio', 'sb-http', 'sb-sse'],
+  switchboard: ['sb-stdio', 'sb-http', 'sb-sse', 'sb-http-json'],
   peers: [...PEERS],
   throughput: [...TARGETS],
 };
@@ -67,7 +68,8 @@ if (values.help) {
   --warmup S --duration S   seconds per point (default 2 and 5)
   --rounds N           rounds per concurrency, every target once per round, medians reported (default 2)
   --sessions N --hold S     idle-session case (default 10000 and 30)
-  --profile            profile the gateway (node --cpu-prof) under the C=16 stdio load and print hot spots
+  --profile            profile the gateway (node --cpu-prof) under load and print hot spots: the first
+                       switchboard target of --case (default sb-stdio) at the first -c value (default 16)
   --no-build           skip \`npm run build\`
   --dist DIR           bench the gateway compiled in DIR (DIR/cli.js) instead of ./dist; implies --no-build
   --compare DIR        also run the stdio case on the build in DIR (target sb-stdio-cmp), for before/after
@@ -130,20 +132,23 @@ function versions(): Record<string, string | undefined> {
 function rowLine(r: ThroughputRow): string {
   if (!r.calls) return `${r.target} C=${r.concurrency}: ${r.note ?? 'no calls'}`;
   const l = r.latency!;
-  return `${r.target} C=${r.concurrency}: ${r.callsPerSec} calls/s, p50 ${l.p50} p99 ${l.p99} ms, ${r.errors} errors, ${Math.round(r.peakRssBytes! / 2 ** 20)} MB, ${r.serverCpuMsPerCall} ms CPU/call`;
+  return `${r.target} C=${r.concurrency}: ${r.callsPerSec} calls/s, p50 ${l.p50} p99 ${l.p99} ms, ${r.errors} errors, ${Math.round(r.peakRssBytes! / 2 ** 20)} MB (gateway ${Math.round((r.mainPeakRssBytes ?? 0) / 2 ** 20)}), ${r.serverCpuMsPerCall} ms CPU/call (gateway process ${r.mainCpuMsPerCall})`;
 }
 
 async function profile(): Promise<void> {
   const dir = join(ROOT, 'bench/results/profiles');
   mkdirSync(dir, { recursive: true });
   const started = Date.now();
-  const server = await startTarget('sb-stdio', ['--cpu-prof', '--cpu-prof-dir', dir]);
+  const target = TARGETS.find((t) => t.startsWith('sb-') && selected.has(t)) ?? 'sb-stdio';
+  const c = values.concurrency ? opts.concurrencies[0]! : 16;
+  log(`profiling ${target} at C=${c}`);
+  const server = await startTarget(target, ['--cpu-prof', '--cpu-prof-dir', dir]);
   try {
     const args = [
       '--url',
       server.url,
       '-c',
-      '16',
+      String(c),
       '--warmup',
       String(opts.warmupS),
       '--duration',
@@ -154,7 +159,7 @@ async function profile(): Promise<void> {
       [...args, '--json', '--pid', String(server.pids[0])],
       300_000,
     );
-    log(`profiled load: ${rowLine({ ...r, target: 'sb-stdio' })}`);
+    log(`profiled load: ${rowLine({ ...r, target })}`);
   } finally {
     await server.stop();
   }

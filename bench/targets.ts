@@ -15,11 +15,27 @@ export const TARGETS = [
   'sb-http',
   'sb-http-traced',
   'sb-sse',
+  'direct-json',
+  'sb-http-json',
   'supergateway',
   'mcp-proxy',
 ] as const;
 /** One of TARGETS, or `sb-stdio-cmp`: the stdio case on another build of the gateway (`--compare DIR`). */
 export type TargetName = (typeof TARGETS)[number] | 'sb-stdio-cmp';
+
+/** The upstream a target runs behind (direct: alone); its gateway-added CPU is measured against that upstream alone. */
+export const BASELINE: Partial<Record<TargetName, TargetName>> = {
+  'sb-stdio': 'direct',
+  'sb-stdio-cmp': 'direct',
+  'sb-http': 'direct',
+  'sb-sse': 'direct',
+  'sb-http-json': 'direct-json',
+  supergateway: 'direct',
+  'mcp-proxy': 'direct',
+};
+
+/** Upstream kinds: stdio child, Streamable HTTP answering SSE streams or plain JSON, legacy HTTP+SSE. */
+export type UpstreamMode = 'stdio' | 'http' | 'http-json' | 'sse';
 
 /** The compiled gateway entry points: the one under test and, optionally, another build to compare with. */
 export const gatewayCli = { main: join(ROOT, 'dist/cli.js'), compare: '' };
@@ -32,12 +48,15 @@ export interface Target {
 }
 
 /** The upstream as a child command line (plain node, transpiled; no tsx loader). */
-export function upstreamCommand(mode: 'stdio' | 'http' | 'sse', tools = 0): string[] {
+export function upstreamCommand(mode: UpstreamMode, tools = 0): string[] {
   return [process.execPath, join(BUILD, 'upstream.js'), mode, '--tools', String(tools)];
 }
 
 /** Starts the upstream in an HTTP mode; resolves with its base URL (no path). */
-export async function startUpstream(mode: 'http' | 'sse', tools = 0): Promise<Started & { base: string }> {
+export async function startUpstream(
+  mode: Exclude<UpstreamMode, 'stdio'>,
+  tools = 0,
+): Promise<Started & { base: string }> {
   const [cmd, ...args] = upstreamCommand(mode, tools);
   const s = await startProcess(cmd!, args, /bench-upstream listening on (http:\/\/\S+)/);
   return { ...s, base: s.match[1]! };
@@ -98,13 +117,13 @@ export async function startGateway(
 const yamlString = (s: string) => JSON.stringify(s);
 
 /** Gateway YAML with one backend named `bench` of the given kind, unprefixed so tool names match the upstream's. */
-export function benchBackendYaml(kind: 'stdio' | 'http' | 'sse', base = '', extra = ''): string {
+export function benchBackendYaml(kind: UpstreamMode, base = '', extra = ''): string {
   if (kind === 'stdio') {
     const [cmd, ...args] = upstreamCommand('stdio');
     return `mcpServers:\n  bench:\n    prefix: false\n    command: ${yamlString(cmd!)}\n    args: ${JSON.stringify(args)}\n${extra}`;
   }
-  const section = kind === 'http' ? 'httpServices' : 'sseServices';
-  const path = kind === 'http' ? '/mcp' : '/sse';
+  const section = kind === 'sse' ? 'sseServices' : 'httpServices';
+  const path = kind === 'sse' ? '/sse' : '/mcp';
   return `${section}:\n  bench:\n    prefix: false\n    base_url: ${yamlString(base + path)}\n${extra}`;
 }
 
@@ -114,7 +133,7 @@ export function benchBackendYaml(kind: 'stdio' | 'http' | 'sse', base = '', extr
  * is in the gateway's CPU and the sink's is not.
  */
 async function switchboard(
-  kind: 'stdio' | 'http' | 'sse',
+  kind: UpstreamMode,
   nodeArgs?: string[],
   cli?: string,
   traced = false,
@@ -183,8 +202,9 @@ async function peer(name: 'supergateway' | 'mcp-proxy'): Promise<Target> {
 /** Starts one target. `nodeArgs` are passed to the gateway's node (e.g. --cpu-prof). */
 export async function startTarget(name: TargetName, nodeArgs?: string[]): Promise<Target> {
   switch (name) {
-    case 'direct': {
-      const u = await startUpstream('http');
+    case 'direct':
+    case 'direct-json': {
+      const u = await startUpstream(name === 'direct' ? 'http' : 'http-json');
       return { url: `${u.base}/mcp`, pids: [u.pid], stop: () => stopProcess(u.child) };
     }
     case 'sb-stdio':
@@ -199,6 +219,8 @@ export async function startTarget(name: TargetName, nodeArgs?: string[]): Promis
       return switchboard('http', nodeArgs, undefined, true);
     case 'sb-sse':
       return switchboard('sse', nodeArgs);
+    case 'sb-http-json':
+      return switchboard('http-json', nodeArgs);
     case 'supergateway':
     case 'mcp-proxy':
       return peer(name);

@@ -1,7 +1,8 @@
 /**
- * The benchmark's upstream, written with the SDK: `node upstream.js stdio|http|sse [--port N] [--tools N]`.
+ * The benchmark's upstream, written with the SDK: `node upstream.js stdio|http|http-json|sse [--port N] [--tools N]`.
  * Tools: `echo(text)` and `sleep(ms)`, plus `--tools N` synthetic tools for catalog-scale runs.
- * HTTP modes listen on 127.0.0.1 (Streamable HTTP at /mcp; legacy SSE at /sse + /messages) and print
+ * HTTP modes listen on 127.0.0.1 (Streamable HTTP at /mcp, answering with an SSE stream per request, or with
+ * plain JSON in `http-json` mode; legacy SSE at /sse + /messages) and print
  * `bench-upstream listening on http://127.0.0.1:PORT` on stderr once ready.
  * Self-contained (no local imports) so the bench can transpile it to plain JavaScript for child processes.
  */
@@ -54,7 +55,7 @@ function build(): McpServer {
 }
 
 // HTTP-only modules are loaded only in HTTP modes, so the stdio child stays as small as a minimal server can be.
-async function streamableHttp(app: Express): Promise<void> {
+async function streamableHttp(app: Express, json: boolean): Promise<void> {
   const sdk = await import('@modelcontextprotocol/node');
   const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
   app.all('/mcp', async (req, res) => {
@@ -69,6 +70,7 @@ async function streamableHttp(app: Express): Promise<void> {
     if (!transport) {
       const t: NodeStreamableHTTPServerTransport = new sdk.NodeStreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
+        enableJsonResponse: json,
         onsessioninitialized: (sid) => void sessions.set(sid, t),
         onsessionclosed: (sid) => void sessions.delete(sid),
       });
@@ -100,12 +102,12 @@ process.on('SIGTERM', () => process.exit(0));
 if (mode === 'stdio') {
   const { StdioServerTransport } = await import('@modelcontextprotocol/server/stdio');
   await build().connect(new StdioServerTransport());
-} else if (mode === 'http' || mode === 'sse') {
+} else if (mode === 'http' || mode === 'http-json' || mode === 'sse') {
   const { default: express } = await import('express');
   const app = express();
   app.use(express.json({ limit: '4mb' }));
-  if (mode === 'http') await streamableHttp(app);
-  else await sse(app);
+  if (mode === 'sse') await sse(app);
+  else await streamableHttp(app, mode === 'http-json');
   const server = app.listen(Number(values.port), '127.0.0.1', () => {
     const { port } = server.address() as AddressInfo;
     process.stderr.write(`bench-upstream listening on http://127.0.0.1:${port}\n`);
@@ -113,6 +115,6 @@ if (mode === 'stdio') {
   server.requestTimeout = 0;
   server.keepAliveTimeout = 65_000;
 } else {
-  process.stderr.write(`usage: upstream.js stdio|http|sse [--port N] [--tools N]\n`);
+  process.stderr.write(`usage: upstream.js stdio|http|http-json|sse [--port N] [--tools N]\n`);
   process.exit(2);
 }

@@ -51,6 +51,7 @@ export function combine(rows: ThroughputRow[]): ThroughputRow {
       max: Math.max(...ok.map((r) => r.latency!.max)),
     },
     peakRssBytes: Math.max(...ok.map((r) => r.peakRssBytes!)),
+    mainPeakRssBytes: Math.max(...ok.map((r) => r.mainPeakRssBytes ?? 0)),
     serverCpuMsPerCall: m((r) => r.serverCpuMsPerCall!),
     mainCpuMsPerCall: m((r) => r.mainCpuMsPerCall!),
     clientCpuMsPerCall: m((r) => r.clientCpuMsPerCall!),

@@ -8,6 +8,9 @@ import { waitAtMost } from '../time.js';
 import type { BackendSpec, HttpSpec, SseSpec, StdioSpec } from '../config/model.js';
 import type { Auth } from '../config/schema-types.js';
 import type { Tracing } from '../telemetry/tracing.js';
+import { PooledHttpTransport, type HeaderSource } from './pooled-http.js';
+
+export type { HeaderSource } from './pooled-http.js';
 
 /** A freshly built SDK client transport plus what the backend needs to supervise it. */
 export interface BuiltTransport {
@@ -80,9 +83,6 @@ function stdioTransport(spec: StdioSpec, log: Logger): BuiltTransport {
   return { transport, pid: () => transport.pid };
 }
 
-/** Headers read at each request, e.g. a client's forwarded Authorization, which may change during its session. */
-export type HeaderSource = () => Record<string, string>;
-
 /**
  * A fetch that adds the current forwarded headers (they override configured ones of the same name) and,
  * with tracing on, the W3C trace context of the upstream request being sent (`traceparent`, `tracestate`).
@@ -97,9 +97,31 @@ function withHeaders(source: HeaderSource | undefined, tracing: Tracing | undefi
   };
 }
 
-function httpTransport(spec: HttpSpec, fetch: FetchLike): BuiltTransport {
+/** The pooled transport's per-request headers: the forwarded ones and, with tracing on, the W3C trace context. */
+function pooledHeaders(
+  source: HeaderSource | undefined,
+  tracing: Tracing | undefined,
+): HeaderSource | undefined {
+  if (!tracing?.enabled) return source;
+  return () => {
+    const headers = new Headers(source?.());
+    tracing.injectHeaders(headers);
+    return Object.fromEntries(headers);
+  };
+}
+
+function httpTransport(spec: HttpSpec, forwarded?: HeaderSource, tracing?: Tracing): BuiltTransport {
   const { url, headers } = applyAuth(spec.url, spec.headers, spec.auth);
-  const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers }, fetch });
+  if (spec.httpClient === 'pool') {
+    return {
+      transport: new PooledHttpTransport(url, { headers, forwarded: pooledHeaders(forwarded, tracing) }),
+      pid: () => null,
+    };
+  }
+  const transport = new StreamableHTTPClientTransport(url, {
+    requestInit: { headers },
+    fetch: withHeaders(forwarded, tracing),
+  });
   return { transport, pid: () => null };
 }
 
@@ -120,7 +142,7 @@ export function createTransport(
     case 'stdio':
       return stdioTransport(spec, log);
     case 'http':
-      return httpTransport(spec, withHeaders(forwarded, tracing));
+      return httpTransport(spec, forwarded, tracing);
     case 'sse':
       return sseTransport(spec, withHeaders(forwarded, tracing));
   }
@@ -135,7 +157,8 @@ const END_SESSION_WAIT_MS = 2000;
  * transports, and upstreams that refuse or do not answer, are left to the close that follows.
  */
 export async function endSession(transport: Transport | undefined): Promise<void> {
-  if (!(transport instanceof StreamableHTTPClientTransport) || !transport.sessionId) return;
+  const http = transport instanceof StreamableHTTPClientTransport || transport instanceof PooledHttpTransport;
+  if (!http || !transport.sessionId) return;
   await waitAtMost(
     transport.terminateSession().catch(() => undefined),
     END_SESSION_WAIT_MS,

@@ -62,6 +62,8 @@ export interface HttpSpec extends BackendSpecBase {
   headers: Record<string, string>;
   auth?: Auth;
   connectTimeoutMs: number;
+  /** The client transport: switchboard's pooled one (default) or the SDK's fetch-based one. */
+  httpClient: 'pool' | 'sdk';
 }
 
 /** A legacy HTTP+SSE backend. */

@@ -162,6 +162,7 @@ export function normalise(
       forwardHeaders: (s.forward_headers ?? []).map((h) => h.toLowerCase()),
       connectTimeoutMs: ms(s.timeout, 30_000),
       protocol: s.protocol ?? 'auto',
+      httpClient: s.http_client ?? 'pool',
     });
   }
   for (const [name, s] of Object.entries(raw.sseServices ?? {})) {

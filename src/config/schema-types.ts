@@ -49,6 +49,10 @@ export type HttpService = BackendCommon & {
    * MCP protocol era spoken to this upstream: auto (default: probe with server/discover, fall back to initialize), 2025-11-25 (initialize and a session) or 2026-07-28 (per request). The known era is reused on reconnects.
    */
   protocol?: 'auto' | '2025-11-25' | '2026-07-28';
+  /**
+   * The client transport: pool (default: switchboard's transport on undici's keep-alive connection pool) or sdk (the SDK's StreamableHTTPClientTransport on fetch, for an upstream the pool transport cannot serve).
+   */
+  http_client?: 'pool' | 'sdk';
 };
 /**
  * Credentials the gateway sends to an HTTP upstream.

@@ -7,13 +7,12 @@ import type {
   ReadResourceResult,
 } from '@modelcontextprotocol/server';
 import {
-  CallToolResultSchema,
   CompleteResultSchema,
   EmptyResultSchema,
   GetPromptResultSchema,
   ReadResourceResultSchema,
 } from '@modelcontextprotocol/core';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Backend, UpstreamRequestOptions } from '../backends/backend.js';
 import type { Origin } from '../backends/origin.js';
 import { log } from '../log.js';
@@ -21,6 +20,16 @@ import { resourceBackend, type Snapshot } from '../registry/catalog.js';
 import { GatewayError } from '../errors.js';
 import { isToolError, outcomeOf } from '../telemetry/outcome.js';
 import { telemetryOff, type Telemetry } from '../telemetry/recorder.js';
+
+/**
+ * The upstream's tools/call result as it is, any object: the downstream server validates every tools/call
+ * result against the spec schema before sending it (and strips what the schema does not know), so a gateway
+ * that relays need not parse it a second time on the way in.
+ */
+export const RelayedCallToolResultSchema = z.custom<CallToolResult>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  { message: 'not an object' },
+);
 
 /** Where requests are routed: the current snapshot and the backends by name. */
 export interface RouteTable {
@@ -100,7 +109,7 @@ export class Dispatcher {
         this.backendFor(entry.backend),
         'tools/call',
         params,
-        CallToolResultSchema,
+        RelayedCallToolResultSchema,
         { ...opts, timing },
       )) as CallToolResult;
       if (isToolError(result)) outcome = 'tool_error';
