@@ -22,6 +22,7 @@ import { fetchCatalog, listKind, type BackendCatalog } from './catalog-fetch.js'
 import { EraMemory } from './era.js';
 import { describeCause, sessionExpired, unreachable } from './upstream-errors.js';
 import { requestInEra, type Resume } from './upstream-request.js';
+import { isOAuth, OAuthTokenError, UpstreamTokens } from './oauth.js';
 
 export type { BackendCatalog } from './catalog-fetch.js';
 
@@ -73,6 +74,8 @@ export class Backend {
   readonly era = new EraMemory(() => this.spec.protocol);
   /** One upstream session per downstream session (session_mode: per_client). */
   readonly clientSessions?: ClientSessions;
+  /** The OAuth access token of an upstream with an oauth_* auth type, shared by all its connections. */
+  readonly tokens?: UpstreamTokens;
   /** Calls currently inside request(); a retiring backend waits for zero before closing. */
   inFlight = 0;
   private idleWaiters: (() => void)[] = [];
@@ -87,8 +90,11 @@ export class Backend {
   ) {
     this.name = spec.name;
     this.log = backendLog(spec.name);
+    if (spec.kind !== 'stdio' && isOAuth(spec.auth)) {
+      this.tokens = new UpstreamTokens(spec.auth, new URL(spec.url), this.log);
+    }
     if (spec.sessionMode === 'per_client') {
-      this.clientSessions = new ClientSessions(() => this.spec, this.log, listener);
+      this.clientSessions = new ClientSessions(() => this.spec, this.log, listener, this.tokens);
     }
   }
 
@@ -126,7 +132,7 @@ export class Backend {
         inputRequired: { autoFulfill: false },
       },
     );
-    const built = createTransport(this.spec, this.log);
+    const built = createTransport(this.spec, this.log, undefined, this.tokens);
     this.client = client;
     this.built = built;
     client.onerror = (err) => this.onTransportError(client, err);
@@ -384,6 +390,15 @@ export class Backend {
         this.log.warn('upstream session expired; re-initializing');
         await this.reconnectNow(client, 'upstream session expired');
         return this.send(method, params, schema, opts, true);
+      }
+      if (err instanceof OAuthTokenError) {
+        // No token, no calls: the backend is down until a reconnect gets one.
+        this.dropConnection(client, err.message);
+        throw new GatewayError(
+          'backend_unavailable',
+          `backend "${this.name}" is down (${err.message})`,
+          this.name,
+        );
       }
       if (unreachable(err)) {
         this.dropConnection(client, `upstream unreachable: ${describeCause(err)}`);

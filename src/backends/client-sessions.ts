@@ -9,6 +9,7 @@ import { InFlight, type Origin, type UpstreamListener } from './origin.js';
 import { closeWithTree } from './process-tree.js';
 import { installRelay, keepProgressBeforeResponses, relayedSubset } from './relay.js';
 import { createTransport, endSession, type BuiltTransport } from './transports.js';
+import type { UpstreamTokens } from './oauth.js';
 
 /** One downstream session's own upstream connection. */
 interface Connection {
@@ -54,6 +55,8 @@ export class ClientSessions {
     private readonly spec: () => BackendSpec,
     private readonly log: Logger,
     private readonly listener?: UpstreamListener,
+    /** The backend's OAuth token source: every client's upstream session uses the same token. */
+    private readonly tokens?: UpstreamTokens,
   ) {
     const idle = spec().idleTimeoutMs;
     if (idle > 0) {
@@ -175,7 +178,7 @@ export class ClientSessions {
       lastUsed: Date.now(),
     } as Connection;
     const headerSource = spec.forwardHeaders.length > 0 ? () => conn.headers : undefined;
-    conn.built = createTransport(spec, log, headerSource);
+    conn.built = createTransport(spec, log, headerSource, this.tokens);
     installRelay(client, {
       backend: spec.name,
       log,

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { waitAtMost } from '../time.js';
 import type { BackendSpec, HttpSpec, SseSpec, StdioSpec } from '../config/model.js';
 import type { Auth } from '../config/schema-types.js';
+import type { UpstreamTokens } from './oauth.js';
 
 /** A freshly built SDK client transport plus what the backend needs to supervise it. */
 export interface BuiltTransport {
@@ -36,6 +37,7 @@ export function applyAuth(
     case 'query_param':
       target.searchParams.set(auth.param, auth.value);
       break;
+    // OAuth types: the token comes from the transport's authProvider (UpstreamTokens), per request.
   }
   return { url: target, headers: out };
 }
@@ -92,30 +94,47 @@ function withHeaders(source: HeaderSource | undefined): FetchLike {
   };
 }
 
-function httpTransport(spec: HttpSpec, forwarded?: HeaderSource): BuiltTransport {
+/** Fetch and authProvider options of an HTTP transport: forwarded headers, and OAuth tokens when configured. */
+function httpOptions(forwarded?: HeaderSource, tokens?: UpstreamTokens) {
+  const fetch = withHeaders(forwarded);
+  return tokens ? { fetch: tokens.wrapFetch(fetch), authProvider: tokens } : { fetch };
+}
+
+function httpTransport(spec: HttpSpec, forwarded?: HeaderSource, tokens?: UpstreamTokens): BuiltTransport {
   const { url, headers } = applyAuth(spec.url, spec.headers, spec.auth);
   const transport = new StreamableHTTPClientTransport(url, {
     requestInit: { headers },
-    fetch: withHeaders(forwarded),
+    ...httpOptions(forwarded, tokens),
   });
   return { transport, pid: () => null };
 }
 
-function sseTransport(spec: SseSpec, forwarded?: HeaderSource): BuiltTransport {
+function sseTransport(spec: SseSpec, forwarded?: HeaderSource, tokens?: UpstreamTokens): BuiltTransport {
   const { url, headers } = applyAuth(spec.url, spec.headers, spec.auth);
-  const transport = new SSEClientTransport(url, { requestInit: { headers }, fetch: withHeaders(forwarded) });
+  const transport = new SSEClientTransport(url, {
+    requestInit: { headers },
+    ...httpOptions(forwarded, tokens),
+  });
   return { transport, pid: () => null };
 }
 
-/** Builds the SDK transport for a backend spec (a new one per connection attempt). */
-export function createTransport(spec: BackendSpec, log: Logger, forwarded?: HeaderSource): BuiltTransport {
+/**
+ * Builds the SDK transport for a backend spec (a new one per connection attempt); `tokens` is the backend's
+ * OAuth token source, shared by all its connections.
+ */
+export function createTransport(
+  spec: BackendSpec,
+  log: Logger,
+  forwarded?: HeaderSource,
+  tokens?: UpstreamTokens,
+): BuiltTransport {
   switch (spec.kind) {
     case 'stdio':
       return stdioTransport(spec, log);
     case 'http':
-      return httpTransport(spec, forwarded);
+      return httpTransport(spec, forwarded, tokens);
     case 'sse':
-      return sseTransport(spec, forwarded);
+      return sseTransport(spec, forwarded, tokens);
   }
 }
 
