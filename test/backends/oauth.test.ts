@@ -62,6 +62,8 @@ describe('OAuth client credentials toward an upstream', () => {
       assert.ok(await whoami(client));
       await client.close();
       assert.doesNotMatch(readyz(gateway), new RegExp(`${SECRET}|${[...upstream.tokens].join('|')}`));
+      const backends = gateway.readiness().backends as Record<string, { oauth?: { tokenRequests: number } }>;
+      assert.equal(backends.api!.oauth!.tokenRequests, 1);
     } finally {
       await gateway.close();
     }
