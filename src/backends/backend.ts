@@ -22,7 +22,7 @@ import { fetchCatalog, listKind, type BackendCatalog } from './catalog-fetch.js'
 import { EraMemory } from './era.js';
 import { describeCause, sessionExpired, unreachable } from './upstream-errors.js';
 import { requestInEra, type Resume } from './upstream-request.js';
-import { isOAuth, OAuthTokenError, UpstreamTokens } from './oauth.js';
+import { isOAuth, oauthFailure, UpstreamTokens } from './oauth.js';
 
 export type { BackendCatalog } from './catalog-fetch.js';
 
@@ -166,7 +166,7 @@ export class Backend {
     } catch (err) {
       if (this.client !== client) return;
       this.client = undefined; // so the close below is not reported as a second failure
-      const message = err instanceof Error ? err.message : String(err);
+      const message = oauthFailure(err, this.tokens) ?? (err instanceof Error ? err.message : String(err));
       this.era.forget();
       await this.closeClient(client);
       if ((this.state as BackendState) === 'stopped') return;
@@ -391,12 +391,13 @@ export class Backend {
         await this.reconnectNow(client, 'upstream session expired');
         return this.send(method, params, schema, opts, true);
       }
-      if (err instanceof OAuthTokenError) {
-        // No token, no calls: the backend is down until a reconnect gets one.
-        this.dropConnection(client, err.message);
+      const authFailure = oauthFailure(err, this.tokens);
+      if (authFailure) {
+        // No usable token, no calls: the backend is down until a reconnect gets one.
+        this.dropConnection(client, authFailure);
         throw new GatewayError(
           'backend_unavailable',
-          `backend "${this.name}" is down (${err.message})`,
+          `backend "${this.name}" is down (${authFailure})`,
           this.name,
         );
       }

@@ -1,4 +1,4 @@
-import { OAuthError } from '@modelcontextprotocol/client';
+import { OAuthError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import type { Auth } from '../config/schema-types.js';
 
 /** A token could not be obtained for an OAuth upstream; the message names the endpoint and the OAuth error, never a secret. */
@@ -34,4 +34,13 @@ export function scrub(message: string, auth: Auth): string {
     )
     .map(([, value]) => value as string);
   return secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), message);
+}
+
+/** What to say when the upstream refuses even a freshly fetched token. */
+export const FRESH_TOKEN_REFUSED =
+  'the upstream refused a freshly fetched access token (HTTP 401); check the scope, resource and audience the token is requested for';
+
+/** Whether the SDK gave up because the upstream answered 401 again after the token was renewed. */
+export function freshTokenRefused(err: unknown): boolean {
+  return err instanceof SdkHttpError && err.code === SdkErrorCode.ClientHttpAuthentication;
 }

@@ -13,7 +13,13 @@ import type {
 import type { Logger } from 'pino';
 import type { Auth } from '../config/schema-types.js';
 import { clientProvider } from './oauth-clients.js';
-import { describeTokenFailure, OAuthTokenError, scrub } from './oauth-errors.js';
+import {
+  describeTokenFailure,
+  FRESH_TOKEN_REFUSED,
+  freshTokenRefused,
+  OAuthTokenError,
+  scrub,
+} from './oauth-errors.js';
 
 export { OAuthTokenError } from './oauth-errors.js';
 
@@ -25,6 +31,12 @@ export type OAuthAuth = Extract<Auth, { type: 'oauth_client_credentials' | 'oaut
 /** Whether an upstream auth setting is one of the OAuth client types. */
 export function isOAuth(auth: Auth | undefined): auth is OAuthAuth {
   return auth?.type === 'oauth_client_credentials' || auth?.type === 'oauth_private_key_jwt';
+}
+
+/** Why an OAuth upstream cannot be used after `err`: no token could be had, or it refuses fresh ones. */
+export function oauthFailure(err: unknown, tokens: UpstreamTokens | undefined): string | undefined {
+  if (err instanceof OAuthTokenError) return err.message;
+  return tokens && freshTokenRefused(err) ? FRESH_TOKEN_REFUSED : undefined;
 }
 
 /** Where tokens come from, once known: configured, or discovered from the upstream. */

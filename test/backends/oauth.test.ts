@@ -258,6 +258,24 @@ describe('OAuth client credentials toward an upstream', () => {
   });
 });
 
+describe('OAuth tokens an upstream will not accept', () => {
+  it('marks the backend down saying a fresh token was refused', async () => {
+    const picky = await new ProtectedUpstream(as, ['https://somewhere-else.example.com']).start();
+    const { gateway } = await startGateway(yaml('httpServices', picky.mcpUrl, secretAuth()));
+    try {
+      const backend = gateway.pool.get('api')!;
+      assert.equal(backend.state, 'down');
+      assert.match(
+        backend.lastError!,
+        /refused a freshly fetched access token \(HTTP 401\); check the scope, resource and audience/,
+      );
+    } finally {
+      await gateway.close();
+      await picky.stop();
+    }
+  });
+});
+
 describe('OAuth private_key_jwt toward an upstream', () => {
   it('signs assertions with the key file, and a rotated key takes effect at the next token request', async () => {
     const one = await generateKeyPair('ES256', { extractable: true });
