@@ -2,7 +2,7 @@
  * `npm run conformance:auth`: the official MCP conformance suite's client auth scenarios with switchboard as
  * the client, authenticating to the scenario's upstream as an OAuth machine-to-machine client
  * (test/conformance/client-driver.ts). The scenarios need @modelcontextprotocol/conformance 0.1.16, which
- * needs Node 22: both are installed under test/conformance/next (on first use) and the suite runs on that
+ * needs Node 22: both are installed under tools/conformance-next (on first use) and the suite runs on that
  * Node 22 binary, while switchboard itself runs on this Node.
  *
  * Scenarios a client_credentials client passes completely: client-credentials-basic, client-credentials-jwt,
@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const NEXT = join(ROOT, 'test/conformance/next');
+const NEXT = join(ROOT, 'tools/conformance-next');
 const NODE22 = join(NEXT, 'node_modules/node/bin/node');
 const SUITE = join(NEXT, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
 const DRIVER = join(ROOT, 'test/conformance/client-driver.ts');
@@ -52,9 +52,9 @@ interface Check {
 
 function install(): void {
   if (existsSync(NODE22) && existsSync(SUITE)) return;
-  console.log('installing conformance 0.1.16 and Node 22 under test/conformance/next (first use) ...');
+  console.log('installing conformance 0.1.16 and Node 22 under tools/conformance-next (first use) ...');
   const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: NEXT, stdio: 'inherit' });
-  if (npm.status !== 0 || !existsSync(NODE22)) throw new Error('npm ci in test/conformance/next failed');
+  if (npm.status !== 0 || !existsSync(NODE22)) throw new Error('npm ci in tools/conformance-next failed');
 }
 
 function runScenario(scenario: string, out: string): Promise<void> {
