@@ -73,6 +73,8 @@ export class UpstreamTokens implements AuthProvider {
   private discovering?: Promise<TokenServer>;
   private cached?: CachedToken;
   private pending?: Promise<string>;
+  /** After a failed early refresh, the current token is used without asking again until then. */
+  private quietUntil = 0;
   /** The bearer token each refused (401) response was sent with; `null` = none was sent. */
   private readonly refused = new WeakMap<Response, string | null>();
 
@@ -136,21 +138,24 @@ export class UpstreamTokens implements AuthProvider {
   private current(): Promise<string> {
     const cached = this.cached;
     const now = Date.now();
-    if (cached && (cached.refreshAt === undefined || now < cached.refreshAt)) {
+    if (cached && (cached.refreshAt === undefined || now < cached.refreshAt || now < this.quietUntil)) {
       return Promise.resolve(cached.token);
     }
-    this.pending ??= this.fetchNew().finally(() => (this.pending = undefined));
-    if (cached?.expiresAt !== undefined && now < cached.expiresAt) {
-      // Refreshing early: if that fails, the old token is still good for a while.
-      return this.pending.catch((err: unknown) => {
-        this.log.warn(
-          { err: (err as Error).message },
-          'refreshing the access token failed; using the current one',
-        );
-        return cached.token;
-      });
+    const early = cached?.expiresAt !== undefined && now < cached.expiresAt;
+    if (!this.pending) {
+      this.pending = this.fetchNew().finally(() => (this.pending = undefined));
+      if (early) {
+        // Refreshing early: if that fails, the old token is still good for a while; try again a little later.
+        this.pending.catch((err: unknown) => {
+          this.quietUntil = Date.now() + Math.min(5000, (cached.expiresAt! - Date.now()) / 4);
+          this.log.warn(
+            { err: (err as Error).message },
+            'refreshing the access token failed; using the current one',
+          );
+        });
+      }
     }
-    return this.pending;
+    return early ? this.pending.catch(() => cached.token) : this.pending;
   }
 
   private async fetchNew(): Promise<string> {

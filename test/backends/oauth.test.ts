@@ -143,6 +143,41 @@ describe('OAuth client credentials toward an upstream', () => {
     }
   });
 
+  it('keeps using a still-valid token when an early refresh fails', async () => {
+    as.ttlSeconds = 6;
+    const { gateway, url } = await startGateway(
+      yaml(
+        'httpServices',
+        upstream.mcpUrl,
+        secretAuth(`, token_endpoint: "${as.tokenEndpoint}", resource: "${upstream.mcpUrl}"`),
+      ),
+    );
+    const { client } = await connectClient(url);
+    const failures = () => as.requests.filter((r) => r.error).length;
+    try {
+      const first = await whoami(client);
+      as.mode = 'fail';
+      const before = failures();
+      const jtis: string[] = [];
+      // Past three quarters of the lifetime the gateway tries to renew; the renewal fails and the old token is used.
+      await waitFor(
+        async () => {
+          jtis.push(await whoami(client));
+          return failures() > before;
+        },
+        10_000,
+        'a failed early renewal',
+      );
+      jtis.push(await whoami(client));
+      assert.deepEqual(new Set(jtis), new Set([first]));
+    } finally {
+      as.mode = 'ok';
+      as.ttlSeconds = 3600;
+      await client.close();
+      await gateway.close();
+    }
+  });
+
   it('merges the refreshes of concurrent calls refused with 401 into one token request', async () => {
     const { gateway, url } = await startGateway(
       yaml(
