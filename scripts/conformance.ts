@@ -16,7 +16,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 const SUITE = join(ROOT, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
 const FIXTURE = join(ROOT, 'test/conformance/fixture-server.ts');
 const DRIVER = join(ROOT, 'test/conformance/client-driver.ts');
-/** Client scenarios that apply: the auth/* ones test OAuth flows, and switchboard authenticates upstreams with static credentials. */
+/** Client scenarios besides auth/*, which `npm run conformance:auth` runs (scripts/conformance-auth.ts). */
 const CLIENT_SCENARIOS = ['initialize', 'tools_call', 'elicitation-sep1034-client-defaults', 'sse-retry'];
 
 interface Tally {

@@ -26,6 +26,7 @@ import type { Context } from '@opentelemetry/api';
 import { errorTypeOf, isToolError, outcomeOf } from '../telemetry/outcome.js';
 import { telemetryOff, type CallTiming, type Telemetry } from '../telemetry/recorder.js';
 import type { McpSpanInfo } from '../telemetry/tracing.js';
+import { isOAuth, oauthFailure, UpstreamTokens } from './oauth.js';
 
 export type { BackendCatalog } from './catalog-fetch.js';
 
@@ -81,6 +82,8 @@ export class Backend {
   readonly era = new EraMemory(() => this.spec.protocol);
   /** One upstream session per downstream session (session_mode: per_client). */
   readonly clientSessions?: ClientSessions;
+  /** The OAuth access token of an upstream with an oauth_* auth type, shared by all its connections. */
+  readonly tokens?: UpstreamTokens;
   /** Calls currently inside request(); a retiring backend waits for zero before closing. */
   inFlight = 0;
   private idleWaiters: (() => void)[] = [];
@@ -96,12 +99,16 @@ export class Backend {
   ) {
     this.name = spec.name;
     this.log = backendLog(spec.name);
+    if (spec.kind !== 'stdio' && isOAuth(spec.auth)) {
+      this.tokens = new UpstreamTokens(spec.auth, new URL(spec.url), this.log);
+    }
     if (spec.sessionMode === 'per_client') {
       this.clientSessions = new ClientSessions(
         () => this.spec,
         this.log,
         listener,
         () => this.telemetry.tracing,
+        this.tokens,
       );
     }
   }
@@ -140,7 +147,7 @@ export class Backend {
         inputRequired: { autoFulfill: false },
       },
     );
-    const built = createTransport(this.spec, this.log, undefined, this.telemetry.tracing);
+    const built = createTransport(this.spec, this.log, undefined, this.telemetry.tracing, this.tokens);
     this.client = client;
     this.built = built;
     client.onerror = (err) => this.onTransportError(client, err);
@@ -175,7 +182,7 @@ export class Backend {
     } catch (err) {
       if (this.client !== client) return;
       this.client = undefined; // so the close below is not reported as a second failure
-      const message = err instanceof Error ? err.message : String(err);
+      const message = oauthFailure(err, this.tokens) ?? (err instanceof Error ? err.message : String(err));
       this.era.forget();
       await this.closeClient(client);
       if ((this.state as BackendState) === 'stopped') return;
@@ -441,6 +448,16 @@ export class Backend {
         this.log.warn('upstream session expired; re-initializing');
         await this.reconnectNow(client, 'upstream session expired');
         return this.send(method, params, schema, opts, true);
+      }
+      const authFailure = oauthFailure(err, this.tokens);
+      if (authFailure) {
+        // No usable token, no calls: the backend is down until a reconnect gets one.
+        this.dropConnection(client, authFailure);
+        throw new GatewayError(
+          'backend_unavailable',
+          `backend "${this.name}" is down (${authFailure})`,
+          this.name,
+        );
       }
       if (unreachable(err)) {
         this.dropConnection(client, `upstream unreachable: ${describeCause(err)}`);

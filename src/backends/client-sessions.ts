@@ -10,6 +10,7 @@ import { closeWithTree } from './process-tree.js';
 import { installRelay, keepProgressBeforeResponses, relayedSubset } from './relay.js';
 import { createTransport, endSession, type BuiltTransport } from './transports.js';
 import { TRACING_OFF, type Tracing } from '../telemetry/tracing.js';
+import type { UpstreamTokens } from './oauth.js';
 
 /** One downstream session's own upstream connection. */
 interface Connection {
@@ -57,6 +58,8 @@ export class ClientSessions {
     private readonly listener?: UpstreamListener,
     /** The tracer (read per connection: tracing starts after construction). */
     private readonly tracing: () => Tracing = () => TRACING_OFF,
+    /** The backend's OAuth token source: every client's upstream session uses the same token. */
+    private readonly tokens?: UpstreamTokens,
   ) {
     const idle = spec().idleTimeoutMs;
     if (idle > 0) {
@@ -178,7 +181,7 @@ export class ClientSessions {
       lastUsed: Date.now(),
     } as Connection;
     const headerSource = spec.forwardHeaders.length > 0 ? () => conn.headers : undefined;
-    conn.built = createTransport(spec, log, headerSource, this.tracing());
+    conn.built = createTransport(spec, log, headerSource, this.tracing(), this.tokens);
     installRelay(client, {
       backend: spec.name,
       log,

@@ -11,6 +11,7 @@ import type { Tracing } from '../telemetry/tracing.js';
 import { PooledHttpTransport, type HeaderSource } from './pooled-http.js';
 
 export type { HeaderSource } from './pooled-http.js';
+import type { UpstreamTokens } from './oauth.js';
 
 /** A freshly built SDK client transport plus what the backend needs to supervise it. */
 export interface BuiltTransport {
@@ -40,6 +41,7 @@ export function applyAuth(
     case 'query_param':
       target.searchParams.set(auth.param, auth.value);
       break;
+    // OAuth types: the token comes from the transport's authProvider (UpstreamTokens), per request.
   }
   return { url: target, headers: out };
 }
@@ -110,9 +112,21 @@ function pooledHeaders(
   };
 }
 
-function httpTransport(spec: HttpSpec, forwarded?: HeaderSource, tracing?: Tracing): BuiltTransport {
+/** Fetch and authProvider options of an SDK HTTP transport: forwarded and trace headers, and OAuth tokens. */
+function httpOptions(forwarded?: HeaderSource, tracing?: Tracing, tokens?: UpstreamTokens) {
+  const fetch = withHeaders(forwarded, tracing);
+  return tokens ? { fetch: tokens.wrapFetch(fetch), authProvider: tokens } : { fetch };
+}
+
+/** Streamable HTTP: the pooled transport, except where it lacks a feature (OAuth needs the SDK's authProvider). */
+function httpTransport(
+  spec: HttpSpec,
+  forwarded?: HeaderSource,
+  tracing?: Tracing,
+  tokens?: UpstreamTokens,
+): BuiltTransport {
   const { url, headers } = applyAuth(spec.url, spec.headers, spec.auth);
-  if (spec.httpClient === 'pool') {
+  if (spec.httpClient === 'pool' && !tokens) {
     return {
       transport: new PooledHttpTransport(url, { headers, forwarded: pooledHeaders(forwarded, tracing) }),
       pid: () => null,
@@ -120,31 +134,43 @@ function httpTransport(spec: HttpSpec, forwarded?: HeaderSource, tracing?: Traci
   }
   const transport = new StreamableHTTPClientTransport(url, {
     requestInit: { headers },
-    fetch: withHeaders(forwarded, tracing),
+    ...httpOptions(forwarded, tracing, tokens),
   });
   return { transport, pid: () => null };
 }
 
-function sseTransport(spec: SseSpec, fetch: FetchLike): BuiltTransport {
+function sseTransport(
+  spec: SseSpec,
+  forwarded?: HeaderSource,
+  tracing?: Tracing,
+  tokens?: UpstreamTokens,
+): BuiltTransport {
   const { url, headers } = applyAuth(spec.url, spec.headers, spec.auth);
-  const transport = new SSEClientTransport(url, { requestInit: { headers }, fetch });
+  const transport = new SSEClientTransport(url, {
+    requestInit: { headers },
+    ...httpOptions(forwarded, tracing, tokens),
+  });
   return { transport, pid: () => null };
 }
 
-/** Builds the SDK transport for a backend spec (a new one per connection attempt). */
+/**
+ * Builds the SDK transport for a backend spec (a new one per connection attempt); `tokens` is the backend's
+ * OAuth token source, shared by all its connections.
+ */
 export function createTransport(
   spec: BackendSpec,
   log: Logger,
   forwarded?: HeaderSource,
   tracing?: Tracing,
+  tokens?: UpstreamTokens,
 ): BuiltTransport {
   switch (spec.kind) {
     case 'stdio':
       return stdioTransport(spec, log);
     case 'http':
-      return httpTransport(spec, forwarded, tracing);
+      return httpTransport(spec, forwarded, tracing, tokens);
     case 'sse':
-      return sseTransport(spec, withHeaders(forwarded, tracing));
+      return sseTransport(spec, forwarded, tracing, tokens);
   }
 }
 

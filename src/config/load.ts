@@ -12,6 +12,7 @@ import {
   type Node,
 } from 'yaml';
 import { authProblems, exposureProblems } from './auth.js';
+import { upstreamAuthProblems } from './upstream-auth.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { interpolate } from './interpolate.js';
 import type { GatewayConfig } from './model.js';
@@ -102,6 +103,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     problems.push(...duplicateNames(raw as SwitchboardConfig, at));
     problems.push(...sessionModeProblems(raw as SwitchboardConfig, at));
     problems.push(...authProblems(raw as SwitchboardConfig, at));
+    problems.push(...upstreamAuthProblems(raw as SwitchboardConfig, at));
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = normalise(raw as SwitchboardConfig, file, options.overrides, options.env);

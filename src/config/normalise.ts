@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { authSettings } from './auth.js';
+import { upstreamAuth } from './upstream-auth.js';
 import { parseDuration } from './interpolate.js';
 import type {
   BackendSpec,
@@ -158,7 +159,7 @@ export function normalise(
       kind: 'http',
       url: s.base_url,
       headers: s.headers ?? {},
-      auth: s.auth,
+      auth: upstreamAuth(s.auth, baseDir),
       forwardHeaders: (s.forward_headers ?? []).map((h) => h.toLowerCase()),
       connectTimeoutMs: ms(s.timeout, 30_000),
       protocol: s.protocol ?? 'auto',
@@ -172,7 +173,7 @@ export function normalise(
       kind: 'sse',
       url: s.base_url,
       headers: s.headers ?? {},
-      auth: s.auth,
+      auth: upstreamAuth(s.auth, baseDir),
       forwardHeaders: (s.forward_headers ?? []).map((h) => h.toLowerCase()),
       heartbeatMs: ms(s.heartbeat_interval, 0),
       reconnect: s.reconnect ?? true,

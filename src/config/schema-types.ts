@@ -55,13 +55,13 @@ export type HttpService = BackendCommon & {
   http_client?: 'pool' | 'sdk';
 };
 /**
- * Credentials the gateway sends to an HTTP upstream.
+ * Credentials the gateway sends to an HTTP upstream: static (bearer, api_key, query_param, basic) or OAuth machine-to-machine tokens fetched, cached and refreshed by the gateway (oauth_client_credentials, oauth_private_key_jwt).
  *
  * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
  * via the `definition` "auth".
  */
 export type Auth = {
-  type: 'bearer' | 'api_key' | 'query_param' | 'basic';
+  type: 'bearer' | 'api_key' | 'query_param' | 'basic' | 'oauth_client_credentials' | 'oauth_private_key_jwt';
 } & Auth1;
 export type Auth1 =
   | {
@@ -82,6 +82,64 @@ export type Auth1 =
       type: 'basic';
       username: string;
       password: string;
+    }
+  | {
+      type: 'oauth_client_credentials';
+      client_id: string;
+      client_secret: string;
+      /**
+       * How the secret is sent. Default: client_secret_basic unless the authorization server's metadata lists only client_secret_post.
+       */
+      token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post';
+      /**
+       * The authorization server's token endpoint. Default: discovered from the upstream (its 401's resource_metadata or /.well-known/oauth-protected-resource, then the authorization server's RFC 8414 / OpenID metadata).
+       */
+      token_endpoint?: string;
+      /**
+       * Space-separated scopes to request.
+       */
+      scope?: string;
+      /**
+       * RFC 8707 resource indicator sent with the token request. Default: the upstream's protected-resource metadata `resource` when discovered; none with a configured token_endpoint.
+       */
+      resource?: string;
+      /**
+       * An `audience` parameter for authorization servers that want one (e.g. Auth0).
+       */
+      audience?: string;
+    }
+  | {
+      type: 'oauth_private_key_jwt';
+      client_id: string;
+      /**
+       * The client's signing key: PKCS#8 PEM or a private JWK as JSON (usually from the environment). Exactly one of private_key and private_key_file.
+       */
+      private_key?: string;
+      /**
+       * A file holding the key (PEM or JWK JSON), relative to this config file; read at every token request, so replacing it rotates the key without a reload.
+       */
+      private_key_file?: string;
+      /**
+       * The assertion's signing algorithm.
+       */
+      algorithm?:
+        'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
+      /**
+       * The authorization server's token endpoint. Default: discovered from the upstream (its 401's resource_metadata or /.well-known/oauth-protected-resource, then the authorization server's RFC 8414 / OpenID metadata).
+       */
+      token_endpoint?: string;
+      /**
+       * Space-separated scopes to request.
+       */
+      scope?: string;
+      /**
+       * RFC 8707 resource indicator sent with the token request. Default: the upstream's protected-resource metadata `resource` when discovered; none with a configured token_endpoint.
+       */
+      resource?: string;
+      /**
+       * An `audience` parameter for authorization servers that want one (e.g. Auth0).
+       */
+      audience?: string;
     };
 /**
  * An MCP server reached over the legacy HTTP+SSE transport (GET /sse + POST endpoint).

@@ -21,6 +21,9 @@ export function readiness(view: OpsView): Record<string, unknown> {
             state: b.state,
             ...(b.era.version ? { protocol: b.era.version } : {}),
             ...(b.lastError ? { lastError: b.lastError } : {}),
+            ...(b.tokens
+              ? { oauth: { tokenRequests: b.tokens.requests, expiresIn: b.tokens.expiresIn() } }
+              : {}),
             tools: b.catalog.tools.length,
             resources: b.catalog.resources.length,
             prompts: b.catalog.prompts.length,

@@ -30,11 +30,35 @@ function sampleArguments(tool: Tool): Record<string, unknown> {
   return args;
 }
 
+/**
+ * Upstream credentials for the suite's auth scenarios (MCP_CONFORMANCE_CONTEXT: a client id with a secret or a
+ * private key); auth scenarios without credentials get a client the authorization server does not check.
+ */
+function upstreamAuth(): string {
+  const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? '';
+  const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}') as {
+    client_id?: string;
+    client_secret?: string;
+    private_key_pem?: string;
+    signing_algorithm?: string;
+  };
+  const id = JSON.stringify(context.client_id ?? 'switchboard-conformance');
+  if (context.private_key_pem) {
+    const key = JSON.stringify(context.private_key_pem);
+    return `    auth: { type: oauth_private_key_jwt, client_id: ${id}, private_key: ${key}, algorithm: ${context.signing_algorithm ?? 'RS256'} }\n`;
+  }
+  if (context.client_secret || scenario.startsWith('auth/')) {
+    const secret = JSON.stringify(context.client_secret ?? 'switchboard-conformance-secret');
+    return `    auth: { type: oauth_client_credentials, client_id: ${id}, client_secret: ${secret} }\n`;
+  }
+  return '';
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-conformance-'));
 const file = join(dir, 'switchboard.yaml');
 writeFileSync(
   file,
-  `httpServices:\n  upstream:\n    base_url: ${JSON.stringify(upstream)}\n    prefix: false\n    restart: { max_attempts: 1 }\n`,
+  `httpServices:\n  upstream:\n    base_url: ${JSON.stringify(upstream)}\n    prefix: false\n    restart: { max_attempts: 1 }\n${upstreamAuth()}`,
 );
 const gateway = new Gateway(loadConfig(file, { overrides: { host: '127.0.0.1', port: 0 } }));
 let code = 0;

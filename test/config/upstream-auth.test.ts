@@ -1,0 +1,90 @@
+/** Config of upstream OAuth credentials: located problems, paths resolved, and OAuth errors described without secrets. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { OAuthError } from '@modelcontextprotocol/client';
+import { ConfigError, formatProblem } from '../../src/config/errors.js';
+import { parseConfig } from '../../src/config/load.js';
+import { describeTokenFailure, scrub } from '../../src/backends/oauth-errors.js';
+
+function problems(yaml: string): string[] {
+  try {
+    parseConfig(yaml, '/cfg/test.yaml', { env: {} });
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err.problems.map(formatProblem);
+  }
+  assert.fail('expected the config to be rejected');
+}
+
+describe('upstream OAuth config', () => {
+  it('needs exactly one private key source, a client secret, and known keys, each at its position', () => {
+    const found = problems(`
+httpServices:
+  both:
+    base_url: http://x
+    auth: { type: oauth_private_key_jwt, client_id: c, private_key: k, private_key_file: f }
+  neither:
+    base_url: http://x
+    auth: { type: oauth_private_key_jwt, client_id: c }
+`);
+    assert.equal(found.length, 2, found.join('\n'));
+    assert.match(
+      found[0]!,
+      /:5:11: httpServices\.both\.auth: set exactly one of private_key and private_key_file/,
+    );
+    assert.match(
+      found[1]!,
+      /:8:11: httpServices\.neither\.auth: set exactly one of private_key and private_key_file/,
+    );
+    const schema = problems(`
+sseServices:
+  s:
+    base_url: http://x
+    auth: { type: oauth_client_credentials, client_id: c, token_endpoint_auth_method: private_key_jwt, scopes: a }
+`);
+    assert.ok(
+      schema.some((p) => /missing required key "client_secret"/.test(p)),
+      schema.join('\n'),
+    );
+    assert.ok(
+      schema.some((p) => /unknown key "scopes" \(did you mean "scope"\?\)/.test(p)),
+      schema.join('\n'),
+    );
+  });
+
+  it('resolves private_key_file against the config folder and keeps the rest as written', () => {
+    const config = parseConfig(
+      `httpServices:\n  k:\n    base_url: http://x\n    auth: { type: oauth_private_key_jwt, client_id: c, private_key_file: keys/k.pem, scope: "a b" }\n`,
+      '/cfg/test.yaml',
+      { env: {} },
+    );
+    const spec = config.backends[0]!;
+    assert.ok(spec.kind === 'http');
+    assert.deepEqual(spec.auth, {
+      type: 'oauth_private_key_jwt',
+      client_id: 'c',
+      private_key_file: '/cfg/keys/k.pem',
+      scope: 'a b',
+    });
+  });
+
+  it('describes token failures by OAuth error, HTTP status or network cause, and scrubs secrets', () => {
+    assert.equal(
+      describeTokenFailure(new OAuthError('invalid_client', 'Invalid client credentials')),
+      'invalid_client (Invalid client credentials)',
+    );
+    assert.equal(describeTokenFailure(new OAuthError('invalid_scope', 'invalid_scope')), 'invalid_scope');
+    assert.equal(
+      describeTokenFailure(
+        new OAuthError('server_error', 'HTTP 502: Invalid OAuth error response: … Raw body: <html>'),
+      ),
+      'HTTP 502 without an OAuth error body',
+    );
+    const refused = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('x'), { code: 'ECONNREFUSED' }),
+    });
+    assert.equal(describeTokenFailure(refused), 'unreachable (ECONNREFUSED)');
+    const auth = { type: 'oauth_client_credentials' as const, client_id: 'c', client_secret: 's3cr3t-value' };
+    assert.equal(scrub('the server said s3cr3t-value is wrong', auth), 'the server said [redacted] is wrong');
+  });
+});
