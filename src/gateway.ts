@@ -16,6 +16,8 @@ import { log } from './log.js';
 import { GatewayQueues, type QueueReadiness } from './queue/gateway-queues.js';
 import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
 import { authSource } from './server/auth-http.js';
+import { Drain } from './server/drain.js';
+import { runtimeReadiness } from './lifecycle.js';
 import { createApp } from './server/http.js';
 import { createListener } from './server/listener.js';
 import { installHandlers } from './server/handlers.js';
@@ -46,6 +48,8 @@ export class Gateway implements RouteTable {
   readonly modern: ModernEndpoint;
   /** Sealed requestState and parked calls for multi-round-trip (`input_required`) requests. */
   readonly input: InputSupport;
+  /** Graceful shutdown of /mcp: requests in flight, and 503 for new ones once draining (see shutdown.ts). */
+  readonly drain = new Drain();
   /** When the exposed lists last changed: 2026 list results are cached for a fraction of that age. */
   private listsChangedAt = Date.now();
   private current: Snapshot = EMPTY_SNAPSHOT;
@@ -260,6 +264,7 @@ export class Gateway implements RouteTable {
       auth: authSource(() => this.config.gateway.auth),
       readiness: () => this.readiness(),
       metrics: () => this.metrics(),
+      drain: this.drain,
     });
     await new Promise<void>((resolve, reject) => {
       const server = createListener(g, app);
@@ -285,6 +290,7 @@ export class Gateway implements RouteTable {
             state: b.state,
             ...(b.era.version ? { protocol: b.era.version } : {}),
             ...(b.lastError ? { lastError: b.lastError } : {}),
+            ...(b.uptimeMs !== undefined ? { uptimeMs: b.uptimeMs } : {}),
             tools: b.catalog.tools.length,
             resources: b.catalog.resources.length,
             prompts: b.catalog.prompts.length,
@@ -295,6 +301,7 @@ export class Gateway implements RouteTable {
       disabled: this.config.disabled,
       collisions: snapshot.collisions.map((c) => c.message),
       ...this.reloadReadiness(),
+      ...runtimeReadiness(this),
     };
   }
 

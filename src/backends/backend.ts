@@ -77,6 +77,8 @@ export class Backend {
   inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private retiring?: { why: 'removed' | 'replaced'; graceMs: number; expired: boolean };
+  /** Set when the gateway's shutdown grace ran out: calls cut off by the stop that follows fail with shutting_down. */
+  private shutdownGraceMs?: number;
   private stopping?: Promise<void>;
 
   constructor(
@@ -100,6 +102,11 @@ export class Backend {
   /** Resolves once the first connection attempt has finished (ready or failed). */
   async firstAttempt(): Promise<void> {
     await this.connecting;
+  }
+
+  /** How long the backend has been ready, in ms (undefined when it is not ready). */
+  get uptimeMs(): number | undefined {
+    return this.state === 'ready' ? Date.now() - this.readySince : undefined;
   }
 
   /** The child process id of a stdio backend, if running. */
@@ -291,7 +298,7 @@ export class Backend {
     try {
       return await this.send(method, params, schema, opts);
     } catch (err) {
-      throw this.cancelledByRetirement(method) ?? err;
+      throw this.cancelledByRetirement(method) ?? this.cancelledByShutdown(method) ?? err;
     } finally {
       if (--this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     }
@@ -304,6 +311,20 @@ export class Backend {
     return new GatewayError(
       'backend_removed',
       `backend "${this.name}" was ${r.why} by a config reload and ${method} did not finish within the ${r.graceMs} ms grace period (gateway.reload_grace_period); it was cancelled and may have partly run upstream`,
+      this.name,
+    );
+  }
+
+  /** Gateway shutdown: gateway.shutdown_grace ran out, so calls still in flight are about to be cut off by stop(). */
+  shutdownExpired(graceMs: number): void {
+    this.shutdownGraceMs = graceMs;
+  }
+
+  private cancelledByShutdown(method: string): GatewayError | undefined {
+    if (this.shutdownGraceMs === undefined) return undefined;
+    return new GatewayError(
+      'shutting_down',
+      `switchboard is shutting down: ${method} on backend "${this.name}" did not finish within the ${this.shutdownGraceMs} ms grace period (gateway.shutdown_grace); it was cancelled and may have partly run upstream`,
       this.name,
     );
   }

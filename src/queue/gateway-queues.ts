@@ -3,6 +3,8 @@ import type { PoolHooks } from '../backends/pool.js';
 import type { GatewaySettings } from '../config/model.js';
 import type { UpstreamRunner } from '../dispatch/dispatch.js';
 import { GatewayError } from '../errors.js';
+import { log } from '../log.js';
+import { isQueueError } from './errors.js';
 import { toGatewayError } from './gateway-errors.js';
 import { SingleSession } from './single-session.js';
 import type { LatencyStats } from './types.js';
@@ -33,6 +35,8 @@ export class GatewayQueues implements PoolHooks {
   /** The newest instance per backend name; a replacement waits for its predecessor to close. */
   private readonly latest = new Map<string, SingleSession>();
   private readonly closing = new WeakMap<SingleSession, Promise<void>>();
+  /** Set once shutdown's grace ran out: queued calls cut off by closing fail with shutting_down. */
+  private shutdownGraceMs?: number;
 
   /** @param redis the running `gateway.redis` (Redis mode when set). */
   constructor(private readonly redis: () => GatewaySettings['redis']) {}
@@ -66,6 +70,13 @@ export class GatewayQueues implements PoolHooks {
     try {
       value = await s.submit({ method, params }, opts);
     } catch (err) {
+      if (this.shutdownGraceMs !== undefined && isQueueError(err, 'closed')) {
+        throw new GatewayError(
+          'shutting_down',
+          `switchboard is shutting down: the call to single-session backend "${backend.name}" did not finish within the ${this.shutdownGraceMs} ms grace period (gateway.shutdown_grace); a call still waiting in the queue was removed and never ran`,
+          backend.name,
+        );
+      }
       throw toGatewayError(err, backend.name);
     }
     const parsed = schema.safeParse(value);
@@ -139,6 +150,31 @@ export class GatewayQueues implements PoolHooks {
         ),
       ),
     ];
+  }
+
+  /**
+   * Shutdown begins: in-process queues keep serving their waiting calls in order during the grace; a Redis
+   * queue's owner takes no further job once the running one finishes and hands the lease to another replica,
+   * so calls queued cluster-wide run there while this replica's own callers still receive their results.
+   */
+  drain(): void {
+    for (const s of this.byBackend.values()) {
+      void s.queue.drain?.().catch((err: unknown) => {
+        log.warn({ backend: s.backend.name, err: String(err) }, 'handing the queue over failed');
+      });
+    }
+  }
+
+  /** Shutdown's grace ran out: calls still queued or running are about to be cut off by close(). */
+  shutdownExpired(graceMs: number): void {
+    this.shutdownGraceMs = graceMs;
+  }
+
+  /** Calls waiting in this replica's in-process queues or submitted here and not yet answered (Redis). */
+  waiting(): number {
+    let n = 0;
+    for (const s of this.byBackend.values()) n += s.queue.stats().depth;
+    return n;
   }
 
   /** Closes every queue (upstream sessions first, then ownership); for shutdown. */

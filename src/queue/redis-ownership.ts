@@ -71,6 +71,20 @@ export class Ownership {
     this.lease.start();
   }
 
+  /** Shutdown: takes no new job, lets the running one finish, then releases the lease so another replica owns it. */
+  async handOff(): Promise<void> {
+    this.closed = true;
+    const rt = this.runtime;
+    if (rt) {
+      log.info(
+        { backend: this.backend },
+        'queue: shutting down; handing ownership over after the running call',
+      );
+      await rt.finish();
+    }
+    await this.lease.stop();
+  }
+
   /** Releases the lease (if held) and stops the runtime. */
   async stop(): Promise<void> {
     this.closed = true;
