@@ -55,7 +55,8 @@ export async function shutdown(gateway: Gateway, signal: string): Promise<void> 
   const graceMs = gateway.config.gateway.shutdownGraceMs;
   const t0 = performance.now();
   gateway.drain.begin();
-  gateway.queues.drain();
+  // A Redis queue owner may be running a call for another replica's client: that call is in flight too.
+  const handedOver = gateway.queues.drain();
   const before = inFlight(gateway);
   log.info(
     { signal, graceMs, ...before },
@@ -63,7 +64,7 @@ export async function shutdown(gateway: Gateway, signal: string): Promise<void> 
   );
   let finished = false;
   await waitAtMost(
-    idle(gateway).then(() => (finished = true)),
+    Promise.all([idle(gateway), handedOver]).then(() => (finished = true)),
     graceMs,
   );
   const left = inFlight(gateway);

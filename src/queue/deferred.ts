@@ -65,9 +65,9 @@ export class DeferredQueue implements CallQueue {
   }
 
   /** Hands ownership over once loaded (see CallQueue.drain). */
-  async drain(): Promise<void> {
+  async drain(beforeRelease: () => Promise<void>): Promise<void> {
     const queue = await this.ready.catch(() => undefined);
-    await queue?.drain?.();
+    await queue?.drain?.(beforeRelease);
   }
 
   /** Closes the implementation once loaded (a failed load has nothing to close). */

@@ -71,9 +71,15 @@ export class GatewayQueues implements PoolHooks {
       value = await s.submit({ method, params }, opts);
     } catch (err) {
       if (this.shutdownGraceMs !== undefined && isQueueError(err, 'closed')) {
+        const what =
+          err.started === true
+            ? 'it was running; it was cancelled and may have partly run upstream'
+            : err.started === false
+              ? 'it was still waiting in the queue; it was removed and never ran'
+              : 'it was cancelled (one still waiting never runs; one already running may have partly run upstream)';
         throw new GatewayError(
           'shutting_down',
-          `switchboard is shutting down: the call to single-session backend "${backend.name}" did not finish within the ${this.shutdownGraceMs} ms grace period (gateway.shutdown_grace); a call still waiting in the queue was removed and never ran`,
+          `switchboard is shutting down: the call to single-session backend "${backend.name}" did not finish within the ${this.shutdownGraceMs} ms grace period (gateway.shutdown_grace); ${what}`,
           backend.name,
         );
       }
@@ -156,13 +162,15 @@ export class GatewayQueues implements PoolHooks {
    * Shutdown begins: in-process queues keep serving their waiting calls in order during the grace; a Redis
    * queue's owner takes no further job once the running one finishes and hands the lease to another replica,
    * so calls queued cluster-wide run there while this replica's own callers still receive their results.
+   * Resolves once every owner has finished its running call and handed over.
    */
-  drain(): void {
-    for (const s of this.byBackend.values()) {
-      void s.queue.drain?.().catch((err: unknown) => {
+  drain(): Promise<void> {
+    const handOffs = [...this.byBackend.values()].map((s) =>
+      s.drain().catch((err: unknown) => {
         log.warn({ backend: s.backend.name, err: String(err) }, 'handing the queue over failed');
-      });
-    }
+      }),
+    );
+    return Promise.all(handOffs).then(() => undefined);
   }
 
   /** Shutdown's grace ran out: calls still queued or running are about to be cut off by close(). */

@@ -71,8 +71,11 @@ export class Ownership {
     this.lease.start();
   }
 
-  /** Shutdown: takes no new job, lets the running one finish, then releases the lease so another replica owns it. */
-  async handOff(): Promise<void> {
+  /**
+   * Shutdown: takes no new job and never takes the lease again; lets the running call finish, runs
+   * `beforeRelease` (the upstream session closes), then releases the lease so another replica owns it at once.
+   */
+  async handOff(beforeRelease: () => Promise<void>): Promise<void> {
     this.closed = true;
     const rt = this.runtime;
     if (rt) {
@@ -82,6 +85,7 @@ export class Ownership {
       );
       await rt.finish();
     }
+    await beforeRelease();
     await this.lease.stop();
   }
 

@@ -148,9 +148,9 @@ export class RedisQueue implements CallQueue {
   }
 
   /** Shutdown: as owner, finishes the running call, takes no other, and releases the lease to another replica. */
-  async drain(): Promise<void> {
+  async drain(beforeRelease: () => Promise<void>): Promise<void> {
     if (this.closed) return;
-    await this.ownership.handOff();
+    await this.ownership.handOff(beforeRelease);
   }
 
   async close(): Promise<void> {

@@ -53,8 +53,8 @@ async function readyz(url: URL): Promise<{ status: number; body: Record<string, 
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-const config = (grace: string) =>
-  `gateway:\n  shutdown_grace: ${grace}\nmcpServers:\n${fixtureStdio('a', '', { FIXTURE_GRANDCHILD: '1' })}`;
+const config = (grace: string, extra = '') =>
+  `gateway:\n  shutdown_grace: ${grace}\nmcpServers:\n${fixtureStdio('a', extra, { FIXTURE_GRANDCHILD: '1' })}`;
 
 describe('graceful shutdown of `switchboard serve`', () => {
   it('lets calls in flight finish, answers new requests 503, exits 0 and leaves no process behind', async (t) => {
@@ -121,6 +121,53 @@ describe('graceful shutdown of `switchboard serve`', () => {
     assert.equal(await exited, 0, io.err);
     await waitFor(() => pids.every((p) => !isAlive(p)), 5000, `no process left of ${pids.join(', ')}`);
     assert.match(io.err, /shutdown grace \(gateway.shutdown_grace\) ran out/);
+  });
+
+  it('single-session queue: calls queued at SIGTERM still run in order within the grace', async (t) => {
+    const { child, url, io, exited } = await serve(config('60s', '    single_session: true\n'));
+    t.after(() => void child.kill('SIGKILL'));
+    const { client } = await connectClient(url);
+    await treeOf(client);
+    const first = client.callTool({ name: 'a__slow', arguments: { ms: 1500 } });
+    const queued = client.callTool({ name: 'a__slow', arguments: { ms: 10 } });
+    await waitFor(
+      async () => (await readyz(url)).body.requestsInFlight === 2,
+      10_000,
+      'one running, one queued',
+    );
+    child.kill('SIGTERM');
+    assert.equal(text(await first), 'slept 1500');
+    assert.equal(text(await queued), 'slept 10');
+    assert.equal(await exited, 0, io.err);
+  });
+
+  it('single-session queue: when the grace runs out, the running and the queued call get shutting_down', async (t) => {
+    const { child, url, io, exited } = await serve(config('300ms', '    single_session: true\n'));
+    t.after(() => void child.kill('SIGKILL'));
+    const { client } = await connectClient(url);
+    await treeOf(client);
+    const failure = (p: Promise<unknown>) =>
+      p.then(
+        () => assert.fail('the call should not complete'),
+        (err: unknown) => err as ProtocolError,
+      );
+    const running = failure(client.callTool({ name: 'a__slow', arguments: { ms: 120_000 } }));
+    const queued = failure(client.callTool({ name: 'a__slow', arguments: { ms: 10 } }));
+    await waitFor(
+      async () => (await readyz(url)).body.requestsInFlight === 2,
+      10_000,
+      'one running, one queued',
+    );
+    child.kill('SIGTERM');
+    const [r, q] = await Promise.all([running, queued]);
+    assert.equal(r.code, -32008, String(r));
+    assert.match(r.message, /backend "a" did not finish within the 300 ms .*may have partly run upstream/);
+    assert.equal(q.code, -32008, String(q));
+    assert.match(
+      q.message,
+      /single-session backend "a" .* it was still waiting in the queue; it was removed and never ran/,
+    );
+    assert.equal(await exited, 0, io.err);
   });
 
   it('exits at once (code 1) on a second signal, killing the backend tree', async (t) => {
