@@ -48,7 +48,7 @@ export class Gateway implements RouteTable {
   readonly modern: ModernEndpoint;
   /** Sealed requestState and parked calls for multi-round-trip (`input_required`) requests. */
   readonly input: InputSupport;
-  /** Graceful shutdown of /mcp: requests in flight, and 503 for new ones once draining (see shutdown.ts). */
+  /** Graceful shutdown of /mcp: requests in flight, and 503 for new ones once draining (see lifecycle.ts). */
   readonly drain = new Drain();
   /** When the exposed lists last changed: 2026 list results are cached for a fraction of that age. */
   private listsChangedAt = Date.now();
