@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { validateDiff } from './cli-diff.js';
+import { status, StatusError } from './cli-status.js';
 import { ConfigError } from './config/errors.js';
 import { loadConfig } from './config/load.js';
 import type { GatewayConfig } from './config/model.js';
 import type { SettingOverrides } from './config/normalise.js';
 import { watchConfig } from './config/watch.js';
 import { Gateway } from './gateway.js';
+import { killChildren, shutdown } from './lifecycle.js';
 import { log } from './log.js';
 import { VERSION } from './version.js';
 
@@ -18,13 +20,20 @@ Usage:
   switchboard validate --diff OLD NEW                           what a reload from OLD to NEW would do
   switchboard validate --against-running URL [--config NEW]     tool changes NEW would make to a running gateway
   switchboard tools    [--config PATH] [--json]                 start the backends, print the merged catalog, exit
+  switchboard status   [--url URL] [--json] [--api-key KEY]     backends, sessions and reloads of a running gateway
 
 Options:
   -c, --config PATH   config file (default ./external-mcp-servers.yaml)
       --host H        listen address (default 127.0.0.1; env SWITCHBOARD_HOST)
   -p, --port N        listen port (default 8080; env SWITCHBOARD_PORT)
       --no-watch      serve: do not watch the config file (SIGHUP still reloads)
-      --json          machine-readable output (tools, validate --diff)
+      --json          machine-readable output (tools, status, validate --diff)
+      --url URL       status: the gateway's URL (default http://HOST:PORT from --config, or 127.0.0.1:8080)
+      --api-key KEY   status: an operator credential when gateway.auth is on (API key with operator: true, or
+                      a token with the operator scope); also SWITCHBOARD_API_KEY, or SWITCHBOARD_TOKEN for a JWT
+
+SIGTERM/SIGINT stop serve gracefully: new requests get 503, calls in flight finish within
+gateway.shutdown_grace (default 25s), then exit 0; a second signal exits at once with code 1.
   -h, --help          this help
 `;
 
@@ -49,13 +58,13 @@ async function serve(path: string, o: SettingOverrides, watch: boolean): Promise
   let watcher: { close(): void } | undefined;
   const stop = (signal: string) => {
     if (stopping) {
-      log.warn(`${signal} again: exiting now`);
+      log.warn(`${signal} again: exiting now (exit code 1); backend processes killed`);
+      killChildren(gateway);
       process.exit(1);
     }
     stopping = true;
     watcher?.close();
-    log.info(`${signal}: shutting down`);
-    gateway.close().then(
+    shutdown(gateway, signal).then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err: String(err) }, 'shutdown failed');
@@ -137,6 +146,28 @@ async function tools(path: string, json: boolean): Promise<void> {
   await gateway.close();
 }
 
+/** The URL `status` asks when --url is not given: the config's host and port (loopback for a wildcard bind). */
+function statusUrl(path: string, o: SettingOverrides): string {
+  let host = o.host ?? '127.0.0.1';
+  let port = o.port ?? 8080;
+  try {
+    const g = loadConfig(path, { overrides: o }).gateway;
+    host = g.host;
+    port = g.port;
+  } catch {
+    // No readable config here: the defaults (and SWITCHBOARD_HOST/PORT) are the best guess.
+  }
+  if (host === '0.0.0.0' || host === '::') host = '127.0.0.1';
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+async function showStatus(values: { config: string; json: boolean; url?: string; 'api-key'?: string }) {
+  const url = values.url ?? statusUrl(values.config, overrides({}));
+  const credential =
+    values['api-key'] ?? (process.env.SWITCHBOARD_API_KEY || process.env.SWITCHBOARD_TOKEN || undefined);
+  for (const line of await status({ url, credential, json: values.json })) process.stdout.write(`${line}\n`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -149,6 +180,8 @@ async function main(argv: string[]): Promise<void> {
       'no-watch': { type: 'boolean', default: false },
       diff: { type: 'boolean', default: false },
       'against-running': { type: 'string' },
+      url: { type: 'string' },
+      'api-key': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
     },
@@ -164,6 +197,8 @@ async function main(argv: string[]): Promise<void> {
       return validate(values.config);
     case 'tools':
       return tools(values.config, values.json);
+    case 'status':
+      return showStatus(values);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -174,6 +209,8 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     process.stderr.write(
       `${err.message}\n${err.problems.length} problem(s) in the config; nothing was started\n`,
     );
+  } else if (err instanceof StatusError) {
+    process.stderr.write(`switchboard status: ${err.message}\n`);
   } else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`switchboard: ${(err as Error).message}\n\n${USAGE}`);
   } else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {

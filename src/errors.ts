@@ -21,7 +21,8 @@ export type GatewayErrorCode =
   | 'no_origin'
   | 'client_unsupported'
   | 'invalid_arguments'
-  | 'invalid_request_state';
+  | 'invalid_request_state'
+  | 'shutting_down';
 
 const JSONRPC_CODE: Record<GatewayErrorCode, number> = {
   unknown_tool: ProtocolErrorCode.InvalidParams,
@@ -45,6 +46,7 @@ const JSONRPC_CODE: Record<GatewayErrorCode, number> = {
   client_unsupported: -32009,
   invalid_arguments: ProtocolErrorCode.InvalidParams,
   invalid_request_state: ProtocolErrorCode.InvalidParams,
+  shutting_down: -32008, // the gateway stopped (SIGTERM) before the call finished within gateway.shutdown_grace
 };
 
 /** An error with a stable code and the backend it concerns, mapped to a JSON-RPC error for clients. */

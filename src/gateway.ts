@@ -19,6 +19,8 @@ import { readiness } from './ops/readiness.js';
 import type { OpsView } from './ops/view.js';
 import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
 import { authSource } from './server/auth-http.js';
+import { Drain } from './server/drain.js';
+import { runtimeReadiness } from './lifecycle.js';
 import { createApp } from './server/http.js';
 import { createListener } from './server/listener.js';
 import { installHandlers } from './server/handlers.js';
@@ -52,6 +54,8 @@ export class Gateway implements RouteTable {
   readonly modern: ModernEndpoint;
   /** Sealed requestState and parked calls for multi-round-trip (`input_required`) requests. */
   readonly input: InputSupport;
+  /** Graceful shutdown of /mcp: requests in flight, and 503 for new ones once draining (see lifecycle.ts). */
+  readonly drain = new Drain();
   /** When the exposed lists last changed: 2026 list results are cached for a fraction of that age. */
   private listsChangedAt = Date.now();
   private current: Snapshot = EMPTY_SNAPSHOT;
@@ -305,6 +309,7 @@ export class Gateway implements RouteTable {
       readiness: () => this.readiness(),
       metrics: (req, res) => this.telemetry.metrics.serve(req, res),
       refusal: (kind, reason) => this.telemetry.metrics.refusal(kind, reason),
+      drain: this.drain,
     });
     await new Promise<void>((resolve, reject) => {
       const server = createListener(g, app);
@@ -316,7 +321,7 @@ export class Gateway implements RouteTable {
 
   /** The /readyz body: config file, backends with state and catalog sizes, sessions, name collisions. */
   readiness(): Record<string, unknown> {
-    return readiness(this.ops);
+    return { ...readiness(this.ops), ...runtimeReadiness(this) };
   }
 
   /** Stops listening, closes sessions and stops every backend (children terminated). */

@@ -88,6 +88,8 @@ export class Backend {
   inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private retiring?: { why: 'removed' | 'replaced'; graceMs: number; expired: boolean };
+  /** Set when the gateway's shutdown grace ran out: calls cut off by the stop that follows fail with shutting_down. */
+  private shutdownGraceMs?: number;
   private stopping?: Promise<void>;
 
   constructor(
@@ -121,6 +123,11 @@ export class Backend {
   /** Resolves once the first connection attempt has finished (ready or failed). */
   async firstAttempt(): Promise<void> {
     await this.connecting;
+  }
+
+  /** How long the backend has been ready, in ms (undefined when it is not ready). */
+  get uptimeMs(): number | undefined {
+    return this.state === 'ready' ? Date.now() - this.readySince : undefined;
   }
 
   /** The child process id of a stdio backend, if running. */
@@ -327,7 +334,7 @@ export class Backend {
       if (isToolError(result)) outcome = 'tool_error';
       return result;
     } catch (err) {
-      failure = this.cancelledByRetirement(method) ?? err;
+      failure = this.cancelledByRetirement(method) ?? this.cancelledByShutdown(method) ?? err;
       outcome = outcomeOf(failure);
       throw failure;
     } finally {
@@ -368,6 +375,20 @@ export class Backend {
     return new GatewayError(
       'backend_removed',
       `backend "${this.name}" was ${r.why} by a config reload and ${method} did not finish within the ${r.graceMs} ms grace period (gateway.reload_grace_period); it was cancelled and may have partly run upstream`,
+      this.name,
+    );
+  }
+
+  /** Gateway shutdown: gateway.shutdown_grace ran out, so calls still in flight are about to be cut off by stop(). */
+  shutdownExpired(graceMs: number): void {
+    this.shutdownGraceMs = graceMs;
+  }
+
+  private cancelledByShutdown(method: string): GatewayError | undefined {
+    if (this.shutdownGraceMs === undefined) return undefined;
+    return new GatewayError(
+      'shutting_down',
+      `switchboard is shutting down: ${method} on backend "${this.name}" did not finish within the ${this.shutdownGraceMs} ms grace period (gateway.shutdown_grace); it was cancelled and may have partly run upstream`,
       this.name,
     );
   }

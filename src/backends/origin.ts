@@ -48,7 +48,7 @@ export interface UpstreamListener {
 }
 
 /** The downstream session an upstream message is attributed to, or why there is none. */
-export type Attribution = { origin: Origin } | { error: string };
+export type Attribution = { origin: Origin } | { error: string; ambiguous?: boolean };
 
 /**
  * Upstream requests in flight on one connection, each with the downstream request that caused it. Upstream
@@ -94,6 +94,7 @@ export class InFlight {
       return { error: 'no client request is in flight on this backend, so no client can answer it' };
     }
     return {
+      ambiguous: true,
       error: `requests of ${sessions.size} client sessions are in flight on this shared upstream session, so the client it is meant for is ambiguous (session_mode: per_client avoids this)`,
     };
   }

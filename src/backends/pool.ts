@@ -179,6 +179,17 @@ export class BackendPool {
     await Promise.all([...this.switches]);
   }
 
+  /** Shutdown's grace ran out: calls still in flight on any backend will fail with shutting_down when it stops. */
+  shutdownExpired(graceMs: number): void {
+    for (const b of [...this.all(), ...this.successors.values(), ...this.retiring])
+      b.shutdownExpired(graceMs);
+  }
+
+  /** Calls in flight on every backend (including ones draining after a reload). */
+  inFlight(): number {
+    return [...this.all(), ...this.successors.values(), ...this.retiring].reduce((n, b) => n + b.inFlight, 0);
+  }
+
   /** Stops every backend (children terminated). */
   async close(): Promise<void> {
     clearImmediate(this.pending);

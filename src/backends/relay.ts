@@ -64,6 +64,9 @@ export function missingCapability(
   }
 }
 
+/** How the gateway's refusals of an upstream's server-to-client requests begin (upstreams often echo them). */
+export const RELAY_REFUSAL = 'switchboard cannot relay';
+
 async function relayRequest(
   ctx: RelayContext,
   request: JSONRPCRequest,
@@ -79,10 +82,13 @@ async function relayRequest(
   }
   const found = ctx.inFlight.attribute();
   if ('error' in found) {
-    ctx.log.info({ method }, `server-to-client request refused: ${found.error}`);
+    // With no client request in flight this is routine (server-everything asks for roots right after
+    // initialize); refusing one of several clients' requests is worth a warning.
+    const level = found.ambiguous ? 'warn' : 'debug';
+    ctx.log[level]({ method }, `server-to-client request refused: ${found.error}`);
     throw new GatewayError(
       'no_origin',
-      `switchboard cannot relay ${method} from backend "${ctx.backend}": ${found.error}`,
+      `${RELAY_REFUSAL} ${method} from backend "${ctx.backend}": ${found.error}`,
       ctx.backend,
     ).toProtocolError();
   }
@@ -90,7 +96,7 @@ async function relayRequest(
   if (missing) {
     throw new GatewayError(
       'client_unsupported',
-      `switchboard cannot relay ${method} from backend "${ctx.backend}": the client did not declare the "${missing}" capability`,
+      `${RELAY_REFUSAL} ${method} from backend "${ctx.backend}": the client did not declare the "${missing}" capability`,
       ctx.backend,
     ).toProtocolError();
   }

@@ -12,6 +12,7 @@ import { PooledHttpTransport, type HeaderSource } from './pooled-http.js';
 
 export type { HeaderSource } from './pooled-http.js';
 import type { UpstreamTokens } from './oauth.js';
+import { RELAY_REFUSAL } from './relay.js';
 
 /** A freshly built SDK client transport plus what the backend needs to supervise it. */
 export interface BuiltTransport {
@@ -78,7 +79,10 @@ function stdioTransport(spec: StdioSpec, log: Logger): BuiltTransport {
     createInterface({ input: stderr as unknown as NodeJS.ReadableStream, crlfDelay: Infinity }).on(
       'line',
       (line) => {
-        if (line.trim()) log.info({ stream: 'stderr' }, line);
+        if (!line.trim()) return;
+        // An upstream reporting the gateway's own refusal of its request (logged already) is no news.
+        if (line.includes(RELAY_REFUSAL)) log.debug({ stream: 'stderr' }, line);
+        else log.info({ stream: 'stderr' }, line);
       },
     );
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import {
@@ -109,7 +110,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   const config = normalise(raw as SwitchboardConfig, file, options.overrides, options.env);
   const exposed = exposureProblems(config, at);
   if (exposed.length > 0) throw new ConfigError(exposed);
-  return config;
+  return { ...config, hash: createHash('sha256').update(text).digest('hex') };
 }
 
 function duplicateNames(raw: SwitchboardConfig, at: Located): ConfigProblem[] {

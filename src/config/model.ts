@@ -145,6 +145,8 @@ export interface GatewaySettings {
   logLevel?: string;
   /** On reload, how long calls in flight on a removed or replaced backend may take before they are cancelled. */
   reloadGracePeriodMs: number;
+  /** On SIGTERM/SIGINT, how long calls in flight may take to finish before they are answered with an error. */
+  shutdownGraceMs: number;
   redis?: { url: string; prefix: string; leaseMs: number };
   discovery: DiscoverySettings;
   /** Signs 2026-07-28 requestState; undefined = a random key per process. */
@@ -172,4 +174,6 @@ export interface GatewayConfig {
   backends: BackendSpec[];
   /** Names of backends present but `enabled: false`. */
   disabled: string[];
+  /** SHA-256 (hex) of the file's text as loaded: compare with `sha256sum`. */
+  hash?: string;
 }

@@ -61,6 +61,7 @@ function gatewaySettings(
     bodyTimeoutMs: ms(g.body_timeout, 30_000),
     logLevel: g.log_level,
     reloadGracePeriodMs: ms(g.reload_grace_period, 10_000),
+    shutdownGraceMs: ms(g.shutdown_grace, 25_000),
     redis: redisSettings(g.redis, env),
     discovery: discoverySettings(g.discovery),
     requestStateSecret: g.request_state_secret,

@@ -257,6 +257,10 @@ export interface Gateway {
    * On a config reload, how long calls in flight on a removed or replaced backend may take to finish before they are cancelled (default 10s).
    */
   reload_grace_period?: number | string;
+  /**
+   * On SIGTERM/SIGINT, how long calls in flight may take to finish while new requests get 503, before they are answered with an error and the process exits (default 25s; 0 = do not wait).
+   */
+  shutdown_grace?: number | string;
   discovery?: Discovery;
   redis?: {
     url: string;

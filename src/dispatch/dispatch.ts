@@ -116,7 +116,9 @@ export class Dispatcher {
       return result;
     } catch (err) {
       outcome = outcomeOf(err);
-      if (err instanceof GatewayError && err.code !== 'upstream_error' && err.code !== 'cancelled') {
+      // A call cut off by shutdown is the client's to retry, not the model's: it stays a JSON-RPC error.
+      const passThrough = ['upstream_error', 'cancelled', 'shutting_down'];
+      if (err instanceof GatewayError && !passThrough.includes(err.code)) {
         log.warn({ backend: entry.backend, tool: name, code: err.code }, err.message);
         return toolError(err);
       }

@@ -21,6 +21,7 @@ export function readiness(view: OpsView): Record<string, unknown> {
             state: b.state,
             ...(b.era.version ? { protocol: b.era.version } : {}),
             ...(b.lastError ? { lastError: b.lastError } : {}),
+            ...(b.uptimeMs !== undefined ? { uptimeMs: b.uptimeMs } : {}),
             ...(b.tokens
               ? { oauth: { tokenRequests: b.tokens.requests, expiresIn: b.tokens.expiresIn() } }
               : {}),

@@ -64,6 +64,12 @@ export class DeferredQueue implements CallQueue {
     };
   }
 
+  /** Hands ownership over once loaded (see CallQueue.drain). */
+  async drain(beforeRelease: () => Promise<void>): Promise<void> {
+    const queue = await this.ready.catch(() => undefined);
+    await queue?.drain?.(beforeRelease);
+  }
+
   /** Closes the implementation once loaded (a failed load has nothing to close). */
   async close(): Promise<void> {
     const queue = await this.ready.catch(() => undefined);

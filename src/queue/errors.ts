@@ -12,13 +12,17 @@ export type QueueErrorCode =
 export class QueueError extends Error {
   override readonly name = 'QueueError';
 
+  /** Whether the call had started on the upstream, when the queue knows. */
+  readonly started?: boolean;
+
   constructor(
     readonly code: QueueErrorCode,
     readonly backend: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; started?: boolean },
   ) {
     super(message, options);
+    this.started = options?.started;
   }
 }
 
@@ -85,11 +89,12 @@ export function redisUnavailable(backend: string, where: string, cause?: unknown
   );
 }
 
-/** The queue was closed (gateway shutdown or backend removed). */
-export function queueClosed(backend: string): QueueError {
+/** The queue was closed (gateway shutdown or backend removed); `started` when the call was running (if known). */
+export function queueClosed(backend: string, started?: boolean): QueueError {
   return new QueueError(
     'closed',
     backend,
     `backend "${backend}": queue is closed (gateway shutting down or backend removed); retry on another replica or later`,
+    { started },
   );
 }

@@ -3,6 +3,8 @@ import type { PoolHooks } from '../backends/pool.js';
 import type { GatewaySettings } from '../config/model.js';
 import type { UpstreamRunner } from '../dispatch/dispatch.js';
 import { GatewayError } from '../errors.js';
+import { log } from '../log.js';
+import { isQueueError } from './errors.js';
 import { toGatewayError } from './gateway-errors.js';
 import { SingleSession } from './single-session.js';
 import type { LatencyStats, QueueStats, SubmitOptions } from './types.js';
@@ -35,6 +37,8 @@ export class GatewayQueues implements PoolHooks {
   /** The newest instance per backend name; a replacement waits for its predecessor to close. */
   private readonly latest = new Map<string, SingleSession>();
   private readonly closing = new WeakMap<SingleSession, Promise<void>>();
+  /** Set once shutdown's grace ran out: queued calls cut off by closing fail with shutting_down. */
+  private shutdownGraceMs?: number;
 
   /** @param redis the running `gateway.redis` (Redis mode when set). */
   constructor(
@@ -89,6 +93,20 @@ export class GatewayQueues implements PoolHooks {
       const sent = trace ? tracing.injectMeta(params, trace) : params;
       value = await s.submit({ method, params: sent }, { ...opts, trace }, onTimes);
     } catch (err) {
+      if (this.shutdownGraceMs !== undefined && isQueueError(err, 'closed')) {
+        const what =
+          err.started === true
+            ? 'it was running; it was cancelled and may have partly run upstream'
+            : err.started === false
+              ? 'it was still waiting in the queue; it was removed and never ran'
+              : 'it was cancelled (one still waiting never runs; one already running may have partly run upstream)';
+        failure = new GatewayError(
+          'shutting_down',
+          `switchboard is shutting down: the call to single-session backend "${backend.name}" did not finish within the ${this.shutdownGraceMs} ms grace period (gateway.shutdown_grace); ${what}`,
+          backend.name,
+        );
+        throw failure;
+      }
       failure = toGatewayError(err, backend.name);
       throw failure;
     } finally {
@@ -142,6 +160,33 @@ export class GatewayQueues implements PoolHooks {
     const span = tracing.internal('queue wait', trace, { 'mcp.backend': backend }, submitted);
     if (waitMs !== undefined) tracing.end(span, undefined, undefined, submitted + waitMs);
     else tracing.end(span, errorTypeOf(failure), failure instanceof Error ? failure.message : undefined);
+  }
+
+  /**
+   * Shutdown begins: in-process queues keep serving their waiting calls in order during the grace; a Redis
+   * queue's owner takes no further job once the running one finishes and hands the lease to another replica,
+   * so calls queued cluster-wide run there while this replica's own callers still receive their results.
+   * Resolves once every owner has finished its running call and handed over.
+   */
+  drain(): Promise<void> {
+    const handOffs = [...this.byBackend.values()].map((s) =>
+      s.drain().catch((err: unknown) => {
+        log.warn({ backend: s.backend.name, err: String(err) }, 'handing the queue over failed');
+      }),
+    );
+    return Promise.all(handOffs).then(() => undefined);
+  }
+
+  /** Shutdown's grace ran out: calls still queued or running are about to be cut off by close(). */
+  shutdownExpired(graceMs: number): void {
+    this.shutdownGraceMs = graceMs;
+  }
+
+  /** Calls waiting in this replica's in-process queues or submitted here and not yet answered (Redis). */
+  waiting(): number {
+    let n = 0;
+    for (const s of this.byBackend.values()) n += s.queue.stats().depth;
+    return n;
   }
 
   /** Closes every queue (upstream sessions first, then ownership); for shutdown. */

@@ -136,9 +136,8 @@ export class MemoryQueue implements CallQueue {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const err = queueClosed(this.backend);
-    for (const [id, entry] of this.waiting) this.abandon(id, entry, err);
-    if (this.current) this.abandon(-1, this.current, err);
+    for (const [id, entry] of this.waiting) this.abandon(id, entry, queueClosed(this.backend, false));
+    if (this.current) this.abandon(-1, this.current, queueClosed(this.backend, true));
   }
 
   /** Ends a call early: a waiting one leaves the queue, a running one has its executor aborted. */

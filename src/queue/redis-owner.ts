@@ -83,6 +83,12 @@ export class OwnerRuntime {
     this.worker = worker;
   }
 
+  /** Stops taking jobs and waits for the running one to finish (a job fetched meanwhile goes back to the queue). */
+  async finish(): Promise<void> {
+    this.stopped = true;
+    await this.worker?.pause().catch((err: unknown) => this.d.problems.report('worker pause', err));
+  }
+
   /** Aborts running calls with `owner_lost` and stops taking jobs; does not wait for the executor to settle. */
   async stop(reason: string): Promise<void> {
     this.stopped = true;

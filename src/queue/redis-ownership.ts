@@ -71,6 +71,24 @@ export class Ownership {
     this.lease.start();
   }
 
+  /**
+   * Shutdown: takes no new job and never takes the lease again; lets the running call finish, runs
+   * `beforeRelease` (the upstream session closes), then releases the lease so another replica owns it at once.
+   */
+  async handOff(beforeRelease: () => Promise<void>): Promise<void> {
+    this.closed = true;
+    const rt = this.runtime;
+    if (rt) {
+      log.info(
+        { backend: this.backend },
+        'queue: shutting down; handing ownership over after the running call',
+      );
+      await rt.finish();
+    }
+    await beforeRelease();
+    await this.lease.stop();
+  }
+
   /** Releases the lease (if held) and stops the runtime. */
   async stop(): Promise<void> {
     this.closed = true;

@@ -147,6 +147,12 @@ export class RedisQueue implements CallQueue {
     return this.ownership.onChange(cb);
   }
 
+  /** Shutdown: as owner, finishes the running call, takes no other, and releases the lease to another replica. */
+  async drain(beforeRelease: () => Promise<void>): Promise<void> {
+    if (this.closed) return;
+    await this.ownership.handOff(beforeRelease);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -113,6 +113,19 @@ export class SingleSession {
     });
   }
 
+  /**
+   * Shutdown begins: with Redis, the owner finishes its running call, closes the upstream session and hands
+   * ownership to another replica (which runs the calls still queued); in-process queues keep serving.
+   */
+  drain(): Promise<void> {
+    return (
+      this.queue.drain?.(async () => {
+        this.owned = false;
+        await this.serial(() => this.showRemote());
+      }) ?? Promise.resolve()
+    );
+  }
+
   /** Closes the upstream session first, then the queue (releasing ownership), then the catalog connections. */
   close(): Promise<void> {
     this.closing ??= (async () => {

@@ -68,6 +68,12 @@ export interface CallQueue {
   stats(): QueueStats;
   /** Calls `cb` whenever this replica gains or loses ownership of the upstream; returns an unsubscribe function. */
   onOwnershipChange(cb: (owned: boolean) => void): () => void;
+  /**
+   * Shutdown begins (optional): a Redis queue's owner takes no new job once the running one finishes, runs
+   * `beforeRelease` (close the upstream session), then releases ownership so another replica runs the rest;
+   * waiting callers of this replica keep waiting for their results.
+   */
+  drain?(beforeRelease: () => Promise<void>): Promise<void>;
   /** Rejects waiting calls with `closed`, aborts the running one, releases ownership and all resources. */
   close(): Promise<void>;
 }

@@ -8,6 +8,7 @@ import {
   type AuthSource,
   type RefusalCounter,
 } from './auth-http.js';
+import type { Drain } from './drain.js';
 import { deeperThan } from './json-depth.js';
 import { isLegacyPost, type ModernEndpoint } from './modern.js';
 import { originGuard, type OriginPolicy } from './security.js';
@@ -33,6 +34,8 @@ export interface HttpDeps {
   metrics(req: IncomingMessage, res: ServerResponse): void;
   /** Counts requests refused here (authentication). */
   refusal?: RefusalCounter;
+  /** Graceful shutdown: counts /mcp requests in flight and refuses new ones once draining. */
+  drain?: Drain;
 }
 
 function rpcError(res: Response, status: number, code: number, message: string): void {
@@ -80,7 +83,9 @@ export function createApp(deps: HttpDeps): express.Express {
   app.use('/readyz', statusOnlyWithoutCredential(deps.auth));
   const operator = authGate(deps.auth, 'operator', deps.refusal);
   app.get('/readyz', operator, (_req, res) => {
-    res.json(deps.readiness());
+    // Not ready while shutting down, so a load balancer stops sending traffic here.
+    if (deps.drain?.active) res.status(503).json({ ...deps.readiness(), status: 'draining' });
+    else res.json(deps.readiness());
   });
   app.get('/metrics', operator, (req, res) => {
     deps.metrics(req, res);
@@ -90,6 +95,9 @@ export function createApp(deps: HttpDeps): express.Express {
   // Origin checks come first, so a foreign browser page learns nothing about credentials.
   const guard = originGuard(deps.policy);
   const client = authGate(deps.auth, 'client', deps.refusal);
+  const pass = (_req: Request, _res: Response, next: NextFunction) => next();
+  const drainPost = deps.drain?.post ?? pass;
+  const drainGet = deps.drain?.get ?? pass;
   app.options('/mcp', guard, (_req, res) => {
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
     res.setHeader(
@@ -105,6 +113,7 @@ export function createApp(deps: HttpDeps): express.Express {
     express.json({ limit: deps.maxBodyBytes, type: () => true }),
     rejectDeep(deps.maxJsonDepth),
     rejectBatches,
+    drainPost,
     (req, res, next) => {
       // One endpoint, both eras: initialize and session traffic are 2025-era; the rest is per request.
       isLegacyPost(req, req.body)
@@ -114,7 +123,7 @@ export function createApp(deps: HttpDeps): express.Express {
         .catch(next);
     },
   );
-  app.get('/mcp', guard, client, (req, res, next) => {
+  app.get('/mcp', guard, client, drainGet, (req, res, next) => {
     deps.sessions.handle(req, res, undefined).catch(next);
   });
   app.delete('/mcp', guard, client, (req, res, next) => {

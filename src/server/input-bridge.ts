@@ -76,6 +76,19 @@ export class InputBridge {
     return this.parked.size;
   }
 
+  private idleWaiters: (() => void)[] = [];
+
+  /** Resolves once no call is parked (shutdown waits for parked calls' retries within its grace). */
+  idle(): Promise<void> {
+    if (this.parked.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private unpark(nonce: string): void {
+    this.parked.delete(nonce);
+    if (this.parked.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
   /**
    * Attaches a downstream request to a call and waits for its next step: the result, or `input_required`
    * (the call stays parked under a nonce that `seal` turns into the requestState).
@@ -120,7 +133,7 @@ export class InputBridge {
         'Invalid requestState: its call is no longer waiting (already resumed by an earlier retry, cancelled, or expired); send the request again without it',
       );
     }
-    this.parked.delete(nonce);
+    this.unpark(nonce);
     clearTimeout(entry.timer);
     for (const ask of entry.asks) {
       const answer = responses?.[ask.key];
@@ -133,7 +146,7 @@ export class InputBridge {
   private expire(nonce: string): void {
     const entry = this.parked.get(nonce);
     if (!entry) return;
-    this.parked.delete(nonce);
+    this.unpark(nonce);
     const err = new Error('the client did not retry with answers in time');
     log.info(
       { requests: entry.asks.map((a) => a.method) },

@@ -139,6 +139,38 @@ describe('single_session across gateway replicas (Redis)', () => {
     assert.equal(stats.executions.length, 300 + 2 + 2);
   });
 
+  it('hands over on SIGTERM: the owner finishes its running call, another replica runs the queued ones, exit 0', async (t) => {
+    if (!requireRedis(t, reachable)) return;
+    // The default lease (hand-over releases it, so its length does not slow the test): a short one can expire
+    // under a stalled event loop on a loaded machine, which is the failover test's business, not this one's.
+    const { fixture, replicas, waiting } = await cluster(1, 5000);
+    const leaving = (await owner(replicas))!;
+    const [b, c] = replicas.filter((r) => r !== leaving) as [Replica, Replica];
+
+    const running = work(b.clients[0]!, 'long', { ms: 1500 });
+    await waitFor(async () => (await fixture.stats()).executions.includes('long'), 5000, 'long running');
+    // Queued from every replica, the leaving one included (its caller keeps waiting during the grace).
+    const callers = [leaving, b, c];
+    const queued = [0, 1, 2, 3, 4, 5].map((i) => work(callers[i % 3]!.clients[0]!, `q${i}`, { ms: 5 }));
+    await waitFor(async () => (await waiting()) === 6, 5000, 'six calls admitted and waiting');
+
+    const exited = new Promise<number | null>((r) => leaving.child.once('exit', (code) => r(code)));
+    leaving.child.kill('SIGTERM');
+    const long = await running;
+    assert.equal(text(long), 'done long', 'the running call finished on the leaving owner, not owner_lost');
+    for (const [i, r] of (await Promise.all(queued)).entries()) assert.equal(text(r), `done q${i}`);
+    assert.equal(await exited, 0);
+    assert.ok(await waitFor(() => owner([b, c]), 10_000, 'a remaining replica owns the backend'));
+
+    const stats = await fixture.stats();
+    assert.equal(new Set(stats.executions).size, stats.executions.length, 'nothing ran twice');
+    assert.equal(stats.executions.length, 7);
+    assert.equal(stats.maxConcurrentCalls, 1);
+    assert.equal(stats.maxConcurrentSessions, 1, 'the leaving owner closed its session before handing over');
+    assert.equal(stats.refusedSessions, 0);
+    assert.equal(stats.sessionsOpened, 2, 'the new owner opened the only other session');
+  });
+
   it('fails over when the owner is killed mid-call: the running call fails with owner_lost, queued calls complete once', async (t) => {
     if (!requireRedis(t, reachable)) return;
     const { fixture, replicas, waiting } = await cluster(1, LEASE_MS);

@@ -49,7 +49,8 @@ export async function serveProcess(file: string): Promise<{ child: ChildProcess;
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const line = await waitFor<string | false | undefined>(
     () => child.exitCode === null && /listening on (\S+)/.exec(out)?.[1],
-    30_000,
+    // Generous: three replicas compiling with tsx at once on a loaded 2-core machine take a while.
+    90_000,
     'gateway prints its URL',
   );
   return { child, url: new URL(line as string) };
