@@ -21,7 +21,8 @@ export type GatewayErrorCode =
   | 'no_origin'
   | 'client_unsupported'
   | 'invalid_arguments'
-  | 'invalid_request_state';
+  | 'invalid_request_state'
+  | 'not_permitted';
 
 const JSONRPC_CODE: Record<GatewayErrorCode, number> = {
   unknown_tool: ProtocolErrorCode.InvalidParams,
@@ -45,6 +46,7 @@ const JSONRPC_CODE: Record<GatewayErrorCode, number> = {
   client_unsupported: -32009,
   invalid_arguments: ProtocolErrorCode.InvalidParams,
   invalid_request_state: ProtocolErrorCode.InvalidParams,
+  not_permitted: -32003, // the client's principal may not use this tool, resource or prompt (gateway.auth.policies)
 };
 
 /** An error with a stable code and the backend it concerns, mapped to a JSON-RPC error for clients. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Server } from '@modelcontextprotocol/server';
+import { Server, type AuthInfo } from '@modelcontextprotocol/server';
 import type { Backend } from './backends/backend.js';
 import { BackendPool } from './backends/pool.js';
 import { diffConfigs, RESTART_SETTINGS } from './config/diff.js';
@@ -15,13 +15,16 @@ import { GatewayError } from './errors.js';
 import { log } from './log.js';
 import { GatewayQueues, type QueueReadiness } from './queue/gateway-queues.js';
 import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
+import { GrantViews, type Grant } from './registry/grant.js';
 import { authSource } from './server/auth-http.js';
 import { createApp } from './server/http.js';
 import { createListener } from './server/listener.js';
-import { installHandlers } from './server/handlers.js';
+import { installHandlers, type Access } from './server/handlers.js';
 import { InputBridge } from './server/input-bridge.js';
 import { ModernEndpoint } from './server/modern.js';
 import { Peers } from './server/peers.js';
+import { policySource, type PolicyEngine } from './server/policy.js';
+import { createBuckets, type Buckets } from './server/rate-limit.js';
 import type { InputSupport } from './server/relayed.js';
 import { RequestStateCodec } from './server/request-state.js';
 import { SessionManager } from './server/sessions.js';
@@ -46,6 +49,9 @@ export class Gateway implements RouteTable {
   readonly modern: ModernEndpoint;
   /** Sealed requestState and parked calls for multi-round-trip (`input_required`) requests. */
   readonly input: InputSupport;
+  /** What each principal may use (gateway.auth.policies, followed across reloads), and its filtered lists. */
+  readonly access: Access;
+  readonly policies: () => PolicyEngine;
   /** When the exposed lists last changed: 2026 list results are cached for a fraction of that age. */
   private listsChangedAt = Date.now();
   private current: Snapshot = EMPTY_SNAPSHOT;
@@ -56,7 +62,9 @@ export class Gateway implements RouteTable {
   private reloadQueue: Promise<unknown> = Promise.resolve();
   /** While positive (a reload in progress), snapshots are rebuilt but clients are told only at the end. */
   private quiet = 0;
-  private announced = EMPTY_SNAPSHOT.signature;
+  private announced = EMPTY_SNAPSHOT;
+  /** Set by a reload that changed the policies: every client is told that every list changed. */
+  private policiesChanged = false;
 
   /** @param loadOptions how the config was loaded (CLI overrides), reused on reload. */
   constructor(
@@ -72,20 +80,30 @@ export class Gateway implements RouteTable {
       indexed: (backend) => this.pool.get(backend)?.spec.discovery !== false,
     });
     this.pool = new BackendPool(() => this.rebuild(), this.peers, this.queues);
-    this.sessions = new SessionManager(() => this.createSessionServer(), {
+    this.policies = policySource(() => this.config.gateway.auth);
+    this.access = { grant: (auth) => this.policies().grant(auth), views: new GrantViews() };
+    this.sessions = new SessionManager((auth) => this.createSessionServer(undefined, auth), {
       maxSessions: config.gateway.maxSessions,
       idleTimeoutMs: config.gateway.sessionIdleTimeoutMs,
+      perPrincipal: this.sessionCap,
     });
     this.input = {
       codec: new RequestStateCodec(config.gateway.requestStateSecret),
       bridge: new InputBridge(),
     };
     this.modern = new ModernEndpoint(
-      () => this.createSessionServer(`req:${randomUUID()}`),
+      (auth) => this.createSessionServer(`req:${randomUUID()}`, auth),
       this.peers.subscriptions,
+      this.access.grant,
     );
     this.peers.onListenedResourceUpdated = (uri) => this.modern.resourceUpdated(uri);
   }
+
+  /** A principal's session cap (its policy's max_sessions, else max_sessions_per_principal). */
+  private readonly sessionCap = (auth: AuthInfo) => this.policies().limits(auth).maxSessions;
+
+  /** Rate-limit buckets, made on first use: in Redis when the gateway has Redis, else in this process. */
+  private buckets?: Promise<Buckets>;
 
   /** The catalog snapshot requests are answered from. */
   snapshot(): Snapshot {
@@ -125,8 +143,9 @@ export class Gateway implements RouteTable {
     return `http://${host}:${addr.port}/mcp`;
   }
 
-  /** A downstream server: one per 2025 session, or one per 2026-07-28 request (`requestId`). */
-  private createSessionServer(requestId?: string): Server {
+  /** A downstream server: one per 2025 session, or one per 2026-07-28 request (`requestId`), for a principal. */
+  private createSessionServer(requestId?: string, auth?: AuthInfo): Server {
+    const grant = this.access.grant(auth);
     const server = new Server(
       { name: 'mcp-switchboard', title: 'switchboard MCP gateway', version: VERSION },
       {
@@ -137,11 +156,20 @@ export class Gateway implements RouteTable {
           completions: {},
           logging: {},
         },
-        instructions: this.instructions(),
+        instructions: this.instructions(grant),
         ...(requestId && { cacheHints: this.cacheHints() }),
       },
     );
-    installHandlers(server, this, this.dispatcher, this.peers, this.input, this.discovery, requestId);
+    installHandlers(
+      server,
+      this,
+      this.dispatcher,
+      this.peers,
+      this.input,
+      this.access,
+      this.discovery,
+      requestId,
+    );
     return server;
   }
 
@@ -160,18 +188,27 @@ export class Gateway implements RouteTable {
     };
   }
 
-  /** New sessions' instructions, built once per snapshot: every session shares one string instead of a copy. */
-  private instructionsFor?: { snapshot: Snapshot; text: string | undefined };
+  /**
+   * New sessions' instructions, built once per snapshot and grant: every session shares one string instead
+   * of a copy. A principal sees those of the backends it may use (any tool, or the backend itself).
+   */
+  private instructionsFor?: { snapshot: Snapshot; text: Map<Grant, string | undefined> };
 
-  private instructions(): string | undefined {
-    if (this.instructionsFor?.snapshot !== this.current) {
-      const parts = this.pool
-        .all()
-        .filter((b) => b.state === 'ready' && b.catalog.instructions)
-        .map((b) => `## ${b.name}\n${b.catalog.instructions}`);
-      this.instructionsFor = { snapshot: this.current, text: parts.length ? parts.join('\n\n') : undefined };
-    }
-    return this.instructionsFor.text;
+  private instructions(grant: Grant): string | undefined {
+    if (this.instructionsFor?.snapshot !== this.current)
+      this.instructionsFor = { snapshot: this.current, text: new Map() };
+    const cached = this.instructionsFor.text;
+    if (cached.has(grant)) return cached.get(grant);
+    const snapshot = this.current;
+    const usable = (b: string) =>
+      grant.backend(b) || snapshot.tools.some((e) => e.backend === b && grant.tool(e.exposed, b));
+    const parts = this.pool
+      .all()
+      .filter((b) => b.state === 'ready' && b.catalog.instructions && usable(b.name))
+      .map((b) => `## ${b.name}\n${b.catalog.instructions}`);
+    const text = parts.length ? parts.join('\n\n') : undefined;
+    cached.set(grant, text);
+    return text;
   }
 
   /** Rebuilds the snapshot after any backend change and tells sessions which lists changed. */
@@ -185,14 +222,23 @@ export class Gateway implements RouteTable {
     this.reportedCollisions = new Set(next.collisions.map((c) => c.message));
     if (this.quiet > 0) return;
     const told = this.announced;
-    this.announced = next.signature;
-    const changes = {
-      tools: told.tools !== next.signature.tools,
-      prompts: told.prompts !== next.signature.prompts,
-      resources: told.resources !== next.signature.resources,
-    };
+    this.announced = next;
+    const all = this.policiesChanged;
+    this.policiesChanged = false;
+    const changed = (a: Snapshot['signature'], b: Snapshot['signature']) => ({
+      tools: all || a.tools !== b.tools,
+      prompts: all || a.prompts !== b.prompts,
+      resources: all || a.resources !== b.resources,
+    });
+    const changes = changed(told.signature, next.signature);
     if (changes.tools || changes.prompts || changes.resources) this.listsChangedAt = Date.now();
-    this.sessions.broadcast(changes);
+    // A session is told only about lists that changed as its principal sees them.
+    const views = this.access.views;
+    this.sessions.broadcast((auth) => {
+      const grant = this.access.grant(auth);
+      if (grant.all) return changes;
+      return changed(views.view(told, grant).signature, views.view(next, grant).signature);
+    });
     this.modern.broadcast(changes);
   }
 
@@ -226,10 +272,13 @@ export class Gateway implements RouteTable {
     }
     const kept = Object.fromEntries(RESTART_SETTINGS.map((k) => [k, running[k]])) as Partial<GatewaySettings>;
     const gateway: GatewaySettings = { ...next.gateway, ...kept };
+    if (JSON.stringify(running.auth.policies) !== JSON.stringify(gateway.auth.policies))
+      this.policiesChanged = true;
     this.config = { ...next, gateway };
     this.sessions.setLimits({
       maxSessions: gateway.maxSessions,
       idleTimeoutMs: gateway.sessionIdleTimeoutMs,
+      perPrincipal: this.sessionCap,
     });
     if (gateway.logLevel && !process.env.SWITCHBOARD_LOG_LEVEL) log.level = gateway.logLevel;
     this.quiet++;
@@ -258,6 +307,11 @@ export class Gateway implements RouteTable {
       maxBodyBytes: g.maxBodyBytes,
       maxJsonDepth: g.maxJsonDepth,
       auth: authSource(() => this.config.gateway.auth),
+      rate: {
+        buckets: () => (this.buckets ??= createBuckets(this.config.gateway.redis)),
+        limit: (auth) => this.policies().limits(auth).rateLimit,
+        failMode: () => this.config.gateway.auth.rateLimitFailMode,
+      },
       readiness: () => this.readiness(),
       metrics: () => this.metrics(),
     });
@@ -344,6 +398,7 @@ export class Gateway implements RouteTable {
       await new Promise<void>((resolve) => http.close(() => resolve()));
     }
     await this.queues.close();
+    await (await this.buckets?.catch(() => undefined))?.close();
     await this.pool.close();
   }
 }

@@ -3,6 +3,7 @@ import { log } from '../log.js';
 import { authGate, RESOURCE_METADATA_PATH, resourceMetadata, type AuthSource } from './auth-http.js';
 import { deeperThan } from './json-depth.js';
 import { isLegacyPost, type ModernEndpoint } from './modern.js';
+import { rateGate, type RateGateDeps } from './rate-gate.js';
 import { originGuard, type OriginPolicy } from './security.js';
 import type { SessionManager } from './sessions.js';
 
@@ -19,6 +20,8 @@ export interface HttpDeps {
   maxJsonDepth: number;
   /** Client authentication (gateway.auth), followed across reloads. */
   auth: AuthSource;
+  /** Per-principal rate limiting. */
+  rate: RateGateDeps;
   /** The JSON body of /readyz. */
   readiness(): Record<string, unknown>;
   /** Prometheus text exposition for /metrics. */
@@ -77,7 +80,8 @@ export function createApp(deps: HttpDeps): express.Express {
 
   // Origin checks come first, so a foreign browser page learns nothing about credentials.
   const guard = originGuard(deps.policy);
-  const client = authGate(deps.auth, 'client');
+  const auth = authGate(deps.auth, 'client');
+  const rate = rateGate(deps.rate);
   app.options('/mcp', guard, (_req, res) => {
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
     res.setHeader(
@@ -89,7 +93,8 @@ export function createApp(deps: HttpDeps): express.Express {
   app.post(
     '/mcp',
     guard,
-    client,
+    auth,
+    rate,
     express.json({ limit: deps.maxBodyBytes, type: () => true }),
     rejectDeep(deps.maxJsonDepth),
     rejectBatches,
@@ -102,10 +107,10 @@ export function createApp(deps: HttpDeps): express.Express {
         .catch(next);
     },
   );
-  app.get('/mcp', guard, client, (req, res, next) => {
+  app.get('/mcp', guard, auth, rate, (req, res, next) => {
     deps.sessions.handle(req, res, undefined).catch(next);
   });
-  app.delete('/mcp', guard, client, (req, res, next) => {
+  app.delete('/mcp', guard, auth, rate, (req, res, next) => {
     deps.sessions.handle(req, res, undefined).catch(next);
   });
   app.all('/mcp', (_req, res) => {

@@ -73,10 +73,18 @@ function scopesOf(payload: JWTPayload): string[] {
   return typeof raw === 'string' ? raw.split(' ').filter(Boolean) : [];
 }
 
-/** A verified token's principal (`sub`), scopes and expiry. */
+/** Groups of a token: the configured claim, an array of strings or a space-separated string. */
+function groupsOf(payload: JWTPayload, claim: string): string[] {
+  const raw = payload[claim];
+  if (Array.isArray(raw)) return raw.filter((s): s is string => typeof s === 'string');
+  return typeof raw === 'string' ? raw.split(' ').filter(Boolean) : [];
+}
+
+/** A verified token's principal (`sub`), scopes, groups and expiry. */
 export interface VerifiedToken {
   subject: string;
   scopes: string[];
+  groups: string[];
   expiresAt?: number;
 }
 
@@ -104,6 +112,11 @@ export class JwtVerifier {
     }
     if (typeof payload.sub !== 'string' || !payload.sub)
       throw new AuthFailure(401, 'token has no "sub" claim');
-    return { subject: payload.sub, scopes: scopesOf(payload), expiresAt: payload.exp };
+    return {
+      subject: payload.sub,
+      scopes: scopesOf(payload),
+      groups: groupsOf(payload, s.groupsClaim),
+      expiresAt: payload.exp,
+    };
   }
 }
