@@ -9,10 +9,11 @@ import { ConfigError, formatProblem } from './config/errors.js';
 import { loadConfig, type LoadOptions } from './config/load.js';
 import type { GatewayConfig, GatewaySettings } from './config/model.js';
 import { ReloadTracker, type ReloadStatus } from './config/reload-status.js';
+import { configSecrets } from './config/secrets.js';
 import { Discovery } from './discovery/index.js';
 import { Dispatcher, type RouteTable } from './dispatch/dispatch.js';
 import { GatewayError } from './errors.js';
-import { log } from './log.js';
+import { log, setSecrets } from './log.js';
 import { GatewayQueues, type QueueReadiness } from './queue/gateway-queues.js';
 import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
 import { GrantViews, type Grant } from './registry/grant.js';
@@ -71,6 +72,7 @@ export class Gateway implements RouteTable {
     public config: GatewayConfig,
     private readonly loadOptions: LoadOptions = {},
   ) {
+    setSecrets(configSecrets(config));
     this.queues = new GatewayQueues(() => this.config.gateway.redis);
     this.dispatcher = new Dispatcher(this, this.queues.runner);
     this.peers = new Peers(this.dispatcher);
@@ -275,6 +277,7 @@ export class Gateway implements RouteTable {
     if (JSON.stringify(running.auth.policies) !== JSON.stringify(gateway.auth.policies))
       this.policiesChanged = true;
     this.config = { ...next, gateway };
+    setSecrets(configSecrets(this.config));
     this.sessions.setLimits({
       maxSessions: gateway.maxSessions,
       idleTimeoutMs: gateway.sessionIdleTimeoutMs,

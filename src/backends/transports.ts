@@ -4,6 +4,7 @@ import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotoc
 import { SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { FetchLike, Transport } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
+import { maskSecrets } from '../log.js';
 import { waitAtMost } from '../time.js';
 import type { BackendSpec, HttpSpec, SseSpec, StdioSpec } from '../config/model.js';
 import type { Auth } from '../config/schema-types.js';
@@ -72,7 +73,7 @@ function stdioTransport(spec: StdioSpec, log: Logger): BuiltTransport {
     createInterface({ input: stderr as unknown as NodeJS.ReadableStream, crlfDelay: Infinity }).on(
       'line',
       (line) => {
-        if (line.trim()) log.info({ stream: 'stderr' }, line);
+        if (line.trim()) log.info({ stream: 'stderr' }, maskSecrets(line));
       },
     );
   }
