@@ -29,6 +29,20 @@ function publicOrigin(req: Request, auth: Authenticator): string {
 const quoted = (s: string) => `"${s.replace(/["\\]/g, '')}"`;
 
 function refuse(req: Request, res: Response, auth: Authenticator, failure: AuthFailure, who?: string): void {
+  if (failure.status === 503) {
+    const jwt = auth.settings.jwt;
+    log.error(
+      { path: req.path, jwks: jwt?.jwksUrl ?? jwt?.jwksFile, cause: failure.message },
+      'request refused: signing keys unavailable',
+    );
+    res.setHeader('Retry-After', '5');
+    res.status(503).json({
+      jsonrpc: '2.0',
+      error: { code: -32000, message: `Service Unavailable: ${failure.message}; retry later` },
+      id: null,
+    });
+    return;
+  }
   log.warn(
     { path: req.path, principal: who, status: failure.status, cause: failure.message },
     'request refused: client authentication',
