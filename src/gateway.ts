@@ -16,7 +16,8 @@ import { GatewayError } from './errors.js';
 import { log, setSecrets } from './log.js';
 import { GatewayQueues, type QueueReadiness } from './queue/gateway-queues.js';
 import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
-import { GrantViews, type Grant } from './registry/grant.js';
+import { GrantViews } from './registry/grant.js';
+import { Instructions } from './registry/instructions.js';
 import { authSource } from './server/auth-http.js';
 import { createApp } from './server/http.js';
 import { createListener } from './server/listener.js';
@@ -101,6 +102,8 @@ export class Gateway implements RouteTable {
     this.peers.onListenedResourceUpdated = (uri) => this.modern.resourceUpdated(uri);
   }
 
+  /** New sessions' instructions, per snapshot and grant. */
+  private readonly instructions = new Instructions();
   /** A principal's session cap (its policy's max_sessions, else max_sessions_per_principal). */
   private readonly sessionCap = (auth: AuthInfo) => this.policies().limits(auth).maxSessions;
 
@@ -158,7 +161,7 @@ export class Gateway implements RouteTable {
           completions: {},
           logging: {},
         },
-        instructions: this.instructions(grant),
+        instructions: this.instructions.for(this.current, this.pool.all(), grant),
         ...(requestId && { cacheHints: this.cacheHints() }),
       },
     );
@@ -188,29 +191,6 @@ export class Gateway implements RouteTable {
       'resources/list': hint,
       'resources/templates/list': hint,
     };
-  }
-
-  /**
-   * New sessions' instructions, built once per snapshot and grant: every session shares one string instead
-   * of a copy. A principal sees those of the backends it may use (any tool, or the backend itself).
-   */
-  private instructionsFor?: { snapshot: Snapshot; text: Map<Grant, string | undefined> };
-
-  private instructions(grant: Grant): string | undefined {
-    if (this.instructionsFor?.snapshot !== this.current)
-      this.instructionsFor = { snapshot: this.current, text: new Map() };
-    const cached = this.instructionsFor.text;
-    if (cached.has(grant)) return cached.get(grant);
-    const snapshot = this.current;
-    const usable = (b: string) =>
-      grant.backend(b) || snapshot.tools.some((e) => e.backend === b && grant.tool(e.exposed, b));
-    const parts = this.pool
-      .all()
-      .filter((b) => b.state === 'ready' && b.catalog.instructions && usable(b.name))
-      .map((b) => `## ${b.name}\n${b.catalog.instructions}`);
-    const text = parts.length ? parts.join('\n\n') : undefined;
-    cached.set(grant, text);
-    return text;
   }
 
   /** Rebuilds the snapshot after any backend change and tells sessions which lists changed. */
