@@ -104,6 +104,13 @@ export function authProblems(raw: SwitchboardConfig, at: Located): ConfigProblem
       problems.push(at(path, 'per must be longer than 0'));
     }
   });
+  const names = new Set((a?.api_keys ?? []).map((k) => k.name));
+  (a?.policies ?? []).forEach((p, i) => {
+    const keys = p.match.key === undefined ? [] : Array.isArray(p.match.key) ? p.match.key : [p.match.key];
+    for (const k of keys)
+      if (!/[*?[\]{}()!+@]/.test(k) && !names.has(k))
+        problems.push(at(['gateway', 'auth', 'policies', i, 'match', 'key'], `no API key is named "${k}"`));
+  });
   const configured = (a?.api_keys?.length ?? 0) > 0 || a?.jwt !== undefined;
   if (!configured) {
     for (const key of ['policies', 'rate_limit', 'max_sessions_per_principal'] as const) {

@@ -176,7 +176,12 @@ describe('gateway.auth.policies', () => {
       found.some((p) => /gateway\.auth\.policies\.1\.match\.user/.test(p)),
       found.join('\n'),
     );
-    const open = problems('gateway:\n  auth:\n    policies:\n      - match: { key: ci }\n');
+    const unknownKey = problems(`${KEYS}    policies: [{ match: { key: [ci, cj, "c*"] } }]\n`);
+    assert.deepEqual(
+      unknownKey.map((p) => p.replace(/^.*?: /, '')),
+      ['gateway.auth.policies.0.match.key: no API key is named "cj"'],
+    );
+    const open = problems('gateway:\n  auth:\n    policies:\n      - match: { principal: ci }\n');
     assert.equal(open.length, 1);
     assert.match(open[0]!, /:3:5: gateway\.auth\.policies: policies needs client authentication/);
   });
