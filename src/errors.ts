@@ -22,7 +22,8 @@ export type GatewayErrorCode =
   | 'client_unsupported'
   | 'invalid_arguments'
   | 'invalid_request_state'
-  | 'shutting_down';
+  | 'shutting_down'
+  | 'not_permitted';
 
 const JSONRPC_CODE: Record<GatewayErrorCode, number> = {
   unknown_tool: ProtocolErrorCode.InvalidParams,
@@ -47,6 +48,7 @@ const JSONRPC_CODE: Record<GatewayErrorCode, number> = {
   invalid_arguments: ProtocolErrorCode.InvalidParams,
   invalid_request_state: ProtocolErrorCode.InvalidParams,
   shutting_down: -32008, // the gateway stopped (SIGTERM) before the call finished within gateway.shutdown_grace
+  not_permitted: -32003, // the client's principal may not use this tool, resource or prompt (gateway.auth.policies)
 };
 
 /** An error with a stable code and the backend it concerns, mapped to a JSON-RPC error for clients. */

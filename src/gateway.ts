@@ -1,32 +1,37 @@
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Server } from '@modelcontextprotocol/server';
+import { Server, type AuthInfo } from '@modelcontextprotocol/server';
 import { BackendPool } from './backends/pool.js';
 import { diffConfigs, RESTART_SETTINGS } from './config/diff.js';
 import { ConfigError, formatProblem } from './config/errors.js';
 import { loadConfig, type LoadOptions } from './config/load.js';
 import type { GatewayConfig, GatewaySettings } from './config/model.js';
 import { ReloadTracker, type ReloadStatus } from './config/reload-status.js';
+import { configSecrets } from './config/secrets.js';
 import { Discovery } from './discovery/index.js';
 import { Dispatcher, type RouteTable } from './dispatch/dispatch.js';
 import { GatewayError } from './errors.js';
-import { log } from './log.js';
+import { log, setSecrets } from './log.js';
 import { GatewayQueues } from './queue/gateway-queues.js';
 import { gauges } from './ops/gauges.js';
 import { configHash } from './ops/hash.js';
 import { readiness } from './ops/readiness.js';
 import type { OpsView } from './ops/view.js';
 import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
+import { GrantViews } from './registry/grant.js';
+import { Instructions } from './registry/instructions.js';
 import { authSource } from './server/auth-http.js';
 import { Drain } from './server/drain.js';
 import { runtimeReadiness } from './lifecycle.js';
 import { createApp } from './server/http.js';
 import { createListener } from './server/listener.js';
-import { installHandlers } from './server/handlers.js';
+import { installHandlers, type Access } from './server/handlers.js';
 import { InputBridge } from './server/input-bridge.js';
 import { ModernEndpoint } from './server/modern.js';
 import { Peers } from './server/peers.js';
+import { policySource, type PolicyEngine } from './server/policy.js';
+import { createBuckets, type Buckets } from './server/rate-limit.js';
 import type { InputSupport } from './server/relayed.js';
 import { RequestStateCodec } from './server/request-state.js';
 import { SessionManager } from './server/sessions.js';
@@ -56,6 +61,9 @@ export class Gateway implements RouteTable {
   readonly input: InputSupport;
   /** Graceful shutdown of /mcp: requests in flight, and 503 for new ones once draining (see lifecycle.ts). */
   readonly drain = new Drain();
+  /** What each principal may use (gateway.auth.policies, followed across reloads), and its filtered lists. */
+  readonly access: Access;
+  readonly policies: () => PolicyEngine;
   /** When the exposed lists last changed: 2026 list results are cached for a fraction of that age. */
   private listsChangedAt = Date.now();
   private current: Snapshot = EMPTY_SNAPSHOT;
@@ -66,7 +74,9 @@ export class Gateway implements RouteTable {
   private reloadQueue: Promise<unknown> = Promise.resolve();
   /** While positive (a reload in progress), snapshots are rebuilt but clients are told only at the end. */
   private quiet = 0;
-  private announced = EMPTY_SNAPSHOT.signature;
+  private announced = EMPTY_SNAPSHOT;
+  /** Set by a reload that changed the policies: every client is told that every list changed. */
+  private policiesChanged = false;
   /** Metrics (always) and tracing (when enabled, from start()); every component records through it. */
   readonly telemetry: Telemetry & { metrics: GatewayMetrics };
   private hash: string;
@@ -81,6 +91,7 @@ export class Gateway implements RouteTable {
     private readonly tracingOptions: TracingOptions = {},
   ) {
     this.hash = configHash(config);
+    setSecrets(configSecrets(config));
     this.telemetry = { tracing: TRACING_OFF, metrics: new GatewayMetrics(config.gateway.telemetry) };
     this.queues = new GatewayQueues(() => this.config.gateway.redis, this.telemetry);
     this.dispatcher = new Dispatcher(this, this.queues.runner, this.telemetry);
@@ -92,17 +103,21 @@ export class Gateway implements RouteTable {
       telemetry: this.telemetry,
     });
     this.pool = new BackendPool(() => this.rebuild(), this.peers, this.queues, this.telemetry);
-    this.sessions = new SessionManager(() => this.createSessionServer(), {
+    this.policies = policySource(() => this.config.gateway.auth);
+    this.access = { grant: (auth) => this.policies().grant(auth), views: new GrantViews() };
+    this.sessions = new SessionManager((auth) => this.createSessionServer(undefined, auth), {
       maxSessions: config.gateway.maxSessions,
       idleTimeoutMs: config.gateway.sessionIdleTimeoutMs,
+      perPrincipal: this.sessionCap,
     });
     this.input = {
       codec: new RequestStateCodec(config.gateway.requestStateSecret),
       bridge: new InputBridge(),
     };
     this.modern = new ModernEndpoint(
-      () => this.createSessionServer(`req:${randomUUID()}`),
+      (auth) => this.createSessionServer(`req:${randomUUID()}`, auth),
       this.peers.subscriptions,
+      this.access.grant,
     );
     this.peers.onListenedResourceUpdated = (uri) => this.modern.resourceUpdated(uri);
     this.telemetry.metrics.observe(gauges(this.ops));
@@ -121,6 +136,14 @@ export class Gateway implements RouteTable {
     queues: () => this.queues.stats(),
     reload: () => this.reloads.status(),
   };
+
+  /** New sessions' instructions, per snapshot and grant. */
+  private readonly instructions = new Instructions();
+  /** A principal's session cap (its policy's max_sessions, else max_sessions_per_principal). */
+  private readonly sessionCap = (auth: AuthInfo) => this.policies().limits(auth).maxSessions;
+
+  /** Rate-limit buckets, made on first use: in Redis when the gateway has Redis, else in this process. */
+  private buckets?: Promise<Buckets>;
 
   /** The catalog snapshot requests are answered from. */
   snapshot(): Snapshot {
@@ -160,8 +183,9 @@ export class Gateway implements RouteTable {
     return `http://${host}:${addr.port}/mcp`;
   }
 
-  /** A downstream server: one per 2025 session, or one per 2026-07-28 request (`requestId`). */
-  private createSessionServer(requestId?: string): Server {
+  /** A downstream server: one per 2025 session, or one per 2026-07-28 request (`requestId`), for a principal. */
+  private createSessionServer(requestId?: string, auth?: AuthInfo): Server {
+    const grant = this.access.grant(auth);
     const server = new Server(
       { name: 'mcp-switchboard', title: 'switchboard MCP gateway', version: VERSION },
       {
@@ -172,7 +196,7 @@ export class Gateway implements RouteTable {
           completions: {},
           logging: {},
         },
-        instructions: this.instructions(),
+        instructions: this.instructions.for(this.current, this.pool.all(), grant),
         ...(requestId && { cacheHints: this.cacheHints() }),
       },
     );
@@ -182,6 +206,7 @@ export class Gateway implements RouteTable {
       this.dispatcher,
       this.peers,
       this.input,
+      this.access,
       this.discovery,
       requestId,
       this.telemetry,
@@ -204,20 +229,6 @@ export class Gateway implements RouteTable {
     };
   }
 
-  /** New sessions' instructions, built once per snapshot: every session shares one string instead of a copy. */
-  private instructionsFor?: { snapshot: Snapshot; text: string | undefined };
-
-  private instructions(): string | undefined {
-    if (this.instructionsFor?.snapshot !== this.current) {
-      const parts = this.pool
-        .all()
-        .filter((b) => b.state === 'ready' && b.catalog.instructions)
-        .map((b) => `## ${b.name}\n${b.catalog.instructions}`);
-      this.instructionsFor = { snapshot: this.current, text: parts.length ? parts.join('\n\n') : undefined };
-    }
-    return this.instructionsFor.text;
-  }
-
   /** Rebuilds the snapshot after any backend change and tells sessions which lists changed. */
   rebuild(): void {
     const next = build(this.pool.all(), this.config.gateway.separator, ++this.version);
@@ -229,14 +240,23 @@ export class Gateway implements RouteTable {
     this.reportedCollisions = new Set(next.collisions.map((c) => c.message));
     if (this.quiet > 0) return;
     const told = this.announced;
-    this.announced = next.signature;
-    const changes = {
-      tools: told.tools !== next.signature.tools,
-      prompts: told.prompts !== next.signature.prompts,
-      resources: told.resources !== next.signature.resources,
-    };
+    this.announced = next;
+    const all = this.policiesChanged;
+    this.policiesChanged = false;
+    const changed = (a: Snapshot['signature'], b: Snapshot['signature']) => ({
+      tools: all || a.tools !== b.tools,
+      prompts: all || a.prompts !== b.prompts,
+      resources: all || a.resources !== b.resources,
+    });
+    const changes = changed(told.signature, next.signature);
     if (changes.tools || changes.prompts || changes.resources) this.listsChangedAt = Date.now();
-    this.sessions.broadcast(changes);
+    // A session is told only about lists that changed as its principal sees them.
+    const views = this.access.views;
+    this.sessions.broadcast((auth) => {
+      const grant = this.access.grant(auth);
+      if (grant.all) return changes;
+      return changed(views.view(told, grant).signature, views.view(next, grant).signature);
+    });
     this.modern.broadcast(changes);
   }
 
@@ -271,11 +291,15 @@ export class Gateway implements RouteTable {
     }
     const kept = Object.fromEntries(RESTART_SETTINGS.map((k) => [k, running[k]])) as Partial<GatewaySettings>;
     const gateway: GatewaySettings = { ...next.gateway, ...kept };
+    if (JSON.stringify(running.auth.policies) !== JSON.stringify(gateway.auth.policies))
+      this.policiesChanged = true;
     this.config = { ...next, gateway };
     this.hash = configHash(this.config);
+    setSecrets(configSecrets(this.config));
     this.sessions.setLimits({
       maxSessions: gateway.maxSessions,
       idleTimeoutMs: gateway.sessionIdleTimeoutMs,
+      perPrincipal: this.sessionCap,
     });
     if (gateway.logLevel && !process.env.SWITCHBOARD_LOG_LEVEL) log.level = gateway.logLevel;
     this.quiet++;
@@ -306,6 +330,11 @@ export class Gateway implements RouteTable {
       maxBodyBytes: g.maxBodyBytes,
       maxJsonDepth: g.maxJsonDepth,
       auth: authSource(() => this.config.gateway.auth),
+      rate: {
+        buckets: () => (this.buckets ??= createBuckets(this.config.gateway.redis)),
+        limit: (auth) => this.policies().limits(auth).rateLimit,
+        failMode: () => this.config.gateway.auth.rateLimitFailMode,
+      },
       readiness: () => this.readiness(),
       metrics: (req, res) => this.telemetry.metrics.serve(req, res),
       refusal: (kind, reason) => this.telemetry.metrics.refusal(kind, reason),
@@ -336,6 +365,7 @@ export class Gateway implements RouteTable {
       await new Promise<void>((resolve) => http.close(() => resolve()));
     }
     await this.queues.close();
+    await (await this.buckets?.catch(() => undefined))?.close();
     await this.pool.close();
     await Promise.all([this.telemetry.tracing.shutdown(), this.telemetry.metrics.shutdown()]);
   }

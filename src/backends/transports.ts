@@ -4,6 +4,7 @@ import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotoc
 import { SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { FetchLike, Transport } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
+import { maskSecrets } from '../log.js';
 import { waitAtMost } from '../time.js';
 import type { BackendSpec, HttpSpec, SseSpec, StdioSpec } from '../config/model.js';
 import type { Auth } from '../config/schema-types.js';
@@ -80,9 +81,10 @@ function stdioTransport(spec: StdioSpec, log: Logger): BuiltTransport {
       'line',
       (line) => {
         if (!line.trim()) return;
+        const masked = maskSecrets(line);
         // An upstream reporting the gateway's own refusal of its request (logged already) is no news.
-        if (line.includes(RELAY_REFUSAL)) log.debug({ stream: 'stderr' }, line);
-        else log.info({ stream: 'stderr' }, line);
+        if (line.includes(RELAY_REFUSAL)) log.debug({ stream: 'stderr' }, masked);
+        else log.info({ stream: 'stderr' }, masked);
       },
     );
   }

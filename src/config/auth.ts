@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import type { ConfigProblem } from './errors.js';
 import { parseDuration } from './interpolate.js';
-import type { AuthSettings, GatewayConfig } from './model.js';
-import type { ClientAuth, SwitchboardConfig } from './schema-types.js';
+import type { AuthSettings, GatewayConfig, PolicyRuleSettings, RateLimitSettings } from './model.js';
+import type { ClientAuth, Globs, Policy, RateLimit, SwitchboardConfig } from './schema-types.js';
 
 type Located = (path: (string | number)[], message: string, onKey?: boolean) => ConfigProblem;
 
@@ -32,10 +32,43 @@ export function authSettings(a: ClientAuth = {}, baseDir: string): AuthSettings 
       clockToleranceMs: j.clock_tolerance === undefined ? 30_000 : parseDuration(j.clock_tolerance),
       requiredScopes: j.required_scopes ?? [],
       authorizationServers: j.authorization_servers ?? [j.issuer],
+      groupsClaim: j.groups_claim ?? 'groups',
     },
     operatorScope: a.operator_scope ?? DEFAULT_OPERATOR_SCOPE,
     allowUnauthenticated: a.allow_unauthenticated ?? false,
     resource: a.resource,
+    policies: (a.policies ?? []).map(policyRule),
+    rateLimit: a.rate_limit && rateLimit(a.rate_limit),
+    maxSessionsPerPrincipal: a.max_sessions_per_principal,
+    rateLimitFailMode: a.rate_limit_fail_mode ?? 'open',
+  };
+}
+
+const list = (g: Globs | undefined): string[] => (g === undefined ? [] : Array.isArray(g) ? g : [g]);
+const listed = (g: Globs | undefined): string[] | undefined => (g === undefined ? undefined : list(g));
+
+function rateLimit(r: RateLimit): RateLimitSettings {
+  return {
+    rate: r.rate,
+    perMs: r.per === undefined ? 1000 : parseDuration(r.per),
+    burst: r.burst ?? Math.ceil(r.rate),
+  };
+}
+
+function policyRule(p: Policy, i: number): PolicyRuleSettings {
+  const m = p.match;
+  const match: PolicyRuleSettings['match'] = {};
+  for (const k of ['principal', 'key', 'sub', 'group', 'scope'] as const) {
+    const globs = listed(m[k]);
+    if (globs) match[k] = globs;
+  }
+  return {
+    name: p.name ?? `rule ${i + 1}`,
+    match,
+    allow: p.allow && { tools: list(p.allow.tools), backends: list(p.allow.backends) },
+    deny: { tools: list(p.deny?.tools), backends: list(p.deny?.backends) },
+    rateLimit: p.rate_limit && rateLimit(p.rate_limit),
+    maxSessions: p.max_sessions,
   };
 }
 
@@ -61,6 +94,36 @@ export function authProblems(raw: SwitchboardConfig, at: Located): ConfigProblem
       problems.push(at(['gateway', 'auth', 'api_keys', i, 'name'], `key name "${k.name}" is already used`));
     seen.add(k.name);
   });
+  const per = [a?.rate_limit, ...(a?.policies ?? []).map((p) => p.rate_limit)];
+  per.forEach((r, i) => {
+    if (r?.per !== undefined && parseDuration(r.per) <= 0) {
+      const path =
+        i === 0
+          ? ['gateway', 'auth', 'rate_limit', 'per']
+          : ['gateway', 'auth', 'policies', i - 1, 'rate_limit', 'per'];
+      problems.push(at(path, 'per must be longer than 0'));
+    }
+  });
+  const names = new Set((a?.api_keys ?? []).map((k) => k.name));
+  (a?.policies ?? []).forEach((p, i) => {
+    const keys = p.match.key === undefined ? [] : Array.isArray(p.match.key) ? p.match.key : [p.match.key];
+    for (const k of keys)
+      if (!/[*?[\]{}()!+@]/.test(k) && !names.has(k))
+        problems.push(at(['gateway', 'auth', 'policies', i, 'match', 'key'], `no API key is named "${k}"`));
+  });
+  const configured = (a?.api_keys?.length ?? 0) > 0 || a?.jwt !== undefined;
+  if (!configured) {
+    for (const key of ['policies', 'rate_limit', 'max_sessions_per_principal'] as const) {
+      if (a?.[key] !== undefined)
+        problems.push(
+          at(
+            ['gateway', 'auth', key],
+            `${key} needs client authentication: configure gateway.auth.api_keys or gateway.auth.jwt`,
+            true,
+          ),
+        );
+    }
+  }
   return problems;
 }
 

@@ -112,6 +112,32 @@ export interface JwtSettings {
   clockToleranceMs: number;
   requiredScopes: string[];
   authorizationServers: string[];
+  /** Claim holding the token's groups. */
+  groupsClaim: string;
+}
+
+/** A token bucket: `burst` requests at once, refilled at `rate` per `perMs`. */
+export interface RateLimitSettings {
+  rate: number;
+  perMs: number;
+  burst: number;
+}
+
+/** Globs over exposed tool names and backend names, as a policy rule lists them. */
+export interface PolicyTargetSettings {
+  tools: string[];
+  backends: string[];
+}
+
+/** One rule of gateway.auth.policies, normalised (every glob field a list). */
+export interface PolicyRuleSettings {
+  name: string;
+  match: { principal?: string[]; key?: string[]; sub?: string[]; group?: string[]; scope?: string[] };
+  /** Undefined: the rule permits everything. */
+  allow?: PolicyTargetSettings;
+  deny: PolicyTargetSettings;
+  rateLimit?: RateLimitSettings;
+  maxSessions?: number;
 }
 
 /** Client authentication (gateway.auth), normalised. */
@@ -122,6 +148,12 @@ export interface AuthSettings {
   allowUnauthenticated: boolean;
   /** The public /mcp URL; undefined = derived from each request. */
   resource?: string;
+  /** Empty: every principal may use everything. */
+  policies: PolicyRuleSettings[];
+  rateLimit?: RateLimitSettings;
+  maxSessionsPerPrincipal?: number;
+  /** What the rate limiter does while its Redis is unreachable: serve unlimited, or refuse with 503. */
+  rateLimitFailMode: 'open' | 'closed';
 }
 
 /** Gateway-wide settings, normalised. */

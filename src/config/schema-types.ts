@@ -168,6 +168,13 @@ export type SseService = BackendCommon & {
  * via the `definition` "backendName".
  */
 export type BackendName = string;
+/**
+ * A glob (picomatch) or a list of globs.
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "globs".
+ */
+export type Globs = string | [string, ...string[]];
 
 /**
  * The switchboard gateway configuration (external-mcp-servers.yaml).
@@ -330,6 +337,19 @@ export interface ClientAuth {
    */
   api_keys?: [ApiKey, ...ApiKey[]];
   jwt?: JwtAuth;
+  /**
+   * What each principal may use: every rule whose match fits the principal applies; a tool or backend is usable when some matching rule allows it and none denies it (deny wins). With policies configured, a principal no rule matches may use nothing. Without policies, every principal may use everything.
+   */
+  policies?: Policy[];
+  rate_limit?: RateLimit1;
+  /**
+   * Cap on one principal's open 2025-era sessions (default: none, only max_sessions); a policy's max_sessions overrides it.
+   */
+  max_sessions_per_principal?: number;
+  /**
+   * When the rate limiter's Redis cannot be reached: "open" (default) serves requests unlimited, "closed" refuses them with 503.
+   */
+  rate_limit_fail_mode?: 'open' | 'closed';
 }
 /**
  * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
@@ -401,6 +421,112 @@ export interface JwtAuth {
    * Advertised in /.well-known/oauth-protected-resource (default: [issuer]).
    */
   authorization_servers?: string[];
+  /**
+   * Claim holding the token's groups, for policies matching on group (default "groups"); an array of strings or a space-separated string.
+   */
+  groups_claim?: string;
+}
+/**
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "policy".
+ */
+export interface Policy {
+  /**
+   * Shown in logs (default: rule N).
+   */
+  name?: string;
+  /**
+   * Which principals the rule applies to: every field given must match (a field's globs: any of them).
+   */
+  match: {
+    /**
+     * The principal's name: an API key's name or a token's sub.
+     */
+    principal?: string | [string, ...string[]];
+    /**
+     * An API key's name (tokens never match).
+     */
+    key?: string | [string, ...string[]];
+    /**
+     * A token's sub claim (API keys never match).
+     */
+    sub?: string | [string, ...string[]];
+    /**
+     * Any of the token's groups (jwt.groups_claim).
+     */
+    group?: string | [string, ...string[]];
+    /**
+     * Any of the principal's scopes (a token's scope/scp, a key's scopes).
+     */
+    scope?: string | [string, ...string[]];
+  };
+  allow?: PolicyTargets;
+  deny?: PolicyTargets1;
+  rate_limit?: RateLimit;
+  /**
+   * Overrides max_sessions_per_principal for matching principals (the first matching rule that sets it).
+   */
+  max_sessions?: number;
+}
+/**
+ * What the rule permits; absent: everything. A tool is permitted when its name matches tools or its backend matches backends; resources and prompts by backends.
+ */
+export interface PolicyTargets {
+  /**
+   * Exposed tool names (as clients see them, prefix included).
+   */
+  tools?: string | [string, ...string[]];
+  /**
+   * Backend names: all their tools, resources, resource templates and prompts.
+   */
+  backends?: string | [string, ...string[]];
+}
+/**
+ * What the rule forbids, whatever any rule allows.
+ */
+export interface PolicyTargets1 {
+  /**
+   * Exposed tool names (as clients see them, prefix included).
+   */
+  tools?: string | [string, ...string[]];
+  /**
+   * Backend names: all their tools, resources, resource templates and prompts.
+   */
+  backends?: string | [string, ...string[]];
+}
+/**
+ * Overrides gateway.auth.rate_limit for matching principals (the first matching rule that sets it).
+ */
+export interface RateLimit {
+  /**
+   * Requests refilled per `per` interval.
+   */
+  rate: number;
+  /**
+   * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+   */
+  per?: number | string;
+  /**
+   * Bucket size: requests allowed at once after an idle spell (default: rate, rounded up).
+   */
+  burst?: number;
+}
+/**
+ * Token bucket per principal for /mcp requests (default: none); a policy's rate_limit overrides it.
+ */
+export interface RateLimit1 {
+  /**
+   * Requests refilled per `per` interval.
+   */
+  rate: number;
+  /**
+   * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+   */
+  per?: number | string;
+  /**
+   * Bucket size: requests allowed at once after an idle spell (default: rate, rounded up).
+   */
+  burst?: number;
 }
 /**
  * OpenTelemetry export. /metrics (Prometheus) is always served; OTLP export of traces and metrics is off unless enabled here or by the standard OTEL_EXPORTER_OTLP_* environment variables. Takes a restart.
@@ -521,4 +647,36 @@ export interface ToolFilter {
  */
 export interface StringMap {
   [k: string]: string;
+}
+/**
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "policyTargets".
+ */
+export interface PolicyTargets2 {
+  /**
+   * Exposed tool names (as clients see them, prefix included).
+   */
+  tools?: string | [string, ...string[]];
+  /**
+   * Backend names: all their tools, resources, resource templates and prompts.
+   */
+  backends?: string | [string, ...string[]];
+}
+/**
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "rateLimit".
+ */
+export interface RateLimit2 {
+  /**
+   * Requests refilled per `per` interval.
+   */
+  rate: number;
+  /**
+   * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+   */
+  per?: number | string;
+  /**
+   * Bucket size: requests allowed at once after an idle spell (default: rate, rounded up).
+   */
+  burst?: number;
 }

@@ -68,6 +68,21 @@ function pathOf(instancePath: string): (string | number)[] {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
+const SECRET_PATH = /(token|key|password|secret|value|headers|env|authorization)/i;
+
+/**
+ * A value as shown in a message, never a secret: not at all under a secret-bearing key (tokens, keys, passwords,
+ * headers, env) nor when 16 characters or longer (secrets are long, typos in durations and names short); a URL
+ * without its user info and query.
+ */
+export function shownValue(value: unknown, path: string): string {
+  if (typeof value !== 'string') return JSON.stringify(value);
+  if (SECRET_PATH.test(path)) return '(value hidden)';
+  const url = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*@)?([^?#]*)(\?[^#]*)?/i.exec(value);
+  if (url) return JSON.stringify(`${url[1]}${url[2] ? '***@' : ''}${url[3]}${url[4] ? '?***' : ''}`);
+  return value.length >= 16 ? `(${value.length} characters, hidden)` : JSON.stringify(value);
+}
+
 function describe(e: ErrorObject): string {
   const desc = (e.parentSchema as SchemaNode | undefined)?.description;
   switch (e.keyword) {
@@ -77,8 +92,8 @@ function describe(e: ErrorObject): string {
       return `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'pattern':
       return typeof desc === 'string'
-        ? `invalid value ${JSON.stringify(e.data)}: ${desc}`
-        : `${JSON.stringify(e.data)} does not match ${(e.params as { pattern: string }).pattern}`;
+        ? `invalid value ${shownValue(e.data, e.instancePath)}: ${desc}`
+        : `${shownValue(e.data, e.instancePath)} does not match ${(e.params as { pattern: string }).pattern}`;
     case 'discriminator':
       return `auth type must be one of "bearer", "api_key", "query_param", "basic"`;
     default:

@@ -14,6 +14,10 @@ export interface MetaCallContext {
   callTool(name: string, args: Record<string, unknown>): Promise<CallToolResult>;
   /** Asks the calling client's model; absent when the client did not declare sampling. */
   sample?: Sample;
+  /** Whether the caller may use a tool (its principal's policy); absent: every tool. */
+  permits?: (name: string, backend: string) => boolean;
+  /** Whether the caller may use any tool of a backend; absent: every backend. */
+  permitsBackend?: (backend: string) => boolean;
 }
 
 /** Serves one tools/call of the meta-tool: search, and optionally run the best match or a named tool. */
@@ -27,12 +31,13 @@ export async function callMetaTool(
     return toolError(new GatewayError('invalid_arguments', `${META_TOOL_NAME}: ${input}`));
   if (input.toolName) return runNamed(discovery, input.toolName, input.arguments ?? {}, ctx);
   const request = input.request as string;
-  if (input.backend && !discovery.backends().includes(input.backend)) {
-    const known = discovery.backends().join(', ') || 'none';
+  const backends = discovery.backends().filter((b) => ctx.permitsBackend?.(b) ?? true);
+  if (input.backend && !backends.includes(input.backend)) {
+    const known = backends.join(', ') || 'none';
     const note = `No indexed backend is named "${input.backend}" (indexed: ${known}).`;
     return searchResult({ tools: [], confident: false, note }, request);
   }
-  const ranking = await discovery.rank(request, input.limit, input.backend);
+  const ranking = await discovery.rank(request, input.limit, input.backend, ctx.permits);
   const pick = await samplingPick(discovery, request, ranking, ctx);
   const { hits, confident } = pick ? reordered(ranking, pick) : ranking;
   const report: DiscoveryReport = { tools: hits.slice(0, input.limit).map(reportHit), confident };
@@ -102,7 +107,7 @@ async function runNamed(
     result = await ctx.callTool(name, args);
   } catch (err) {
     if (!(err instanceof GatewayError) || err.code !== 'unknown_tool') throw err;
-    const near = (await discovery.rank(name, 3)).hits.slice(0, 3).map((h) => h.name);
+    const near = (await discovery.rank(name, 3, undefined, ctx.permits)).hits.slice(0, 3).map((h) => h.name);
     const hint = near.length ? ` Closest names: ${near.join(', ')}.` : '';
     const message = `Unknown tool "${name}": no tool has that exposed name.${hint} Search with { request } to find one.`;
     return toolError(new GatewayError('unknown_tool', message));

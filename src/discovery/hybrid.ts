@@ -100,8 +100,10 @@ export class HybridRanker {
     const byCosine: { tool: IndexedTool; cos: number }[] = [];
     for (const [backend, entries] of this.#tools) {
       if (opts.backend !== undefined && backend !== opts.backend) continue;
-      for (const e of entries.values())
+      for (const e of entries.values()) {
+        if (opts.permits && !opts.permits(e.tool.name, backend)) continue;
         if (e.vector) byCosine.push({ tool: e.tool, cos: cosine(query, e.vector) });
+      }
     }
     byCosine.sort((a, b) => b.cos - a.cos);
     for (const { tool, cos } of byCosine.slice(0, POOL))

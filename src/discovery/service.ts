@@ -8,7 +8,7 @@ import { HybridRanker } from './hybrid.js';
 import { META_TOOL, META_TOOL_NAME } from './meta-tool.js';
 import { RERANK_CANDIDATES } from './rerank.js';
 import { ToolIndex } from './tool-index.js';
-import type { DiscoveryHit } from './types.js';
+import type { DiscoveryHit, SearchOptions } from './types.js';
 import type { Telemetry } from '../telemetry/recorder.js';
 
 /** What the discovery service reads from the gateway. */
@@ -89,14 +89,22 @@ export class Discovery {
     return this.#follower.backends();
   }
 
-  /** Ranks tools for a request; at least `limit` (and enough for confidence and reranking) hits. */
-  async rank(request: string, limit: number, backend?: string): Promise<Ranking> {
+  /**
+   * Ranks tools for a request; at least `limit` (and enough for confidence and reranking) hits, among the
+   * tools `permits` lets the caller use.
+   */
+  async rank(
+    request: string,
+    limit: number,
+    backend?: string,
+    permits?: SearchOptions['permits'],
+  ): Promise<Ranking> {
     const telemetry = this.host.telemetry;
-    if (!telemetry) return this.#rank(request, limit, backend);
+    if (!telemetry) return this.#rank(request, limit, backend, permits);
     const started = performance.now();
     const span = telemetry.tracing.internal('discovery query', undefined, { 'discovery.limit': limit });
     try {
-      const ranking = await this.#rank(request, limit, backend);
+      const ranking = await this.#rank(request, limit, backend, permits);
       span?.setAttribute('discovery.hits', ranking.hits.length);
       return ranking;
     } finally {
@@ -106,9 +114,18 @@ export class Discovery {
     }
   }
 
-  async #rank(request: string, limit: number, backend?: string): Promise<Ranking> {
+  async #rank(
+    request: string,
+    limit: number,
+    backend?: string,
+    permits?: SearchOptions['permits'],
+  ): Promise<Ranking> {
     const ratio = this.host.settings().minConfidence ?? CONFIDENCE_RATIO;
-    const opts = { limit: Math.max(limit, RERANK_CANDIDATES, 2), ...(backend ? { backend } : {}) };
+    const opts: SearchOptions = {
+      limit: Math.max(limit, RERANK_CANDIDATES, 2),
+      ...(backend ? { backend } : {}),
+      ...(permits ? { permits } : {}),
+    };
     if (this.#hybrid) {
       const r = await this.#hybrid.search(request, opts);
       // Blended scores have no stable ratio; trust the top only where both rankers agree on it.

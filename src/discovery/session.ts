@@ -3,6 +3,7 @@ import { CreateMessageResultSchema } from '@modelcontextprotocol/core';
 import type { UpstreamRequestOptions } from '../backends/backend.js';
 import type { Origin } from '../backends/origin.js';
 import type { Dispatcher } from '../dispatch/dispatch.js';
+import { ALLOW_ALL, type Grant } from '../registry/grant.js';
 import { callMetaTool } from './call.js';
 import type { Discovery } from './service.js';
 
@@ -20,11 +21,20 @@ export function handleMetaCall(
   meta: Record<string, unknown> | undefined,
   extra: ServerContext,
   opts: UpstreamRequestOptions & { origin: Origin },
+  grant: Grant = ALLOW_ALL,
 ): Promise<CallToolResult> {
   // A 2026-07-28 request cannot be sent requests mid-call (that would be input_required): rank lexically.
   const canSample = !opts.origin.perRequest && opts.origin.capabilities()?.sampling !== undefined;
   return callMetaTool(discovery, args, {
-    callTool: (name, toolArgs) => dispatch.callTool(name, toolArgs, meta, opts),
+    callTool: (name, toolArgs) => dispatch.callTool(name, toolArgs, meta, opts, grant),
+    ...(grant.all
+      ? {}
+      : {
+          permits: (name, backend) => grant.tool(name, backend),
+          // A backend is searchable when the caller may use any of its tools.
+          permitsBackend: (b) =>
+            discovery.host.snapshot().tools.some((e) => e.backend === b && grant.tool(e.exposed, b)),
+        }),
     ...(canSample
       ? {
           sample: (params) =>

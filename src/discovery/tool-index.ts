@@ -95,7 +95,7 @@ export class ToolIndex {
   search(request: string, opts: SearchOptions = {}): DiscoveryHit[] {
     const limit = Math.max(0, Math.floor(opts.limit ?? 5));
     if (!limit || !this.size) return [];
-    const ranked = this.#rank(analyseQuery(request), limit, opts.backend);
+    const ranked = this.#rank(analyseQuery(request), limit, opts);
     return ranked.slots.map((slot, i) => ({
       ...(this.#tools[slot] as IndexedTool),
       score: ranked.scores[i] as number,
@@ -103,7 +103,8 @@ export class ToolIndex {
   }
 
   /** The best `limit` slots for analysed query terms, with their scores, best first. */
-  #rank(terms: QueryTerm[], limit: number, backend?: string): { slots: number[]; scores: number[] } {
+  #rank(terms: QueryTerm[], limit: number, opts: SearchOptions): { slots: number[]; scores: number[] } {
+    const { backend, permits } = opts;
     const slots: number[] = [];
     const scores: number[] = [];
     if (!terms.length) return { slots, scores };
@@ -124,6 +125,7 @@ export class ToolIndex {
       if (slots.length >= limit && score * RANKING.mentionBoost <= (scores[limit - 1] as number)) continue;
       const tool = this.#tools[slot];
       if (!tool || (backend !== undefined && tool.backend !== backend)) continue;
+      if (permits && !permits(tool.name, tool.backend)) continue;
       if (mentioned?.has(tool.backend)) score *= RANKING.mentionBoost;
       if (relevance) score *= 1 - weight + weight * (relevance.get(tool.backend) ?? 0);
       let at = slots.length;

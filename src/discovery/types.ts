@@ -17,8 +17,12 @@ export interface DiscoveryHit {
   inputSchema?: Record<string, unknown>;
 }
 
-/** Options of `ToolIndex.search`: at most `limit` hits (default 5), optionally from one backend only. */
+/**
+ * Options of `ToolIndex.search`: at most `limit` hits (default 5), optionally from one backend only, and
+ * only tools the caller may use (`permits`, from its principal's policy).
+ */
 export interface SearchOptions {
   limit?: number;
   backend?: string;
+  permits?: (name: string, backend: string) => boolean;
 }

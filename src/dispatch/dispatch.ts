@@ -17,6 +17,7 @@ import type { Backend, UpstreamRequestOptions } from '../backends/backend.js';
 import type { Origin } from '../backends/origin.js';
 import { log } from '../log.js';
 import { resourceBackend, type Snapshot } from '../registry/catalog.js';
+import { ALLOW_ALL, type Grant } from '../registry/grant.js';
 import { GatewayError } from '../errors.js';
 import { isToolError, outcomeOf } from '../telemetry/outcome.js';
 import { telemetryOff, type Telemetry } from '../telemetry/recorder.js';
@@ -30,6 +31,15 @@ export const RelayedCallToolResultSchema = z.custom<CallToolResult>(
   (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
   { message: 'not an object' },
 );
+
+/** The refusal of something a principal's policy does not permit. */
+function notPermitted(what: string, backend: string): GatewayError {
+  return new GatewayError(
+    'not_permitted',
+    `${what} is not permitted for this client (gateway.auth.policies)`,
+    backend,
+  );
+}
 
 /** Where requests are routed: the current snapshot and the backends by name. */
 export interface RouteTable {
@@ -89,16 +99,23 @@ export class Dispatcher {
     args: Record<string, unknown> | undefined,
     meta: Record<string, unknown> | undefined,
     opts: UpstreamRequestOptions,
+    grant: Grant = ALLOW_ALL,
   ): Promise<CallToolResult> {
     const started = performance.now();
     const entry = this.routes.snapshot().toolsByName.get(name);
     if (!entry) {
       const down = this.routes.unavailableOwner(name);
       // The name is the client's, so it is not a label: unknown and unavailable tools are counted without it.
-      const labels = { backend: down?.backend ?? '', tool: '', outcome: down?.code ?? 'unknown_tool' };
+      const shown = down && grant.backend(down.backend ?? '') ? down : undefined;
+      const labels = { backend: shown?.backend ?? '', tool: '', outcome: shown?.code ?? 'unknown_tool' };
       this.telemetry.metrics.toolCall(labels, (performance.now() - started) / 1000, NO_TIME);
-      if (down) return toolError(down);
+      if (shown) return toolError(shown);
       throw new GatewayError('unknown_tool', `Unknown tool: ${name}`);
+    }
+    if (!grant.tool(name, entry.backend)) {
+      const labels = { backend: entry.backend, tool: name, outcome: 'not_permitted' };
+      this.telemetry.metrics.toolCall(labels, (performance.now() - started) / 1000, NO_TIME);
+      throw notPermitted(`tool "${name}"`, entry.backend);
     }
     const timing = { upstream: 0, queued: 0 };
     let outcome = 'ok';
@@ -130,9 +147,14 @@ export class Dispatcher {
   }
 
   /** Reads a resource from the backend that lists it (or whose template matches it). */
-  async readResource(uri: string, opts: UpstreamRequestOptions): Promise<ReadResourceResult> {
+  async readResource(
+    uri: string,
+    opts: UpstreamRequestOptions,
+    grant: Grant = ALLOW_ALL,
+  ): Promise<ReadResourceResult> {
     const backend = resourceBackend(this.routes.snapshot(), uri);
     if (!backend) throw new GatewayError('unknown_resource', `Resource not found: ${uri}`);
+    if (!grant.backend(backend)) throw notPermitted(`resource "${uri}"`, backend);
     return this.run(this.backendFor(backend), 'resources/read', { uri }, ReadResourceResultSchema, opts);
   }
 
@@ -152,16 +174,22 @@ export class Dispatcher {
     name: string,
     args: Record<string, string> | undefined,
     opts: UpstreamRequestOptions,
+    grant: Grant = ALLOW_ALL,
   ): Promise<GetPromptResult> {
     const entry = this.routes.snapshot().promptsByName.get(name);
     if (!entry) throw new GatewayError('unknown_prompt', `Unknown prompt: ${name}`);
+    if (!grant.backend(entry.backend)) throw notPermitted(`prompt "${name}"`, entry.backend);
     const params: Record<string, unknown> = { name: entry.original };
     if (args) params.arguments = args;
     return this.run(this.backendFor(entry.backend), 'prompts/get', params, GetPromptResultSchema, opts);
   }
 
   /** Routes completion/complete by prompt name or resource template. */
-  async complete(params: CompleteRequest['params'], opts: UpstreamRequestOptions): Promise<CompleteResult> {
+  async complete(
+    params: CompleteRequest['params'],
+    opts: UpstreamRequestOptions,
+    grant: Grant = ALLOW_ALL,
+  ): Promise<CompleteResult> {
     const snapshot = this.routes.snapshot();
     const ref = params.ref;
     let backend: string | undefined;
@@ -176,6 +204,10 @@ export class Dispatcher {
         snapshot.templates.find((t) => t.item.uriTemplate === ref.uri)?.backend ??
         resourceBackend(snapshot, ref.uri);
       if (!backend) throw new GatewayError('unknown_resource', `Resource template not found: ${ref.uri}`);
+    }
+    if (!grant.backend(backend)) {
+      const what = ref.type === 'ref/prompt' ? `prompt "${ref.name}"` : `resource template "${ref.uri}"`;
+      throw notPermitted(what, backend);
     }
     const upstream = { ...params, ref: upstreamRef };
     return this.run(this.backendFor(backend), 'completion/complete', upstream, CompleteResultSchema, opts);

@@ -45,6 +45,21 @@ function refuse(
   who: string | undefined,
   count: RefusalCounter | undefined,
 ): void {
+  if (failure.status === 503) {
+    const jwt = auth.settings.jwt;
+    count?.('auth', 'keys_unavailable');
+    log.error(
+      { path: req.path, jwks: jwt?.jwksUrl ?? jwt?.jwksFile, cause: failure.message },
+      'request refused: signing keys unavailable',
+    );
+    res.setHeader('Retry-After', '5');
+    res.status(503).json({
+      jsonrpc: '2.0',
+      error: { code: -32000, message: `Service Unavailable: ${failure.message}; retry later` },
+      id: null,
+    });
+    return;
+  }
   count?.('auth', reasonOf(req, failure));
   log.warn(
     { path: req.path, principal: who, status: failure.status, cause: failure.message },

@@ -12,6 +12,8 @@ export interface AuthExtra {
   [key: string]: unknown;
   method: 'api_key' | 'jwt';
   operator: boolean;
+  /** A token's groups (jwt.groups_claim); empty for API keys. */
+  groups: string[];
 }
 
 /** The credential a request presents, and where. */
@@ -58,7 +60,7 @@ export class Authenticator {
     if (!cred) throw new AuthFailure(401, 'no credentials (send Authorization: Bearer <token>)');
     const key = this.matchKey(cred.token);
     if (key) {
-      const extra: AuthExtra = { method: 'api_key', operator: key.operator };
+      const extra: AuthExtra = { method: 'api_key', operator: key.operator, groups: [] };
       return { token: cred.token, clientId: key.name, scopes: key.scopes, extra };
     }
     if (!this.jwt || cred.via === 'x-api-key' || !looksLikeJwt(cred.token)) {
@@ -68,6 +70,7 @@ export class Authenticator {
     const extra: AuthExtra = {
       method: 'jwt',
       operator: t.scopes.includes(this.settings.operatorScope),
+      groups: t.groups,
     };
     return { token: cred.token, clientId: t.subject, scopes: t.scopes, expiresAt: t.expiresAt, extra };
   }

@@ -1,8 +1,10 @@
-import type { Server } from '@modelcontextprotocol/server';
+import type { AuthInfo, Server } from '@modelcontextprotocol/server';
 import { handleMetaCall, type Discovery } from '../discovery/index.js';
 import type { Dispatcher, RouteTable } from '../dispatch/dispatch.js';
 import type { Context } from '@opentelemetry/api';
 import { telemetryOff, type Telemetry } from '../telemetry/recorder.js';
+import type { Grant, GrantViews } from '../registry/grant.js';
+import { GatewayError } from '../errors.js';
 import type { Extra, Peers } from './peers.js';
 import {
   guarded,
@@ -14,6 +16,12 @@ import {
 } from './relayed.js';
 import { traced } from './traced.js';
 
+/** What a principal may use (gateway.auth.policies), and the lists filtered for it. */
+export interface Access {
+  grant(auth: AuthInfo | undefined): Grant;
+  views: GrantViews;
+}
+
 /** Installs the gateway's request handlers on one downstream session's server; all answers come from the current snapshot. */
 export function installHandlers(
   server: Server,
@@ -21,6 +29,7 @@ export function installHandlers(
   dispatch: Dispatcher,
   peers: Peers,
   input: InputSupport,
+  access: Access,
   discovery?: Discovery,
   /** Set when the server serves one 2026-07-28 request: that request's pseudo-session id. */
   requestId?: string,
@@ -30,6 +39,8 @@ export function installHandlers(
   /** Each request in its server span (when tracing is on); `target` is a tool or prompt name, if any. */
   const span = <T>(extra: Extra, target: string | undefined, body: (trace?: Context) => T | Promise<T>) =>
     traced(telemetry.tracing, server, extra, target, body);
+  const grantOf = (extra: Extra) => access.grant(extra.http?.authInfo);
+  const view = (extra: Extra) => access.views.view(routes.snapshot(), grantOf(extra));
   /** Runs a relayed request; progress and log messages it caused are sent before its answer. */
   const relayed = <T>(
     extra: Extra,
@@ -64,29 +75,36 @@ export function installHandlers(
   server.setRequestHandler('tools/list', (_req, ctx) =>
     span(ctx, undefined, () => {
       const snapshot = routes.snapshot();
-      return { tools: discovery ? discovery.listed(snapshot) : snapshot.lists.tools };
+      const listed = discovery ? discovery.listed(snapshot) : snapshot.lists.tools;
+      return { tools: access.views.toolsFor(snapshot, listed, grantOf(ctx)) };
     }),
   );
 
   server.setRequestHandler('tools/call', (req, ctx) => {
     const { name, arguments: args, _meta } = req.params;
+    const grant = grantOf(ctx);
     // Only names in the catalog (or the meta-tool's) name the span: a client's made-up name is not a target.
     const known = discovery?.handles(name) || routes.snapshot().toolsByName.has(name);
     return span(ctx, known ? name : undefined, (trace) => {
       if (discovery?.handles(name)) {
-        const meta = (opts: RelayedOptions) => handleMetaCall(discovery, dispatch, args, _meta, ctx, opts);
+        if (!grant.gatewayTool(name)) {
+          const message = `tool "${name}" is not permitted for this client (gateway.auth.policies)`;
+          return guarded(() => Promise.reject(new GatewayError('not_permitted', message)));
+        }
+        const meta = (opts: RelayedOptions) =>
+          handleMetaCall(discovery, dispatch, args, _meta, ctx, opts, grant);
         return relayed(ctx, _meta, meta, trace);
       }
-      const call = (opts: RelayedOptions) => dispatch.callTool(name, args, _meta, opts);
+      const call = (opts: RelayedOptions) => dispatch.callTool(name, args, _meta, opts, grant);
       return withInput(ctx, _meta, 'tools/call', name, call, trace);
     });
   });
 
   server.setRequestHandler('resources/list', (_req, ctx) =>
-    span(ctx, undefined, () => ({ resources: routes.snapshot().lists.resources })),
+    span(ctx, undefined, () => ({ resources: view(ctx).resources })),
   );
   server.setRequestHandler('resources/templates/list', (_req, ctx) =>
-    span(ctx, undefined, () => ({ resourceTemplates: routes.snapshot().lists.templates })),
+    span(ctx, undefined, () => ({ resourceTemplates: view(ctx).templates })),
   );
   server.setRequestHandler('resources/read', (req, ctx) =>
     span(ctx, undefined, (trace) =>
@@ -95,7 +113,7 @@ export function installHandlers(
         req.params._meta,
         'resources/read',
         req.params.uri,
-        (opts) => dispatch.readResource(req.params.uri, opts),
+        (opts) => dispatch.readResource(req.params.uri, opts, grantOf(ctx)),
         trace,
       ),
     ),
@@ -106,7 +124,7 @@ export function installHandlers(
         ctx,
         undefined,
         async (opts) => {
-          await peers.subscriptions.subscribe(opts.origin, req.params.uri, opts.signal);
+          await peers.subscriptions.subscribe(opts.origin, req.params.uri, opts.signal, grantOf(ctx));
           return {};
         },
         trace,
@@ -128,7 +146,7 @@ export function installHandlers(
   );
 
   server.setRequestHandler('prompts/list', (_req, ctx) =>
-    span(ctx, undefined, () => ({ prompts: routes.snapshot().lists.prompts })),
+    span(ctx, undefined, () => ({ prompts: view(ctx).prompts })),
   );
   server.setRequestHandler('prompts/get', (req, ctx) => {
     const { name } = req.params;
@@ -138,7 +156,7 @@ export function installHandlers(
         req.params._meta,
         'prompts/get',
         name,
-        (opts) => dispatch.getPrompt(name, req.params.arguments, opts),
+        (opts) => dispatch.getPrompt(name, req.params.arguments, opts, grantOf(ctx)),
         trace,
       ),
     );
@@ -146,7 +164,7 @@ export function installHandlers(
 
   server.setRequestHandler('completion/complete', (req, ctx) =>
     span(ctx, undefined, (trace) =>
-      relayed(ctx, undefined, (opts) => dispatch.complete(req.params, opts), trace),
+      relayed(ctx, undefined, (opts) => dispatch.complete(req.params, opts, grantOf(ctx)), trace),
     ),
   );
   server.setRequestHandler('logging/setLevel', (req, ctx) =>

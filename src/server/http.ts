@@ -11,6 +11,7 @@ import {
 import type { Drain } from './drain.js';
 import { deeperThan } from './json-depth.js';
 import { isLegacyPost, type ModernEndpoint } from './modern.js';
+import { rateGate, type RateGateDeps } from './rate-gate.js';
 import { originGuard, type OriginPolicy } from './security.js';
 import { statusOnlyWithoutCredential } from './auth-http.js';
 import type { SessionManager } from './sessions.js';
@@ -28,6 +29,8 @@ export interface HttpDeps {
   maxJsonDepth: number;
   /** Client authentication (gateway.auth), followed across reloads. */
   auth: AuthSource;
+  /** Per-principal rate limiting. */
+  rate: RateGateDeps;
   /** The JSON body of /readyz. */
   readiness(): Record<string, unknown>;
   /** Serves /metrics (the Prometheus text exposition). */
@@ -94,7 +97,8 @@ export function createApp(deps: HttpDeps): express.Express {
 
   // Origin checks come first, so a foreign browser page learns nothing about credentials.
   const guard = originGuard(deps.policy);
-  const client = authGate(deps.auth, 'client', deps.refusal);
+  const auth = authGate(deps.auth, 'client', deps.refusal);
+  const rate = rateGate(deps.rate, deps.refusal);
   const pass = (_req: Request, _res: Response, next: NextFunction) => next();
   const drainPost = deps.drain?.post ?? pass;
   const drainGet = deps.drain?.get ?? pass;
@@ -109,7 +113,8 @@ export function createApp(deps: HttpDeps): express.Express {
   app.post(
     '/mcp',
     guard,
-    client,
+    auth,
+    rate,
     express.json({ limit: deps.maxBodyBytes, type: () => true }),
     rejectDeep(deps.maxJsonDepth),
     rejectBatches,
@@ -123,10 +128,10 @@ export function createApp(deps: HttpDeps): express.Express {
         .catch(next);
     },
   );
-  app.get('/mcp', guard, client, drainGet, (req, res, next) => {
+  app.get('/mcp', guard, auth, rate, drainGet, (req, res, next) => {
     deps.sessions.handle(req, res, undefined).catch(next);
   });
-  app.delete('/mcp', guard, client, (req, res, next) => {
+  app.delete('/mcp', guard, auth, rate, (req, res, next) => {
     deps.sessions.handle(req, res, undefined).catch(next);
   });
   app.all('/mcp', (_req, res) => {

@@ -9,10 +9,13 @@ import {
 } from 'jose';
 import type { JwtSettings } from '../config/model.js';
 
-/** A refused credential: the HTTP status, and a cause safe to show (it never contains the token). */
+/**
+ * A refused credential: the HTTP status, and a cause safe to show (it never contains the token). 503 when the
+ * gateway could not check it (its signing keys are unavailable): the server's fault, not the client's.
+ */
 export class AuthFailure extends Error {
   constructor(
-    readonly status: 401 | 403,
+    readonly status: 401 | 403 | 503,
     message: string,
     /** For 403: the scope(s) that were missing. */
     readonly scope?: string,
@@ -40,7 +43,7 @@ function keySource(s: JwtSettings): KeySource {
         local = createLocalJWKSet(JSON.parse(readFileSync(s.jwksFile!, 'utf8')) as JSONWebKeySet);
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
-        return Promise.reject(new AuthFailure(401, `signing keys unavailable (jwks_file: ${reason})`));
+        return Promise.reject(new AuthFailure(503, `signing keys unavailable (jwks_file: ${reason})`));
       }
     }
     return local(...args);
@@ -61,9 +64,21 @@ function cause(err: unknown): string {
   if (err instanceof errors.JWKSNoMatchingKey) return 'unknown signing key';
   if (err instanceof errors.JOSEAlgNotAllowed) return 'signature algorithm not allowed';
   if (err instanceof errors.JWKSTimeout) return 'signing keys unavailable (JWKS fetch timed out)';
+  if (err instanceof errors.JWKSInvalid) return 'signing keys unavailable (the JWKS is malformed)';
   if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return 'malformed token';
+  if (keysUnavailable(err)) return `signing keys unavailable (JWKS fetch failed: ${(err as Error).message})`;
   if (err instanceof errors.JOSEError) return `invalid token (${err.code})`;
   return 'signing keys unavailable';
+}
+
+/** Whether verification failed because the issuer's keys could not be fetched, not because of the token. */
+function keysUnavailable(err: unknown): boolean {
+  if (err instanceof AuthFailure) return err.status === 503;
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return true;
+  // jose reports a non-200 JWKS response as a generic JOSEError; network failures are not JOSE errors at all.
+  if (err instanceof errors.JOSEError)
+    return err.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set/.test(err.message);
+  return true;
 }
 
 /** Scopes of a token: `scope` (space-separated) or `scp` (array or string). */
@@ -73,10 +88,18 @@ function scopesOf(payload: JWTPayload): string[] {
   return typeof raw === 'string' ? raw.split(' ').filter(Boolean) : [];
 }
 
-/** A verified token's principal (`sub`), scopes and expiry. */
+/** Groups of a token: the configured claim, an array of strings or a space-separated string. */
+function groupsOf(payload: JWTPayload, claim: string): string[] {
+  const raw = payload[claim];
+  if (Array.isArray(raw)) return raw.filter((s): s is string => typeof s === 'string');
+  return typeof raw === 'string' ? raw.split(' ').filter(Boolean) : [];
+}
+
+/** A verified token's principal (`sub`), scopes, groups and expiry. */
 export interface VerifiedToken {
   subject: string;
   scopes: string[];
+  groups: string[];
   expiresAt?: number;
 }
 
@@ -100,10 +123,15 @@ export class JwtVerifier {
         clockTolerance: Math.round(s.clockToleranceMs / 1000),
       }));
     } catch (err) {
-      throw new AuthFailure(401, cause(err));
+      throw new AuthFailure(keysUnavailable(err) ? 503 : 401, cause(err));
     }
     if (typeof payload.sub !== 'string' || !payload.sub)
       throw new AuthFailure(401, 'token has no "sub" claim');
-    return { subject: payload.sub, scopes: scopesOf(payload), expiresAt: payload.exp };
+    return {
+      subject: payload.sub,
+      scopes: scopesOf(payload),
+      groups: groupsOf(payload, s.groupsClaim),
+      expiresAt: payload.exp,
+    };
   }
 }

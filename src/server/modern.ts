@@ -4,11 +4,13 @@ import {
   createMcpHandler,
   isLegacyRequest,
   PROTOCOL_VERSION_META_KEY,
+  type AuthInfo,
   type Server,
 } from '@modelcontextprotocol/server';
 import { toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import type { Origin } from '../backends/origin.js';
 import { log } from '../log.js';
+import type { Grant } from '../registry/grant.js';
 import type { ListChanges } from './sessions.js';
 import type { Subscriptions } from './subscriptions.js';
 
@@ -54,10 +56,11 @@ export class ModernEndpoint {
   open = 0;
 
   constructor(
-    factory: () => Server,
+    factory: (auth: AuthInfo | undefined) => Server,
     private readonly subscriptions: Subscriptions,
+    private readonly grant: (auth: AuthInfo | undefined) => Grant,
   ) {
-    this.handler = createMcpHandler(() => factory(), {
+    this.handler = createMcpHandler((ctx) => factory(ctx.authInfo), {
       legacy: 'reject',
       onerror: (err) => log.warn({ err: err.message }, '2026-07-28 request failed'),
     });
@@ -73,10 +76,11 @@ export class ModernEndpoint {
     const uris = listenedUris(body);
     if (uris.length) {
       const origin = listenOrigin(`${LISTEN_PREFIX}${randomUUID()}`);
+      const grant = this.grant((req as IncomingMessage & { auth?: AuthInfo }).auth);
       res.once('close', () => void this.subscriptions.drop(origin.sessionId));
       await Promise.all(
         uris.map((uri) =>
-          this.subscriptions.subscribe(origin, uri).catch((err: unknown) => {
+          this.subscriptions.subscribe(origin, uri, undefined, grant).catch((err: unknown) => {
             log.warn({ uri, err: String(err) }, 'upstream subscription for a listen stream failed');
           }),
         ),

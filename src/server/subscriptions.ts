@@ -2,6 +2,7 @@ import type { Origin } from '../backends/origin.js';
 import type { Dispatcher } from '../dispatch/dispatch.js';
 import { GatewayError } from '../errors.js';
 import { log } from '../log.js';
+import { ALLOW_ALL, type Grant } from '../registry/grant.js';
 
 /** The downstream sessions subscribed to one URI through one upstream session. */
 interface Entry {
@@ -26,9 +27,18 @@ export class Subscriptions {
   constructor(private readonly dispatch: Dispatcher) {}
 
   /** Subscribes a session to a URI, subscribing upstream if it is the first subscriber. */
-  async subscribe(origin: Origin, uri: string, signal?: AbortSignal): Promise<void> {
+  async subscribe(
+    origin: Origin,
+    uri: string,
+    signal?: AbortSignal,
+    grant: Grant = ALLOW_ALL,
+  ): Promise<void> {
     const backend = this.dispatch.resourceOwner(uri);
     if (!backend) throw new GatewayError('unknown_resource', `Resource not found: ${uri}`);
+    if (!grant.backend(backend.name)) {
+      const message = `resource "${uri}" is not permitted for this client (gateway.auth.policies)`;
+      throw new GatewayError('not_permitted', message, backend.name);
+    }
     const perClient = backend.clientSessions !== undefined;
     const key = [backend.name, perClient ? origin.sessionId : '', uri].join('\n');
     let entry = this.entries.get(key);

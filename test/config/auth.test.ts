@@ -103,6 +103,7 @@ describe('gateway.auth settings', () => {
       clockToleranceMs: 30_000,
       requiredScopes: [],
       authorizationServers: ['https://i.test'],
+      groupsClaim: 'groups',
     });
   });
 
@@ -135,5 +136,53 @@ describe('gateway.auth settings', () => {
     );
     const jwt = loadConfig(join(ROOT, 'examples/jwt.yaml'), { env: {} }).gateway.auth.jwt;
     assert.equal(jwt?.jwksFile, join(ROOT, 'examples/jwks.json'));
+  });
+});
+
+describe('gateway.auth.policies', () => {
+  it('normalises rules: every glob field a list, absent allow = everything, rate limits in ms', () => {
+    const auth = load(`${KEYS}    rate_limit: { rate: 5 }
+    policies:
+      - match: { key: ci, group: [ops, "dev-*"] }
+        allow: { tools: "github__*" }
+        deny: { backends: [prod] }
+        rate_limit: { rate: 2, per: 1m, burst: 10 }
+        max_sessions: 3
+      - { name: everyone, match: { principal: "*" } }
+`).gateway.auth;
+    assert.deepEqual(auth.policies[0], {
+      name: 'rule 1',
+      match: { key: ['ci'], group: ['ops', 'dev-*'] },
+      allow: { tools: ['github__*'], backends: [] },
+      deny: { tools: [], backends: ['prod'] },
+      rateLimit: { rate: 2, perMs: 60_000, burst: 10 },
+      maxSessions: 3,
+    });
+    assert.equal(auth.policies[1]!.allow, undefined);
+    assert.deepEqual(auth.rateLimit, { rate: 5, perMs: 1000, burst: 5 });
+    assert.equal(auth.rateLimitFailMode, 'open');
+  });
+
+  it('reports located problems: a rule without match, an unknown match field, policies without authentication', () => {
+    const found = problems(`${KEYS}    policies:
+      - allow: { tools: "*" }
+      - match: { user: ci }
+`);
+    assert.ok(
+      found.some((p) => /:6:9: gateway\.auth\.policies\.0: .*match/.test(p)),
+      found.join('\n'),
+    );
+    assert.ok(
+      found.some((p) => /gateway\.auth\.policies\.1\.match\.user/.test(p)),
+      found.join('\n'),
+    );
+    const unknownKey = problems(`${KEYS}    policies: [{ match: { key: [ci, cj, "c*"] } }]\n`);
+    assert.deepEqual(
+      unknownKey.map((p) => p.replace(/^.*?: /, '')),
+      ['gateway.auth.policies.0.match.key: no API key is named "cj"'],
+    );
+    const open = problems('gateway:\n  auth:\n    policies:\n      - match: { principal: ci }\n');
+    assert.equal(open.length, 1);
+    assert.match(open[0]!, /:3:5: gateway\.auth\.policies: policies needs client authentication/);
   });
 });
