@@ -1,3 +1,4 @@
+import { queueClosed } from './errors.js';
 import { ResultSchema } from '@modelcontextprotocol/core';
 import type { Backend, UpstreamRequestOptions } from '../backends/backend.js';
 import type { CatalogView, SharedCatalog } from '../backends/shared-catalog.js';
@@ -145,6 +146,8 @@ export class SingleSession {
       this.upstream.then(() => this.backend.firstAttempt()),
       signal,
     );
+    // Closing stops the upstream before the queue: a waiting call the queue hands over meanwhile never runs.
+    if (this.closing) throw queueClosed(this.backend.name, false);
     const caller = this.callers.get(req);
     try {
       return await this.backend.request(req.method, req.params, ResultSchema, {
