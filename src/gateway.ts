@@ -24,6 +24,7 @@ import { ModernEndpoint } from './server/modern.js';
 import { Peers } from './server/peers.js';
 import type { InputSupport } from './server/relayed.js';
 import { RequestStateCodec } from './server/request-state.js';
+import { SessionCluster } from './server/cluster.js';
 import { SessionManager } from './server/sessions.js';
 import { VERSION } from './version.js';
 import { waitAtMost } from './time.js';
@@ -72,10 +73,17 @@ export class Gateway implements RouteTable {
       indexed: (backend) => this.pool.get(backend)?.spec.discovery !== false,
     });
     this.pool = new BackendPool(() => this.rebuild(), this.peers, this.queues);
-    this.sessions = new SessionManager(() => this.createSessionServer(), {
-      maxSessions: config.gateway.maxSessions,
-      idleTimeoutMs: config.gateway.sessionIdleTimeoutMs,
-    });
+    const redis = config.gateway.redis;
+    this.sessions = new SessionManager(
+      () => this.createSessionServer(),
+      { maxSessions: config.gateway.maxSessions, idleTimeoutMs: config.gateway.sessionIdleTimeoutMs },
+      redis && new SessionCluster(redis),
+      {
+        restored: (record, server) => record.level && this.peers.restoreLevel(server, record.level),
+        levelChanged: (id, level) => this.peers.restoreLevel(id, level),
+      },
+    );
+    this.peers.onLevel = (id, level) => void this.sessions.recordLevel(id, level);
     this.input = {
       codec: new RequestStateCodec(config.gateway.requestStateSecret),
       bridge: new InputBridge(),
@@ -336,13 +344,16 @@ export class Gateway implements RouteTable {
   async close(): Promise<void> {
     const http = this.http;
     this.http = undefined;
+    // New connections are refused at once (a balancer tries another replica); requests still running are
+    // answered, cut-short calls with an error, before the remaining connections are closed.
+    const closed = new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+    http?.closeIdleConnections();
     this.input.bridge.close();
     await this.modern.close();
     await this.sessions.close();
-    if (http) {
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    }
+    await waitAtMost(closed, 1000);
+    http?.closeAllConnections();
+    await closed;
     await this.queues.close();
     await this.pool.close();
   }
