@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { GatewaySettings } from '../config/model.js';
 import { log } from '../log.js';
+import { waitAtMost } from '../time.js';
 
 /** What a replica needs to take a 2025-era session up: who opened it and how it was initialized. */
 export interface SessionRecord {
@@ -64,7 +65,11 @@ export class SessionCluster {
       c.on('error', (err: Error) => log.debug({ err: err.message }, 'session store connection error'));
     }
     sub.on('message', (channel: string, text: string) => this.deliver(channel, text));
-    await sub.subscribe(this.key('events'), this.key('replica', this.replica));
+    // The subscriber waits for Redis as long as it takes (and resubscribes after a reconnect); commands fail fast.
+    void sub.subscribe(this.key('events'), this.key('replica', this.replica)).catch(() => {});
+    if (cmd.status !== 'ready') {
+      await waitAtMost(new Promise((resolve) => cmd.once('ready', resolve)), FAIL_FAST_MS);
+    }
     return { cmd, sub };
   }
 
@@ -154,7 +159,10 @@ export class SessionCluster {
   async holdStream(id: string, handler: (message: Record<string, unknown>) => void): Promise<void> {
     this.streamHandlers.set(id, handler);
     const { sub } = await this.ready;
-    await sub.subscribe(this.key('stream', id));
+    const subscribed = sub.subscribe(this.key('stream', id));
+    // Connected: the stream is served once subscribed, so nothing sent meanwhile is lost; else as soon as it can.
+    if (sub.status === 'ready') await subscribed;
+    else void subscribed.catch(() => {});
   }
 
   /** Stops receiving a session's stream messages. */
@@ -162,7 +170,7 @@ export class SessionCluster {
     this.streamHandlers.delete(id);
     if (this.closed) return;
     const { sub } = await this.ready;
-    await sub.unsubscribe(this.key('stream', id));
+    void sub.unsubscribe(this.key('stream', id)).catch(() => {});
   }
 
   /** Sends a client's answer to the replica that asked (`replica` from the request id). */
