@@ -4,6 +4,7 @@ import type { QueueResult } from './cases/queue.js';
 import type { ScaleResult } from './cases/scale.js';
 import type { ThroughputRow } from './cases/throughput.js';
 import { mb, round } from './stats.js';
+import type { ReplicasResult } from './cases/replicas.js';
 
 /** Everything one run produced. */
 export interface Results {
@@ -11,6 +12,7 @@ export interface Results {
   scale?: ScaleResult;
   catalog?: CatalogResult & { note?: string };
   queue?: QueueResult;
+  replicas?: ReplicasResult;
 }
 
 function table(head: string[], rows: (string | number)[][]): string {
@@ -123,6 +125,31 @@ export function otherTables(r: Results): string {
               ],
             ],
           ),
+    );
+  }
+  const rep = r.replicas;
+  if (rep) {
+    out.push(
+      table(
+        [
+          'replicas (stdio upstream each)',
+          'C',
+          'calls/s',
+          'p50 ms',
+          'p99 ms',
+          'errors',
+          'server CPU ms/call',
+        ],
+        rep.rows.map((x) => [
+          x.setup,
+          x.concurrency ?? '',
+          x.callsPerSec ?? x.note ?? '',
+          x.latency?.p50 ?? '',
+          x.latency?.p99 ?? '',
+          x.errors ?? '',
+          x.serverCpuMsPerCall ?? '',
+        ]),
+      ) + (rep.note ? `\n${rep.note}` : ''),
     );
   }
   const q = r.queue;

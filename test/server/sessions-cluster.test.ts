@@ -4,7 +4,7 @@ import { after, describe, it, type TestContext } from 'node:test';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/server';
 import { Redis } from 'ioredis';
 import type { Gateway } from '../../src/gateway.js';
-import { startGateway, waitFor } from '../helpers/gateway.js';
+import { fixtureStdio, startGateway, waitFor } from '../helpers/gateway.js';
 import { INIT, json, raw } from '../helpers/http.js';
 import { deleteKeys, REDIS_URL, redisReachable, requireRedis, testPrefix } from '../queue/redis-helpers.js';
 
@@ -21,7 +21,10 @@ after(async () => {
 });
 
 /** Two gateways sharing one Redis prefix (and so their sessions). */
-async function pair(extra = ''): Promise<{ a: URL; b: URL; ga: Gateway; gb: Gateway; prefix: string }> {
+async function pair(
+  extra = '',
+  backends = '{}',
+): Promise<{ a: URL; b: URL; ga: Gateway; gb: Gateway; prefix: string }> {
   const prefix = testPrefix();
   prefixes.push(prefix);
   const yaml = `gateway:
@@ -30,7 +33,7 @@ async function pair(extra = ''): Promise<{ a: URL; b: URL; ga: Gateway; gb: Gate
     api_keys:
       - { name: alice, key: "alice-key-0123456789" }
       - { name: bob, key: "bob-key-0123456789ab" }
-${extra}mcpServers: {}
+${extra}mcpServers: ${backends}
 `;
   const [one, two] = [await startGateway(yaml), await startGateway(yaml)];
   gateways.push(one.gateway, two.gateway);
@@ -92,6 +95,31 @@ describe('sessions shared through Redis', () => {
     assert.equal(ga.sessions.size + gb.sessions.size, 2);
     await waitFor(() => ga.sessions.size + gb.sessions.size === 0, 15_000, 'both copies expire');
     assert.equal((await raw(b, 'POST', inSession(id, ALICE), TOOLS_LIST)).status, 404);
+  });
+
+  it('gives a per_client backend one upstream session per replica that serves the session', async (t) => {
+    if (!ready(t)) return;
+    const { a, b, ga, gb } = await pair('', `\n${fixtureStdio('pc', '    session_mode: per_client\n')}`);
+    const id = await open(a);
+    const count = async (url: URL) => {
+      const call = JSON.stringify({
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'tools/call',
+        params: { name: 'pc__counter', arguments: {} },
+      });
+      const res = await raw(url, 'POST', inSession(id, ALICE), call);
+      assert.equal(res.status, 200, res.body);
+      return Number(/"text":"(\d+)"/.exec(res.body)?.[1]);
+    };
+    const sessions = (g: Gateway) => g.pool.get('pc')!.clientSessions!.size;
+    assert.equal(await count(a), 1);
+    assert.equal(await count(a), 2);
+    assert.equal(sessions(gb), 0, 'opened lazily: replica B has none before serving the session');
+    assert.equal(await count(b), 1, "replica B opened the session's own upstream session");
+    assert.equal(await count(a), 3, "replica A's upstream session is untouched");
+    assert.equal((await raw(a, 'DELETE', inSession(id, ALICE))).status, 200);
+    await waitFor(() => sessions(ga) + sessions(gb) === 0, 10_000, 'both upstream sessions closed');
   });
 
   it('answers 503 naming Redis when the session store cannot be reached', async () => {
