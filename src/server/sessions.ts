@@ -312,6 +312,8 @@ export class SessionManager {
   /** Closes sessions idle here; with Redis, only those whose record has expired (idle on every replica). */
   private async sweep(): Promise<void> {
     if (this.limits.idleTimeoutMs <= 0) return;
+    // An open GET stream keeps a session alive here, so it keeps its record alive for the other replicas too.
+    for (const s of this.sessions.values()) if (s.openStreams > 0) this.touch(s);
     const cutoff = Date.now() - this.limits.idleTimeoutMs;
     let idle = [...this.sessions.values()].filter((s) => s.openStreams === 0 && s.lastSeen < cutoff);
     if (this.cluster && idle.length) {
