@@ -5,6 +5,7 @@ import type { ScaleResult } from './cases/scale.js';
 import type { ThroughputRow } from './cases/throughput.js';
 import { mb, round } from './stats.js';
 import { BASELINE } from './targets.js';
+import type { ReplicasResult } from './cases/replicas.js';
 
 /** Everything one run produced. */
 export interface Results {
@@ -12,6 +13,7 @@ export interface Results {
   scale?: ScaleResult;
   catalog?: CatalogResult & { note?: string };
   queue?: QueueResult;
+  replicas?: ReplicasResult;
 }
 
 function table(head: string[], rows: (string | number)[][]): string {
@@ -171,6 +173,31 @@ export function otherTables(r: Results): string {
               ],
             ],
           ),
+    );
+  }
+  const rep = r.replicas;
+  if (rep) {
+    out.push(
+      table(
+        [
+          'replicas (stdio upstream each)',
+          'C',
+          'calls/s',
+          'p50 ms',
+          'p99 ms',
+          'errors',
+          'server CPU ms/call',
+        ],
+        rep.rows.map((x) => [
+          x.setup,
+          x.concurrency ?? '',
+          x.callsPerSec ?? x.note ?? '',
+          x.latency?.p50 ?? '',
+          x.latency?.p99 ?? '',
+          x.errors ?? '',
+          x.serverCpuMsPerCall ?? '',
+        ]),
+      ) + (rep.note ? `\n${rep.note}` : ''),
     );
   }
   const q = r.queue;

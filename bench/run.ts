@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { catalog } from './cases/catalog.js';
 import { queue } from './cases/queue.js';
+import { replicas } from './cases/replicas.js';
 import { scale } from './cases/scale.js';
 import { throughput, type ThroughputRow } from './cases/throughput.js';
 import type { LoadResult } from './load.js';
@@ -38,7 +39,7 @@ const ALIASES: Record<string, string[]> = {
   peers: [...PEERS],
   throughput: [...TARGETS],
 };
-const OTHER_CASES = ['scale', 'catalog', 'queue'] as const;
+const OTHER_CASES = ['scale', 'catalog', 'queue', 'replicas'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -233,6 +234,11 @@ async function main(): Promise<void> {
       gateway: [],
       note: `failed: ${String(err).slice(0, 300)}`,
     }));
+  }
+
+  if (selected.has('replicas')) {
+    log('replicas: three replicas behind a round-robin proxy vs one (sessions in Redis)');
+    results.replicas = await replicas(quick ? 1 : 2, quick ? 3 : opts.durationS, [1, 16]);
   }
 
   const checks = checkTargets(results);

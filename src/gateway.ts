@@ -34,6 +34,7 @@ import { policySource, type PolicyEngine } from './server/policy.js';
 import { createBuckets, type Buckets } from './server/rate-limit.js';
 import type { InputSupport } from './server/relayed.js';
 import { RequestStateCodec } from './server/request-state.js';
+import { SessionCluster } from './server/cluster.js';
 import { SessionManager } from './server/sessions.js';
 import { GatewayMetrics } from './telemetry/metrics.js';
 import type { Telemetry } from './telemetry/recorder.js';
@@ -105,11 +106,21 @@ export class Gateway implements RouteTable {
     this.pool = new BackendPool(() => this.rebuild(), this.peers, this.queues, this.telemetry);
     this.policies = policySource(() => this.config.gateway.auth);
     this.access = { grant: (auth) => this.policies().grant(auth), views: new GrantViews() };
-    this.sessions = new SessionManager((auth) => this.createSessionServer(undefined, auth), {
-      maxSessions: config.gateway.maxSessions,
-      idleTimeoutMs: config.gateway.sessionIdleTimeoutMs,
-      perPrincipal: this.sessionCap,
-    });
+    const redis = config.gateway.redis;
+    this.sessions = new SessionManager(
+      (auth) => this.createSessionServer(undefined, auth),
+      {
+        maxSessions: config.gateway.maxSessions,
+        idleTimeoutMs: config.gateway.sessionIdleTimeoutMs,
+        perPrincipal: this.sessionCap,
+      },
+      redis && new SessionCluster(redis),
+      {
+        restored: (record, server) => record.level && this.peers.restoreLevel(server, record.level),
+        levelChanged: (id, level) => this.peers.restoreLevel(id, level),
+      },
+    );
+    this.peers.onLevel = (id, level) => void this.sessions.recordLevel(id, level);
     this.input = {
       codec: new RequestStateCodec(config.gateway.requestStateSecret),
       bridge: new InputBridge(),
@@ -357,13 +368,16 @@ export class Gateway implements RouteTable {
   async close(): Promise<void> {
     const http = this.http;
     this.http = undefined;
+    // New connections are refused at once (a balancer tries another replica); requests still running are
+    // answered, cut-short calls with an error, before the remaining connections are closed.
+    const closed = new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+    http?.closeIdleConnections();
     this.input.bridge.close();
     await this.modern.close();
     await this.sessions.close();
-    if (http) {
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    }
+    await waitAtMost(closed, 1000);
+    http?.closeAllConnections();
+    await closed;
     await this.queues.close();
     await (await this.buckets?.catch(() => undefined))?.close();
     await this.pool.close();

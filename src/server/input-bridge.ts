@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { inputRequired } from '@modelcontextprotocol/server';
 import type { InputRequiredResult, ServerContext } from '@modelcontextprotocol/server';
 import { GatewayError } from '../errors.js';
@@ -68,6 +68,9 @@ export class InputBridge {
     { call: ParkedCall<unknown>; asks: Ask[]; timer: NodeJS.Timeout }
   >();
 
+  /** This process, named in every nonce: a retry that reaches another replica is told where its call waits. */
+  readonly replica = randomBytes(6).toString('hex');
+
   /** @param ttlMs how long a parked call waits for the client's retry before it is cancelled. */
   constructor(private readonly ttlMs = 10 * 60_000) {}
 
@@ -110,7 +113,7 @@ export class InputBridge {
     }
     if ('done' in step) return step.done;
     if ('failed' in step) throw step.failed;
-    const nonce = randomUUID();
+    const nonce = `${this.replica}.${randomUUID()}`;
     const timer = setTimeout(() => this.expire(nonce), this.ttlMs).unref();
     this.parked.set(nonce, { call: call as ParkedCall<unknown>, asks: step.asks, timer });
     const inputRequests = Object.fromEntries(
@@ -127,6 +130,12 @@ export class InputBridge {
     seal: (nonce: string) => string,
   ): Promise<T | InputRequiredResult> {
     const entry = this.parked.get(nonce);
+    if (!entry && !nonce.startsWith(`${this.replica}.`)) {
+      throw new GatewayError(
+        'invalid_request_state',
+        'Invalid requestState: its call waits on another gateway replica (parked there while the upstream asks the client); send the retry to that replica (session affinity) or send the request again without it',
+      );
+    }
     if (!entry) {
       throw new GatewayError(
         'invalid_request_state',

@@ -108,6 +108,10 @@ export class Peers implements UpstreamListener {
   private readonly byId = new Map<string, Peer>();
   readonly subscriptions: Subscriptions;
 
+  /** Told when a session sets its log level (the gateway records it for other replicas). */
+  onLevel?: (sessionId: string, level: LoggingLevel) => void;
+  private readonly byServer = new WeakMap<Server, Peer>();
+
   /** Where resource updates for 2026-07-28 listen streams go (set by the modern endpoint). */
   onListenedResourceUpdated?: (uri: string) => void;
 
@@ -122,6 +126,7 @@ export class Peers implements UpstreamListener {
   attach(server: Server, requestId?: string): Peer {
     const peer = new Peer(server, requestId);
     if (requestId) return peer;
+    this.byServer.set(server, peer);
     server.oninitialized = () => this.register(peer);
     server.onclose = () => void this.release(peer);
     return peer;
@@ -144,7 +149,14 @@ export class Peers implements UpstreamListener {
   /** Records a session's level and forwards the effective levels upstream. */
   async setLevel(peer: Peer, level: LoggingLevel, extra: Extra): Promise<void> {
     this.register(peer).level = level;
+    if (!peer.perRequest) this.onLevel?.(peer.id, level);
     await this.dispatch.setLevel(this.sharedLevel(), peer.origin(extra));
+  }
+
+  /** Sets the log level of a session's peer from elsewhere (its record, or another replica's change). */
+  restoreLevel(target: Server | string, level: string): void {
+    const peer = typeof target === 'string' ? this.byId.get(target) : this.byServer.get(target);
+    if (peer) this.register(peer).level = level as LoggingLevel;
   }
 
   /** The most verbose level any session asked for: what shared upstream sessions are set to. */
