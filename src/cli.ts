@@ -6,6 +6,7 @@ import { loadConfig } from './config/load.js';
 import type { GatewayConfig } from './config/model.js';
 import type { SettingOverrides } from './config/normalise.js';
 import { watchConfig } from './config/watch.js';
+import { serveStdio } from './frontends/stdio.js';
 import { Gateway } from './gateway.js';
 import { log } from './log.js';
 import { VERSION } from './version.js';
@@ -14,6 +15,7 @@ const USAGE = `switchboard ${VERSION}: one MCP endpoint in front of many MCP ser
 
 Usage:
   switchboard serve    [--config PATH] [--host H] [--port N]   start the gateway (reloads on file change and SIGHUP)
+  switchboard stdio    [--config PATH]                          serve the gateway as a stdio MCP server (no HTTP)
   switchboard validate [--config PATH]                          check a config file
   switchboard validate --diff OLD NEW                           what a reload from OLD to NEW would do
   switchboard validate --against-running URL [--config NEW]     tool changes NEW would make to a running gateway
@@ -23,7 +25,7 @@ Options:
   -c, --config PATH   config file (default ./external-mcp-servers.yaml)
       --host H        listen address (default 127.0.0.1; env SWITCHBOARD_HOST)
   -p, --port N        listen port (default 8080; env SWITCHBOARD_PORT)
-      --no-watch      serve: do not watch the config file (SIGHUP still reloads)
+      --no-watch      serve, stdio: do not watch the config file (SIGHUP still reloads)
       --json          machine-readable output (tools, validate --diff)
   -h, --help          this help
 `;
@@ -159,6 +161,8 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'serve':
       return serve(values.config, overrides(values), !values['no-watch']);
+    case 'stdio':
+      return serveStdio(new Gateway(load(values.config)), { watch: !values['no-watch'] });
     case 'validate':
       if (values.diff || values['against-running']) return diff(values, positionals.slice(1));
       return validate(values.config);

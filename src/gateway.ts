@@ -9,6 +9,7 @@ import { ConfigError, formatProblem } from './config/errors.js';
 import { loadConfig, type LoadOptions } from './config/load.js';
 import type { GatewayConfig, GatewaySettings } from './config/model.js';
 import { ReloadTracker, type ReloadStatus } from './config/reload-status.js';
+import { AttachedSessions } from './frontends/attached.js';
 import { Discovery } from './discovery/index.js';
 import { Dispatcher, type RouteTable } from './dispatch/dispatch.js';
 import { GatewayError } from './errors.js';
@@ -36,6 +37,8 @@ export class Gateway implements RouteTable {
   readonly pool: BackendPool;
   readonly dispatcher: Dispatcher;
   readonly sessions: SessionManager;
+  /** Sessions over other transports (stdio, WebSocket frontends), built like /mcp sessions. */
+  readonly attached: AttachedSessions;
   /** Downstream sessions as the relay sees them: log levels, subscriptions, upstream notifications. */
   readonly peers: Peers;
   /** Smart discovery: the index that follows each snapshot, and the meta-tool's exposure. */
@@ -76,6 +79,7 @@ export class Gateway implements RouteTable {
       maxSessions: config.gateway.maxSessions,
       idleTimeoutMs: config.gateway.sessionIdleTimeoutMs,
     });
+    this.attached = new AttachedSessions(() => this.createSessionServer());
     this.input = {
       codec: new RequestStateCodec(config.gateway.requestStateSecret),
       bridge: new InputBridge(),
@@ -193,6 +197,7 @@ export class Gateway implements RouteTable {
     };
     if (changes.tools || changes.prompts || changes.resources) this.listsChangedAt = Date.now();
     this.sessions.broadcast(changes);
+    this.attached.broadcast(changes);
     this.modern.broadcast(changes);
   }
 
@@ -339,6 +344,7 @@ export class Gateway implements RouteTable {
     this.input.bridge.close();
     await this.modern.close();
     await this.sessions.close();
+    await this.attached.close();
     if (http) {
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
