@@ -6,6 +6,7 @@ import { loadConfig } from './config/load.js';
 import type { GatewayConfig } from './config/model.js';
 import type { SettingOverrides } from './config/normalise.js';
 import { watchConfig } from './config/watch.js';
+import { connectStdio } from './frontends/connect.js';
 import { serveStdio } from './frontends/stdio.js';
 import { Gateway } from './gateway.js';
 import { log } from './log.js';
@@ -16,6 +17,7 @@ const USAGE = `switchboard ${VERSION}: one MCP endpoint in front of many MCP ser
 Usage:
   switchboard serve    [--config PATH] [--host H] [--port N]   start the gateway (reloads on file change and SIGHUP)
   switchboard stdio    [--config PATH]                          serve the gateway as a stdio MCP server (no HTTP)
+  switchboard connect  URL [--api-key KEY | --token T]           bridge stdio to a running gateway's /mcp
   switchboard validate [--config PATH]                          check a config file
   switchboard validate --diff OLD NEW                           what a reload from OLD to NEW would do
   switchboard validate --against-running URL [--config NEW]     tool changes NEW would make to a running gateway
@@ -26,6 +28,8 @@ Options:
       --host H        listen address (default 127.0.0.1; env SWITCHBOARD_HOST)
   -p, --port N        listen port (default 8080; env SWITCHBOARD_PORT)
       --no-watch      serve, stdio: do not watch the config file (SIGHUP still reloads)
+      --api-key KEY   connect: API key (env SWITCHBOARD_API_KEY; prefer the env, argv is visible)
+      --token T       connect: bearer token (env SWITCHBOARD_TOKEN)
       --json          machine-readable output (tools, validate --diff)
   -h, --help          this help
 `;
@@ -38,6 +42,15 @@ function overrides(values: { host?: string; port?: string }): SettingOverrides {
 }
 
 class UsageError extends Error {}
+
+function gatewayUrl(text: string | undefined): URL {
+  if (!text) throw new UsageError('connect needs the gateway URL, e.g. http://127.0.0.1:8080/mcp');
+  try {
+    return new URL(text);
+  } catch {
+    throw new UsageError(`invalid URL "${text}"`);
+  }
+}
 
 function load(path: string, o: SettingOverrides = {}): GatewayConfig {
   const config = loadConfig(path, { overrides: o });
@@ -151,6 +164,8 @@ async function main(argv: string[]): Promise<void> {
       'no-watch': { type: 'boolean', default: false },
       diff: { type: 'boolean', default: false },
       'against-running': { type: 'string' },
+      'api-key': { type: 'string' },
+      token: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
     },
@@ -163,6 +178,12 @@ async function main(argv: string[]): Promise<void> {
       return serve(values.config, overrides(values), !values['no-watch']);
     case 'stdio':
       return serveStdio(new Gateway(load(values.config)), { watch: !values['no-watch'] });
+    case 'connect':
+      return connectStdio({
+        url: gatewayUrl(positionals[1]),
+        apiKey: values['api-key'] ?? process.env.SWITCHBOARD_API_KEY,
+        token: values.token ?? process.env.SWITCHBOARD_TOKEN,
+      });
     case 'validate':
       if (values.diff || values['against-running']) return diff(values, positionals.slice(1));
       return validate(values.config);

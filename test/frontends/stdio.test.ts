@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Client } from '@modelcontextprotocol/client';
+import { Client, type JSONRPCMessage } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { ROOT, fixtureStdio, text, waitFor, writeConfig } from '../helpers/gateway.js';
-import { exercise, alive } from './suite.js';
+import { alive, exercise, sdkProgressRace, tap } from './suite.js';
 
 const CLI = join(ROOT, 'src/cli.ts');
 
@@ -16,6 +16,7 @@ describe('switchboard stdio', () => {
   let file: string;
   let stderr = '';
   const errors: Error[] = [];
+  let wire: JSONRPCMessage[];
 
   before(async () => {
     file = writeConfig(`mcpServers:\n${fixtureStdio('a', '', { FIXTURE_GRANDCHILD: '1' })}`);
@@ -29,15 +30,16 @@ describe('switchboard stdio', () => {
     transport.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     client = new Client({ name: 'stdio-test', version: '1.0.0' }, { capabilities: { sampling: {} } });
     // Anything on stdout that is not a protocol message would surface here as a parse error.
-    client.onerror = (err) => errors.push(err);
+    client.onerror = (err) => void (sdkProgressRace(err) || errors.push(err));
     await client.connect(transport);
+    wire = tap(transport);
   });
   after(async () => {
     await client.close().catch(() => {});
   });
 
   it('serves tools, resources, prompts, progress and sampling from the backends', async () => {
-    await exercise(client);
+    await exercise(client, wire);
   });
 
   it('tells the client when a config edit changes the tools', async () => {
