@@ -7,6 +7,8 @@ import { loadConfig } from './config/load.js';
 import type { GatewayConfig } from './config/model.js';
 import type { SettingOverrides } from './config/normalise.js';
 import { watchConfig } from './config/watch.js';
+import { connectStdio } from './frontends/connect.js';
+import { serveStdio } from './frontends/stdio.js';
 import { Gateway } from './gateway.js';
 import { killChildren, shutdown } from './lifecycle.js';
 import { log } from './log.js';
@@ -16,6 +18,8 @@ const USAGE = `switchboard ${VERSION}: one MCP endpoint in front of many MCP ser
 
 Usage:
   switchboard serve    [--config PATH] [--host H] [--port N]   start the gateway (reloads on file change and SIGHUP)
+  switchboard stdio    [--config PATH]                          serve the gateway as a stdio MCP server (no HTTP)
+  switchboard connect  URL [--api-key KEY | --token T]           bridge stdio to a running gateway's /mcp
   switchboard validate [--config PATH]                          check a config file
   switchboard validate --diff OLD NEW                           what a reload from OLD to NEW would do
   switchboard validate --against-running URL [--config NEW]     tool changes NEW would make to a running gateway
@@ -26,11 +30,13 @@ Options:
   -c, --config PATH   config file (default ./external-mcp-servers.yaml)
       --host H        listen address (default 127.0.0.1; env SWITCHBOARD_HOST)
   -p, --port N        listen port (default 8080; env SWITCHBOARD_PORT)
-      --no-watch      serve: do not watch the config file (SIGHUP still reloads)
+      --no-watch      serve, stdio: do not watch the config file (SIGHUP still reloads)
       --json          machine-readable output (tools, status, validate --diff)
       --url URL       status: the gateway's URL (default http://HOST:PORT from --config, or 127.0.0.1:8080)
       --api-key KEY   status: an operator credential when gateway.auth is on (API key with operator: true, or
                       a token with the operator scope); also SWITCHBOARD_API_KEY, or SWITCHBOARD_TOKEN for a JWT
+                      connect: API key (env SWITCHBOARD_API_KEY; prefer the env, argv is visible)
+      --token T       connect: bearer token (env SWITCHBOARD_TOKEN)
 
 SIGTERM/SIGINT stop serve gracefully: new requests get 503, calls in flight finish within
 gateway.shutdown_grace (default 25s), then exit 0; a second signal exits at once with code 1.
@@ -45,6 +51,15 @@ function overrides(values: { host?: string; port?: string }): SettingOverrides {
 }
 
 class UsageError extends Error {}
+
+function gatewayUrl(text: string | undefined): URL {
+  if (!text) throw new UsageError('connect needs the gateway URL, e.g. http://127.0.0.1:8080/mcp');
+  try {
+    return new URL(text);
+  } catch {
+    throw new UsageError(`invalid URL "${text}"`);
+  }
+}
 
 function load(path: string, o: SettingOverrides = {}): GatewayConfig {
   const config = loadConfig(path, { overrides: o });
@@ -182,6 +197,7 @@ async function main(argv: string[]): Promise<void> {
       'against-running': { type: 'string' },
       url: { type: 'string' },
       'api-key': { type: 'string' },
+      token: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
     },
@@ -192,6 +208,14 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'serve':
       return serve(values.config, overrides(values), !values['no-watch']);
+    case 'stdio':
+      return serveStdio(new Gateway(load(values.config)), { watch: !values['no-watch'] });
+    case 'connect':
+      return connectStdio({
+        url: gatewayUrl(positionals[1]),
+        apiKey: values['api-key'] ?? process.env.SWITCHBOARD_API_KEY,
+        token: values.token ?? process.env.SWITCHBOARD_TOKEN,
+      });
     case 'validate':
       if (values.diff || values['against-running']) return diff(values, positionals.slice(1));
       return validate(values.config);

@@ -9,6 +9,7 @@ import { loadConfig, type LoadOptions } from './config/load.js';
 import type { GatewayConfig, GatewaySettings } from './config/model.js';
 import { ReloadTracker, type ReloadStatus } from './config/reload-status.js';
 import { configSecrets } from './config/secrets.js';
+import { AttachedSessions } from './frontends/attached.js';
 import { Discovery } from './discovery/index.js';
 import { Dispatcher, type RouteTable } from './dispatch/dispatch.js';
 import { GatewayError } from './errors.js';
@@ -50,6 +51,8 @@ export class Gateway implements RouteTable {
   readonly pool: BackendPool;
   readonly dispatcher: Dispatcher;
   readonly sessions: SessionManager;
+  /** Sessions over other transports (stdio, WebSocket frontends), built like /mcp sessions. */
+  readonly attached: AttachedSessions;
   /** Downstream sessions as the relay sees them: log levels, subscriptions, upstream notifications. */
   readonly peers: Peers;
   /** Smart discovery: the index that follows each snapshot, and the meta-tool's exposure. */
@@ -121,6 +124,7 @@ export class Gateway implements RouteTable {
       },
     );
     this.peers.onLevel = (id, level) => void this.sessions.recordLevel(id, level);
+    this.attached = new AttachedSessions(() => this.createSessionServer());
     this.input = {
       codec: new RequestStateCodec(config.gateway.requestStateSecret),
       bridge: new InputBridge(),
@@ -268,6 +272,7 @@ export class Gateway implements RouteTable {
       if (grant.all) return changes;
       return changed(views.view(told, grant).signature, views.view(next, grant).signature);
     });
+    this.attached.broadcast(changes);
     this.modern.broadcast(changes);
   }
 
@@ -375,6 +380,7 @@ export class Gateway implements RouteTable {
     this.input.bridge.close();
     await this.modern.close();
     await this.sessions.close();
+    await this.attached.close();
     await waitAtMost(closed, 1000);
     http?.closeAllConnections();
     await closed;

@@ -1,0 +1,60 @@
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import { watchConfig } from '../config/watch.js';
+import type { Gateway } from '../gateway.js';
+import { log } from '../log.js';
+import { waitAtMost } from '../time.js';
+
+/** How long the first session waits for backends' first connection attempt, at most (later ones arrive as list_changed). */
+const STARTUP_SETTLE_MS = 10_000;
+
+/** Options of the stdio frontend. */
+export interface StdioOptions {
+  /** Reload when the config file changes (SIGHUP reloads either way). */
+  watch: boolean;
+  /** Called once the gateway has stopped (stdin closed or a signal): the process exits with the code. */
+  exit?: (code: number) => void;
+}
+
+/**
+ * Runs the gateway as one stdio MCP session (`switchboard stdio`): backends, catalog, discovery and reloads
+ * as in `serve`, but no HTTP listener; stdout carries only protocol messages (logs go to stderr). When stdin
+ * closes, or on SIGINT/SIGTERM, every backend (and its children) is stopped before the process exits.
+ */
+export async function serveStdio(gateway: Gateway, options: StdioOptions): Promise<void> {
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  let watcher: { close(): void } | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = (why: string) =>
+    (stopping ??= (async () => {
+      log.info(`${why}: shutting down`);
+      watcher?.close();
+      let code = 0;
+      try {
+        await gateway.close();
+      } catch (err) {
+        log.error({ err: String(err) }, 'shutdown failed');
+        code = 1;
+      }
+      exit(code);
+    })());
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGHUP', () => {
+    log.info('SIGHUP: reloading the config');
+    void gateway.reload();
+  });
+
+  await gateway.pool.reconcile(gateway.config.backends);
+  await waitAtMost(gateway.pool.settled(), STARTUP_SETTLE_MS);
+  gateway.rebuild();
+  if (options.watch) watcher = watchConfig(gateway.config.file, () => void gateway.reload());
+
+  const server = await gateway.attached.open(new StdioServerTransport(), 'stdio');
+  const released = server.onclose;
+  server.onclose = () => {
+    released?.();
+    void stop('stdin closed');
+  };
+  const n = gateway.config.backends.length;
+  log.info(`switchboard serving MCP on stdio (${n} backend${n === 1 ? '' : 's'})`);
+}
