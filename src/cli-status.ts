@@ -97,11 +97,19 @@ async function fetchReadiness(req: StatusRequest): Promise<{ body: Readiness; st
   }
   // 503 is a gateway that is shutting down: its body is still the status.
   if (!res.ok && res.status !== 503) throw new StatusError(`${url.href} answered HTTP ${res.status}`);
+  let body: Readiness;
   try {
-    return { body: JSON.parse(text) as Readiness, status: res.status };
+    body = JSON.parse(text) as Readiness;
   } catch {
     throw new StatusError(`${url.href} did not answer JSON (is it a switchboard gateway?)`);
   }
+  // With authentication on, a request without a credential gets the status alone (for probes), not the detail.
+  if (!req.credential && !('backends' in body)) {
+    throw new StatusError(
+      `${url.href} answered only its status ("${body.status ?? 'unknown'}"): authentication is on; pass an operator credential with --api-key or SWITCHBOARD_API_KEY / SWITCHBOARD_TOKEN`,
+    );
+  }
+  return { body, status: res.status };
 }
 
 function table(rows: string[][]): string[] {

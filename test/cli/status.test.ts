@@ -104,13 +104,13 @@ ${fixtureStdio('a')}`,
     assert.equal((JSON.parse(res.stdout) as { pid: number }).pid, process.pid);
   });
 
-  it('exits 1 with one line when refused (no credential: 401, not an operator: 403)', async () => {
+  it('exits 1 with one line without the detail (no credential: status only) or when refused (not an operator: 403)', async () => {
     const none = await cli(['status', '--url', url.href]);
     assert.equal(none.code, 1);
     assert.equal(none.stdout, '');
     assert.match(
       none.stderr,
-      /^switchboard status: http:\/\/\S+\/readyz refused: HTTP 401 .*--api-key or SWITCHBOARD_API_KEY.*\n$/,
+      /^switchboard status: http:\/\/\S+\/readyz answered only its status \("ready"\): authentication is on; .*--api-key or SWITCHBOARD_API_KEY.*\n$/,
     );
     const user = await cli(['status', '--url', url.href], { SWITCHBOARD_API_KEY: USER_KEY });
     assert.equal(user.code, 1);

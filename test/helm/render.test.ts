@@ -195,7 +195,7 @@ describe(`the chart at ${CHART}, rendered`, () => {
       const raw = parse(one(objects, 'ConfigMap').data!['external-mcp-servers.yaml']!) as {
         gateway: Record<string, unknown>;
       };
-      assert.equal(raw.gateway.shutdown_grace, grace, 'passed to the gateway as given');
+      assert.equal(raw.gateway.shutdown_grace, grace ?? '25s', 'passed to the gateway as given (values.yaml: 25s)');
       // The gateway's loader accepts it once graceful shutdown (gateway.shutdown_grace) is in the schema.
       if (grace !== undefined && hasShutdownGrace) gatewayConfig(objects);
     }
@@ -232,7 +232,7 @@ describe(`the chart at ${CHART}, rendered`, () => {
       const variable = c.env!.find((e) => e.valueFrom?.secretKeyRef.key === monitor.authorization.credentials.key)!;
       const scraped = await fetch(metrics, { headers: { authorization: `Bearer ${env[variable.name]}` } });
       assert.equal(scraped.status, 200);
-      assert.match(await scraped.text(), /^switchboard_sessions 0$/m);
+      assert.match(await scraped.text(), /^switchboard_sessions\{era="2025-11-25"\} 0$/m);
     } finally {
       await gateway.close();
     }
