@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { GatewayConfig } from '../config/model.js';
 
-/** A short, stable hash of a normalised configuration: equal configs, equal hashes (12 hex digits). */
+/**
+ * The active configuration's short hash (12 hex digits): of the file's text as loaded, the same SHA-256 that
+ * /readyz `configHash`, `switchboard status` and `sha256sum` show; of the normalised config when built in memory.
+ */
 export function configHash(config: GatewayConfig): string {
-  return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
+  return (config.hash ?? createHash('sha256').update(JSON.stringify(config)).digest('hex')).slice(0, 12);
 }

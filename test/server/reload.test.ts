@@ -206,6 +206,7 @@ describe('invalid edits', () => {
       s.series('switchboard_config_info').find((x) => x.value === 1)?.labels.hash;
     assert.match(hash(after) ?? '', /^[0-9a-f]{12}$/);
     assert.notEqual(hash(after), hash(metrics), 'the active config hash follows the applied reload');
+    assert.equal(hash(after), gateway.config.hash?.slice(0, 12), 'the file hash /readyz and status show');
   });
 
   it('an emptied file is refused instead of removing every backend', async () => {
