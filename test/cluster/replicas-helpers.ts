@@ -139,9 +139,12 @@ export class Replica {
       async () => {
         if (child.exitCode !== null) throw new Error(`replica exited: ${this.stderr}`);
         const ready = (await (await fetch(`http://127.0.0.1:${this.port}/readyz`)).json()) as {
-          backends: Record<string, { state: string }>;
+          tools: number;
+          backends: Record<string, { state: string; tools: number }>;
         };
-        return backends.every((b) => ready.backends[b]?.state === 'ready');
+        // The catalog follows a backend's state a tick later: wait until its tools are exposed too.
+        const exposed = backends.reduce((n, b) => n + (ready.backends[b]?.tools ?? 0), 0);
+        return backends.every((b) => ready.backends[b]?.state === 'ready') && ready.tools >= exposed;
       },
       120_000,
       `replica on ${this.port} ready`,
