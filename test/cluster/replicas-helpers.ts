@@ -135,16 +135,18 @@ export class Replica {
     );
     child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.child = child;
+    // The catalog follows a backend's state a tick later: ready on two polls in a row means its tools are exposed.
+    let readyBefore = false;
     await waitFor(
       async () => {
         if (child.exitCode !== null) throw new Error(`replica exited: ${this.stderr}`);
         const ready = (await (await fetch(`http://127.0.0.1:${this.port}/readyz`)).json()) as {
-          tools: number;
-          backends: Record<string, { state: string; tools: number }>;
+          backends: Record<string, { state: string }>;
         };
-        // The catalog follows a backend's state a tick later: wait until its tools are exposed too.
-        const exposed = backends.reduce((n, b) => n + (ready.backends[b]?.tools ?? 0), 0);
-        return backends.every((b) => ready.backends[b]?.state === 'ready') && ready.tools >= exposed;
+        const now = backends.every((b) => ready.backends[b]?.state === 'ready');
+        const settled = now && readyBefore;
+        readyBefore = now;
+        return settled;
       },
       120_000,
       `replica on ${this.port} ready`,
