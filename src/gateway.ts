@@ -11,6 +11,8 @@ import { ReloadTracker, type ReloadStatus } from './config/reload-status.js';
 import { configSecrets } from './config/secrets.js';
 import { AttachedSessions } from './frontends/attached.js';
 import { Discovery } from './discovery/index.js';
+import { ConsoleApi } from './console/api.js';
+import { mountConsole } from './console/mount.js';
 import { Dispatcher, type RouteTable } from './dispatch/dispatch.js';
 import { GatewayError } from './errors.js';
 import { log, setSecrets } from './log.js';
@@ -152,6 +154,9 @@ export class Gateway implements RouteTable {
     reload: () => this.reloads.status(),
   };
 
+  /** The web console's API (/v1/backends, /v1/events, /v1/config). */
+  readonly console = new ConsoleApi({ view: this.ops, grant: (auth) => this.access.grant(auth) });
+
   /** New sessions' instructions, per snapshot and grant. */
   private readonly instructions = new Instructions();
   /** A principal's session cap (its policy's max_sessions, else max_sessions_per_principal). */
@@ -249,6 +254,7 @@ export class Gateway implements RouteTable {
     const next = build(this.pool.all(), this.config.gateway.separator, ++this.version);
     this.current = next;
     this.discovery.follow(next);
+    this.console.changed();
     for (const c of next.collisions) {
       if (!this.reportedCollisions.has(c.message)) log.warn({ backend: c.backend, kind: c.kind }, c.message);
     }
@@ -285,6 +291,7 @@ export class Gateway implements RouteTable {
     const applied = this.reloadQueue.then(() => this.applyFile());
     this.reloadQueue = applied.catch(() => {});
     const { status, settling } = await applied;
+    this.console.changed();
     await settling;
     return status;
   }
@@ -355,6 +362,7 @@ export class Gateway implements RouteTable {
       metrics: (req, res) => this.telemetry.metrics.serve(req, res),
       refusal: (kind, reason) => this.telemetry.metrics.refusal(kind, reason),
       drain: this.drain,
+      mount: mountConsole(this.console, g.console),
     });
     await new Promise<void>((resolve, reject) => {
       const server = createListener(g, app);
@@ -377,6 +385,7 @@ export class Gateway implements RouteTable {
     // answered, cut-short calls with an error, before the remaining connections are closed.
     const closed = new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
     http?.closeIdleConnections();
+    this.console.close();
     this.input.bridge.close();
     await this.modern.close();
     await this.sessions.close();

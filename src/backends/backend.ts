@@ -68,6 +68,8 @@ export class Backend {
   catalog: BackendCatalog = EMPTY;
   /** Incremented on every catalog or state change; the registry uses it to skip unchanged backends. */
   version = 0;
+  /** Reconnection attempts since this backend was created (the console shows them). */
+  reconnects = 0;
   private client?: Client;
   private built?: BuiltTransport;
   private attempt = 0;
@@ -297,6 +299,7 @@ export class Backend {
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       if (this.state === 'stopped') return;
+      this.reconnects++;
       this.telemetry.metrics.reconnect(this.name, this.spec.kind);
       this.setState('connecting', reason);
       this.connecting = this.connect();

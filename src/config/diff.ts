@@ -27,6 +27,7 @@ export const RESTART_SETTINGS = [
   'discovery',
   'requestStateSecret',
   'telemetry',
+  'console',
 ] as const;
 
 /** How a backend differs between two configs. */

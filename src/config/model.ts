@@ -186,6 +186,8 @@ export interface GatewaySettings {
   auth: AuthSettings;
   /** OpenTelemetry export (OTLP traces and metrics); /metrics is served regardless. */
   telemetry: TelemetrySettings;
+  /** The web console: whether it is served, and where (a path ending without a slash, or "/"). */
+  console: { enabled: boolean; path: string };
 }
 
 /** `gateway.telemetry` with the OTEL_* environment applied. */

@@ -67,6 +67,7 @@ function gatewaySettings(
     requestStateSecret: g.request_state_secret,
     auth: authSettings(g.auth, baseDir),
     telemetry: telemetrySettings(g.telemetry, env),
+    console: { enabled: g.console?.enabled ?? true, path: g.console?.path?.replace(/(.)\/+$/, '$1') ?? '/' },
   };
 }
 

@@ -276,6 +276,19 @@ export interface Gateway {
   };
   auth?: ClientAuth;
   telemetry?: Telemetry;
+  /**
+   * The web console: a single-page app served by the gateway (its data API is /v1, behind the client auth).
+   */
+  console?: {
+    /**
+     * Serve the console (default true). Its API (/v1/backends, /v1/events, /v1/config) is served either way.
+     */
+    enabled?: boolean;
+    /**
+     * Where the console is served (default "/"); not under /mcp, /v1, /healthz, /readyz, /metrics or /.well-known.
+     */
+    path?: string;
+  };
 }
 /**
  * Smart discovery: the smart_tool_discovery meta-tool that finds (and can call) the right tool for a plain-language request.

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { log } from '../log.js';
 import {
   authGate,
@@ -39,6 +40,20 @@ export interface HttpDeps {
   refusal?: RefusalCounter;
   /** Graceful shutdown: counts /mcp requests in flight and refuses new ones once draining. */
   drain?: Drain;
+  /** Adds routes beside /mcp (the web console and its /v1 API), behind the gates given. */
+  mount?: (app: express.Express, gates: RouteGates) => void;
+}
+
+/** The checks routes added by `mount` run behind. */
+export interface RouteGates {
+  /** DNS-rebinding protection (Host and Origin), as for /mcp. */
+  guard: RequestHandler;
+  /** Origin, client authentication and the principal's rate limit, as for /mcp. */
+  client: RequestHandler[];
+  /** Origin and the operator role, as for /readyz. */
+  operator: RequestHandler[];
+  /** Whether a request that passed a gate has the operator role (always, with authentication off). */
+  isOperator(req: Request): boolean;
 }
 
 function rpcError(res: Response, status: number, code: number, message: string): void {
@@ -133,6 +148,16 @@ export function createApp(deps: HttpDeps): express.Express {
   });
   app.delete('/mcp', guard, auth, rate, (req, res, next) => {
     deps.sessions.handle(req, res, undefined).catch(next);
+  });
+  deps.mount?.(app, {
+    guard,
+    client: [guard, auth, rate],
+    operator: [guard, operator],
+    isOperator: (req) => {
+      const source = deps.auth();
+      const info = (req as IncomingMessage & { auth?: AuthInfo }).auth;
+      return !source.enabled || (info !== undefined && source.isOperator(info));
+    },
   });
   app.all('/mcp', (_req, res) => {
     res.setHeader('Allow', 'GET, POST, DELETE');

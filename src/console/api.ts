@@ -1,0 +1,104 @@
+import type { IncomingMessage } from 'node:http';
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import express, { type Request, type RequestHandler, type Router } from 'express';
+import { log } from '../log.js';
+import type { OpsView } from '../ops/view.js';
+import type { Grant } from '../registry/grant.js';
+import { backendRows, rowKey } from './backends.js';
+import { redactedConfig } from './config.js';
+import { openEventStream, type EventStream } from './events.js';
+
+/** What the console's API reads from the running gateway. */
+export interface ConsoleHost {
+  view: OpsView;
+  /** What a principal may use (gateway.auth.policies); everything without authentication. */
+  grant(auth: AuthInfo | undefined): Grant;
+}
+
+/** The middleware in front of the API: client routes (Origin, auth, rate), operator routes, and the role check. */
+export interface ConsoleGates {
+  client: RequestHandler[];
+  operator: RequestHandler[];
+  /** Whether an authenticated request (or any request, with auth off) has the operator role. */
+  isOperator(req: Request): boolean;
+}
+
+const authOf = (req: Request) => (req as IncomingMessage & { auth?: AuthInfo }).auth;
+
+/** The tools a grant permits in the current snapshot, as a key that changes when that list does. */
+function toolsKey(view: OpsView, grant: Grant): string {
+  const snapshot = view.snapshot();
+  if (grant.all) return snapshot.signature.tools;
+  return JSON.stringify(
+    snapshot.tools.filter((t) => grant.tool(t.exposed, t.backend)).map((t) => [t.exposed, t.item]),
+  );
+}
+
+/** The console's view of the config: redacted config, its hash and file, and the last reload. */
+function configBody(view: OpsView): Record<string, unknown> {
+  const config = view.config();
+  const reload = view.reload();
+  return {
+    file: config.file,
+    hash: view.configHash(),
+    ...(reload ? { reload } : {}),
+    disabled: config.disabled,
+    config: redactedConfig(config),
+  };
+}
+
+/** The console's API besides REST: GET /backends, /events (live changes) and /config (operators), under /v1. */
+export class ConsoleApi {
+  /** Open event streams, each with the function that pushes what changed for its principal. */
+  private readonly streams = new Map<EventStream, () => void>();
+
+  constructor(private readonly host: ConsoleHost) {}
+
+  /** The router to mount at /v1. */
+  router(gates: ConsoleGates): Router {
+    const router = express.Router();
+    const { view } = this.host;
+    router.get('/backends', ...gates.client, (req, res) => {
+      res.json({ backends: backendRows(view, this.host.grant(authOf(req))) });
+    });
+    router.get('/config', ...gates.operator, (_req, res) => {
+      res.json(configBody(view));
+    });
+    router.get('/events', ...gates.client, (req, res) => {
+      const auth = authOf(req);
+      const operator = gates.isOperator(req);
+      const push = () => {
+        // Read per change: a reload may change the policies while the stream is open.
+        const grant = this.host.grant(auth);
+        const rows = backendRows(view, grant);
+        stream.send('backends', { backends: rows }, rowKey(rows));
+        const key = toolsKey(view, grant);
+        stream.send('tools', { version: view.snapshot().version }, key);
+        if (operator) {
+          const reload = view.reload();
+          stream.send('config', { hash: view.configHash(), ...(reload ? { reload } : {}) });
+        }
+      };
+      const stream = openEventStream(res, () => this.streams.delete(stream));
+      this.streams.set(stream, push);
+      push();
+    });
+    return router;
+  }
+
+  /** Pushes what changed to every open event stream; the gateway calls it after any backend, catalog or config change. */
+  changed(): void {
+    for (const push of this.streams.values()) {
+      try {
+        push();
+      } catch (err) {
+        log.error({ err: String(err) }, 'console event stream update failed');
+      }
+    }
+  }
+
+  /** Ends every open event stream (shutdown), so closing the listener does not wait for them. */
+  close(): void {
+    for (const s of [...this.streams.keys()]) s.close();
+  }
+}

@@ -1,0 +1,31 @@
+import { configSecrets } from '../config/secrets.js';
+import type { GatewayConfig } from '../config/model.js';
+import { maskSecrets, redactDeep } from '../log.js';
+
+const CENSOR = '[redacted]';
+
+/** Keys whose every value is a secret or may hold one: child environments, headers, key digests. */
+const SECRET_MAPS = new Set(['env', 'headers']);
+const SECRET_FIELDS = new Set(['sha256', 'requestStateSecret', 'apiKey']);
+
+/**
+ * The running configuration with secrets redacted: every configured secret value masked wherever it appears,
+ * secret-named keys censored (as in log lines), and `env` and `headers` values censored whatever their names.
+ */
+export function redactedConfig(config: GatewayConfig): unknown {
+  const secrets = configSecrets(config);
+  const walk = (value: unknown, key: string): unknown => {
+    if (typeof value === 'string') return maskSecrets(value, secrets);
+    if (value === null || typeof value !== 'object') return value;
+    if (Array.isArray(value)) return value.map((v) => walk(v, ''));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined) continue;
+      if (SECRET_MAPS.has(key) || SECRET_FIELDS.has(k)) out[k] = CENSOR;
+      else out[k] = walk(v, k);
+    }
+    return out;
+  };
+  const { file: _file, hash: _hash, ...rest } = config;
+  return redactDeep(walk(rest, ''));
+}
