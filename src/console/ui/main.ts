@@ -1,0 +1,181 @@
+/** The switchboard web console: a key prompt when auth is on, then Backends, Tools and Config panels. */
+import { api, ApiError, clearKey, getKey, openStream, readEvents, setKey } from './api.js';
+import { BackendsPanel, type BackendRow } from './backends.js';
+import { ConfigPanel } from './config.js';
+import { h, replace } from './dom.js';
+import { ToolsPanel } from './tools.js';
+
+const root = document.getElementById('app')!;
+type Tab = 'backends' | 'tools' | 'config';
+
+/** Asks for a key; the page shows nothing else until /v1 accepts one. */
+function keyPrompt(message?: string): void {
+  const input = h('input', {
+    type: 'password',
+    id: 'key',
+    autocomplete: 'off',
+    required: true,
+    spellcheck: 'false',
+  });
+  const form = h(
+    'form',
+    { class: 'key-prompt', id: 'key-form' },
+    h('h2', {}, 'This gateway requires a key'),
+    h(
+      'p',
+      {},
+      'Enter an API key or bearer token. It is kept in this tab only (sessionStorage) and sent with each request.',
+    ),
+    message ? h('p', { class: 'error', role: 'alert' }, message) : null,
+    h('label', { for: 'key' }, 'Key'),
+    input,
+    h('button', { type: 'submit', class: 'primary' }, 'Open console'),
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (!input.value.trim()) return;
+    setKey(input.value.trim());
+    void start();
+  });
+  replace(root, form);
+  input.focus();
+}
+
+/** Whether an error means "no or wrong key": then the console is replaced by the prompt. */
+function refused(err: unknown): boolean {
+  if (err instanceof ApiError && err.status === 401) {
+    const had = getKey() !== null;
+    clearKey();
+    stopEvents();
+    keyPrompt(had ? `The key was refused: ${err.detail || err.title}` : undefined);
+    return true;
+  }
+  return false;
+}
+
+let events: AbortController | undefined;
+function stopEvents(): void {
+  events?.abort();
+  events = undefined;
+}
+
+/** The console proper, after /v1/backends answered. */
+function shell(first: BackendRow[]): void {
+  const backends = new BackendsPanel();
+  const tools = new ToolsPanel();
+  const config = new ConfigPanel();
+  backends.update(first);
+  const live = h('span', { class: 'live', 'data-live': 'connecting', 'aria-live': 'polite' }, 'connecting…');
+  const tab = (id: Tab, label: string, key: string) =>
+    h('a', { href: `#/${id}`, 'data-tab': id, 'aria-keyshortcuts': key, title: `${label} (${key})` }, label);
+  const nav = h(
+    'nav',
+    { 'aria-label': 'Sections' },
+    tab('backends', 'Backends', 'b'),
+    tab('tools', 'Tools', 't'),
+    tab('config', 'Config', 'c'),
+  );
+  const forget = getKey()
+    ? h(
+        'button',
+        { type: 'button', class: 'link', onclick: () => (clearKey(), stopEvents(), keyPrompt()) },
+        'Forget key',
+      )
+    : null;
+  const main = h('main', { id: 'main' });
+  replace(
+    root,
+    h('header', {}, h('h1', {}, 'switchboard'), nav, h('div', { class: 'right' }, live, forget)),
+    main,
+  );
+  let toolsLoaded = false;
+  let configLoaded = false;
+
+  const route = () => {
+    const [, section = 'backends', ...rest] = location.hash.replace(/^#/, '').split('/');
+    const current = (['backends', 'tools', 'config'].includes(section) ? section : 'backends') as Tab;
+    for (const a of nav.querySelectorAll('a'))
+      a.setAttribute('aria-current', String(a.dataset.tab === current));
+    const panel = { backends: backends.el, tools: tools.el, config: config.el }[current];
+    if (main.firstChild !== panel) replace(main, panel);
+    if (current === 'tools') {
+      if (!toolsLoaded) {
+        toolsLoaded = true;
+        tools.load().then(
+          () => tools.select(rest.length ? decodeURIComponent(rest.join('/')) : undefined),
+          (err) =>
+            refused(err) ||
+            replace(tools.el, h('p', { class: 'error', role: 'alert' }, (err as Error).message)),
+        );
+      } else tools.select(rest.length ? decodeURIComponent(rest.join('/')) : undefined);
+    }
+    if (current === 'config' && !configLoaded) {
+      configLoaded = true;
+      config.load().catch(refused);
+    }
+  };
+  window.onhashchange = route;
+  route();
+
+  // Live updates: backends states, the catalog (tools list) and config reloads.
+  stopEvents();
+  const ctrl = (events = new AbortController());
+  const connect = async (attempt: number): Promise<void> => {
+    try {
+      const res = await openStream('/events', undefined, ctrl.signal);
+      live.dataset.live = 'live';
+      live.textContent = 'live';
+      attempt = 0;
+      await readEvents(res, (e) => {
+        const data = JSON.parse(e.data) as Record<string, unknown>;
+        if (e.event === 'backends') backends.update(data.backends as BackendRow[]);
+        else if (e.event === 'tools' && toolsLoaded) tools.load().catch(refused);
+        else if (e.event === 'config' && configLoaded) config.load().catch(refused);
+      });
+    } catch (err) {
+      if (ctrl.signal.aborted || refused(err)) return;
+    }
+    if (ctrl.signal.aborted) return;
+    live.dataset.live = 'offline';
+    live.textContent = 'reconnecting…';
+    const wait = Math.min(10_000, 500 * 2 ** attempt);
+    setTimeout(() => {
+      if (!ctrl.signal.aborted) void connect(attempt + 1);
+    }, wait);
+  };
+  void connect(0);
+}
+
+document.addEventListener('keydown', (ev) => {
+  const target = ev.target as HTMLElement;
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return;
+  if (!document.querySelector('header nav')) return;
+  const go: Record<string, string> = { b: '#/backends', t: '#/tools', c: '#/config' };
+  if (ev.key === '/') {
+    ev.preventDefault();
+    if (!location.hash.startsWith('#/tools')) location.hash = '#/tools';
+    setTimeout(() => document.getElementById('tool-search')?.focus(), 0);
+  } else if (go[ev.key]) {
+    location.hash = go[ev.key]!;
+  }
+});
+
+async function start(): Promise<void> {
+  replace(root, h('p', { class: 'muted' }, 'Loading…'));
+  try {
+    const { backends } = await api<{ backends: BackendRow[] }>('/backends');
+    shell(backends);
+  } catch (err) {
+    if (refused(err)) return;
+    replace(
+      root,
+      h(
+        'p',
+        { class: 'error', role: 'alert' },
+        `The console cannot reach the gateway: ${(err as Error).message}`,
+      ),
+    );
+  }
+}
+
+void start();
