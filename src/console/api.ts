@@ -34,13 +34,14 @@ function toolsKey(view: OpsView, grant: Grant): string {
   );
 }
 
-/** The console's view of the config: redacted config, its hash and file, and the last reload. */
+/** The console's view of the config: redacted config, its short hash (and the file's full SHA-256), the last reload. */
 function configBody(view: OpsView): Record<string, unknown> {
   const config = view.config();
   const reload = view.reload();
   return {
     file: config.file,
     hash: view.configHash(),
+    ...(config.hash ? { sha256: config.hash } : {}),
     ...(reload ? { reload } : {}),
     disabled: config.disabled,
     config: redactedConfig(config),
