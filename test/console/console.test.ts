@@ -1,0 +1,222 @@
+/**
+ * The web console in a real browser (Debian's Chromium driven by playwright-core) against a gateway with real
+ * upstreams: key prompt, live backends, tool search, a generated form, calls with progress, images, errors,
+ * the config panel, and an upstream process killed while the page watches. Screenshots go to test-artifacts/console/.
+ */
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Gateway } from '../../src/gateway.js';
+import { buildConsole } from '../../scripts/build-console.js';
+import {
+  EVERYTHING,
+  FIXTURE,
+  fixtureStdio,
+  freePort,
+  ROOT,
+  startGateway,
+  startUpstream,
+} from '../helpers/gateway.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const missing = !existsSync(CHROMIUM);
+if (missing) {
+  const bar = '!'.repeat(100);
+  process.stderr.write(
+    `\n${bar}\n!! SKIPPED: the web console browser tests: no Chromium at ${CHROMIUM}.\n` +
+      `!! Install it (apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH.\n${bar}\n\n`,
+  );
+}
+
+const KEY = 'console-test-key-0123456789';
+const ARTIFACTS = join(ROOT, 'test-artifacts/console');
+const TIMEOUT = 20_000;
+
+describe('web console in Chromium', { skip: missing && `no Chromium at ${CHROMIUM}` }, () => {
+  let gateway: Gateway;
+  let upstream: ChildProcess;
+  let context: BrowserContext;
+  let page: Page;
+  let base: string;
+  let profile: string;
+  const pageErrors: string[] = [];
+  const consoleErrors: string[] = [];
+  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  /** The state badge of a backend's row. */
+  const state = (backend: string) => page.locator(`tr[data-backend="${backend}"] [data-state]`);
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await buildConsole();
+    const port = await freePort();
+    upstream = await startUpstream(['--import', 'tsx', FIXTURE, 'http'], port, { FIXTURE_NAME: 'remote' });
+    ({ gateway } = await startGateway(`gateway:
+  auth:
+    api_keys:
+      - { name: ops, key: "${KEY}", operator: true }
+mcpServers:
+${fixtureStdio('alpha')}${fixtureStdio('beta', '    restart: { initial_delay: 30s }\n')}  everything:
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(EVERYTHING)}, "stdio"]
+httpServices:
+  remote:
+    base_url: http://127.0.0.1:${port}/mcp
+`));
+    base = new URL(gateway.url).origin;
+    profile = mkdtempSync(join(tmpdir(), 'switchboard-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1366, height: 820 },
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(TIMEOUT);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  });
+
+  after(async () => {
+    await context?.close();
+    await gateway?.close();
+    upstream?.kill();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('shows nothing but a key prompt without a key, and refuses a wrong one', async () => {
+    const refusals: number[] = [];
+    page.on('response', (r) => r.url().includes('/v1/') && refusals.push(r.status()));
+    await page.goto(`${base}/`);
+    await page.locator('#key-form').waitFor();
+    assert.equal(await page.locator('table.backends').count(), 0);
+    const text = await page.locator('body').innerText();
+    for (const name of ['alpha', 'everything', 'remote']) assert.ok(!text.includes(name), `${name} shown`);
+    assert.ok(refusals.includes(401), 'the API answered 401');
+    await shot('01-key-prompt');
+
+    await page.fill('#key', 'not-the-key-000000');
+    await page.press('#key', 'Enter');
+    await page.getByText('The key was refused').waitFor();
+    assert.equal(await page.locator('table.backends').count(), 0);
+  });
+
+  it('opens with the key and shows every backend with its state', async () => {
+    await page.fill('#key', KEY);
+    await page.press('#key', 'Enter');
+    for (const b of ['alpha', 'beta', 'everything', 'remote']) {
+      await page.locator(`tr[data-backend="${b}"] [data-state="ready"]`).waitFor();
+    }
+    const alpha = page.locator('tr[data-backend="alpha"]');
+    assert.match(await alpha.innerText(), /stdio/);
+    assert.match(await page.locator('tr[data-backend="remote"]').innerText(), /http/);
+    await page.locator('.live[data-live="live"]').waitFor();
+    // The key lives in the tab's sessionStorage: a reload does not ask again.
+    await page.reload();
+    await page.locator('tr[data-backend="alpha"] [data-state="ready"]').waitFor();
+    assert.equal(await page.locator('#key-form').count(), 0);
+    await shot('02-backends');
+  });
+
+  it('finds a tool by search, builds its form from the schema, calls it and shows the result', async () => {
+    await page.keyboard.press('/');
+    const search = page.locator('#tool-search');
+    await page.locator('#tool-search:focus').waitFor();
+    await page.keyboard.type('tiny image');
+    await page.locator('.left p', { hasText: 'best first' }).waitFor();
+    const first = page.locator('#tool-list li a').first();
+    assert.equal(await first.getAttribute('data-tool'), 'everything__get-tiny-image');
+    await search.fill('add two numbers');
+    await page.locator('.left p', { hasText: '“add two numbers”' }).waitFor();
+    const top = await first.getAttribute('data-tool');
+    assert.match(top ?? '', /^(alpha|beta)__add$/);
+    // Keyboard: down into the list, Enter opens the tool.
+    await search.press('ArrowDown');
+    await page.locator(`#tool-list a[data-tool="${top}"]:focus`).waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('#tool-detail h3 code', { hasText: top! }).waitFor();
+    assert.match(await page.locator('#tool-detail pre.json').first().innerText(), /"required"/);
+    await page.fill('[data-arg="a"]', '2');
+    await page.fill('[data-arg="b"]', '40');
+    await page.keyboard.press('Enter');
+    const result = page.locator('#tool-detail .result[data-outcome="ok"]');
+    await result.waitFor();
+    assert.equal(await result.locator('pre.text').innerText(), '42');
+    assert.match(await result.locator('.structured').innerText(), /"sum": 42/);
+    await shot('03-tool-result');
+  });
+
+  it('shows progress while a call runs, then its result', async () => {
+    await page.goto(`${base}/#/tools/alpha__slow`);
+    await page.locator('#tool-detail h3 code', { hasText: 'alpha__slow' }).waitFor();
+    await page.fill('[data-arg="ms"]', '1500');
+    await page.fill('[data-arg="steps"]', '3');
+    await page.click('#tool-detail button.primary');
+    await page.locator('#tool-detail .progress', { hasText: 'of 3' }).waitFor();
+    await shot('04-progress');
+    await page.locator('#tool-detail .result', { hasText: 'slept 1500' }).waitFor();
+    await page.locator('#tool-detail .progress').waitFor({ state: 'hidden' });
+  });
+
+  it('renders an image result and shows input errors plainly', async () => {
+    await page.goto(`${base}/#/tools/everything__get-tiny-image`);
+    await page.locator('#tool-detail h3 code', { hasText: 'everything__get-tiny-image' }).waitFor();
+    await page.click('#tool-detail button.primary');
+    const img = page.locator('#tool-detail .result .block.image img');
+    await img.waitFor();
+    // The browser decoded it: the data URL is a real image.
+    await page.waitForFunction("document.querySelector('#tool-detail .block.image img')?.naturalWidth > 0");
+    await shot('05-image');
+
+    await page.goto(`${base}/#/tools/alpha__add`);
+    await page.locator('#tool-detail h3 code', { hasText: 'alpha__add' }).waitFor();
+    await page.fill('[data-arg="a"]', '1');
+    await page.click('#tool-detail button.primary');
+    await page.locator('#tool-detail [role="alert"]', { hasText: 'b is required' }).waitFor();
+  });
+
+  it('shows the config with secrets redacted, its hash and reload status', async () => {
+    await page.keyboard.press('c');
+    const hash = page.locator('#config [data-hash]');
+    await hash.waitFor();
+    assert.equal(await hash.innerText(), gateway.readiness().configHash?.toString().slice(0, 12));
+    const text = await page.locator('#config').innerText();
+    assert.ok(!text.includes(KEY), 'the API key is not shown');
+    assert.match(text, /No reload since the gateway started/);
+    await shot('06-config');
+  });
+
+  it('follows an upstream process that is killed, without a reload', async () => {
+    await page.keyboard.press('b');
+    await page.locator('tr[data-backend="beta"] [data-state="ready"]').waitFor();
+    await page.evaluate('window.marker = 42');
+    const pid = gateway.backend('beta')!.pid;
+    assert.ok(pid, 'beta runs a child process');
+    process.kill(pid, 'SIGKILL');
+    await page.locator('tr[data-backend="beta"] [data-state="down"]').waitFor();
+    await page.locator('tr[data-backend="beta"] td.error', { hasText: 'child process exited' }).waitFor();
+    assert.equal(await state('alpha').getAttribute('data-state'), 'ready');
+    const marker = await page.evaluate('window.marker');
+    assert.equal(marker, 42, 'the page was not reloaded');
+    await shot('07-backend-down');
+  });
+
+  it('raised no script errors', () => {
+    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(
+      consoleErrors.filter((m) => !/401|403/.test(m)),
+      [],
+    );
+  });
+});
