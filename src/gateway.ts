@@ -39,6 +39,7 @@ import { createBuckets, type Buckets } from './server/rate-limit.js';
 import type { InputSupport } from './server/relayed.js';
 import { RequestStateCodec } from './server/request-state.js';
 import { SessionCluster } from './server/cluster.js';
+import { SubscriptionHandover } from './server/handover.js';
 import { SessionManager } from './server/sessions.js';
 import { GatewayMetrics } from './telemetry/metrics.js';
 import type { Telemetry } from './telemetry/recorder.js';
@@ -66,6 +67,8 @@ export class Gateway implements RouteTable {
   readonly modern: ModernEndpoint;
   /** Sealed requestState and parked calls for multi-round-trip (`input_required`) requests. */
   readonly input: InputSupport;
+  /** With Redis: moves a stopped replica's resource subscriptions to the replica holding the session's stream. */
+  private readonly handover?: SubscriptionHandover;
   /** Graceful shutdown of /mcp: requests in flight, and 503 for new ones once draining (see lifecycle.ts). */
   readonly drain = new Drain();
   /** What each principal may use (gateway.auth.policies, followed across reloads), and its filtered lists. */
@@ -113,6 +116,7 @@ export class Gateway implements RouteTable {
     this.policies = policySource(() => this.config.gateway.auth);
     this.access = { grant: (auth) => this.policies().grant(auth), views: new GrantViews() };
     const redis = config.gateway.redis;
+    const cluster = redis && new SessionCluster(redis);
     this.sessions = new SessionManager(
       (auth) => this.createSessionServer(undefined, auth),
       {
@@ -120,13 +124,23 @@ export class Gateway implements RouteTable {
         idleTimeoutMs: config.gateway.sessionIdleTimeoutMs,
         perPrincipal: this.sessionCap,
       },
-      redis && new SessionCluster(redis),
+      cluster,
       {
         restored: (record, server) => record.level && this.peers.restoreLevel(server, record.level),
         levelChanged: (id, level) => this.peers.restoreLevel(id, level),
+        unsubscribed: (id, uri) => this.peers.releaseSubscription(id, uri),
+        streamOpened: (id) => void this.handover?.check(id),
       },
     );
     this.peers.onLevel = (id, level) => void this.sessions.recordLevel(id, level);
+    this.peers.subscriptions.onChange = (id, uri, on) => void this.sessions.recordSubscription(id, uri, on);
+    this.handover =
+      cluster &&
+      new SubscriptionHandover(cluster, {
+        heldStreams: () => this.sessions.heldStreams(),
+        resubscribe: (id, uri) =>
+          this.peers.resubscribe(id, uri, this.access.grant(this.sessions.authOf(id))),
+      });
     this.attached = new AttachedSessions(() => this.createSessionServer());
     this.input = {
       codec: new RequestStateCodec(config.gateway.requestStateSecret),
@@ -398,6 +412,7 @@ export class Gateway implements RouteTable {
     this.console.close();
     this.input.bridge.close();
     await this.modern.close();
+    this.handover?.close();
     await this.sessions.close();
     await this.attached.close();
     await waitAtMost(closed, 1000);

@@ -13,13 +13,13 @@ export interface SessionRecord {
   init: Record<string, unknown>;
   /** The level of the session's last logging/setLevel, if any. */
   level?: string;
-  /** URIs the session subscribed to, with the replica that holds each upstream subscription. */
-  subscriptions?: Record<string, string>;
 }
 
 /** Cluster-wide session events every replica hears. */
 export type SessionEvent =
-  { type: 'closed'; id: string; by: string } | { type: 'level'; id: string; level: string; by: string };
+  | { type: 'closed'; id: string; by: string }
+  | { type: 'level'; id: string; level: string; by: string }
+  | { type: 'unsubscribed'; id: string; uri: string; by: string };
 
 /** A message for one replica: a client's answer to a request that replica sent. */
 export interface ReplicaMessage {
@@ -30,10 +30,18 @@ export interface ReplicaMessage {
 type RedisModule = typeof import('../queue/redis-connections.js');
 
 const FAIL_FAST_MS = 2000;
+/** How often a replica says it is alive, and how long the word lasts (a killed replica is known dead after it). */
+export const HEARTBEAT_EVERY_MS = 3000;
+const HEARTBEAT_TTL_MS = 10_000;
+
+/** Hands a subscription to this replica only if its recorded holder is still the one we saw die. */
+const ADOPT = `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) return 1 end return 0`;
 
 /**
  * Downstream 2025-era sessions shared by replicas through Redis: one record per session (TTL = the idle timeout,
- * refreshed on use), a channel per session for messages to the replica that holds its GET stream, a channel per
+ * refreshed on use) with a hash of its resource subscriptions and the replica holding each, a heartbeat key per
+ * replica, a channel per session for messages to the replica that holds its GET stream, a channel per
  * replica for client answers to its requests, and one channel of session events (closed, log level).
  * ioredis is loaded only when Redis is configured.
  */
@@ -43,6 +51,7 @@ export class SessionCluster {
   private readonly ready: Promise<{ cmd: Redis; sub: Redis }>;
   private readonly streamHandlers = new Map<string, (message: Record<string, unknown>) => void>();
   private closed = false;
+  private heartbeat?: NodeJS.Timeout;
 
   /** Called with each session event published by another replica. */
   onEvent?: (event: SessionEvent) => void;
@@ -70,6 +79,10 @@ export class SessionCluster {
     if (cmd.status !== 'ready') {
       await waitAtMost(new Promise((resolve) => cmd.once('ready', resolve)), FAIL_FAST_MS);
     }
+    const beat = () =>
+      void cmd.set(this.key('alive', this.replica), '1', 'PX', HEARTBEAT_TTL_MS).catch(() => {});
+    beat();
+    this.heartbeat = setInterval(beat, HEARTBEAT_EVERY_MS).unref();
     return { cmd, sub };
   }
 
@@ -111,11 +124,48 @@ export class SessionCluster {
     return text ? (JSON.parse(text) as SessionRecord) : undefined;
   }
 
-  /** Refreshes a record's TTL; false when the record is gone. */
+  /** Refreshes a record's TTL (and its subscriptions'); false when the record is gone. */
   async touch(id: string, ttlMs: number): Promise<boolean> {
     const { cmd } = await this.ready;
     if (ttlMs <= 0) return (await cmd.exists(this.key('s', id))) === 1;
+    void cmd.pexpire(this.key('subs', id), ttlMs).catch(() => {});
     return (await cmd.pexpire(this.key('s', id), ttlMs)) === 1;
+  }
+
+  /** Records that this replica holds the upstream subscription of a session to a URI. */
+  async subscribed(id: string, uri: string, ttlMs: number): Promise<void> {
+    const { cmd } = await this.ready;
+    await cmd.hset(this.key('subs', id), uri, this.replica);
+    if (ttlMs > 0) await cmd.pexpire(this.key('subs', id), ttlMs);
+  }
+
+  /** Forgets a session's subscription to a URI (the client unsubscribed). */
+  async unsubscribed(id: string, uri: string): Promise<void> {
+    const { cmd } = await this.ready;
+    await cmd.hdel(this.key('subs', id), uri);
+  }
+
+  /** A session's subscriptions whose holding replica is dead (stopped, or silent past its heartbeat): URI → holder. */
+  async orphans(id: string): Promise<Map<string, string>> {
+    const { cmd } = await this.ready;
+    const subs = await cmd.hgetall(this.key('subs', id));
+    const holders = [...new Set(Object.values(subs))].filter((r) => r !== this.replica);
+    if (holders.length === 0) return new Map();
+    const alive = await cmd.mget(holders.map((r) => this.key('alive', r)));
+    const dead = new Set(holders.filter((_, i) => alive[i] === null));
+    return new Map(Object.entries(subs).filter(([, holder]) => dead.has(holder)));
+  }
+
+  /** Takes over a dead replica's subscription; false when another replica was quicker (or it is gone). */
+  async adopt(id: string, uri: string, from: string): Promise<boolean> {
+    const { cmd } = await this.ready;
+    return (await cmd.eval(ADOPT, 1, this.key('subs', id), uri, from, this.replica)) === 1;
+  }
+
+  /** Gives a subscription back to its dead holder, so a later sweep tries again. */
+  async disown(id: string, uri: string, to: string): Promise<void> {
+    const { cmd } = await this.ready;
+    await cmd.eval(ADOPT, 1, this.key('subs', id), uri, this.replica, to);
   }
 
   /** Which of these sessions still have a record. */
@@ -139,7 +189,7 @@ export class SessionCluster {
   /** Deletes a session's record and tells every replica to drop its copy. */
   async remove(id: string): Promise<void> {
     const { cmd } = await this.ready;
-    await cmd.del(this.key('s', id));
+    await cmd.del(this.key('s', id), this.key('subs', id));
     await this.publish({ type: 'closed', id, by: this.replica });
   }
 
@@ -182,8 +232,11 @@ export class SessionCluster {
   /** Closes the connections. */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.heartbeat);
     const conns = await this.ready.catch(() => undefined);
     if (!conns) return;
+    // Said dead at once: the replicas holding our sessions' streams take our subscriptions over.
+    await conns.cmd.del(this.key('alive', this.replica)).catch(() => {});
     conns.sub.disconnect();
     await conns.cmd.quit().catch(() => conns.cmd.disconnect());
   }

@@ -11,6 +11,7 @@ import { LOG_LEVEL_META_KEY } from '@modelcontextprotocol/server';
 import type { Context } from '@opentelemetry/api';
 import type { LogScope, Origin, UpstreamListener } from '../backends/origin.js';
 import type { Dispatcher } from '../dispatch/dispatch.js';
+import type { Grant } from '../registry/grant.js';
 import type { ParkedCall } from './input-bridge.js';
 import { LISTEN_PREFIX } from './modern.js';
 import { Subscriptions } from './subscriptions.js';
@@ -185,6 +186,19 @@ export class Peers implements UpstreamListener {
       const target = scope.via?.sessionId === peer.id ? scope.via : peer.origin();
       void target.notify('notifications/message', message);
     }
+  }
+
+  /** Subscribes a session held here to a URI again, from this replica (a subscription taken over). */
+  async resubscribe(id: string, uri: string, grant: Grant): Promise<void> {
+    const peer = this.byId.get(id);
+    if (!peer) throw new Error(`session ${id} is not held by this replica`);
+    await this.subscriptions.subscribe(peer.origin(), uri, undefined, grant);
+  }
+
+  /** Drops a session's upstream subscription held here (it unsubscribed through another replica). */
+  releaseSubscription(id: string, uri: string): void {
+    const peer = this.byId.get(id);
+    if (peer) void this.subscriptions.release(peer.origin(), uri).catch(() => {});
   }
 
   /** Delivers an upstream resource update to the sessions subscribed to that URI. */

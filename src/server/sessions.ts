@@ -51,6 +51,10 @@ export interface SessionHooks {
   restored?(record: SessionRecord, server: Server): void;
   /** Another replica changed a session's log level. */
   levelChanged?(id: string, level: string): void;
+  /** A session unsubscribed from a URI on another replica: drop the upstream subscription if it is held here. */
+  unsubscribed?(id: string, uri: string): void;
+  /** This replica now holds a session's GET stream (it may have to take over subscriptions of a dead replica). */
+  streamOpened?(id: string): void;
 }
 
 /** What a client whose call was running on a stopping replica is told. */
@@ -202,7 +206,18 @@ export class SessionManager {
       await this.cluster
         .holdStream(session.id, (m) => void transport.toStream(m as JSONRPCMessage).catch(() => {}))
         .catch((err: unknown) => log.warn({ err: String(err) }, 'cannot receive other replicas messages'));
+      this.hooks.streamOpened?.(session.id);
     }
+  }
+
+  /** Sessions whose GET stream this replica holds. */
+  heldStreams(): string[] {
+    return [...this.sessions.values()].filter((s) => s.openStreams > 0).map((s) => s.id);
+  }
+
+  /** The credentials a session held here last presented. */
+  authOf(id: string): AuthInfo | undefined {
+    return this.sessions.get(id)?.auth;
   }
 
   /** The session with this id if `principal` may use it: held here, or taken up from its record. */
@@ -331,8 +346,22 @@ export class SessionManager {
     await cluster.publish({ type: 'level', id, level, by: cluster.replica }).catch(() => {});
   }
 
+  /** Records a session's resource subscription made (held) here, or its removal, for the other replicas. */
+  async recordSubscription(id: string, uri: string, subscribed: boolean): Promise<void> {
+    const cluster = this.cluster;
+    if (!cluster || !this.sessions.has(id)) return;
+    try {
+      if (subscribed) return await cluster.subscribed(id, uri, this.recordTtlMs);
+      await cluster.unsubscribed(id, uri);
+      await cluster.publish({ type: 'unsubscribed', id, uri, by: cluster.replica });
+    } catch (err) {
+      log.warn({ session: id, err: String(err) }, 'session store unreachable: subscription not recorded');
+    }
+  }
+
   private onEvent(event: SessionEvent): void {
     if (event.type === 'level') return this.hooks.levelChanged?.(event.id, event.level);
+    if (event.type === 'unsubscribed') return this.hooks.unsubscribed?.(event.id, event.uri);
     const session = this.sessions.get(event.id);
     if (!session) return;
     this.remove(event.id);

@@ -24,6 +24,9 @@ export class Subscriptions {
   /** Entry keys by session and URI. */
   private readonly bySession = new Map<string, Map<string, string>>();
 
+  /** Told when a session subscribes to or unsubscribes from a URI (the gateway records it for other replicas). */
+  onChange?: (session: string, uri: string, subscribed: boolean) => void;
+
   constructor(private readonly dispatch: Dispatcher) {}
 
   /** Subscribes a session to a URI, subscribing upstream if it is the first subscriber. */
@@ -58,10 +61,18 @@ export class Subscriptions {
     const mine = this.bySession.get(origin.sessionId) ?? new Map<string, string>();
     mine.set(uri, key);
     this.bySession.set(origin.sessionId, mine);
+    this.onChange?.(origin.sessionId, uri, true);
   }
 
   /** Unsubscribes a session; the upstream is unsubscribed when no session is left. */
   async unsubscribe(origin: Origin, uri: string, signal?: AbortSignal): Promise<void> {
+    // Told even when not held here: the subscription may be held by another replica.
+    this.onChange?.(origin.sessionId, uri, false);
+    await this.release(origin, uri, signal);
+  }
+
+  /** Drops a session's subscription held here, without telling anyone (another replica already knows). */
+  async release(origin: Origin, uri: string, signal?: AbortSignal): Promise<void> {
     const key = this.bySession.get(origin.sessionId)?.get(uri);
     if (key === undefined) return;
     this.bySession.get(origin.sessionId)?.delete(uri);

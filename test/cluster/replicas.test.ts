@@ -128,10 +128,12 @@ describe('three replicas behind a round-robin proxy', () => {
     const stream = hopsOf(id).find((h) => h.method === 'GET')!;
     assert.ok(stream, 'the client opened its GET stream');
     let subscribedOn = -1;
+    let subscribed = '';
     for (const uri of ['fixture://static', 'fixture://items/1', 'fixture://items/2']) {
       const before = proxy.hops.length;
       await client.subscribeResource({ uri });
       subscribedOn = hopsOf(id, before).find((h) => h.rpc === 'resources/subscribe')!.replica;
+      subscribed = uri;
       if (subscribedOn !== stream.replica) {
         // Round robin: one of three calls runs on the replica holding the upstream subscription.
         for (let i = 0; i < 3; i++) await client.callTool({ name: 'fx__touch', arguments: { uri } });
@@ -140,6 +142,8 @@ describe('three replicas behind a round-robin proxy', () => {
       }
     }
     assert.notEqual(subscribedOn, stream.replica, 'a subscription made away from the GET stream');
+    const subsKey = `${prefix}:sessions:subs:${id}`;
+    assert.ok(await redis.hget(subsKey, subscribed), 'the subscription is recorded with its replica');
 
     // A reload that changes the catalog: every replica follows the file; the stream's replica tells the client.
     writeFileSync(config, yaml('    tools: { exclude: ["add"] }\n'));
@@ -203,6 +207,19 @@ describe('three replicas behind a round-robin proxy', () => {
       `only calls cut short by a stopping replica may fail: ${failures.join('; ')}`,
     );
     assert.equal(transport.sessionId, id, 'the session survived every restart');
+
+    // Every replica restarted, the one holding the upstream subscription too: the subscription was taken over.
+    seen.updated.length = 0;
+    await waitFor(
+      async () => {
+        await client.callTool({ name: 'fx__touch', arguments: { uri: subscribed } });
+        return seen.updated.includes(subscribed);
+      },
+      30_000,
+      `resources/updated for ${subscribed} after its replica restarted`,
+    );
+    await client.unsubscribeResource({ uri: subscribed });
+    assert.equal(await redis.hget(subsKey, subscribed), null, 'unsubscribing removes the record');
 
     // DELETE is cluster-wide: no replica knows the session afterwards, and its record is gone.
     await transport.terminateSession();

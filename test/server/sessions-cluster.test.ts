@@ -4,6 +4,7 @@ import { after, describe, it, type TestContext } from 'node:test';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/server';
 import { Redis } from 'ioredis';
 import type { Gateway } from '../../src/gateway.js';
+import { SessionCluster } from '../../src/server/cluster.js';
 import { fixtureStdio, startGateway, waitFor } from '../helpers/gateway.js';
 import { INIT, json, raw } from '../helpers/http.js';
 import { deleteKeys, REDIS_URL, redisReachable, requireRedis, testPrefix } from '../queue/redis-helpers.js';
@@ -120,6 +121,38 @@ describe('sessions shared through Redis', () => {
     assert.equal(await count(a), 3, "replica A's upstream session is untouched");
     assert.equal((await raw(a, 'DELETE', inSession(id, ALICE))).status, 200);
     await waitFor(() => sessions(ga) + sessions(gb) === 0, 10_000, 'both upstream sessions closed');
+  });
+
+  it("hands a stopped replica's subscriptions to exactly one other replica", async (t) => {
+    if (!ready(t)) return;
+    const prefix = testPrefix();
+    prefixes.push(prefix);
+    const settings = { url: REDIS_URL, prefix, leaseMs: 30_000 };
+    const [a, b, c] = [
+      new SessionCluster(settings),
+      new SessionCluster(settings),
+      new SessionCluster(settings),
+    ];
+    await Promise.all([a, b, c].map((x) => x.connected()));
+    try {
+      await a.subscribed('s1', 'fixture://static', 60_000);
+      await a.subscribed('s1', 'fixture://items/1', 60_000);
+      assert.equal((await b.orphans('s1')).size, 0, 'a live replica keeps its subscriptions');
+      await a.unsubscribed('s1', 'fixture://items/1');
+      await a.close();
+      assert.deepEqual([...(await b.orphans('s1'))], [['fixture://static', a.replica]]);
+      const won = await Promise.all([
+        b.adopt('s1', 'fixture://static', a.replica),
+        c.adopt('s1', 'fixture://static', a.replica),
+      ]);
+      assert.deepEqual(won.filter(Boolean).length, 1, 'one replica takes it over, never two');
+      const [winner, loser] = won[0] ? [b, c] : [c, b];
+      assert.equal((await loser.orphans('s1')).size, 0, 'held by a live replica again');
+      await winner.disown('s1', 'fixture://static', a.replica);
+      assert.equal((await loser.orphans('s1')).size, 1, 'given back, so a later check retries');
+    } finally {
+      await Promise.all([b.close(), c.close()]);
+    }
   });
 
   it('answers 503 naming Redis when the session store cannot be reached', async () => {

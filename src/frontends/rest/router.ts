@@ -48,21 +48,20 @@ const handle =
     fn(req, res).catch((err: unknown) => {
       if (res.headersSent) return next(err);
       const p = fromError(err);
-      if (p.status >= 500) log.warn({ path: req.path, code: p.code, err: p.detail }, 'REST request failed');
+      if (p.code === 'internal_error') log.error({ path: req.path, err: p.detail }, 'REST request failed');
       sendProblem(res, p);
     });
   };
 
-/** An object body (the arguments); an empty body is `{}`. */
-function objectBody(req: Request, what: string): Record<string, unknown> | Problem {
+/** The body as an object (an empty body is `{}`), or undefined when it is not a JSON object. */
+function objectBody(req: Request): Record<string, unknown> | undefined {
   const body: unknown = req.body ?? {};
-  if (typeof body === 'object' && body !== null && !Array.isArray(body))
-    return body as Record<string, unknown>;
-  return problem('invalid_arguments', `the request body must be a JSON object (${what})`);
+  const isObject = typeof body === 'object' && body !== null && !Array.isArray(body);
+  return isObject ? (body as Record<string, unknown>) : undefined;
 }
 
-const isProblem = (x: unknown): x is Problem =>
-  typeof (x as Problem).type === 'string' && 'status' in (x as object);
+const notObject = (what: string) =>
+  problem('invalid_arguments', `the request body must be a JSON object (${what})`);
 
 /**
  * The REST API: /v1/tools, /v1/discover, /v1/resources, /v1/prompts and /openapi.json, behind the same
@@ -73,12 +72,18 @@ export function restApi(deps: RestDeps): (gates: Gates) => express.Router {
   const validator = new ArgumentValidator();
   const grantOf = (req: Authed) => deps.access.grant(req.auth);
 
+  /** Per visible list (one per snapshot and grant), the same tools with their backends. */
+  const withBackends = new WeakMap<Tool[], RestTool[]>();
   const toolsOf = (req: Authed): RestTool[] => {
-    const snapshot = deps.routes.snapshot();
-    return visibleTools(deps.routes, deps.access, grantOf(req), deps.discovery).map((t) => ({
-      ...t,
-      backend: snapshot.toolsByName.get(t.name)?.backend ?? GATEWAY_BACKEND,
-    }));
+    const visible = visibleTools(deps.routes, deps.access, grantOf(req), deps.discovery);
+    let tools = withBackends.get(visible);
+    if (!tools) {
+      const snapshot = deps.routes.snapshot();
+      const backendOf = (name: string) => snapshot.toolsByName.get(name)?.backend ?? GATEWAY_BACKEND;
+      tools = visible.map((t) => ({ ...t, backend: backendOf(t.name) }));
+      withBackends.set(visible, tools);
+    }
+    return tools;
   };
   const view = (req: Authed) => deps.access.views.view(deps.routes.snapshot(), grantOf(req));
   const session = <T>(req: Authed, use: (client: Client) => Promise<T>) =>
@@ -88,13 +93,8 @@ export function restApi(deps: RestDeps): (gates: Gates) => express.Router {
   const missingTool = (req: Authed, name: string): Problem => {
     const entry = deps.routes.snapshot().toolsByName.get(name);
     if (entry && !grantOf(req).tool(name, entry.backend)) {
-      return problem(
-        'not_permitted',
-        `tool "${name}" is not permitted for this client (gateway.auth.policies)`,
-        {
-          backend: entry.backend,
-        },
-      );
+      const why = `tool "${name}" is not permitted for this client (gateway.auth.policies)`;
+      return problem('not_permitted', why, { backend: entry.backend });
     }
     return problem('unknown_tool', `Unknown tool: ${name}`);
   };
@@ -110,8 +110,8 @@ export function restApi(deps: RestDeps): (gates: Gates) => express.Router {
 
   const call = handle(async (req, res) => {
     const name = String(req.params.name);
-    const args = objectBody(req, 'the tool arguments');
-    if (isProblem(args)) return sendProblem(res, args);
+    const args = objectBody(req);
+    if (!args) return sendProblem(res, notObject('the tool arguments'));
     const tool = toolsOf(req).find((t) => t.name === name);
     // Names not in the caller's view are still called: the dispatcher says why (unknown, not permitted, down).
     if (tool) {
@@ -128,8 +128,8 @@ export function restApi(deps: RestDeps): (gates: Gates) => express.Router {
   });
 
   const discover = handle(async (req, res) => {
-    const body = objectBody(req, '{"query": string, "limit"?: number, "backend"?: string}');
-    if (isProblem(body)) return sendProblem(res, body);
+    const body = objectBody(req);
+    if (!body) return sendProblem(res, notObject('{"query": string, "limit"?: number, "backend"?: string}'));
     const { query, limit, backend } = body;
     const bad = (why: string) => sendProblem(res, problem('bad_request', why));
     if (typeof query !== 'string' || !query.trim()) return bad('"query" must be a non-empty string');
@@ -179,8 +179,8 @@ export function restApi(deps: RestDeps): (gates: Gates) => express.Router {
 
   const getPrompt = handle(async (req, res) => {
     const name = String(req.params.name);
-    const args = objectBody(req, 'the prompt arguments');
-    if (isProblem(args)) return sendProblem(res, args);
+    const args = objectBody(req);
+    if (!args) return sendProblem(res, notObject('the prompt arguments'));
     const prompt = view(req).prompts.find((p) => p.name === name);
     if (prompt) {
       const errors = promptErrors(prompt.arguments ?? [], args);
@@ -232,7 +232,8 @@ export function restApi(deps: RestDeps): (gates: Gates) => express.Router {
       else router.post(path, ...before, ...body, fn);
       router.all(path, (_req, res) => {
         res.setHeader('Allow', `${method.toUpperCase()}, OPTIONS`);
-        sendProblem(res, problem('method_not_allowed', `${path} takes ${method.toUpperCase()}`));
+        const shown = path.replace(':name', '{name}');
+        sendProblem(res, problem('method_not_allowed', `${shown} takes ${method.toUpperCase()}`));
       });
     }
     return router;
