@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import express, { type Request, type RequestHandler, type Router } from 'express';
+import { problem, problemsFromGates, sendProblem } from '../frontends/rest/problem.js';
 import { log } from '../log.js';
 import type { OpsView } from '../ops/view.js';
 import type { Grant } from '../registry/grant.js';
@@ -59,13 +60,16 @@ export class ConsoleApi {
   router(gates: ConsoleGates): Router {
     const router = express.Router();
     const { view } = this.host;
-    router.get('/backends', ...gates.client, (req, res) => {
+    // Refusals of the shared gates are answered as problems, like the rest of /v1.
+    const client = [problemsFromGates, ...gates.client];
+    const operator = [problemsFromGates, ...gates.operator];
+    router.get('/backends', ...client, (req, res) => {
       res.json({ backends: backendRows(view, this.host.grant(authOf(req))) });
     });
-    router.get('/config', ...gates.operator, (_req, res) => {
+    router.get('/config', ...operator, (_req, res) => {
       res.json(configBody(view));
     });
-    router.get('/events', ...gates.client, (req, res) => {
+    router.get('/events', ...client, (req, res) => {
       const auth = authOf(req);
       const operator = gates.isOperator(req);
       const push = () => {
@@ -83,6 +87,10 @@ export class ConsoleApi {
       const stream = openEventStream(res, () => this.streams.delete(stream));
       this.streams.set(stream, push);
       push();
+    });
+    router.all(['/backends', '/config', '/events'], (req, res) => {
+      res.setHeader('Allow', 'GET');
+      sendProblem(res, problem('method_not_allowed', `/v1${req.path} takes GET`));
     });
     return router;
   }

@@ -69,7 +69,8 @@ describe('console API', () => {
     for (const path of ['/v1/backends', '/v1/events', '/v1/config']) {
       const res = await get(path);
       assert.equal(res.status, 401, path);
-      await res.body?.cancel();
+      assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/);
+      assert.equal(((await res.json()) as { code: string }).code, 'unauthenticated');
     }
     const page = await get('/');
     assert.equal(page.status, 200);
@@ -105,6 +106,10 @@ describe('console API', () => {
   it('shows the config only to operators, with secrets redacted and the hash /readyz shows', async () => {
     const refused = await get('/v1/config', DEV);
     assert.equal(refused.status, 403);
+    assert.match(((await refused.json()) as { detail: string }).detail, /switchboard:operator/);
+    const post = await fetch(`${base}/v1/backends`, { method: 'POST', headers: { 'X-API-Key': OPS } });
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.get('allow'), 'GET');
     const res = await get('/v1/config', OPS);
     assert.equal(res.status, 200);
     const text = await res.text();
