@@ -210,6 +210,11 @@ httpServices:
     const marker = await page.evaluate('window.marker');
     assert.equal(marker, 42, 'the page was not reloaded');
     await shot('07-backend-down');
+    // The catalog follows too: the tool list (still searched) loses beta's tools, without a reload.
+    await page.keyboard.press('t');
+    await page.locator('#tool-list a[data-tool="alpha__add"]').waitFor();
+    await page.locator('#tool-list a[data-tool="beta__add"]').waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate('window.marker'), 42, 'the page was not reloaded');
   });
 
   it('raised no script errors', () => {

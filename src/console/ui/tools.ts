@@ -92,10 +92,13 @@ export class ToolsPanel {
 
   async load(): Promise<void> {
     const { tools } = await api<{ tools: Tool[] }>('/tools');
+    const shown = (name?: string) => JSON.stringify(this.tools.find((t) => t.name === name) ?? null);
+    const before = shown(this.selected);
     this.tools = tools;
     if (this.query) await this.runSearch();
     else this.showList();
-    if (this.selected) this.renderDetail(this.selected, false);
+    // A catalog change elsewhere keeps a half-filled form and its result; only a changed or vanished tool re-renders.
+    if (this.selected && shown(this.selected) !== before) this.renderDetail(this.selected, false);
   }
 
   /** Opens a tool's details (from the URL hash). */
