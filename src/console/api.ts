@@ -24,6 +24,9 @@ export interface ConsoleGates {
   isOperator(req: Request): boolean;
 }
 
+/** How often open event streams are checked for changes no rebuild announces (queue depth, running calls). */
+const QUEUE_TICK_MS = 1000;
+
 const authOf = (req: Request) => (req as IncomingMessage & { auth?: AuthInfo }).auth;
 
 /** The tools a grant permits in the current snapshot, as a key that changes when that list does. */
@@ -52,7 +55,9 @@ function configBody(view: OpsView): Record<string, unknown> {
 /** The console's API besides REST: GET /backends, /events (live changes) and /config (operators), under /v1. */
 export class ConsoleApi {
   /** Open event streams, each with the function that pushes what changed for its principal. */
-  private readonly streams = new Map<EventStream, () => void>();
+  private readonly streams = new Map<EventStream, (all: boolean) => void>();
+  /** While streams are open: a periodic check for what changes without a catalog rebuild (queue depths). */
+  private ticker?: NodeJS.Timeout;
 
   constructor(private readonly host: ConsoleHost) {}
 
@@ -72,20 +77,27 @@ export class ConsoleApi {
     router.get('/events', ...client, (req, res) => {
       const auth = authOf(req);
       const operator = gates.isOperator(req);
-      const push = () => {
+      const push = (all = true) => {
         // Read per change: a reload may change the policies while the stream is open.
         const grant = this.host.grant(auth);
         const rows = backendRows(view, grant);
         stream.send('backends', { backends: rows }, rowKey(rows));
-        const key = toolsKey(view, grant);
-        stream.send('tools', { version: view.snapshot().version }, key);
+        if (!all) return;
+        stream.send('tools', { version: view.snapshot().version }, toolsKey(view, grant));
         if (operator) {
           const reload = view.reload();
           stream.send('config', { hash: view.configHash(), ...(reload ? { reload } : {}) });
         }
       };
-      const stream = openEventStream(res, () => this.streams.delete(stream));
+      const stream = openEventStream(res, () => {
+        this.streams.delete(stream);
+        if (!this.streams.size) clearInterval(this.ticker);
+      });
       this.streams.set(stream, push);
+      if (this.streams.size === 1) {
+        this.ticker = setInterval(() => this.changed(false), QUEUE_TICK_MS);
+        this.ticker.unref();
+      }
       push();
     });
     router.all(['/backends', '/config', '/events'], (req, res) => {
@@ -95,11 +107,14 @@ export class ConsoleApi {
     return router;
   }
 
-  /** Pushes what changed to every open event stream; the gateway calls it after any backend, catalog or config change. */
-  changed(): void {
+  /**
+   * Pushes what changed to every open event stream; the gateway calls it after any backend, catalog or config
+   * change, and a 1 s tick (`all` false) checks the backend rows alone (queue depths change without a rebuild).
+   */
+  changed(all = true): void {
     for (const push of this.streams.values()) {
       try {
-        push();
+        push(all);
       } catch (err) {
         log.error({ err: String(err) }, 'console event stream update failed');
       }
@@ -108,6 +123,7 @@ export class ConsoleApi {
 
   /** Ends every open event stream (shutdown), so closing the listener does not wait for them. */
   close(): void {
+    clearInterval(this.ticker);
     for (const s of [...this.streams.keys()]) s.close();
   }
 }

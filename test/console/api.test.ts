@@ -54,7 +54,12 @@ describe('console API', () => {
   let base: string;
   let file: string;
   const get = (path: string, key?: string) =>
-    fetch(`${base}${path}`, { headers: key ? { 'X-API-Key': key } : {}, redirect: 'manual' });
+    fetch(`${base}${path}`, {
+      headers: key ? { 'X-API-Key': key } : {},
+      redirect: 'manual',
+      // An event stream that never shows what a test waits for fails the test instead of hanging it.
+      signal: AbortSignal.timeout(30_000),
+    });
 
   before(async () => {
     await buildConsole();
@@ -203,6 +208,34 @@ describe('console path and switch', () => {
       assert.equal((await fetch(`${base}/`)).status, 404);
       const rows = (await (await fetch(`${base}/v1/backends`)).json()) as { backends: unknown[] };
       assert.equal(rows.backends.length, 1);
+    } finally {
+      await gateway.close();
+    }
+  });
+});
+
+describe('console events: single-session queues', () => {
+  it('pushes a queue filling up and draining, which no catalog change announces', async () => {
+    const { gateway } = await startGateway(`mcpServers:\n${fixtureStdio('q', '    single_session: true\n')}`);
+    try {
+      const base = new URL(gateway.url).origin;
+      const events = await fetch(`${base}/v1/events`, { signal: AbortSignal.timeout(30_000) });
+      type Row = { name: string; queue?: { depth: number; running: number } };
+      const queueOf = (e: { data: unknown }) => (e.data as { backends: Row[] }).backends[0]?.queue;
+      const seen = readEvents(events, (e) => {
+        const queues = e.filter((x) => x.event === 'backends').map(queueOf);
+        const full = queues.findIndex((q) => q?.depth === 1 && q.running === 1);
+        return full >= 0 && queues.slice(full).some((q) => q?.depth === 0 && q.running === 0);
+      });
+      const call = () =>
+        fetch(`${base}/v1/tools/q__slow/call`, { method: 'POST', body: JSON.stringify({ ms: 1500 }) });
+      const answers = await Promise.all([call(), call()]);
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        [200, 200],
+      );
+      const queues = (await seen).filter((x) => x.event === 'backends').map(queueOf);
+      assert.deepEqual(queues[0], { mode: 'memory', depth: 0, running: 0, owner: true });
     } finally {
       await gateway.close();
     }
