@@ -196,7 +196,8 @@ export class ToolsPanel {
       tool.annotations ? h('details', {}, h('summary', {}, 'Annotations'), json(tool.annotations)) : null,
       h(
         'details',
-        { open: true },
+        // A long schema starts folded, so the form stays in view; the Try it form shows its fields anyway.
+        { open: JSON.stringify(tool.inputSchema ?? {}).length < 1500 },
         h('summary', {}, 'Input schema'),
         json(tool.inputSchema ?? {}, 'Input schema'),
       ),
