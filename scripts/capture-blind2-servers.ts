@@ -75,4 +75,34 @@ export const BLIND2_SERVERS: ServerSpec[] = [
   spec('line', '@line/line-bot-mcp-server', {
     env: { CHANNEL_ACCESS_TOKEN: 'dummy', DESTINATION_USER_ID: 'U00000000000000000000000000000000' },
   }),
+  spec('monday', '@mondaydotcomorg/monday-api-mcp', { args: () => ['--token', 'dummy'] }),
+  spec('resend', '@skanda-yutori/mcp-send-email', {
+    env: { RESEND_API_KEY: 're_dummy', SENDER_EMAIL_ADDRESS: 'noreply@example.com' },
+  }),
+  spec('gsheets', 'mcp-gsheets', {
+    env: { GOOGLE_PROJECT_ID: 'dummy', GOOGLE_APPLICATION_CREDENTIALS: 'service-account.json' },
+    files: {
+      'service-account.json': {
+        type: 'service_account',
+        project_id: 'dummy',
+        private_key_id: 'dummy',
+        client_email: 'dummy@dummy.iam.gserviceaccount.com',
+        client_id: '0',
+        token_uri: 'https://oauth2.googleapis.com/token',
+      },
+    },
+  }),
+  spec('reddit', 'reddit-mcp-buddy'),
+  spec('flightradar', 'flightradar-mcp-server', { env: { AVIATIONSTACK_API_KEY: 'dummy' } }),
+  spec('teams', '@floriscornel/teams-mcp'),
+  spec('bitbucket', '@nexus2520/bitbucket-mcp-server', {
+    env: { BITBUCKET_USERNAME: 'dummy', BITBUCKET_APP_PASSWORD: 'dummy', BITBUCKET_TOKEN: 'dummy' },
+  }),
+  spec('searxng', 'mcp-searxng', { env: { SEARXNG_URL: NOWHERE } }),
+  spec('eslint', '@eslint/mcp'),
+  spec('figma', 'figma-developer-mcp', { args: () => ['--stdio', '--figma-api-key=dummy'] }),
+  spec('xero', '@xeroapi/xero-mcp-server', { env: { XERO_CLIENT_BEARER_TOKEN: 'dummy' } }),
+  spec('rollbar', '@rollbar/mcp-server', { env: { ROLLBAR_ACCESS_TOKEN: 'dummy' } }),
+  spec('attio', 'attio-mcp-server', { env: { ATTIO_API_KEY: 'dummy' } }),
+  spec('sonarqube', 'sonarqube-mcp-server', { env: { SONARQUBE_URL: NOWHERE, SONARQUBE_TOKEN: 'dummy' } }),
 ];
