@@ -105,4 +105,22 @@ export const BLIND2_SERVERS: ServerSpec[] = [
   spec('rollbar', '@rollbar/mcp-server', { env: { ROLLBAR_ACCESS_TOKEN: 'dummy' } }),
   spec('attio', 'attio-mcp-server', { env: { ATTIO_API_KEY: 'dummy' } }),
   spec('sonarqube', 'sonarqube-mcp-server', { env: { SONARQUBE_URL: NOWHERE, SONARQUBE_TOKEN: 'dummy' } }),
+  spec('email', '@codefuturist/email-mcp', {
+    args: () => ['stdio'],
+    env: {
+      MCP_EMAIL_ADDRESS: 'dummy@example.com',
+      MCP_EMAIL_USERNAME: 'dummy',
+      MCP_EMAIL_PASSWORD: 'dummy',
+      MCP_EMAIL_IMAP_HOST: '127.0.0.1',
+      MCP_EMAIL_IMAP_PORT: '9',
+      MCP_EMAIL_SMTP_HOST: '127.0.0.1',
+      MCP_EMAIL_SMTP_PORT: '9',
+    },
+  }),
+  spec('gcs', '@google-cloud/storage-mcp', { env: { GOOGLE_CLOUD_PROJECT: 'dummy' } }),
+  spec('plane', '@makeplane/plane-mcp-server', {
+    env: { PLANE_API_KEY: 'dummy', PLANE_API_HOST_URL: NOWHERE, PLANE_WORKSPACE_SLUG: 'dummy' },
+  }),
+  spec('youtube', 'youtube-data-mcp-server', { env: { YOUTUBE_API_KEY: 'dummy' } }),
+  spec('lighthouse', '@danielsogl/lighthouse-mcp'),
 ];
