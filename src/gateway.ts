@@ -10,6 +10,7 @@ import type { GatewayConfig, GatewaySettings } from './config/model.js';
 import { ReloadTracker, type ReloadStatus } from './config/reload-status.js';
 import { configSecrets } from './config/secrets.js';
 import { AttachedSessions } from './frontends/attached.js';
+import { restApi } from './frontends/rest/router.js';
 import { Discovery } from './discovery/index.js';
 import { Dispatcher, type RouteTable } from './dispatch/dispatch.js';
 import { GatewayError } from './errors.js';
@@ -369,6 +370,15 @@ export class Gateway implements RouteTable {
       metrics: (req, res) => this.telemetry.metrics.serve(req, res),
       refusal: (kind, reason) => this.telemetry.metrics.refusal(kind, reason),
       drain: this.drain,
+      rest: restApi({
+        session: (auth) => this.createSessionServer(undefined, auth),
+        routes: this,
+        access: this.access,
+        discovery: this.discovery,
+        auth: () => this.config.gateway.auth,
+        maxBodyBytes: g.maxBodyBytes,
+        maxJsonDepth: g.maxJsonDepth,
+      }),
     });
     await new Promise<void>((resolve, reject) => {
       const server = createListener(g, app);

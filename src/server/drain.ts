@@ -85,6 +85,14 @@ export class Drain {
     next();
   };
 
+  /** Express middleware for the REST API's requests: refused while draining, counted otherwise. */
+  readonly request = (_req: Request, res: Response, next: NextFunction): void => {
+    if (this.draining) return this.refuse(res, null);
+    this.open.set(res, 'rest');
+    res.once('close', () => this.done(res));
+    next();
+  };
+
   private done(res: Response): void {
     this.open.delete(res);
     if (this.open.size === 0) for (const wake of this.waiters.splice(0)) wake();

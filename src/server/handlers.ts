@@ -1,4 +1,4 @@
-import type { AuthInfo, Server } from '@modelcontextprotocol/server';
+import type { AuthInfo, Server, Tool } from '@modelcontextprotocol/server';
 import { handleMetaCall, type Discovery } from '../discovery/index.js';
 import type { Dispatcher, RouteTable } from '../dispatch/dispatch.js';
 import type { Context } from '@opentelemetry/api';
@@ -20,6 +20,18 @@ import { traced } from './traced.js';
 export interface Access {
   grant(auth: AuthInfo | undefined): Grant;
   views: GrantViews;
+}
+
+/** The tools a principal's tools/list shows: the catalog under the discovery exposure, filtered by its grant. */
+export function visibleTools(
+  routes: RouteTable,
+  access: Access,
+  grant: Grant,
+  discovery?: Discovery,
+): Tool[] {
+  const snapshot = routes.snapshot();
+  const listed = discovery ? discovery.listed(snapshot) : snapshot.lists.tools;
+  return access.views.toolsFor(snapshot, listed, grant);
 }
 
 /** Installs the gateway's request handlers on one downstream session's server; all answers come from the current snapshot. */
@@ -73,11 +85,7 @@ export function installHandlers(
     );
 
   server.setRequestHandler('tools/list', (_req, ctx) =>
-    span(ctx, undefined, () => {
-      const snapshot = routes.snapshot();
-      const listed = discovery ? discovery.listed(snapshot) : snapshot.lists.tools;
-      return { tools: access.views.toolsFor(snapshot, listed, grantOf(ctx)) };
-    }),
+    span(ctx, undefined, () => ({ tools: visibleTools(routes, access, grantOf(ctx), discovery) })),
   );
 
   server.setRequestHandler('tools/call', (req, ctx) => {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { log } from '../log.js';
 import {
   authGate,
@@ -15,6 +15,14 @@ import { rateGate, type RateGateDeps } from './rate-gate.js';
 import { originGuard, type OriginPolicy } from './security.js';
 import { statusOnlyWithoutCredential } from './auth-http.js';
 import type { SessionManager } from './sessions.js';
+
+/** The gates in front of /mcp, for other HTTP frontends (the REST API) to put in front of their routes. */
+export interface Gates {
+  origin: RequestHandler;
+  auth: RequestHandler;
+  rate: RequestHandler;
+  drain: RequestHandler;
+}
 
 /** What the HTTP layer needs from the rest of the gateway. */
 export interface HttpDeps {
@@ -39,6 +47,8 @@ export interface HttpDeps {
   refusal?: RefusalCounter;
   /** Graceful shutdown: counts /mcp requests in flight and refuses new ones once draining. */
   drain?: Drain;
+  /** The REST API (/v1 tools, resources, prompts, discovery; /openapi.json): its routes behind the given gates. */
+  rest?: (gates: Gates) => express.Router;
 }
 
 function rpcError(res: Response, status: number, code: number, message: string): void {
@@ -138,6 +148,7 @@ export function createApp(deps: HttpDeps): express.Express {
     res.setHeader('Allow', 'GET, POST, DELETE');
     rpcError(res, 405, -32000, 'Method not allowed');
   });
+  if (deps.rest) app.use(deps.rest({ origin: guard, auth, rate, drain: deps.drain?.request ?? pass }));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found', endpoints: ['/mcp', '/healthz', '/readyz', '/metrics'] });
   });
