@@ -76,9 +76,11 @@ function callResponses(result: Json): Json {
       content: {
         ...json(result),
         'text/event-stream': {
-          schema: { type: 'string' },
-          description:
-            'With `Accept: text/event-stream`: `progress` events ({progress, total?, message?}), then one `result` (the tool result) or `error` (a problem).',
+          schema: {
+            type: 'string',
+            description:
+              'With `Accept: text/event-stream`: `progress` events ({progress, total?, message?}), then one `result` (the tool result) or `error` (a problem).',
+          },
         },
       },
     },
