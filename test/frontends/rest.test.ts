@@ -96,6 +96,28 @@ describe('REST API', () => {
     assert.equal(firstText(events[4]!.data), 'slept 400');
   });
 
+  it('cancels the upstream call when the caller hangs up', async () => {
+    const abort = new AbortController();
+    const res = await fetch(new URL('/v1/tools/fx__wait_for_cancel/call', base), {
+      method: 'POST',
+      headers: { ...ALICE, accept: 'text/event-stream', 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'rest-hangup', ms: 60_000 }),
+      signal: abort.signal,
+    });
+    const reader = res.body!.getReader();
+    let seen = '';
+    while (!seen.includes('event: progress')) seen += new TextDecoder().decode((await reader.read()).value);
+    abort.abort();
+    await waitFor(
+      async () => {
+        const r = await rest(base, 'POST', '/v1/tools/fx__cancellations/call', { headers: ALICE });
+        return firstText(r.body).includes('rest-hangup');
+      },
+      10_000,
+      'the upstream saw the call cancelled',
+    );
+  });
+
   it('refuses arguments that do not fit the input schema with 400 and the errors', async () => {
     const res = await rest(base, 'POST', '/v1/tools/fx__add/call', { headers: ALICE, body: { a: 'two' } });
     assert.equal(res.status, 400);

@@ -48,7 +48,7 @@ const handle =
     fn(req, res).catch((err: unknown) => {
       if (res.headersSent) return next(err);
       const p = fromError(err);
-      if (p.status >= 500) log.warn({ path: req.path, code: p.code, err: p.detail }, 'REST request failed');
+      if (p.code === 'internal_error') log.error({ path: req.path, err: p.detail }, 'REST request failed');
       sendProblem(res, p);
     });
   };
@@ -73,12 +73,18 @@ export function restApi(deps: RestDeps): (gates: Gates) => express.Router {
   const validator = new ArgumentValidator();
   const grantOf = (req: Authed) => deps.access.grant(req.auth);
 
+  /** Per visible list (one per snapshot and grant), the same tools with their backends. */
+  const withBackends = new WeakMap<Tool[], RestTool[]>();
   const toolsOf = (req: Authed): RestTool[] => {
-    const snapshot = deps.routes.snapshot();
-    return visibleTools(deps.routes, deps.access, grantOf(req), deps.discovery).map((t) => ({
-      ...t,
-      backend: snapshot.toolsByName.get(t.name)?.backend ?? GATEWAY_BACKEND,
-    }));
+    const visible = visibleTools(deps.routes, deps.access, grantOf(req), deps.discovery);
+    let tools = withBackends.get(visible);
+    if (!tools) {
+      const snapshot = deps.routes.snapshot();
+      const backendOf = (name: string) => snapshot.toolsByName.get(name)?.backend ?? GATEWAY_BACKEND;
+      tools = visible.map((t) => ({ ...t, backend: backendOf(t.name) }));
+      withBackends.set(visible, tools);
+    }
+    return tools;
   };
   const view = (req: Authed) => deps.access.views.view(deps.routes.snapshot(), grantOf(req));
   const session = <T>(req: Authed, use: (client: Client) => Promise<T>) =>
