@@ -14,12 +14,14 @@ const yaml = `gateway:
     api_keys:
       - { name: alice, key: "alice-key-0123456789" }
       - { name: bob, key: "bob-key-0123456789ab" }
+      - { name: carol, key: "carol-key-0123456789" }
     policies:
       - name: admins
         match: { key: alice }
       - name: bob-limited
         match: { key: bob }
         allow: { tools: ["fx__add", "fx__slow"], backends: docs }
+      - { name: metered, match: { key: carol }, rate_limit: { rate: 1, per: 1m, burst: 2 } }
 mcpServers:
 ${fixtureStdio('fx')}
 ${fixtureStdio('docs', '    request_timeout: 1s\n')}
@@ -302,6 +304,17 @@ describe('REST API', () => {
     const alices = await rest(base, 'GET', '/openapi.json', { headers: ALICE });
     assert.ok((alices.body.paths as Record<string, unknown>)['/v1/tools/fx__pid/call']);
     assert.equal((await validator.validate(alices.body)).valid, true);
+  });
+
+  it("answers 429 with Retry-After once the principal's rate limit is spent", async () => {
+    const CAROL = { authorization: 'Bearer carol-key-0123456789' };
+    for (let i = 0; i < 2; i++)
+      assert.equal((await rest(base, 'GET', '/v1/tools', { headers: CAROL })).status, 200);
+    const res = await rest(base, 'GET', '/v1/prompts', { headers: CAROL });
+    assert.equal(res.status, 429);
+    assert.ok(Number(res.headers.get('retry-after')) > 0);
+    assert.equal(problemOf(res.body).code, 'rate_limited');
+    assert.match(problemOf(res.body).detail, /rate limit of 1 per 60 s/);
   });
 
   it('answers a wrong method with 405 and Allow', async () => {
