@@ -53,16 +53,15 @@ const handle =
     });
   };
 
-/** An object body (the arguments); an empty body is `{}`. */
-function objectBody(req: Request, what: string): Record<string, unknown> | Problem {
+/** The body as an object (an empty body is `{}`), or undefined when it is not a JSON object. */
+function objectBody(req: Request): Record<string, unknown> | undefined {
   const body: unknown = req.body ?? {};
-  if (typeof body === 'object' && body !== null && !Array.isArray(body))
-    return body as Record<string, unknown>;
-  return problem('invalid_arguments', `the request body must be a JSON object (${what})`);
+  const isObject = typeof body === 'object' && body !== null && !Array.isArray(body);
+  return isObject ? (body as Record<string, unknown>) : undefined;
 }
 
-const isProblem = (x: unknown): x is Problem =>
-  typeof (x as Problem).type === 'string' && 'status' in (x as object);
+const notObject = (what: string) =>
+  problem('invalid_arguments', `the request body must be a JSON object (${what})`);
 
 /**
  * The REST API: /v1/tools, /v1/discover, /v1/resources, /v1/prompts and /openapi.json, behind the same
@@ -94,13 +93,8 @@ export function restApi(deps: RestDeps): (gates: Gates) => express.Router {
   const missingTool = (req: Authed, name: string): Problem => {
     const entry = deps.routes.snapshot().toolsByName.get(name);
     if (entry && !grantOf(req).tool(name, entry.backend)) {
-      return problem(
-        'not_permitted',
-        `tool "${name}" is not permitted for this client (gateway.auth.policies)`,
-        {
-          backend: entry.backend,
-        },
-      );
+      const why = `tool "${name}" is not permitted for this client (gateway.auth.policies)`;
+      return problem('not_permitted', why, { backend: entry.backend });
     }
     return problem('unknown_tool', `Unknown tool: ${name}`);
   };
@@ -116,8 +110,8 @@ export function restApi(deps: RestDeps): (gates: Gates) => express.Router {
 
   const call = handle(async (req, res) => {
     const name = String(req.params.name);
-    const args = objectBody(req, 'the tool arguments');
-    if (isProblem(args)) return sendProblem(res, args);
+    const args = objectBody(req);
+    if (!args) return sendProblem(res, notObject('the tool arguments'));
     const tool = toolsOf(req).find((t) => t.name === name);
     // Names not in the caller's view are still called: the dispatcher says why (unknown, not permitted, down).
     if (tool) {
@@ -134,8 +128,8 @@ export function restApi(deps: RestDeps): (gates: Gates) => express.Router {
   });
 
   const discover = handle(async (req, res) => {
-    const body = objectBody(req, '{"query": string, "limit"?: number, "backend"?: string}');
-    if (isProblem(body)) return sendProblem(res, body);
+    const body = objectBody(req);
+    if (!body) return sendProblem(res, notObject('{"query": string, "limit"?: number, "backend"?: string}'));
     const { query, limit, backend } = body;
     const bad = (why: string) => sendProblem(res, problem('bad_request', why));
     if (typeof query !== 'string' || !query.trim()) return bad('"query" must be a non-empty string');
@@ -185,8 +179,8 @@ export function restApi(deps: RestDeps): (gates: Gates) => express.Router {
 
   const getPrompt = handle(async (req, res) => {
     const name = String(req.params.name);
-    const args = objectBody(req, 'the prompt arguments');
-    if (isProblem(args)) return sendProblem(res, args);
+    const args = objectBody(req);
+    if (!args) return sendProblem(res, notObject('the prompt arguments'));
     const prompt = view(req).prompts.find((p) => p.name === name);
     if (prompt) {
       const errors = promptErrors(prompt.arguments ?? [], args);
@@ -238,7 +232,8 @@ export function restApi(deps: RestDeps): (gates: Gates) => express.Router {
       else router.post(path, ...before, ...body, fn);
       router.all(path, (_req, res) => {
         res.setHeader('Allow', `${method.toUpperCase()}, OPTIONS`);
-        sendProblem(res, problem('method_not_allowed', `${path} takes ${method.toUpperCase()}`));
+        const shown = path.replace(':name', '{name}');
+        sendProblem(res, problem('method_not_allowed', `${shown} takes ${method.toUpperCase()}`));
       });
     }
     return router;
