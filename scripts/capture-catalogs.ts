@@ -12,7 +12,8 @@
  *   npx tsx scripts/capture-catalogs.ts [/tmp/mcp-capture]
  *
  * `--set test` captures the held-out servers of scripts/capture-test-servers.ts into
- * `test/discovery/fixtures-test/` instead (`--only a,b` limits either set to some servers).
+ * `test/discovery/fixtures-test/` instead, and `--set blind2` those of scripts/capture-blind2-servers.ts
+ * into `test/discovery/fixtures-blind2/` (`--only a,b` limits any set to some servers).
  *
  * Each server is started over stdio with dummy credentials (tools/list needs none); server-redis
  * connects at start-up, so a Redis must listen on REDIS_URL (default redis://127.0.0.1:6379). HOME points
@@ -29,6 +30,7 @@ import { Client } from '@modelcontextprotocol/client';
 import type { Tool } from '@modelcontextprotocol/client';
 import { listKind } from '../src/backends/catalog-fetch.js';
 import { TEST_SERVERS } from './capture-test-servers.js';
+import { BLIND2_SERVERS } from './capture-blind2-servers.js';
 
 /** How to start one server to capture its catalog. */
 export interface ServerSpec {
@@ -118,15 +120,15 @@ const option = (name: string): string | undefined => {
   const at = argv.indexOf(name);
   return at < 0 ? undefined : argv.splice(at, 2)[1];
 };
-const testSet = option('--set') === 'test';
+const set = option('--set');
 const only = option('--only')?.split(',');
-const installDir = argv[0] ?? (testSet ? '/tmp/mcp-capture-blind' : '/tmp/mcp-capture');
+const installDir = argv[0] ?? (set === 'test' ? '/tmp/mcp-capture-blind' : '/tmp/mcp-capture');
 const outDir = join(
   dirname(fileURLToPath(import.meta.url)),
   '..',
   'test',
   'discovery',
-  testSet ? 'fixtures-test' : 'fixtures',
+  set === 'test' ? 'fixtures-test' : set === 'blind2' ? 'fixtures-blind2' : 'fixtures',
 );
 
 async function capture(spec: ServerSpec): Promise<void> {
@@ -167,7 +169,7 @@ async function capture(spec: ServerSpec): Promise<void> {
 
 mkdirSync(outDir, { recursive: true });
 let failed = 0;
-for (const spec of testSet ? TEST_SERVERS : SERVERS) {
+for (const spec of set === 'test' ? TEST_SERVERS : set === 'blind2' ? BLIND2_SERVERS : SERVERS) {
   if (only && !only.includes(spec.server)) continue;
   try {
     await capture(spec);

@@ -3,11 +3,12 @@
  * requests, split three ways (test/discovery/eval-set.ts): the tune split (test/discovery/fixtures,
  * which the ranker was developed against), and the blind set (test/discovery/fixtures-test: other
  * servers, tasks written without seeing any tool), split by server into dev (8 servers, used for
- * tuning) and test (16 servers, never used for tuning). Prints recall@1, recall@5 and MRR per split,
+ * tuning) and test (16 servers, never used for tuning); plus "blind2 (held out)", a second blind set
+ * (test/discovery/fixtures-blind2) built without seeing the ranker, never used for tuning. Prints recall@1, recall@5 and MRR per split,
  * an ablation table, how often a confident top hit is right, and query latency p50/p99 on the real
  * catalogs and on a synthetic 10,000-tool catalog derived from them.
- * Run with `npm run eval:discovery`; `--misses` lists the tune and dev misses (never the test ones),
- * `--no-ablation` and `--no-latency` skip those parts, `--no-test` leaves the test split out (tuning).
+ * Run with `npm run eval:discovery`; `--misses` lists the tune and dev misses (never test or blind2),
+ * `--no-ablation` and `--no-latency` skip those parts, `--no-test` leaves test and blind2 out (tuning).
  *
  * With SWITCHBOARD_EMBEDDINGS_URL set, the hybrid ranker (embeddings blended with BM25) is
  * measured too (scripts/eval-hybrid.ts); without it, only the lexical path, which stands on its own.
@@ -22,6 +23,7 @@ import { COMPONENTS, plainBm25, withRanking } from '../test/discovery/ablation.j
 import {
   accepts,
   blindSplit,
+  BLIND2_FIXTURES_DIR,
   buildIndex,
   countDropped,
   evaluate,
@@ -145,14 +147,24 @@ const args = process.argv.slice(2);
 
 interface Split {
   name: string;
+  /** How the split is printed, when not its name. */
+  label?: string;
   catalogs: Catalog[];
   requests: LabelledRequest[];
 }
+/** Splits never tuned on: their misses are never printed. */
+const HELD_OUT = new Set(['test', 'blind2']);
 const splits: Split[] = [
   { name: 'tune', catalogs: loadCatalogs(), requests: loadRequests() },
   { name: 'dev', ...blindSplit('dev') },
   { name: 'test', ...blindSplit('test') },
-].filter((s) => s.name !== 'test' || !args.includes('--no-test'));
+  {
+    name: 'blind2',
+    label: 'blind2 (held out)',
+    catalogs: loadCatalogs(BLIND2_FIXTURES_DIR),
+    requests: loadRequests(BLIND2_FIXTURES_DIR),
+  },
+].filter((s) => !HELD_OUT.has(s.name) || !args.includes('--no-test'));
 const toolCount = (s: Split): number => s.catalogs.reduce((n, c) => n + c.tools.length, 0);
 
 console.log('splits (recall@1 recall@5 MRR; MRR over the top 10):');
@@ -162,16 +174,20 @@ for (const s of splits) {
   indexes.set(s.name, index);
   const m = evaluate(index, s.requests);
   console.log(
-    `  ${s.name.padEnd(5)} ${triple(m)}  (${s.catalogs.length} servers, ${toolCount(s)} tools, ${s.requests.length} requests)`,
+    `  ${(s.label ?? s.name).padEnd(5)} ${triple(m)}  (${s.catalogs.length} servers, ${toolCount(s)} tools, ${s.requests.length} requests)`,
   );
 }
 console.log(
   `  blind set: ${loadRequests(TEST_FIXTURES_DIR).length} tasks labelled, ${countDropped(TEST_FIXTURES_DIR)} dropped ` +
     '(no fitting tool, or server not captured)',
 );
+console.log(
+  `  blind2: ${loadRequests(BLIND2_FIXTURES_DIR).length} tasks labelled, ${countDropped(BLIND2_FIXTURES_DIR)} dropped ` +
+    '(no fitting tool, or server not captured)',
+);
 
 if (!args.includes('--no-ablation')) {
-  console.log('ablation (recall@1 recall@5 MRR on tune | dev | test):');
+  console.log(`ablation (recall@1 recall@5 MRR on ${splits.map((s) => s.name).join(' | ')}):`);
   const row = (label: string, ranker: (c: Catalog[]) => Ranker): void => {
     const cells = splits.map((s) => triple(evaluate(ranker(s.catalogs), s.requests)));
     console.log(`  ${label.padEnd(36)} ${cells.join(' | ')}`);
@@ -217,8 +233,10 @@ if (!args.includes('--no-latency')) {
           `\n    ${k.padEnd(6)} wall p50 ${ms(v.p50)} p99 ${ms(v.p99)} | cpu p50 ${ms(v.cpuP50)} p99 ${ms(v.cpuP99)} (n=${v.n})`,
       )
       .join('');
-  const catalogs = splits.flatMap((s) => s.catalogs);
-  const requests = splits.flatMap((s) => s.requests);
+  // Timed on the first three splits only, so figures stay comparable with runs before blind2.
+  const timed = splits.filter((s) => s.name !== 'blind2');
+  const catalogs = timed.flatMap((s) => s.catalogs);
+  const requests = timed.flatMap((s) => s.requests);
   let index = new ToolIndex();
   const buildMs = timeIt(() => (index = buildIndex(catalogs)));
   console.log(`real catalogs (${index.size} tools, ${catalogs.length} servers): build ${ms(buildMs)}`);
@@ -245,7 +263,7 @@ if (!args.includes('--no-latency')) {
 }
 
 if (args.includes('--misses')) {
-  for (const s of splits.filter((x) => x.name !== 'test')) {
+  for (const s of splits.filter((x) => !HELD_OUT.has(x.name))) {
     console.log(`${s.name} misses (rank 0 = not in top 10):`);
     for (const m of evaluate(indexes.get(s.name) as ToolIndex, s.requests).misses)
       console.log(`  ${m.rank} ${[m.expected].flat().join(',')} <- "${m.request}" got ${m.got.join(', ')}`);

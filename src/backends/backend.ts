@@ -1,11 +1,5 @@
 import { Client, SseError } from '@modelcontextprotocol/client';
-import type {
-  RequestOptions,
-  Prompt,
-  Resource,
-  ResourceTemplateType,
-  Tool,
-} from '@modelcontextprotocol/client';
+import type { RequestOptions } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { BackendSpec } from '../config/model.js';
@@ -17,16 +11,16 @@ import { closeWithTree } from './process-tree.js';
 import { installRelay, keepProgressBeforeResponses, RELAYED_CAPABILITIES } from './relay.js';
 import { StickyState } from './sticky.js';
 import { createTransport, endSession, type BuiltTransport } from './transports.js';
-import { waitAtMost } from '../time.js';
-import { fetchCatalog, listKind, type BackendCatalog } from './catalog-fetch.js';
+import { fetchCatalog, refreshKind, type BackendCatalog } from './catalog-fetch.js';
 import { EraMemory } from './era.js';
 import { describeCause, sessionExpired, unreachable } from './upstream-errors.js';
 import { requestInEra, type Resume } from './upstream-request.js';
 import type { Context } from '@opentelemetry/api';
-import { errorTypeOf, isToolError, outcomeOf } from '../telemetry/outcome.js';
 import { telemetryOff, type CallTiming, type Telemetry } from '../telemetry/recorder.js';
-import type { McpSpanInfo } from '../telemetry/tracing.js';
 import { isOAuth, oauthFailure, UpstreamTokens } from './oauth.js';
+import { Retirement } from './retirement.js';
+import { upstreamSpan } from './span.js';
+import { instrumented } from './instrumented.js';
 
 export type { BackendCatalog } from './catalog-fetch.js';
 
@@ -86,12 +80,8 @@ export class Backend {
   readonly clientSessions?: ClientSessions;
   /** The OAuth access token of an upstream with an oauth_* auth type, shared by all its connections. */
   readonly tokens?: UpstreamTokens;
-  /** Calls currently inside request(); a retiring backend waits for zero before closing. */
-  inFlight = 0;
-  private idleWaiters: (() => void)[] = [];
-  private retiring?: { why: 'removed' | 'replaced'; graceMs: number; expired: boolean };
-  /** Set when the gateway's shutdown grace ran out: calls cut off by the stop that follows fail with shutting_down. */
-  private shutdownGraceMs?: number;
+  /** Calls in flight, and the way out when a reload retires the backend or the gateway shuts down. */
+  private readonly retirement: Retirement;
   private stopping?: Promise<void>;
 
   constructor(
@@ -103,6 +93,7 @@ export class Backend {
   ) {
     this.name = spec.name;
     this.log = backendLog(spec.name);
+    this.retirement = new Retirement(spec.name, this.log);
     if (spec.kind !== 'stdio' && isOAuth(spec.auth)) {
       this.tokens = new UpstreamTokens(spec.auth, new URL(spec.url), this.log);
     }
@@ -216,19 +207,7 @@ export class Backend {
 
   private async refresh(client: Client, what: 'tools' | 'resources' | 'prompts'): Promise<void> {
     if (this.client !== client || this.state !== 'ready') return;
-    const catalog = { ...this.catalog };
-    if (what === 'tools')
-      catalog.tools = (await listKind(client, this.spec.requestTimeoutMs, 'tools')) as Tool[];
-    if (what === 'prompts')
-      catalog.prompts = (await listKind(client, this.spec.requestTimeoutMs, 'prompts')) as Prompt[];
-    if (what === 'resources') {
-      catalog.resources = (await listKind(client, this.spec.requestTimeoutMs, 'resources')) as Resource[];
-      catalog.resourceTemplates = (await listKind(
-        client,
-        this.spec.requestTimeoutMs,
-        'resourceTemplates',
-      )) as ResourceTemplateType[];
-    }
+    const catalog = await refreshKind(client, this.spec.requestTimeoutMs, this.catalog, what);
     if (this.client !== client) return;
     this.catalog = catalog;
     this.version++;
@@ -313,87 +292,33 @@ export class Backend {
     schema: S,
     opts: UpstreamRequestOptions = {},
   ): Promise<z.infer<S>> {
-    if (this.retiring) {
-      throw new GatewayError(
-        'backend_removed',
-        `backend "${this.name}" was ${this.retiring.why} by a config reload${this.retiring.why === 'replaced' ? '; retry the call' : ''}`,
-        this.name,
-      );
-    }
-    this.inFlight++;
-    const started = performance.now();
-    const tracing = this.telemetry.tracing;
-    const scope = tracing.enabled ? tracing.client(this.spanInfo(method, params), opts.trace) : undefined;
-    let outcome = 'ok';
-    let failure: unknown;
+    this.retirement.enter();
     try {
-      // The trace context travels in _meta to every upstream, and as headers to HTTP ones (the fetch
-      // wrapper reads the active context, so the request is sent inside the client span's).
-      const result = scope
-        ? await tracing.run(scope.context, () =>
-            this.send(method, tracing.injectMeta(params, scope.context), schema, opts),
-          )
-        : await this.send(method, params, schema, opts);
-      if (isToolError(result)) outcome = 'tool_error';
-      return result;
-    } catch (err) {
-      failure = this.cancelledByRetirement(method) ?? this.cancelledByShutdown(method) ?? err;
-      outcome = outcomeOf(failure);
-      throw failure;
+      return await instrumented(
+        this.telemetry,
+        {
+          backend: this.name,
+          method,
+          span: () => upstreamSpan(this, method, params),
+          trace: opts.trace,
+          timing: opts.timing,
+        },
+        (withTrace) => this.send(method, withTrace(params), schema, opts),
+        (err) => this.retirement.cutOff(method) ?? err,
+      );
     } finally {
-      if (--this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
-      const seconds = (performance.now() - started) / 1000;
-      this.telemetry.metrics.upstream(this.name, method, outcome, seconds);
-      if (opts.timing) opts.timing.upstream += seconds;
-      if (scope) {
-        const type = failure !== undefined ? errorTypeOf(failure) : outcome === 'ok' ? undefined : outcome;
-        tracing.end(scope.span, type, failure instanceof Error ? failure.message : undefined);
-      }
+      this.retirement.leave();
     }
   }
 
-  /** The client span of an upstream request, per the MCP conventions. */
-  private spanInfo(method: string, params: Record<string, unknown> | undefined): McpSpanInfo {
-    const target = method === 'tools/call' || method === 'prompts/get' ? params?.name : undefined;
-    const attributes: McpSpanInfo['attributes'] = {
-      'mcp.backend': this.name,
-      'network.transport': this.spec.kind === 'stdio' ? 'pipe' : 'tcp',
-    };
-    if (this.spec.kind !== 'stdio') {
-      attributes['network.protocol.name'] = 'http';
-      const url = new URL(this.spec.url);
-      attributes['server.address'] = url.hostname;
-      attributes['server.port'] = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-    }
-    if (this.era.version) attributes['mcp.protocol.version'] = this.era.version;
-    if (method === 'resources/read' && typeof params?.uri === 'string')
-      attributes['mcp.resource.uri'] = params.uri;
-    return { method, target: typeof target === 'string' ? target : undefined, attributes };
-  }
-
-  /** The error for a call cut off because its backend was retired and the grace period ran out. */
-  private cancelledByRetirement(method: string): GatewayError | undefined {
-    const r = this.retiring;
-    if (!r?.expired) return undefined;
-    return new GatewayError(
-      'backend_removed',
-      `backend "${this.name}" was ${r.why} by a config reload and ${method} did not finish within the ${r.graceMs} ms grace period (gateway.reload_grace_period); it was cancelled and may have partly run upstream`,
-      this.name,
-    );
+  /** Calls currently inside request(); a retiring backend waits for zero before closing. */
+  get inFlight(): number {
+    return this.retirement.inFlight;
   }
 
   /** Gateway shutdown: gateway.shutdown_grace ran out, so calls still in flight are about to be cut off by stop(). */
   shutdownExpired(graceMs: number): void {
-    this.shutdownGraceMs = graceMs;
-  }
-
-  private cancelledByShutdown(method: string): GatewayError | undefined {
-    if (this.shutdownGraceMs === undefined) return undefined;
-    return new GatewayError(
-      'shutting_down',
-      `switchboard is shutting down: ${method} on backend "${this.name}" did not finish within the ${this.shutdownGraceMs} ms grace period (gateway.shutdown_grace); it was cancelled and may have partly run upstream`,
-      this.name,
-    );
+    this.retirement.shutdownExpired(graceMs);
   }
 
   /**
@@ -401,19 +326,8 @@ export class Backend {
    * calls still running then fail with backend_removed.
    */
   async retire(graceMs: number, why: 'removed' | 'replaced'): Promise<void> {
-    if (this.retiring || this.state === 'stopped') return;
-    this.retiring = { why, graceMs, expired: false };
-    if (this.inFlight > 0) {
-      this.log.info({ inFlight: this.inFlight, graceMs }, `backend ${why}; draining calls in flight`);
-      await waitAtMost(new Promise<void>((resolve) => this.idleWaiters.push(resolve)), graceMs);
-    }
-    if (this.inFlight > 0) {
-      this.retiring.expired = true;
-      this.log.warn(
-        { inFlight: this.inFlight, graceMs },
-        `backend ${why}; cancelling calls still in flight after the grace period`,
-      );
-    }
+    if (this.retirement.started || this.state === 'stopped') return;
+    await this.retirement.begin(graceMs, why);
     await this.stop();
   }
 

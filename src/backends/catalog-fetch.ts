@@ -87,3 +87,24 @@ export async function fetchCatalog(client: Client, timeoutMs: number): Promise<B
     instructions: client.getInstructions(),
   };
 }
+
+/** The catalog with one kind re-listed (after the upstream's list_changed for it). */
+export async function refreshKind(
+  client: Client,
+  timeoutMs: number,
+  catalog: BackendCatalog,
+  what: 'tools' | 'resources' | 'prompts',
+): Promise<BackendCatalog> {
+  const next = { ...catalog };
+  if (what === 'tools') next.tools = (await listKind(client, timeoutMs, 'tools')) as Tool[];
+  if (what === 'prompts') next.prompts = (await listKind(client, timeoutMs, 'prompts')) as Prompt[];
+  if (what === 'resources') {
+    next.resources = (await listKind(client, timeoutMs, 'resources')) as Resource[];
+    next.resourceTemplates = (await listKind(
+      client,
+      timeoutMs,
+      'resourceTemplates',
+    )) as ResourceTemplateType[];
+  }
+  return next;
+}

@@ -18,7 +18,8 @@ export function readiness(view: OpsView): Record<string, unknown> {
           b.name,
           {
             kind: b.spec.kind,
-            state: b.state,
+            // Ready once its tools are served: the snapshot is rebuilt a tick after the backend turns ready.
+            state: b.state === 'ready' && !snapshot.served.has(b.name) ? 'connecting' : b.state,
             ...(b.era.version ? { protocol: b.era.version } : {}),
             ...(b.lastError ? { lastError: b.lastError } : {}),
             ...(b.uptimeMs !== undefined ? { uptimeMs: b.uptimeMs } : {}),

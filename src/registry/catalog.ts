@@ -41,6 +41,8 @@ export interface Snapshot {
   lists: { tools: Tool[]; prompts: Prompt[]; resources: Resource[]; templates: ResourceTemplateType[] };
   /** Hashes of each list, to tell sessions only about lists that changed. */
   signature: { tools: string; prompts: string; resources: string };
+  /** The backends whose catalogs this snapshot holds (those that were ready when it was built). */
+  served: Set<string>;
 }
 
 /** An empty snapshot, before any backend is ready. */
@@ -146,6 +148,7 @@ export function build(backends: Backend[], separator: string, version: number): 
   };
   return {
     version,
+    served: new Set(ready.map((b) => b.name)),
     tools: tools.list,
     toolsByName: tools.byName,
     prompts: prompts.list,

@@ -24,7 +24,8 @@ async function serve(file: string) {
     );
     return { child, url: new URL(line) };
   } catch (err) {
-    child.kill('SIGKILL');
+    // SIGTERM, not SIGKILL: the gateway takes its children (and theirs) with it.
+    child.kill('SIGTERM');
     throw err;
   }
 }
@@ -36,7 +37,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         `mcpServers:\n${fixtureStdio('a', '', { FIXTURE_GRANDCHILD: '1' })}${fixtureStdio('b', '', { FIXTURE_GRANDCHILD: '1' })}`,
       );
       const { child, url } = await serve(file);
-      t.after(() => void child.kill('SIGKILL'));
+      t.after(() => void (child.exitCode === null && child.kill('SIGTERM')));
       const { client } = await connectClient(url);
       await waitFor(
         async () => {

@@ -1,6 +1,9 @@
 // The discovery evaluation sets (real catalogs + labelled requests) and their metrics; shared by
 // scripts/eval-discovery.ts and the regression tests. `fixtures/` is the tune split (the ranker was
 // developed against it); `fixtures-test/` is the held-out split: other servers, tasks written blind.
+// `fixtures-blind2/` is a second held-out set, built later by someone who never saw the ranker: other
+// servers again, tasks written from each package's npm summary (tasks.unlabelled.json) before its
+// catalog was captured. Never tune on it.
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +13,7 @@ import { mulberry32 } from '../helpers/random.js';
 
 export const FIXTURES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 export const TEST_FIXTURES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures-test');
+export const BLIND2_FIXTURES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures-blind2');
 
 export interface Catalog {
   server: string;
@@ -63,7 +67,7 @@ export interface Metrics {
 
 export function loadCatalogs(dir = FIXTURES_DIR): Catalog[] {
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.json') && f !== 'requests.json')
+    .filter((f) => f.endsWith('.json') && f !== 'requests.json' && !f.startsWith('tasks.'))
     .sort()
     .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Catalog);
 }

@@ -47,12 +47,16 @@ export async function serveProcess(file: string): Promise<{ child: ChildProcess;
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  // Generous: three replicas compiling with tsx at once on a loaded 2-core machine take a while.
   const line = await waitFor<string | false | undefined>(
     () => child.exitCode === null && /listening on (\S+)/.exec(out)?.[1],
-    // Generous: three replicas compiling with tsx at once on a loaded 2-core machine take a while.
     90_000,
     'gateway prints its URL',
-  );
+  ).catch((err: unknown) => {
+    // Never left behind: the gateway and (on SIGTERM) its backends' children go with the failed start.
+    child.kill('SIGTERM');
+    throw err;
+  });
   return { child, url: new URL(line as string) };
 }
 

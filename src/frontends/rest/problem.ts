@@ -130,6 +130,7 @@ const GATE_CODE: Record<number, RestCode> = {
   401: 'unauthenticated',
   403: 'forbidden',
   413: 'payload_too_large',
+  415: 'bad_request',
   429: 'rate_limited',
   503: 'unavailable',
 };
