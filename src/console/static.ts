@@ -19,6 +19,9 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** The missing-build warning is logged once per process, not per gateway started (tests start many). */
+let warned = false;
+
 const headers: RequestHandler = (_req, res, next) => {
   res.setHeader('Content-Security-Policy', CSP);
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -35,7 +38,9 @@ export function consoleStatic(path: string, guard: RequestHandler, dir = CONSOLE
   const router = express.Router();
   const base = path === '/' ? '' : path;
   if (!existsSync(`${dir}/index.html`)) {
-    log.warn({ dir }, 'web console files not found (run `npm run build`); the console answers 503');
+    if (!warned)
+      log.warn({ dir }, 'web console files not found (run `npm run build`); the console answers 503');
+    warned = true;
     router.get([path, `${base}/`], guard, (_req, res) => {
       res.status(503).type('text/plain').send('The web console is not built: run `npm run build`.\n');
     });
