@@ -157,7 +157,7 @@ httpServices:
     await shot('03-tool-result');
   });
 
-  it('shows progress while a call runs, then its result', async () => {
+  it('shows progress while a call runs, then its result; Cancel stops one', async () => {
     await page.goto(`${base}/#/tools/alpha__slow`);
     await page.locator('#tool-detail h3 code', { hasText: 'alpha__slow' }).waitFor();
     await page.fill('[data-arg="ms"]', '1500');
@@ -167,6 +167,16 @@ httpServices:
     await shot('04-progress');
     await page.locator('#tool-detail .result', { hasText: 'slept 1500' }).waitFor();
     await page.locator('#tool-detail .progress').waitFor({ state: 'hidden' });
+
+    // Cancel ends a long call at once and says so.
+    await page.fill('[data-arg="ms"]', '60000');
+    await page.fill('[data-arg="steps"]', '60');
+    await page.click('#tool-detail button.primary');
+    await page.locator('#tool-detail .progress', { hasText: 'of 60' }).waitFor();
+    await page.click('#tool-detail button:has-text("Cancel")');
+    await page.locator('#tool-detail [role="alert"]', { hasText: 'Cancelled' }).waitFor();
+    await page.locator('#tool-detail .progress').waitFor({ state: 'hidden' });
+    assert.equal(await page.locator('#tool-detail button.primary').isEnabled(), true);
   });
 
   it('renders an image result and shows input errors plainly', async () => {
