@@ -75,6 +75,15 @@ ${fixtureStdio('fx')}`));
     assert.deepEqual(s.executed.arguments, { a: 19, b: 23 });
   });
 
+  it("does not run the model's pick when the tool is not annotated read-only or non-destructive", async () => {
+    answer = () => '{"tool": "fx__add", "arguments": {"a": 19, "b": 23}}';
+    const r = await report(sampler, { request: 'add two numbers', execute: true });
+    assert.deepEqual(r.reranked, { tool: 'fx__add', arguments: { a: 19, b: 23 } });
+    assert.equal(r.confident, true);
+    assert.equal(r.executed, undefined, 'fx__add has no annotations');
+    assert.match(r.note ?? '', /Nothing was run: fx__add .*tool_name/);
+  });
+
   it('runs nothing when the model says no candidate fits', async () => {
     answer = () => '{"tool": null}';
     const r = await report(sampler, { request: 'add two numbers', arguments: { a: 1, b: 2 }, execute: true });
