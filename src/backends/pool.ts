@@ -173,10 +173,19 @@ export class BackendPool {
     }
   }
 
-  /** Waits until every backend has finished its first connection attempt. */
+  /** Waits until every backend has finished its first connection attempt and the catalog shows the ready ones. */
   async settled(): Promise<void> {
     await Promise.all([...this.all(), ...this.successors.values()].map((b) => b.firstAttempt()));
     await Promise.all([...this.switches]);
+    this.flush();
+  }
+
+  /** Runs a coalesced change now, so whoever waited sees the catalog of the backends that are ready. */
+  private flush(): void {
+    if (!this.pending) return;
+    clearImmediate(this.pending);
+    this.pending = undefined;
+    this.onChange();
   }
 
   /** Shutdown's grace ran out: calls still in flight on any backend will fail with shutting_down when it stops. */
