@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { log } from '../log.js';
 import {
   authGate,
@@ -39,6 +39,24 @@ export interface HttpDeps {
   refusal?: RefusalCounter;
   /** Graceful shutdown: counts /mcp requests in flight and refuses new ones once draining. */
   drain?: Drain;
+  /** Mounts other frontends' routes (legacy SSE, WebSocket) behind the same gates as /mcp. */
+  frontends?: (app: express.Express, gates: Gates) => void;
+}
+
+/** The checks /mcp runs, in this order, for other frontends to run too. */
+export interface Gates {
+  /** Host and Origin (DNS-rebinding protection). */
+  guard: RequestHandler;
+  /** Client authentication (sets `req.auth`). */
+  auth: RequestHandler;
+  /** Per-principal rate limit, one token per request. */
+  rate: RequestHandler;
+  /** JSON body parsing with gateway.max_body_bytes, then gateway.max_json_depth. */
+  body: RequestHandler[];
+  /** Refuses new streams while draining. */
+  drainGet: RequestHandler;
+  /** Refuses new requests (not answers) while draining, and counts requests in flight. */
+  drainPost: RequestHandler;
 }
 
 function rpcError(res: Response, status: number, code: number, message: string): void {
@@ -133,6 +151,14 @@ export function createApp(deps: HttpDeps): express.Express {
   });
   app.delete('/mcp', guard, auth, rate, (req, res, next) => {
     deps.sessions.handle(req, res, undefined).catch(next);
+  });
+  deps.frontends?.(app, {
+    guard,
+    auth,
+    rate,
+    body: [express.json({ limit: deps.maxBodyBytes, type: () => true }), rejectDeep(deps.maxJsonDepth)],
+    drainGet,
+    drainPost,
   });
   app.all('/mcp', (_req, res) => {
     res.setHeader('Allow', 'GET, POST, DELETE');
