@@ -106,7 +106,8 @@ export class WebSocketClientTransport implements Transport {
   private async closed(ws: WebSocket, code: number): Promise<void> {
     if (ws !== this.ws) return;
     this.ws = undefined;
-    if (this.closing || code === 1000 || code === 1001 || !this.session) return this.end();
+    // 4000: another connection took the session over; re-attaching would take it back.
+    if (this.closing || [1000, 1001, 4000].includes(code) || !this.session) return this.end();
     const attempts = this.options.reattachAttempts ?? 5;
     for (let i = 0; i < attempts && !this.closing; i++) {
       await new Promise((r) => setTimeout(r, this.options.reattachDelayMs ?? 200));

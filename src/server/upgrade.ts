@@ -36,6 +36,17 @@ export function takeUpgrade(req: IncomingMessage, res: ServerResponse): Upgrade 
 export function routeUpgrades(server: Server, app: RequestListener): void {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => log.debug({ err: String(err) }, 'upgrade connection error'));
+    // Node hands every Upgrade request here, bodies unread: only bodiless ones can go through the app.
+    const body = req.headers['transfer-encoding'] || Number(req.headers['content-length'] ?? 0) > 0;
+    if (body) {
+      log.debug({ upgrade: req.headers.upgrade }, 'request refused: Upgrade with a body');
+      const message = `Bad Request: Upgrade to "${req.headers.upgrade}" is not supported here; send the request without an Upgrade header`;
+      const json = JSON.stringify({ jsonrpc: '2.0', error: { code: -32600, message }, id: null });
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+      );
+      return;
+    }
     (req as WithUpgrade)[UPGRADE] = { socket, head };
     const res = new ServerResponse(req);
     res.shouldKeepAlive = false;

@@ -1,6 +1,7 @@
 /** `GET /ws`: MCP over a WebSocket through the shared suite, plus auth, Origin, limits, keep-alive and re-attach. */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/client';
 import WebSocket from 'ws';
@@ -108,6 +109,30 @@ describe('WebSocket frontend (GET /ws)', () => {
       socket.once('open', () => resolve(101));
     });
     socket.terminate();
+    assert.equal(status, 400);
+  });
+
+  it('answers a plain GET /ws 426, and any other Upgrade request with a body 400 (never a hang)', async () => {
+    const plain = await fetch(new URL('/ws', base), { headers: { 'x-api-key': ALICE } });
+    assert.equal(plain.status, 426);
+    assert.match(((await plain.json()) as { error: { message: string } }).error.message, /WebSocket upgrade/);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(new URL('/mcp', base), {
+        method: 'POST',
+        headers: {
+          connection: 'Upgrade',
+          upgrade: 'h2c',
+          'content-type': 'application/json',
+          'x-api-key': ALICE,
+        },
+      });
+      req.once('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.once('error', reject);
+      req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }));
+    });
     assert.equal(status, 400);
   });
 
