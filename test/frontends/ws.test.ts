@@ -11,7 +11,7 @@ import {
   type WebSocketClientOptions,
 } from '../../src/frontends/ws-client.js';
 import type { Gateway } from '../../src/gateway.js';
-import { fixtureStdio, text, waitFor } from '../helpers/gateway.js';
+import { fixtureStdio, startGateway, text, waitFor } from '../helpers/gateway.js';
 import { ALICE, BOB, inFlight, keyed, serveCli, startWith, treeOf } from './helpers.js';
 import { alive, exercise, sdkProgressRace, tap } from './suite.js';
 
@@ -223,5 +223,57 @@ describe('WebSocket frontend in `switchboard serve`', () => {
     assert.equal(text(await call), 'slept 800');
     assert.equal(await exited, 0);
     await waitFor(() => !pids.some(alive), 10_000, 'gateway, backend and its child all gone');
+  });
+});
+
+describe('WebSocket and legacy SSE limits', () => {
+  let gateway: Gateway;
+  let base: URL;
+  before(async () => {
+    ({ gateway, url: base } = await startGateway(`gateway:
+  auth:
+    api_keys:
+      - { name: alice, key: "${ALICE}" }
+      - { name: bob, key: "${BOB}" }
+    rate_limit: { rate: 1, per: 1m, burst: 4 }
+    max_sessions_per_principal: 1
+    policies:
+      - { match: { key: bob }, rate_limit: { rate: 1000, burst: 1000 } }
+      - { match: { principal: "*" } }
+mcpServers: {}
+`));
+  });
+  after(() => gateway?.close());
+  const wsUrl = () => new URL('/ws', base.href.replace(/^http/, 'ws'));
+
+  it('takes a rate-limit token per request on the socket; a refused request leaves the session open', async () => {
+    // The upgrade, initialize and tools/list take three of alice's four tokens.
+    const client = new Client({ name: 'rate', version: '1.0.0' });
+    await client.connect(new WebSocketClientTransport(wsUrl(), { headers: { 'x-api-key': ALICE } }));
+    await client.listTools();
+    await client.ping();
+    await assert.rejects(
+      client.ping(),
+      /Too many requests: rate limit of 1 per 60000 ms \(burst 4\) exceeded/,
+    );
+    assert.equal(gateway.ws?.size, 1, 'the session stays');
+    await client.close();
+  });
+
+  it('caps a principal over WebSocket and legacy SSE sessions together', async () => {
+    const client = new Client({ name: 'cap', version: '1.0.0' });
+    await client.connect(new WebSocketClientTransport(wsUrl(), { headers: { 'x-api-key': BOB } }));
+    const second = new WebSocketClientTransport(wsUrl(), { headers: { 'x-api-key': BOB } });
+    const err = await second.start().then(
+      () => assert.fail('a second session opened'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WebSocketUpgradeError);
+    assert.equal(err.status, 503);
+    assert.match(err.message, /Too many sessions for this client \(1,/);
+    const sse = await fetch(new URL('/sse', base), { headers: { 'x-api-key': BOB } });
+    assert.equal(sse.status, 503);
+    await sse.body?.cancel();
+    await client.close();
   });
 });
