@@ -105,11 +105,14 @@ export class WebSocketSessionTransport implements Transport {
     const data = JSON.stringify(message);
     const socket = this.socket;
     if (socket?.readyState === WebSocket.OPEN) {
-      await new Promise<void>((resolve, reject) =>
-        socket.send(data, (err) => (err ? reject(err) : resolve())),
-      );
-      return;
+      const sent = await new Promise<boolean>((resolve) => socket.send(data, (err) => resolve(!err)));
+      // A socket that failed mid-send has dropped: the message waits for re-attach like the ones after it.
+      if (sent || this.closed) return;
     }
+    this.enqueue(data);
+  }
+
+  private enqueue(data: string): void {
     if (this.queue.length >= MAX_QUEUED) {
       this.queue.shift();
       log.warn({ session: this.sessionId }, 'websocket away: oldest queued message dropped');

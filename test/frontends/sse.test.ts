@@ -150,5 +150,6 @@ describe('legacy SSE frontend in `switchboard serve`', () => {
     assert.equal(text(await call), 'slept 800');
     assert.equal(await exited, 0);
     await waitFor(() => !pids.some(alive), 10_000, 'gateway, backend and its child all gone');
+    await client.close(); // else the SDK's event source would keep trying the gone gateway
   });
 });

@@ -223,6 +223,7 @@ describe('WebSocket frontend in `switchboard serve`', () => {
     assert.equal(text(await call), 'slept 800');
     assert.equal(await exited, 0);
     await waitFor(() => !pids.some(alive), 10_000, 'gateway, backend and its child all gone');
+    await client.close();
   });
 });
 
