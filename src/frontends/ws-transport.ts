@@ -81,7 +81,12 @@ export class WebSocketSessionTransport implements Transport {
     socket.on('pong', () => (alive = true));
     socket.on('message', (data, isBinary) => {
       alive = true;
-      this.inbound = this.inbound.then(() => this.receive(data, isBinary));
+      // A failure handling one frame must not stop the frames after it.
+      this.inbound = this.inbound
+        .then(() => this.receive(data, isBinary))
+        .catch((err: unknown) =>
+          log.warn({ session: this.sessionId, err: String(err) }, 'websocket frame failed'),
+        );
     });
     socket.on('error', (err) => log.debug({ session: this.sessionId, err: String(err) }, 'websocket error'));
     socket.on('close', (code) => this.dropped(socket, code));
