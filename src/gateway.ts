@@ -364,6 +364,7 @@ export class Gateway implements RouteTable {
       maxJsonDepth: g.maxJsonDepth,
       maxSessions: () => this.config.gateway.maxSessions,
       sessionCap: this.sessionCap,
+      cluster: this.sessions.store,
     };
     const ws = (this.ws = new WebSocketFrontend(frontends, this.wsTiming));
     const sse = (this.sse = new LegacySseFrontend(frontends));

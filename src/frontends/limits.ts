@@ -1,5 +1,6 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { log } from '../log.js';
+import type { SessionCluster } from '../server/cluster.js';
 import type { Drain } from '../server/drain.js';
 import type { RateGateDeps } from '../server/rate-gate.js';
 import type { AttachedSessions } from './attached.js';
@@ -17,6 +18,8 @@ export interface FrontendDeps {
   maxSessions(): number;
   /** A principal's own session cap (its policy's max_sessions, else max_sessions_per_principal). */
   sessionCap(auth: AuthInfo): number | undefined;
+  /** Redis channels between replicas, when the gateway has Redis. */
+  cluster?: SessionCluster;
 }
 
 /**

@@ -14,6 +14,9 @@ import { sessionRefusal, type FrontendDeps } from './limits.js';
 
 /** Where clients of the legacy transport POST their messages (the `endpoint` event names it with the session). */
 export const MESSAGES_PATH = '/messages';
+/** Prefix of the Redis channel that carries a legacy SSE session's POSTs to the replica holding its stream. */
+const SSE_CHANNEL = 'sse:';
+const NOT_FOUND = 'Session not found: it expired or was closed; open GET /sse again';
 /** How often an idle /sse stream gets an SSE comment, so proxies do not cut it. */
 const KEEPALIVE_MS = 25_000;
 
@@ -30,6 +33,8 @@ class LegacySseTransport extends SSEServerTransport {
 
   constructor(
     readonly principal: string,
+    /** The credentials the stream was opened with (messages forwarded from other replicas run with them). */
+    readonly auth: AuthInfo | undefined,
     private readonly deps: FrontendDeps,
     private readonly stream: ServerResponse,
   ) {
@@ -103,9 +108,19 @@ export class LegacySseFrontend {
     const auth = authOf(req);
     const refused = sessionRefusal(this.deps, auth);
     if (refused) return rpcError(res, 503, -32000, refused);
-    const transport = new LegacySseTransport(auth?.clientId ?? '', this.deps, res);
+    const transport = new LegacySseTransport(auth?.clientId ?? '', auth, this.deps, res);
     const id = transport.sessionId;
     this.sessions.set(id, transport);
+    const cluster = this.deps.cluster;
+    if (cluster) {
+      // POSTs that land on another replica are published to this one, which holds the stream.
+      void cluster
+        .holdStream(`${SSE_CHANNEL}${id}`, (m) => this.forwarded(id, m))
+        .catch((err: unknown) =>
+          log.warn({ err: String(err) }, 'cannot receive /messages from other replicas'),
+        );
+      res.once('close', () => void cluster.releaseStream(`${SSE_CHANNEL}${id}`).catch(() => {}));
+    }
     this.deps.attached
       .open(transport, 'sse', auth)
       .then((server) => {
@@ -144,19 +159,48 @@ export class LegacySseFrontend {
     }
     const transport = this.sessions.get(id);
     const principal = authOf(req)?.clientId ?? '';
+    if (!transport && this.deps.cluster) return void this.forward(id, principal, message, res, messageId);
     if (!transport || transport.principal !== principal) {
       // Another principal's session is answered like an unknown one: its existence is not revealed.
       if (transport) log.warn({ principal }, 'legacy SSE message refused: another principal');
-      return rpcError(
-        res,
-        404,
-        -32001,
-        'Session not found: it expired or was closed; open GET /sse again',
-        messageId,
-      );
+      return rpcError(res, 404, -32001, NOT_FOUND, messageId);
     }
     transport.handlePostMessage(req, res, body).catch(next);
   };
+
+  /** Publishes a message for a session held by another replica: 202 when one holds it, else 404. */
+  private async forward(
+    id: string,
+    principal: string,
+    message: JSONRPCMessage,
+    res: Response,
+    messageId: unknown,
+  ): Promise<void> {
+    let heard: boolean;
+    try {
+      heard = await this.deps.cluster!.toStream(`${SSE_CHANNEL}${id}`, { principal, message });
+    } catch (err) {
+      log.warn({ err: String(err) }, 'session store unreachable: cannot forward a /messages POST');
+      return rpcError(res, 503, -32000, 'Session store (Redis) unreachable: retry later', messageId);
+    }
+    if (!heard) return rpcError(res, 404, -32001, NOT_FOUND, messageId);
+    res.status(202).end('Accepted');
+  }
+
+  /** A message POSTed on another replica for a stream held here: checked like a local POST, then delivered. */
+  private forwarded(id: string, payload: Record<string, unknown>): void {
+    const transport = this.sessions.get(id);
+    const message = payload.message as JSONRPCMessage;
+    if (!transport || transport.principal !== payload.principal) {
+      return log.warn(
+        { principal: payload.principal },
+        'forwarded legacy SSE message refused: another principal',
+      );
+    }
+    transport.handleMessage(message, { authInfo: transport.auth }).catch((err: unknown) => {
+      log.warn({ session: id, err: String(err) }, 'forwarded legacy SSE message refused');
+    });
+  }
 
   /** Ends every stream; their sessions close with the attached sessions. */
   async close(): Promise<void> {
