@@ -91,7 +91,8 @@ function rpcError(res: Response, status: number, code: number, message: string, 
  * The legacy HTTP+SSE transport (protocol 2024-11-05): `GET /sse` opens a session and its event stream
  * (the first event, `endpoint`, names `/messages?sessionId=…`); `POST /messages?sessionId=…` carries the
  * client's messages, answered 202, their responses arriving on the stream. A session belongs to the principal
- * that opened it and lives in the replica holding its stream (see README, "Running several replicas").
+ * that opened it and lives in the replica holding its stream; with Redis, POSTs reaching another replica are
+ * forwarded to it.
  */
 export class LegacySseFrontend {
   private readonly sessions = new Map<string, LegacySseTransport>();
