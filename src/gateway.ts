@@ -11,6 +11,11 @@ import { ReloadTracker, type ReloadStatus } from './config/reload-status.js';
 import { configSecrets } from './config/secrets.js';
 import { AttachedSessions } from './frontends/attached.js';
 import { restApi } from './frontends/rest/router.js';
+import type { FrontendDeps } from './frontends/limits.js';
+import { mountFrontends } from './frontends/routes.js';
+import { LegacySseFrontend } from './frontends/sse.js';
+import { WebSocketFrontend, WS_TIMING } from './frontends/ws.js';
+import type { SocketTiming } from './frontends/ws-transport.js';
 import { Discovery } from './discovery/index.js';
 import { ConsoleApi } from './console/api.js';
 import { mountConsole } from './console/mount.js';
@@ -30,6 +35,7 @@ import { Drain } from './server/drain.js';
 import { runtimeReadiness } from './lifecycle.js';
 import { createApp } from './server/http.js';
 import { createListener } from './server/listener.js';
+import { routeUpgrades } from './server/upgrade.js';
 import { installHandlers, type Access } from './server/handlers.js';
 import { InputBridge } from './server/input-bridge.js';
 import { ModernEndpoint } from './server/modern.js';
@@ -55,8 +61,11 @@ export class Gateway implements RouteTable {
   readonly pool: BackendPool;
   readonly dispatcher: Dispatcher;
   readonly sessions: SessionManager;
-  /** Sessions over other transports (stdio, WebSocket frontends), built like /mcp sessions. */
+  /** Sessions over other transports (stdio, WebSocket, legacy SSE), built like /mcp sessions. */
   readonly attached: AttachedSessions;
+  /** `GET /ws` and the legacy `GET /sse` + `POST /messages` (made by start()). */
+  ws?: WebSocketFrontend;
+  sse?: LegacySseFrontend;
   /** Downstream sessions as the relay sees them: log levels, subscriptions, upstream notifications. */
   readonly peers: Peers;
   /** Smart discovery: the index that follows each snapshot, and the meta-tool's exposure. */
@@ -99,6 +108,8 @@ export class Gateway implements RouteTable {
     public config: GatewayConfig,
     private readonly loadOptions: LoadOptions = {},
     private readonly tracingOptions: TracingOptions = {},
+    /** WebSocket ping interval and re-attach grace period (tests shorten them). */
+    private readonly wsTiming: SocketTiming = WS_TIMING,
   ) {
     this.hash = configHash(config);
     setSecrets(configSecrets(config));
@@ -141,7 +152,7 @@ export class Gateway implements RouteTable {
         resubscribe: (id, uri) =>
           this.peers.resubscribe(id, uri, this.access.grant(this.sessions.authOf(id))),
       });
-    this.attached = new AttachedSessions(() => this.createSessionServer());
+    this.attached = new AttachedSessions((auth) => this.createSessionServer(undefined, auth));
     this.input = {
       codec: new RequestStateCodec(config.gateway.requestStateSecret),
       bridge: new InputBridge(),
@@ -162,7 +173,7 @@ export class Gateway implements RouteTable {
     snapshot: () => this.current,
     backends: () => this.pool.all(),
     draining: () => this.pool.draining(),
-    sessions: () => this.sessions.size,
+    sessions: () => this.sessions.size + this.attached.size,
     openRequests: () => this.modern.open,
     queue: (b) => this.queues.readiness(b),
     queues: () => this.queues.stats(),
@@ -288,12 +299,13 @@ export class Gateway implements RouteTable {
     if (changes.tools || changes.prompts || changes.resources) this.listsChangedAt = Date.now();
     // A session is told only about lists that changed as its principal sees them.
     const views = this.access.views;
-    this.sessions.broadcast((auth) => {
+    const changesFor = (auth: AuthInfo | undefined) => {
       const grant = this.access.grant(auth);
       if (grant.all) return changes;
       return changed(views.view(told, grant).signature, views.view(next, grant).signature);
-    });
-    this.attached.broadcast(changes);
+    };
+    this.sessions.broadcast(changesFor);
+    this.attached.broadcast(changesFor);
     this.modern.broadcast(changes);
   }
 
@@ -361,6 +373,23 @@ export class Gateway implements RouteTable {
     const g = this.config.gateway;
     this.telemetry.tracing = await startTracing(g.telemetry, this.tracingOptions);
     await this.pool.reconcile(this.config.backends);
+    const rate = {
+      buckets: () => (this.buckets ??= createBuckets(this.config.gateway.redis)),
+      limit: (auth: AuthInfo) => this.policies().limits(auth).rateLimit,
+      failMode: () => this.config.gateway.auth.rateLimitFailMode,
+    };
+    const frontends: FrontendDeps = {
+      attached: this.attached,
+      drain: this.drain,
+      rate,
+      maxBodyBytes: g.maxBodyBytes,
+      maxJsonDepth: g.maxJsonDepth,
+      maxSessions: () => this.config.gateway.maxSessions,
+      sessionCap: this.sessionCap,
+      cluster: this.sessions.store,
+    };
+    const ws = (this.ws = new WebSocketFrontend(frontends, this.wsTiming));
+    const sse = (this.sse = new LegacySseFrontend(frontends));
     const app = createApp({
       sessions: this.sessions,
       modern: this.modern,
@@ -368,11 +397,7 @@ export class Gateway implements RouteTable {
       maxBodyBytes: g.maxBodyBytes,
       maxJsonDepth: g.maxJsonDepth,
       auth: authSource(() => this.config.gateway.auth),
-      rate: {
-        buckets: () => (this.buckets ??= createBuckets(this.config.gateway.redis)),
-        limit: (auth) => this.policies().limits(auth).rateLimit,
-        failMode: () => this.config.gateway.auth.rateLimitFailMode,
-      },
+      rate,
       readiness: () => this.readiness(),
       metrics: (req, res) => this.telemetry.metrics.serve(req, res),
       refusal: (kind, reason) => this.telemetry.metrics.refusal(kind, reason),
@@ -387,9 +412,11 @@ export class Gateway implements RouteTable {
         maxBodyBytes: g.maxBodyBytes,
         maxJsonDepth: g.maxJsonDepth,
       }),
+      frontends: (a, gates) => mountFrontends(a, gates, ws, sse),
     });
     await new Promise<void>((resolve, reject) => {
       const server = createListener(g, app);
+      routeUpgrades(server, app);
       server.once('error', reject);
       server.listen(g.port, g.host, () => resolve());
       this.http = server;
@@ -414,6 +441,8 @@ export class Gateway implements RouteTable {
     await this.modern.close();
     this.handover?.close();
     await this.sessions.close();
+    await this.ws?.close();
+    await this.sse?.close();
     await this.attached.close();
     await waitAtMost(closed, 1000);
     http?.closeAllConnections();

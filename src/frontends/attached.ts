@@ -1,29 +1,45 @@
 import { randomUUID } from 'node:crypto';
-import type { Server, Transport } from '@modelcontextprotocol/server';
+import type { AuthInfo, Server, Transport } from '@modelcontextprotocol/server';
 import { log } from '../log.js';
 import type { ListChanges } from '../server/sessions.js';
 
+interface Attached {
+  kind: string;
+  /** AuthInfo.clientId of the principal that opened it; empty without authentication. */
+  principal: string;
+  auth?: AuthInfo;
+}
+
 /**
- * Downstream sessions served over transports other than /mcp's (stdio, WebSocket): each gets a session
- * server from the same factory as /mcp sessions (same handlers, peers, routing), and list_changed broadcasts.
+ * Downstream sessions served over transports other than /mcp's (stdio, WebSocket, legacy SSE): each gets a
+ * session server from the same factory as /mcp sessions (same handlers, peers, routing, policy for its
+ * principal), and list_changed broadcasts.
  */
 export class AttachedSessions {
-  private readonly servers = new Set<Server>();
+  private readonly servers = new Map<Server, Attached>();
 
-  constructor(private readonly makeServer: () => Server) {}
+  constructor(private readonly makeServer: (auth: AuthInfo | undefined) => Server) {}
 
   /** Number of open attached sessions. */
   get size(): number {
     return this.servers.size;
   }
 
+  /** Open sessions of one principal (any kind). */
+  countOf(principal: string): number {
+    let n = 0;
+    for (const a of this.servers.values()) if (a.principal === principal) n++;
+    return n;
+  }
+
   /**
-   * Connects a new session server to a transport. Transports without a session id get `<kind>:<uuid>`, so
-   * the relay can key per-session state (log level, subscriptions, upstream sessions) as for /mcp sessions.
+   * Connects a new session server to a transport, for the principal `auth` names (undefined without
+   * authentication): its handlers see `auth` as /mcp's see a request's. Transports without a session id get
+   * `<kind>:<uuid>`, so the relay can key per-session state (log level, subscriptions, upstream sessions).
    */
-  async open(transport: Transport, kind: string): Promise<Server> {
+  async open(transport: Transport, kind: string, auth?: AuthInfo): Promise<Server> {
     transport.sessionId ??= `${kind}:${randomUUID()}`;
-    const server = this.makeServer();
+    const server = this.makeServer(auth);
     // The peer's close handler (set by the factory) still runs: ours wraps it.
     const released = server.onclose;
     server.onclose = () => {
@@ -31,15 +47,16 @@ export class AttachedSessions {
       log.info({ session: transport.sessionId, kind }, 'attached session closed');
       released?.();
     };
-    this.servers.add(server);
+    this.servers.set(server, { kind, principal: auth?.clientId ?? '', auth });
     await server.connect(transport);
-    log.info({ session: transport.sessionId, kind }, 'attached session opened');
+    log.info({ session: transport.sessionId, kind, principal: auth?.clientId }, 'attached session opened');
     return server;
   }
 
-  /** Tells every attached session about the lists that changed. */
-  broadcast(changes: ListChanges): void {
-    for (const s of this.servers) {
+  /** Tells every attached session about the lists that changed (as its principal sees them, when a function). */
+  broadcast(changesFor: ListChanges | ((auth: AuthInfo | undefined) => ListChanges)): void {
+    for (const [s, a] of this.servers) {
+      const changes = typeof changesFor === 'function' ? changesFor(a.auth) : changesFor;
       if (changes.tools) void s.sendToolListChanged().catch(() => {});
       if (changes.prompts) void s.sendPromptListChanged().catch(() => {});
       if (changes.resources) void s.sendResourceListChanged().catch(() => {});
@@ -48,7 +65,7 @@ export class AttachedSessions {
 
   /** Closes every attached session. */
   async close(): Promise<void> {
-    const all = [...this.servers];
+    const all = [...this.servers.keys()];
     this.servers.clear();
     await Promise.all(all.map((s) => s.close().catch(() => {})));
   }

@@ -16,6 +16,13 @@ function continuesACall(m: { params?: unknown }): boolean {
   return typeof params?.requestState === 'string';
 }
 
+/** The JSON-RPC error a request gets while the gateway shuts down. */
+export const SHUTTING_DOWN = {
+  code: -32000,
+  message: 'switchboard is shutting down and takes no new requests; retry (another replica will answer)',
+  data: { code: 'shutting_down' },
+};
+
 /** Counts of what /mcp is serving, for the shutdown log lines and /readyz. */
 export interface InFlightCounts {
   /** POST /mcp requests not yet answered (listen streams excluded). */
@@ -34,7 +41,7 @@ export interface InFlightCounts {
  */
 export class Drain {
   private draining = false;
-  private readonly open = new Map<Response, string>();
+  private readonly open = new Map<object, string>();
   private listening = 0;
   private waiters: (() => void)[] = [];
 
@@ -79,6 +86,21 @@ export class Drain {
     next();
   };
 
+  /**
+   * Counts a request served outside POST /mcp (a WebSocket or legacy SSE session's request) until the
+   * returned function is called, so that shutdown waits for it like for a POST.
+   */
+  hold(method: string): () => void {
+    const key = {};
+    this.open.set(key, method);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.done(key);
+    };
+  }
+
   /** Express middleware for GET /mcp: no new standalone streams while draining. */
   readonly get = (_req: Request, res: Response, next: NextFunction): void => {
     if (this.draining) return this.refuse(res, null);
@@ -93,8 +115,8 @@ export class Drain {
     next();
   };
 
-  private done(res: Response): void {
-    this.open.delete(res);
+  private done(key: object): void {
+    this.open.delete(key);
     if (this.open.size === 0) for (const wake of this.waiters.splice(0)) wake();
   }
 
@@ -102,15 +124,6 @@ export class Drain {
     log.debug('request refused: shutting down');
     res.setHeader('Connection', 'close');
     res.setHeader('Retry-After', '1');
-    res.status(503).json({
-      jsonrpc: '2.0',
-      error: {
-        code: -32000,
-        message:
-          'switchboard is shutting down and takes no new requests; retry (another replica will answer)',
-        data: { code: 'shutting_down' },
-      },
-      id,
-    });
+    res.status(503).json({ jsonrpc: '2.0', error: SHUTTING_DOWN, id });
   }
 }

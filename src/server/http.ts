@@ -52,6 +52,8 @@ export interface HttpDeps {
   rest?: (gates: Gates) => express.Router;
   /** Adds routes beside /mcp (the web console and its /v1 API), behind the gates given. */
   mount?: (app: express.Express, gates: RouteGates) => void;
+  /** Mounts other frontends' routes (legacy SSE, WebSocket) behind the same gates as /mcp. */
+  frontends?: (app: express.Express, gates: FrontendGates) => void;
 }
 
 /** The checks routes added by `mount` run behind. */
@@ -64,6 +66,22 @@ export interface RouteGates {
   operator: RequestHandler[];
   /** Whether a request that passed a gate has the operator role (always, with authentication off). */
   isOperator(req: Request): boolean;
+}
+
+/** The checks /mcp runs, in this order, for the MCP frontends (legacy SSE, WebSocket) to run too. */
+export interface FrontendGates {
+  /** Host and Origin (DNS-rebinding protection). */
+  guard: RequestHandler;
+  /** Client authentication (sets `req.auth`). */
+  auth: RequestHandler;
+  /** Per-principal rate limit, one token per request. */
+  rate: RequestHandler;
+  /** JSON body parsing with gateway.max_body_bytes, then gateway.max_json_depth. */
+  body: RequestHandler[];
+  /** Refuses new streams while draining. */
+  drainGet: RequestHandler;
+  /** Refuses new requests (not answers) while draining, and counts requests in flight. */
+  drainPost: RequestHandler;
 }
 
 function rpcError(res: Response, status: number, code: number, message: string): void {
@@ -168,6 +186,14 @@ export function createApp(deps: HttpDeps): express.Express {
       const info = (req as IncomingMessage & { auth?: AuthInfo }).auth;
       return !source.enabled || (info !== undefined && source.isOperator(info));
     },
+  });
+  deps.frontends?.(app, {
+    guard,
+    auth,
+    rate,
+    body: [express.json({ limit: deps.maxBodyBytes, type: () => true }), rejectDeep(deps.maxJsonDepth)],
+    drainGet,
+    drainPost,
   });
   app.all('/mcp', (_req, res) => {
     res.setHeader('Allow', 'GET, POST, DELETE');

@@ -118,6 +118,11 @@ export class SessionManager {
     return this.sessions.size;
   }
 
+  /** The Redis session store and channels, when the gateway has Redis (other frontends route through it too). */
+  get store(): SessionCluster | undefined {
+    return this.cluster;
+  }
+
   /** How often a session in use refreshes its record, and the record's TTL (idle timeout plus that). */
   private get touchEveryMs(): number {
     return Math.min(60_000, this.limits.idleTimeoutMs / 10);

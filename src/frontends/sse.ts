@@ -1,0 +1,212 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  isJSONRPCNotification,
+  isJSONRPCRequest,
+  isJSONRPCResponse,
+  type AuthInfo,
+  type JSONRPCMessage,
+  type RequestId,
+} from '@modelcontextprotocol/server';
+import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
+import type { Request, Response } from 'express';
+import { log } from '../log.js';
+import { sessionRefusal, type FrontendDeps } from './limits.js';
+
+/** Where clients of the legacy transport POST their messages (the `endpoint` event names it with the session). */
+export const MESSAGES_PATH = '/messages';
+/** Prefix of the Redis channel that carries a legacy SSE session's POSTs to the replica holding its stream. */
+const SSE_CHANNEL = 'sse:';
+const NOT_FOUND = 'Session not found: it expired or was closed; open GET /sse again';
+/** How often an idle /sse stream gets an SSE comment, so proxies do not cut it. */
+const KEEPALIVE_MS = 25_000;
+
+type Extra = Parameters<SSEServerTransport['handleMessage']>[1];
+
+/**
+ * The SDK's frozen v1 SSE server transport (protocol 2024-11-05), plus what the gateway needs: client
+ * requests are counted for the drain until answered, `onclose` fires once, and the stream gets keep-alives.
+ */
+class LegacySseTransport extends SSEServerTransport {
+  private readonly inFlight = new Map<RequestId, () => void>();
+  private ended = false;
+  private keepalive?: NodeJS.Timeout;
+
+  constructor(
+    readonly principal: string,
+    /** The credentials the stream was opened with (messages forwarded from other replicas run with them). */
+    readonly auth: AuthInfo | undefined,
+    private readonly deps: FrontendDeps,
+    private readonly stream: ServerResponse,
+  ) {
+    super(MESSAGES_PATH, stream);
+  }
+
+  override async start(): Promise<void> {
+    await super.start();
+    this.keepalive = setInterval(() => this.stream.write(': keepalive\n\n'), KEEPALIVE_MS).unref();
+    this.stream.once('close', () => clearInterval(this.keepalive));
+  }
+
+  override async handleMessage(message: unknown, extra?: Extra): Promise<void> {
+    if (isJSONRPCRequest(message as JSONRPCMessage)) {
+      const { id, method } = message as { id: RequestId; method: string };
+      this.inFlight.get(id)?.();
+      this.inFlight.set(id, this.deps.drain.hold(method));
+    }
+    await super.handleMessage(message, extra);
+  }
+
+  override async send(message: Parameters<SSEServerTransport['send']>[0]): Promise<void> {
+    const m = message as JSONRPCMessage;
+    if (isJSONRPCResponse(m) && m.id !== undefined) {
+      this.inFlight.get(m.id)?.();
+      this.inFlight.delete(m.id);
+    }
+    await super.send(message);
+  }
+
+  override async close(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    clearInterval(this.keepalive);
+    for (const release of this.inFlight.values()) release();
+    this.inFlight.clear();
+    // The base class calls onclose both here and when the stream's response closes: once is enough.
+    const onclose = this.onclose;
+    this.onclose = undefined;
+    await super.close();
+    onclose?.();
+  }
+}
+
+function authOf(req: IncomingMessage): AuthInfo | undefined {
+  return (req as IncomingMessage & { auth?: AuthInfo }).auth;
+}
+
+function rpcError(res: Response, status: number, code: number, message: string, id: unknown = null): void {
+  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id });
+}
+
+/**
+ * The legacy HTTP+SSE transport (protocol 2024-11-05): `GET /sse` opens a session and its event stream
+ * (the first event, `endpoint`, names `/messages?sessionId=…`); `POST /messages?sessionId=…` carries the
+ * client's messages, answered 202, their responses arriving on the stream. A session belongs to the principal
+ * that opened it and lives in the replica holding its stream; with Redis, POSTs reaching another replica are
+ * forwarded to it.
+ */
+export class LegacySseFrontend {
+  private readonly sessions = new Map<string, LegacySseTransport>();
+
+  constructor(private readonly deps: FrontendDeps) {}
+
+  /** Number of open legacy SSE sessions. */
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** The express handler of GET /sse, after the gates. */
+  readonly stream = (req: Request, res: Response): void => {
+    const auth = authOf(req);
+    const refused = sessionRefusal(this.deps, auth);
+    if (refused) return rpcError(res, 503, -32000, refused);
+    const transport = new LegacySseTransport(auth?.clientId ?? '', auth, this.deps, res);
+    const id = transport.sessionId;
+    this.sessions.set(id, transport);
+    const cluster = this.deps.cluster;
+    if (cluster) {
+      // POSTs that land on another replica are published to this one, which holds the stream.
+      void cluster
+        .holdStream(`${SSE_CHANNEL}${id}`, (m) => this.forwarded(id, m))
+        .catch((err: unknown) =>
+          log.warn({ err: String(err) }, 'cannot receive /messages from other replicas'),
+        );
+      res.once('close', () => void cluster.releaseStream(`${SSE_CHANNEL}${id}`).catch(() => {}));
+    }
+    this.deps.attached
+      .open(transport, 'sse', auth)
+      .then((server) => {
+        const released = server.onclose;
+        server.onclose = () => {
+          this.sessions.delete(id);
+          released?.();
+        };
+      })
+      .catch((err: unknown) => {
+        this.sessions.delete(id);
+        log.error({ err: String(err) }, 'legacy SSE session failed to start');
+        if (!res.headersSent) rpcError(res, 500, -32603, `Internal error: ${String(err)}`);
+        else res.end();
+      });
+  };
+
+  /** The express handler of POST /messages, after the gates and body parsing. */
+  readonly post = (req: Request, res: Response, next: (err?: unknown) => void): void => {
+    const id = typeof req.query.sessionId === 'string' ? req.query.sessionId : undefined;
+    if (!id)
+      return rpcError(res, 400, -32000, 'Bad Request: missing sessionId query parameter (GET /sse first)');
+    const body: unknown = req.body;
+    if (Array.isArray(body)) {
+      return rpcError(
+        res,
+        400,
+        -32600,
+        'Invalid Request: JSON-RPC batches are not supported by protocol 2024-11-05',
+      );
+    }
+    const message = body as JSONRPCMessage;
+    const messageId = (body as { id?: unknown } | null)?.id ?? null;
+    if (!isJSONRPCRequest(message) && !isJSONRPCNotification(message) && !isJSONRPCResponse(message)) {
+      return rpcError(res, 400, -32600, 'Invalid Request: not a JSON-RPC 2.0 message', messageId);
+    }
+    const transport = this.sessions.get(id);
+    const principal = authOf(req)?.clientId ?? '';
+    if (!transport && this.deps.cluster) return void this.forward(id, principal, message, res, messageId);
+    if (!transport || transport.principal !== principal) {
+      // Another principal's session is answered like an unknown one: its existence is not revealed.
+      if (transport) log.warn({ principal }, 'legacy SSE message refused: another principal');
+      return rpcError(res, 404, -32001, NOT_FOUND, messageId);
+    }
+    transport.handlePostMessage(req, res, body).catch(next);
+  };
+
+  /** Publishes a message for a session held by another replica: 202 when one holds it, else 404. */
+  private async forward(
+    id: string,
+    principal: string,
+    message: JSONRPCMessage,
+    res: Response,
+    messageId: unknown,
+  ): Promise<void> {
+    let heard: boolean;
+    try {
+      heard = await this.deps.cluster!.toStream(`${SSE_CHANNEL}${id}`, { principal, message });
+    } catch (err) {
+      log.warn({ err: String(err) }, 'session store unreachable: cannot forward a /messages POST');
+      return rpcError(res, 503, -32000, 'Session store (Redis) unreachable: retry later', messageId);
+    }
+    if (!heard) return rpcError(res, 404, -32001, NOT_FOUND, messageId);
+    res.status(202).end('Accepted');
+  }
+
+  /** A message POSTed on another replica for a stream held here: checked like a local POST, then delivered. */
+  private forwarded(id: string, payload: Record<string, unknown>): void {
+    const transport = this.sessions.get(id);
+    const message = payload.message as JSONRPCMessage;
+    if (!transport || transport.principal !== payload.principal) {
+      return log.warn(
+        { principal: payload.principal },
+        'forwarded legacy SSE message refused: another principal',
+      );
+    }
+    transport.handleMessage(message, { authInfo: transport.auth }).catch((err: unknown) => {
+      log.warn({ session: id, err: String(err) }, 'forwarded legacy SSE message refused');
+    });
+  }
+
+  /** Ends every stream; their sessions close with the attached sessions. */
+  async close(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(all.map((t) => t.close().catch(() => {})));
+  }
+}
