@@ -36,8 +36,9 @@ export class AttachedSessions {
    * Connects a new session server to a transport, for the principal `auth` names (undefined without
    * authentication): its handlers see `auth` as /mcp's see a request's. Transports without a session id get
    * `<kind>:<uuid>`, so the relay can key per-session state (log level, subscriptions, upstream sessions).
+   * `onClosed` runs when the session closes (the frontend forgets it).
    */
-  async open(transport: Transport, kind: string, auth?: AuthInfo): Promise<Server> {
+  async open(transport: Transport, kind: string, auth?: AuthInfo, onClosed?: () => void): Promise<Server> {
     transport.sessionId ??= `${kind}:${randomUUID()}`;
     const server = this.makeServer(auth);
     // The peer's close handler (set by the factory) still runs: ours wraps it.
@@ -45,6 +46,7 @@ export class AttachedSessions {
     server.onclose = () => {
       this.servers.delete(server);
       log.info({ session: transport.sessionId, kind }, 'attached session closed');
+      onClosed?.();
       released?.();
     };
     this.servers.set(server, { kind, principal: auth?.clientId ?? '', auth });

@@ -123,14 +123,7 @@ export class LegacySseFrontend {
       res.once('close', () => void cluster.releaseStream(`${SSE_CHANNEL}${id}`).catch(() => {}));
     }
     this.deps.attached
-      .open(transport, 'sse', auth)
-      .then((server) => {
-        const released = server.onclose;
-        server.onclose = () => {
-          this.sessions.delete(id);
-          released?.();
-        };
-      })
+      .open(transport, 'sse', auth, () => this.sessions.delete(id))
       .catch((err: unknown) => {
         this.sessions.delete(id);
         log.error({ err: String(err) }, 'legacy SSE session failed to start');

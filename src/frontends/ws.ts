@@ -123,14 +123,7 @@ export class WebSocketFrontend {
       this.sessions.set(id, transport);
       transport.attach(socket, auth, false);
       this.deps.attached
-        .open(transport, 'ws', auth)
-        .then((server) => {
-          const released = server.onclose;
-          server.onclose = () => {
-            this.sessions.delete(id);
-            released?.();
-          };
-        })
+        .open(transport, 'ws', auth, () => this.sessions.delete(id))
         .catch((err: unknown) => {
           log.error({ err: String(err) }, 'websocket session failed to start');
           this.sessions.delete(id);
