@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/server';
-import express, { type Request, type RequestHandler, type Router } from 'express';
+import express, { type Request, type Router } from 'express';
 import { problem, problemsFromGates, sendProblem } from '../frontends/rest/problem.js';
 import { log } from '../log.js';
 import type { OpsView } from '../ops/view.js';
 import type { Grant } from '../registry/grant.js';
+import type { Gates } from '../server/http.js';
 import { backendRows, rowKey } from './backends.js';
 import { redactedConfig } from './config.js';
 import { openEventStream, type EventStream } from './events.js';
@@ -14,14 +15,6 @@ export interface ConsoleHost {
   view: OpsView;
   /** What a principal may use (gateway.auth.policies); everything without authentication. */
   grant(auth: AuthInfo | undefined): Grant;
-}
-
-/** The middleware in front of the API: client routes (Origin, auth, rate), operator routes, and the role check. */
-export interface ConsoleGates {
-  client: RequestHandler[];
-  operator: RequestHandler[];
-  /** Whether an authenticated request (or any request, with auth off) has the operator role. */
-  isOperator(req: Request): boolean;
 }
 
 /** How often open event streams are checked for changes no rebuild announces (queue depth, running calls). */
@@ -62,12 +55,12 @@ export class ConsoleApi {
   constructor(private readonly host: ConsoleHost) {}
 
   /** The router to mount at /v1. */
-  router(gates: ConsoleGates): Router {
+  router(gates: Gates): Router {
     const router = express.Router();
     const { view } = this.host;
     // Refusals of the shared gates are answered as problems, like the rest of /v1.
-    const client = [problemsFromGates, ...gates.client];
-    const operator = [problemsFromGates, ...gates.operator];
+    const client = [problemsFromGates, gates.guard, gates.auth, gates.rate];
+    const operator = [problemsFromGates, gates.guard, gates.operator];
     router.get('/backends', ...client, (req, res) => {
       res.json({ backends: backendRows(view, this.host.grant(authOf(req))) });
     });

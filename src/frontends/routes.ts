@@ -1,19 +1,19 @@
 import type express from 'express';
-import type { FrontendGates } from '../server/http.js';
+import type { Gates } from '../server/http.js';
 import { LegacySseFrontend, MESSAGES_PATH } from './sse.js';
 import { subprotocolCredential, type WebSocketFrontend } from './ws.js';
 
 /** Mounts `GET /ws`, `GET /sse` and `POST /messages` behind the same gates, in the same order, as /mcp. */
 export function mountFrontends(
   app: express.Express,
-  gates: FrontendGates,
+  gates: Gates,
   ws: WebSocketFrontend,
   sse: LegacySseFrontend,
 ): void {
-  const { guard, auth, rate, body, drainGet, drainPost } = gates;
-  app.get('/ws', guard, subprotocolCredential, auth, rate, drainGet, ws.handle);
-  app.get('/sse', guard, auth, rate, drainGet, sse.stream);
-  app.post(MESSAGES_PATH, guard, auth, rate, ...body, drainPost, sse.post);
+  const { guard, auth, rate, body, drain } = gates;
+  app.get('/ws', guard, subprotocolCredential, auth, rate, drain.get, ws.handle);
+  app.get('/sse', guard, auth, rate, drain.get, sse.stream);
+  app.post(MESSAGES_PATH, guard, auth, rate, ...body, drain.post, sse.post);
   app.options(['/sse', MESSAGES_PATH], guard, (_req, res) => {
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
     res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Accept, Authorization, X-API-Key');

@@ -17,12 +17,22 @@ import { originGuard, type OriginPolicy } from './security.js';
 import { statusOnlyWithoutCredential } from './auth-http.js';
 import type { SessionManager } from './sessions.js';
 
-/** The gates in front of /mcp, for other HTTP frontends (the REST API) to put in front of their routes. */
+/** The checks in front of /mcp, for the other frontends (REST, console, WebSocket, legacy SSE) to run too. */
 export interface Gates {
-  origin: RequestHandler;
+  /** Host and Origin (DNS-rebinding protection). */
+  guard: RequestHandler;
+  /** Client authentication (sets `req.auth`). */
   auth: RequestHandler;
+  /** Per-principal rate limit, one token per request. */
   rate: RequestHandler;
-  drain: RequestHandler;
+  /** The operator role, as for /readyz and /metrics. */
+  operator: RequestHandler;
+  /** Whether a request that passed a gate has the operator role (always, with authentication off). */
+  isOperator(req: Request): boolean;
+  /** JSON body parsing with gateway.max_body_bytes, then gateway.max_json_depth. */
+  body: RequestHandler[];
+  /** Graceful shutdown: new streams (`get`) and requests (`post`) refused, REST requests counted (`request`). */
+  drain: { get: RequestHandler; post: RequestHandler; request: RequestHandler };
 }
 
 /** What the HTTP layer needs from the rest of the gateway. */
@@ -51,37 +61,9 @@ export interface HttpDeps {
   /** The REST API (/v1 tools, resources, prompts, discovery; /openapi.json): its routes behind the given gates. */
   rest?: (gates: Gates) => express.Router;
   /** Adds routes beside /mcp (the web console and its /v1 API), behind the gates given. */
-  mount?: (app: express.Express, gates: RouteGates) => void;
+  mount?: (app: express.Express, gates: Gates) => void;
   /** Mounts other frontends' routes (legacy SSE, WebSocket) behind the same gates as /mcp. */
-  frontends?: (app: express.Express, gates: FrontendGates) => void;
-}
-
-/** The checks routes added by `mount` run behind. */
-export interface RouteGates {
-  /** DNS-rebinding protection (Host and Origin), as for /mcp. */
-  guard: RequestHandler;
-  /** Origin, client authentication and the principal's rate limit, as for /mcp. */
-  client: RequestHandler[];
-  /** Origin and the operator role, as for /readyz. */
-  operator: RequestHandler[];
-  /** Whether a request that passed a gate has the operator role (always, with authentication off). */
-  isOperator(req: Request): boolean;
-}
-
-/** The checks /mcp runs, in this order, for the MCP frontends (legacy SSE, WebSocket) to run too. */
-export interface FrontendGates {
-  /** Host and Origin (DNS-rebinding protection). */
-  guard: RequestHandler;
-  /** Client authentication (sets `req.auth`). */
-  auth: RequestHandler;
-  /** Per-principal rate limit, one token per request. */
-  rate: RequestHandler;
-  /** JSON body parsing with gateway.max_body_bytes, then gateway.max_json_depth. */
-  body: RequestHandler[];
-  /** Refuses new streams while draining. */
-  drainGet: RequestHandler;
-  /** Refuses new requests (not answers) while draining, and counts requests in flight. */
-  drainPost: RequestHandler;
+  frontends?: (app: express.Express, gates: Gates) => void;
 }
 
 function rpcError(res: Response, status: number, code: number, message: string): void {
@@ -177,29 +159,26 @@ export function createApp(deps: HttpDeps): express.Express {
   app.delete('/mcp', guard, auth, rate, (req, res, next) => {
     deps.sessions.handle(req, res, undefined).catch(next);
   });
-  deps.mount?.(app, {
+  const gates: Gates = {
     guard,
-    client: [guard, auth, rate],
-    operator: [guard, operator],
+    auth,
+    rate,
+    operator,
     isOperator: (req) => {
       const source = deps.auth();
       const info = (req as IncomingMessage & { auth?: AuthInfo }).auth;
       return !source.enabled || (info !== undefined && source.isOperator(info));
     },
-  });
-  deps.frontends?.(app, {
-    guard,
-    auth,
-    rate,
     body: [express.json({ limit: deps.maxBodyBytes, type: () => true }), rejectDeep(deps.maxJsonDepth)],
-    drainGet,
-    drainPost,
-  });
+    drain: { get: drainGet, post: drainPost, request: deps.drain?.request ?? pass },
+  };
+  deps.mount?.(app, gates);
+  deps.frontends?.(app, gates);
   app.all('/mcp', (_req, res) => {
     res.setHeader('Allow', 'GET, POST, DELETE');
     rpcError(res, 405, -32000, 'Method not allowed');
   });
-  if (deps.rest) app.use(deps.rest({ origin: guard, auth, rate, drain: deps.drain?.request ?? pass }));
+  if (deps.rest) app.use(deps.rest(gates));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found', endpoints: ['/mcp', '/healthz', '/readyz', '/metrics'] });
   });

@@ -197,7 +197,7 @@ export function restApi(deps: RestDeps): (gates: Gates) => express.Router {
 
   return (gates) => {
     const router = express.Router();
-    const before = [problemsFromGates, gates.origin, gates.auth, gates.rate, gates.drain];
+    const before = [problemsFromGates, gates.guard, gates.auth, gates.rate, gates.drain.request];
     const body = [
       express.json({ limit: deps.maxBodyBytes, type: () => true }),
       (req: Request, res: Response, next: NextFunction) => {
@@ -223,7 +223,7 @@ export function restApi(deps: RestDeps): (gates: Gates) => express.Router {
       ['/openapi.json', 'get', openapi],
     ];
     for (const [path, method, fn] of routes) {
-      router.options(path, problemsFromGates, gates.origin, (_req, res) => {
+      router.options(path, problemsFromGates, gates.guard, (_req, res) => {
         res.setHeader('Access-Control-Allow-Methods', `${method.toUpperCase()}, OPTIONS`);
         res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Accept, Authorization, X-API-Key');
         res.status(204).end();
