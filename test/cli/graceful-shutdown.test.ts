@@ -4,35 +4,11 @@
  * grace runs out get a shutting_down JSON-RPC error; a second signal exits at once.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Client, ProtocolError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { isAlive } from '../../src/backends/process-tree.js';
-import { ROOT, connectClient, fixtureStdio, text, waitFor, writeConfig } from '../helpers/gateway.js';
+import { connectClient, fixtureStdio, serveCli, text, waitFor } from '../helpers/gateway.js';
 import { INIT, json, raw } from '../helpers/http.js';
-
-const CLI = join(ROOT, 'src/cli.ts');
-
-async function serve(yaml: string) {
-  const file = writeConfig(yaml);
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--config', file, '--port', '0'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SWITCHBOARD_LOG_LEVEL: 'info', SWITCHBOARD_LOG_FORMAT: 'json' },
-  });
-  const io = { out: '', err: '' };
-  child.stdout.on('data', (d: Buffer) => (io.out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (io.err += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  try {
-    const line = await waitFor(() => /listening on (\S+)/.exec(io.out)?.[1] ?? '', 20_000, 'gateway URL');
-    return { child, url: new URL(line), io, exited };
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
-  }
-}
 
 /** The fixture's process tree (server and its grandchild), once its tools are listed. */
 async function treeOf(client: Awaited<ReturnType<typeof connectClient>>['client']): Promise<number[]> {
@@ -58,7 +34,7 @@ const config = (grace: string, extra = '') =>
 
 describe('graceful shutdown of `switchboard serve`', () => {
   it('lets calls in flight finish, answers new requests 503, exits 0 and leaves no process behind', async (t) => {
-    const { child, url, io, exited } = await serve(config('60s'));
+    const { child, url, io, exited } = await serveCli(config('60s'));
     t.after(() => void child.kill('SIGKILL'));
     const { client } = await connectClient(url);
     // A 2026-07-28 client too: its call is a request of its own, with no session.
@@ -103,7 +79,7 @@ describe('graceful shutdown of `switchboard serve`', () => {
   });
 
   it('answers a call still running when the grace runs out with a shutting_down error, then exits 0', async (t) => {
-    const { child, url, io, exited } = await serve(config('300ms'));
+    const { child, url, io, exited } = await serveCli(config('300ms'));
     t.after(() => void child.kill('SIGKILL'));
     const { client } = await connectClient(url);
     const pids = await treeOf(client);
@@ -124,7 +100,7 @@ describe('graceful shutdown of `switchboard serve`', () => {
   });
 
   it('single-session queue: calls queued at SIGTERM still run in order within the grace', async (t) => {
-    const { child, url, io, exited } = await serve(config('60s', '    single_session: true\n'));
+    const { child, url, io, exited } = await serveCli(config('60s', '    single_session: true\n'));
     t.after(() => void child.kill('SIGKILL'));
     const { client } = await connectClient(url);
     await treeOf(client);
@@ -142,7 +118,7 @@ describe('graceful shutdown of `switchboard serve`', () => {
   });
 
   it('single-session queue: when the grace runs out, the running and the queued call get shutting_down', async (t) => {
-    const { child, url, io, exited } = await serve(config('300ms', '    single_session: true\n'));
+    const { child, url, io, exited } = await serveCli(config('300ms', '    single_session: true\n'));
     t.after(() => void child.kill('SIGKILL'));
     const { client } = await connectClient(url);
     await treeOf(client);
@@ -171,7 +147,7 @@ describe('graceful shutdown of `switchboard serve`', () => {
   });
 
   it('exits at once (code 1) on a second signal, killing the backend tree', async (t) => {
-    const { child, url, io, exited } = await serve(config('10m'));
+    const { child, url, io, exited } = await serveCli(config('10m'));
     t.after(() => void child.kill('SIGKILL'));
     const { client } = await connectClient(url);
     const pids = await treeOf(client);

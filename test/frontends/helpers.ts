@@ -1,15 +1,13 @@
 /** Helpers of the WebSocket and legacy SSE frontend tests: gateways with two API keys, the CLI as a process. */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { loadConfig } from '../../src/config/load.js';
 import type { SocketTiming } from '../../src/frontends/ws-transport.js';
 import { Gateway } from '../../src/gateway.js';
-import { ROOT, text, waitFor, writeConfig } from '../helpers/gateway.js';
+import { text, waitFor, writeConfig } from '../helpers/gateway.js';
+export { serveCli } from '../helpers/gateway.js';
 
 export const ALICE = 'alice-key-0123456789';
 export const BOB = 'bob-key-0123456789abc';
-const CLI = join(ROOT, 'src/cli.ts');
 
 /** A gateway config with API keys for alice and bob, the given backends and extra gateway settings. */
 export const keyed = (backends: string, gateway = '') => `gateway:
@@ -32,27 +30,6 @@ export async function startWith(
   await gateway.pool.settled();
   await waitFor(() => gateway.snapshot().toolsByName.has('a__add'), 20_000, 'backend a listed');
   return { gateway, base: new URL('/', gateway.url), file };
-}
-
-/** `switchboard serve` as a child process; resolves once it listens. */
-export async function serveCli(yaml: string) {
-  const file = writeConfig(yaml);
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--config', file, '--port', '0'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SWITCHBOARD_LOG_LEVEL: 'info', SWITCHBOARD_LOG_FORMAT: 'json' },
-  });
-  const io = { out: '', err: '' };
-  child.stdout.on('data', (d: Buffer) => (io.out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (io.err += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  try {
-    const line = await waitFor(() => /listening on (\S+)/.exec(io.out)?.[1] ?? '', 20_000, 'gateway URL');
-    return { child, base: new URL('/', line), io, exited };
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
-  }
 }
 
 /** The fixture's process tree (server and grandchild) through a connected client. */

@@ -137,3 +137,28 @@ export function text(result: unknown): string {
   const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
   return content[0]?.text ?? '';
 }
+
+/**
+ * `switchboard serve` as a child process with JSON logs at info, its output collected; resolves once it listens.
+ * A gateway that fails to start is stopped with SIGTERM, so its backends' children go with it.
+ */
+export async function serveCli(yaml: string) {
+  const file = writeConfig(yaml);
+  const cli = join(ROOT, 'src/cli.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--config', file, '--port', '0'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SWITCHBOARD_LOG_LEVEL: 'info', SWITCHBOARD_LOG_FORMAT: 'json' },
+  });
+  const io = { out: '', err: '' };
+  child.stdout!.on('data', (d: Buffer) => (io.out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (io.err += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  try {
+    const line = await waitFor(() => /listening on (\S+)/.exec(io.out)?.[1] ?? '', 20_000, 'gateway URL');
+    return { child, url: new URL(line), base: new URL('/', line), io, exited };
+  } catch (err) {
+    child.kill('SIGTERM');
+    throw err;
+  }
+}
