@@ -10,6 +10,7 @@ import type { BackendSpec, HttpSpec, SseSpec, StdioSpec } from '../config/model.
 import type { Auth } from '../config/schema-types.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { PooledHttpTransport, type HeaderSource } from './pooled-http.js';
+import { StdioUpstreamTransport } from './stdio-transport.js';
 
 export type { HeaderSource } from './pooled-http.js';
 import type { UpstreamTokens } from './oauth.js';
@@ -68,13 +69,17 @@ function stdioTransport(spec: StdioSpec, log: Logger): BuiltTransport {
   const env = spec.inheritEnv
     ? ({ ...process.env, ...spec.env } as Record<string, string>)
     : { ...getDefaultEnvironment(), ...spec.env };
-  const transport = new StdioClientTransport({
-    command: spec.command,
-    args: spec.args,
-    env,
-    cwd: spec.cwd,
-    stderr: 'pipe',
-  });
+  // `auto` probes the era on a disposable sibling process, which only the SDK's own class supports.
+  const transport =
+    spec.protocol === 'auto'
+      ? new StdioClientTransport({
+          command: spec.command,
+          args: spec.args,
+          env,
+          cwd: spec.cwd,
+          stderr: 'pipe',
+        })
+      : new StdioUpstreamTransport({ command: spec.command, args: spec.args, env, cwd: spec.cwd });
   const stderr = transport.stderr;
   if (stderr) {
     createInterface({ input: stderr as unknown as NodeJS.ReadableStream, crlfDelay: Infinity }).on(

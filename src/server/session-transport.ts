@@ -9,7 +9,7 @@ import {
   type Transport,
   type TransportSendOptions,
 } from '@modelcontextprotocol/server';
-import { kindOf } from './jsonrpc-kind.js';
+import { kindOf } from '../jsonrpc-kind.js';
 import { CollectingOutlet, SseOutlet, type Outlet } from './sse-outlet.js';
 
 /** Where a session's messages go when they are not this replica's to deliver (set in cluster mode). */

@@ -4,7 +4,7 @@ import { request, type IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/server';
 import type { Gateway } from '../../src/gateway.js';
-import { kindOf } from '../../src/server/jsonrpc-kind.js';
+import { kindOf } from '../../src/jsonrpc-kind.js';
 import { fixtureStdio, startGateway } from '../helpers/gateway.js';
 import { initialize, json, raw } from '../helpers/http.js';
 
