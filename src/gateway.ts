@@ -3,6 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type AuthInfo } from '@modelcontextprotocol/server';
 import { BackendPool } from './backends/pool.js';
+import type { TransportFactory } from './backends/transports.js';
 import { diffConfigs, RESTART_SETTINGS } from './config/diff.js';
 import { ConfigError, formatProblem } from './config/errors.js';
 import { loadConfig, type LoadOptions } from './config/load.js';
@@ -57,6 +58,16 @@ import { waitAtMost } from './time.js';
 const RELOAD_SETTLE_MS = 5000;
 
 /** The running gateway: backends, the current catalog snapshot, downstream sessions and the HTTP listener. */
+/** What tests and the bench replace in a gateway: the span exporter, WebSocket timing, the upstream transports. */
+export interface GatewaySeams {
+  /** A span exporter to use instead of OTLP. */
+  tracing?: TracingOptions;
+  /** WebSocket ping interval and re-attach grace period. */
+  wsTiming?: SocketTiming;
+  /** How upstream connections are made (in-process transports for tests). */
+  transports?: TransportFactory;
+}
+
 export class Gateway implements RouteTable {
   readonly pool: BackendPool;
   readonly dispatcher: Dispatcher;
@@ -102,14 +113,12 @@ export class Gateway implements RouteTable {
 
   /**
    * @param loadOptions how the config was loaded (CLI overrides), reused on reload.
-   * @param tracingOptions a span exporter to use instead of OTLP (tests, bench).
+   * @param seams what tests and the bench replace (span exporter, WebSocket timing, upstream transports).
    */
   constructor(
     public config: GatewayConfig,
     private readonly loadOptions: LoadOptions = {},
-    private readonly tracingOptions: TracingOptions = {},
-    /** WebSocket ping interval and re-attach grace period (tests shorten them). */
-    private readonly wsTiming: SocketTiming = WS_TIMING,
+    private readonly seams: GatewaySeams = {},
   ) {
     this.hash = configHash(config);
     setSecrets(configSecrets(config));
@@ -123,7 +132,13 @@ export class Gateway implements RouteTable {
       indexed: (backend) => this.pool.get(backend)?.spec.discovery !== false,
       telemetry: this.telemetry,
     });
-    this.pool = new BackendPool(() => this.rebuild(), this.peers, this.queues, this.telemetry);
+    this.pool = new BackendPool(
+      () => this.rebuild(),
+      this.peers,
+      this.queues,
+      this.telemetry,
+      seams.transports,
+    );
     this.policies = policySource(() => this.config.gateway.auth);
     this.access = { grant: (auth) => this.policies().grant(auth), views: new GrantViews() };
     const redis = config.gateway.redis;
@@ -371,7 +386,7 @@ export class Gateway implements RouteTable {
   /** Starts the backends (in the background) and the HTTP listener. */
   async start(): Promise<void> {
     const g = this.config.gateway;
-    this.telemetry.tracing = await startTracing(g.telemetry, this.tracingOptions);
+    this.telemetry.tracing = await startTracing(g.telemetry, this.seams.tracing ?? {});
     await this.pool.reconcile(this.config.backends);
     const rate = {
       buckets: () => (this.buckets ??= createBuckets(this.config.gateway.redis)),
@@ -388,7 +403,7 @@ export class Gateway implements RouteTable {
       sessionCap: this.sessionCap,
       cluster: this.sessions.store,
     };
-    const ws = (this.ws = new WebSocketFrontend(frontends, this.wsTiming));
+    const ws = (this.ws = new WebSocketFrontend(frontends, this.seams.wsTiming ?? WS_TIMING));
     const sse = (this.sse = new LegacySseFrontend(frontends));
     const app = createApp({
       sessions: this.sessions,

@@ -10,7 +10,7 @@ import { InFlight, type Origin, type UpstreamListener } from './origin.js';
 import { closeWithTree } from './process-tree.js';
 import { installRelay, keepProgressBeforeResponses, RELAYED_CAPABILITIES } from './relay.js';
 import { StickyState } from './sticky.js';
-import { createTransport, endSession, type BuiltTransport } from './transports.js';
+import { createTransport, endSession, type BuiltTransport, type TransportFactory } from './transports.js';
 import { fetchCatalog, refreshKind, type BackendCatalog } from './catalog-fetch.js';
 import { EraMemory } from './era.js';
 import { describeCause, sessionExpired, unreachable } from './upstream-errors.js';
@@ -90,6 +90,7 @@ export class Backend {
     private readonly onChange: (backend: Backend) => void,
     private readonly listener?: UpstreamListener,
     private readonly telemetry: Telemetry = telemetryOff(),
+    private readonly transports: TransportFactory = createTransport,
   ) {
     this.name = spec.name;
     this.log = backendLog(spec.name);
@@ -104,6 +105,7 @@ export class Backend {
         listener,
         () => this.telemetry.tracing,
         this.tokens,
+        transports,
       );
     }
   }
@@ -147,7 +149,7 @@ export class Backend {
         inputRequired: { autoFulfill: false },
       },
     );
-    const built = createTransport(this.spec, this.log, undefined, this.telemetry.tracing, this.tokens);
+    const built = this.transports(this.spec, this.log, undefined, this.telemetry.tracing, this.tokens);
     this.client = client;
     this.built = built;
     client.onerror = (err) => this.onTransportError(client, err);

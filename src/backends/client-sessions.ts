@@ -8,7 +8,7 @@ import type { UpstreamRequestOptions } from './backend.js';
 import { InFlight, type Origin, type UpstreamListener } from './origin.js';
 import { closeWithTree } from './process-tree.js';
 import { installRelay, keepProgressBeforeResponses, relayedSubset } from './relay.js';
-import { createTransport, endSession, type BuiltTransport } from './transports.js';
+import { createTransport, endSession, type BuiltTransport, type TransportFactory } from './transports.js';
 import { TRACING_OFF, type Tracing } from '../telemetry/tracing.js';
 import type { UpstreamTokens } from './oauth.js';
 
@@ -60,6 +60,7 @@ export class ClientSessions {
     private readonly tracing: () => Tracing = () => TRACING_OFF,
     /** The backend's OAuth token source: every client's upstream session uses the same token. */
     private readonly tokens?: UpstreamTokens,
+    private readonly transports: TransportFactory = createTransport,
   ) {
     const idle = spec().idleTimeoutMs;
     if (idle > 0) {
@@ -181,7 +182,7 @@ export class ClientSessions {
       lastUsed: Date.now(),
     } as Connection;
     const headerSource = spec.forwardHeaders.length > 0 ? () => conn.headers : undefined;
-    conn.built = createTransport(spec, log, headerSource, this.tracing(), this.tokens);
+    conn.built = this.transports(spec, log, headerSource, this.tracing(), this.tokens);
     installRelay(client, {
       backend: spec.name,
       log,

@@ -5,6 +5,7 @@ import { Backend } from './backend.js';
 import type { UpstreamListener } from './origin.js';
 import { waitAtMost } from '../time.js';
 import { telemetryOff, type Telemetry } from '../telemetry/recorder.js';
+import type { TransportFactory } from './transports.js';
 
 /** What a reconcile did, by backend name. */
 export interface ReconcileResult {
@@ -48,6 +49,8 @@ export class BackendPool {
     private readonly listener?: UpstreamListener,
     private readonly hooks: PoolHooks = {},
     private readonly telemetry: Telemetry = telemetryOff(),
+    /** How upstream connections are made (the real transports unless a test injects in-process ones). */
+    private readonly transports?: TransportFactory,
   ) {}
 
   /** The backend currently serving a name. */
@@ -104,7 +107,7 @@ export class BackendPool {
         result[this.updateLive(current, spec) ? 'updated' : 'unchanged'].push(spec.name);
         continue;
       }
-      const backend = new Backend(spec, this.changed, this.listener, this.telemetry);
+      const backend = new Backend(spec, this.changed, this.listener, this.telemetry, this.transports);
       if (this.hooks.launch) this.hooks.launch(backend);
       else backend.start();
       if (current) {

@@ -164,6 +164,9 @@ function sseTransport(
   return { transport, pid: () => null };
 }
 
+/** Builds an upstream connection's transport (createTransport by default; tests inject in-process ones). */
+export type TransportFactory = typeof createTransport;
+
 /**
  * Builds the SDK transport for a backend spec (a new one per connection attempt); `tokens` is the backend's
  * OAuth token source, shared by all its connections.

@@ -25,7 +25,7 @@ export async function startWith(
 ): Promise<{ gateway: Gateway; base: URL; file: string }> {
   const file = writeConfig(yaml);
   const options = { overrides: { port: 0, host: '127.0.0.1' } };
-  const gateway = new Gateway(loadConfig(file, options), options, {}, timing);
+  const gateway = new Gateway(loadConfig(file, options), options, { wsTiming: timing });
   await gateway.start();
   await gateway.pool.settled();
   await waitFor(() => gateway.snapshot().toolsByName.has('a__add'), 20_000, 'backend a listed');

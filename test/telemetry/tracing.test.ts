@@ -62,7 +62,7 @@ httpServices:
     base_url: http://127.0.0.1:${port}/mcp
 `);
   const options = { overrides: { port: 0, host: '127.0.0.1' } };
-  gateway = new Gateway(loadConfig(file, options), options, { exporter, processor: 'simple' });
+  gateway = new Gateway(loadConfig(file, options), options, { tracing: { exporter, processor: 'simple' } });
   await gateway.start();
   await gateway.pool.settled();
   url = new URL(gateway.url);
