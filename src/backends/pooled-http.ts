@@ -10,9 +10,9 @@ import {
 import type { JSONRPCMessage, Transport, TransportSendOptions } from '@modelcontextprotocol/client';
 import { SseParser, type SseEvent } from './sse-parser.js';
 import { MCP_NAME_SOURCE, encodeHeaderValue, isModernVersion } from './mcp-headers.js';
+import { header, mediaType, networkError, POOL_OPTIONS, type HeaderSource } from './undici-common.js';
 
-/** Headers read at each request, e.g. a client's forwarded Authorization, which may change during its session. */
-export type HeaderSource = () => Record<string, string>;
+export type { HeaderSource } from './undici-common.js';
 
 /** What a pooled transport is built from. */
 export interface PooledHttpOptions {
@@ -46,16 +46,6 @@ interface StreamOptions {
   onRequestStreamEnd?: () => void;
 }
 
-function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-/** The `type/subtype` of a content-type value, lower case. */
-function mediaType(value: string | undefined): string {
-  return (value ?? '').split(';', 1)[0]!.trim().toLowerCase();
-}
-
 function isRequest(m: JSONRPCMessage): m is JSONRPCMessage & { method: string; id: string | number } {
   return 'method' in m && 'id' in m && m.id !== undefined;
 }
@@ -70,18 +60,6 @@ function asMessage(value: unknown): JSONRPCMessage {
     throw new SdkError(SdkErrorCode.InvalidResult, `Invalid JSON-RPC message: ${JSON.stringify(value)}`);
   }
   return value as JSONRPCMessage;
-}
-
-/** A connection failure, shaped like fetch's (a TypeError with the socket error as cause), which callers classify. */
-function networkError(err: unknown): unknown {
-  if (err instanceof Error && (err.name === 'AbortError' || err instanceof SdkError)) return err;
-  const code = (err as { code?: string }).code;
-  if (typeof code === 'string' && /^E[A-Z]+$/.test(code))
-    return new TypeError('fetch failed', { cause: err });
-  if (typeof code === 'string' && code.startsWith('UND_ERR_SOCKET')) {
-    return new TypeError('fetch failed', { cause: err });
-  }
-  return err;
 }
 
 /**
@@ -140,14 +118,7 @@ export class PooledHttpTransport implements Transport {
 
   async start(): Promise<void> {
     if (this.pool) throw new Error('PooledHttpTransport already started');
-    // No undici timeouts: a tool may take long to answer and the GET stream idles; the protocol layer times
-    // requests out and closing the transport ends everything.
-    this.pool = new Pool(this.url.origin, {
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 600_000,
-    });
+    this.pool = new Pool(this.url.origin, POOL_OPTIONS);
   }
 
   async close(): Promise<void> {

@@ -10,6 +10,7 @@ import type { BackendSpec, HttpSpec, SseSpec, StdioSpec } from '../config/model.
 import type { Auth } from '../config/schema-types.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { PooledHttpTransport, type HeaderSource } from './pooled-http.js';
+import { PooledSseTransport } from './pooled-sse.js';
 import { StdioUpstreamTransport } from './stdio-transport.js';
 
 export type { HeaderSource } from './pooled-http.js';
@@ -157,6 +158,10 @@ function sseTransport(
   tokens?: UpstreamTokens,
 ): BuiltTransport {
   const { url, headers } = applyAuth(spec.url, spec.headers, spec.auth);
+  if (spec.httpClient === 'pool' && !tokens) {
+    const transport = new PooledSseTransport(url, { headers, forwarded: pooledHeaders(forwarded, tracing) });
+    return { transport, pid: () => null };
+  }
   const transport = new SSEClientTransport(url, {
     requestInit: { headers },
     ...httpOptions(forwarded, tracing, tokens),

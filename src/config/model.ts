@@ -75,6 +75,8 @@ export interface SseSpec extends BackendSpecBase {
   heartbeatMs: number;
   reconnect: boolean;
   connectTimeoutMs: number;
+  /** The client transport: switchboard's pooled one (default) or the SDK's fetch and EventSource one. */
+  httpClient: 'pool' | 'sdk';
 }
 
 /** One backend, normalised: the unit that hot reload compares. */

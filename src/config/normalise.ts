@@ -180,6 +180,7 @@ export function normalise(
       heartbeatMs: ms(s.heartbeat_interval, 0),
       reconnect: s.reconnect ?? true,
       connectTimeoutMs: 30_000,
+      httpClient: s.http_client ?? 'pool',
       restart: {
         ...restart,
         initialDelayMs: s.reconnect_delay_ms ?? restart.initialDelayMs,

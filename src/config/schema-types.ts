@@ -159,6 +159,10 @@ export type SseService = BackendCommon & {
   reconnect_delay_ms?: number;
   max_reconnect_delay_ms?: number;
   /**
+   * The client transport: pool (default: switchboard's transport on undici's keep-alive connection pool) or sdk (the SDK's SSEClientTransport on fetch and EventSource, for an upstream the pool transport cannot serve, e.g. one that redirects).
+   */
+  http_client?: 'pool' | 'sdk';
+  /**
    * With session_mode per_client: downstream request headers passed to this client's upstream session (e.g. Authorization); see docs/protocol.md for the security trade-off.
    */
   forward_headers?: string[];
