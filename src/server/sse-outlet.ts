@@ -20,12 +20,12 @@ export interface Outlet {
   end(): void;
 }
 
-const SSE_HEADERS = {
+const SSE_HEADERS: Record<string, string> = {
   'content-type': 'text/event-stream',
   'cache-control': 'no-cache, no-transform',
   connection: 'keep-alive',
   'x-accel-buffering': 'no',
-} as const;
+};
 
 function event(message: JSONRPCMessage): string {
   return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
@@ -38,6 +38,8 @@ function event(message: JSONRPCMessage): string {
 export class SseOutlet implements Outlet {
   private timer?: NodeJS.Timeout;
   private ended = false;
+  /** Written with the status line in one call (cheaper than one setHeader each). */
+  private readonly headers: Record<string, string | number>;
 
   constructor(
     private readonly res: ServerResponse,
@@ -45,9 +47,8 @@ export class SseOutlet implements Outlet {
     immediate: boolean,
     onClose?: () => void,
   ) {
-    res.statusCode = 200;
-    for (const [name, value] of Object.entries(SSE_HEADERS)) res.setHeader(name, value);
-    if (sessionId !== undefined) res.setHeader('mcp-session-id', sessionId);
+    this.headers =
+      sessionId === undefined ? { ...SSE_HEADERS } : { ...SSE_HEADERS, 'mcp-session-id': sessionId };
     res.once('close', () => {
       this.stop();
       onClose?.();
@@ -66,10 +67,11 @@ export class SseOutlet implements Outlet {
     if (last && !this.res.headersSent) {
       this.stop();
       this.ended = true;
-      this.res.setHeader('content-length', Buffer.byteLength(text));
-      this.res.end(text);
+      this.headers['content-length'] = Buffer.byteLength(text);
+      this.res.writeHead(200, this.headers).end(text);
       return;
     }
+    if (!this.res.headersSent) this.res.writeHead(200, this.headers);
     this.res.write(text);
     if (last) this.end();
   }
@@ -78,14 +80,17 @@ export class SseOutlet implements Outlet {
     this.stop();
     if (this.ended) return;
     this.ended = true;
-    if (!this.res.writableEnded) this.res.end();
+    if (this.res.writableEnded) return;
+    if (!this.res.headersSent) this.res.writeHead(200, this.headers);
+    this.res.end();
   }
 
   /** Sends the headers now and keeps the stream alive with comments from then on. */
   private flush(): void {
     this.timer = undefined;
     if (!this.open) return;
-    this.res.flushHeaders();
+    // An early message may have sent the headers already; then only the keep-alive starts here.
+    if (!this.res.headersSent) this.res.writeHead(200, this.headers).flushHeaders();
     this.timer = setInterval(() => {
       if (this.open) this.res.write(': keepalive\n\n');
     }, KEEP_ALIVE_MS).unref();

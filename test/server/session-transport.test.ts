@@ -78,6 +78,24 @@ describe('session transport', () => {
     );
   });
 
+  it('streams a call whose first progress comes before the headers would be sent on their own', async () => {
+    // Progress every 20 ms: the first event sends the headers, the 50 ms header timer must then only keep alive.
+    const call = {
+      jsonrpc: '2.0',
+      id: 10,
+      method: 'tools/call',
+      params: { name: 'fx__slow', arguments: { ms: 400, steps: 20 }, _meta: { progressToken: 'e' } },
+    };
+    const res = await raw(url, 'POST', session, JSON.stringify(call));
+    assert.equal(res.status, 200);
+    const events = res.body.split('\n\n').filter((e) => e.startsWith('event: message'));
+    assert.equal(events.length, 21);
+    assert.equal(JSON.parse(events.at(-1)!.slice(events.at(-1)!.indexOf('data: ') + 6)).id, 10);
+    // The gateway is still serving.
+    const ping = await raw(url, 'POST', session, JSON.stringify({ jsonrpc: '2.0', id: 11, method: 'ping' }));
+    assert.equal(ping.status, 200);
+  });
+
   it('refuses a second GET stream with 409 and serves a new one after the first closes', async () => {
     const first = await open(url, 'GET', session);
     assert.equal(first.statusCode, 200);
