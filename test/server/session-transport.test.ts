@@ -29,6 +29,18 @@ function readAll(res: IncomingMessage): Promise<string> {
   });
 }
 
+/** A tools/call of the fixture's `slow` tool, reporting `steps` progress notifications over `ms`. */
+function slowCall(id: number, ms: number, steps: number): string {
+  const params = { name: 'fx__slow', arguments: { ms, steps }, _meta: { progressToken: `p${id}` } };
+  return JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params });
+}
+
+/** The JSON-RPC messages of an SSE body. */
+function messagesOf(body: string): { id?: number; method?: string }[] {
+  const events = body.split('\n\n').filter((e) => e.startsWith('event: message'));
+  return events.map((e) => JSON.parse(e.slice(e.indexOf('data: ') + 6)));
+}
+
 describe('session transport', () => {
   let gateway: Gateway;
   let url: URL;
@@ -60,37 +72,23 @@ describe('session transport', () => {
   });
 
   it('sends the headers of a slow call before its answer, then streams progress and the answer', async () => {
-    const call = {
-      jsonrpc: '2.0',
-      id: 8,
-      method: 'tools/call',
-      params: { name: 'fx__slow', arguments: { ms: 1500, steps: 2 }, _meta: { progressToken: 'p' } },
-    };
-    const res = await open(url, 'POST', session, JSON.stringify(call));
+    const res = await open(url, 'POST', session, slowCall(8, 1500, 2));
     // The headers came while the tool was still sleeping: the stream is chunked, not sized.
     assert.equal(res.statusCode, 200);
     assert.equal(res.headers['content-length'], undefined);
-    const events = (await readAll(res)).split('\n\n').filter((e) => e.startsWith('event: message'));
-    const messages = events.map((e) => JSON.parse(e.slice(e.indexOf('data: ') + 6)));
     assert.deepEqual(
-      messages.map((m) => m.method ?? m.id),
+      messagesOf(await readAll(res)).map((m) => m.method ?? m.id),
       ['notifications/progress', 'notifications/progress', 8],
     );
   });
 
   it('streams a call whose first progress comes before the headers would be sent on their own', async () => {
     // Progress every 20 ms: the first event sends the headers, the 50 ms header timer must then only keep alive.
-    const call = {
-      jsonrpc: '2.0',
-      id: 10,
-      method: 'tools/call',
-      params: { name: 'fx__slow', arguments: { ms: 400, steps: 20 }, _meta: { progressToken: 'e' } },
-    };
-    const res = await raw(url, 'POST', session, JSON.stringify(call));
+    const res = await raw(url, 'POST', session, slowCall(10, 400, 20));
     assert.equal(res.status, 200);
-    const events = res.body.split('\n\n').filter((e) => e.startsWith('event: message'));
-    assert.equal(events.length, 21);
-    assert.equal(JSON.parse(events.at(-1)!.slice(events.at(-1)!.indexOf('data: ') + 6)).id, 10);
+    const messages = messagesOf(res.body);
+    assert.equal(messages.length, 21);
+    assert.equal(messages.at(-1)!.id, 10);
     // The gateway is still serving.
     const ping = await raw(url, 'POST', session, JSON.stringify({ jsonrpc: '2.0', id: 11, method: 'ping' }));
     assert.equal(ping.status, 200);
