@@ -10,6 +10,7 @@ import {
   type RefusalCounter,
 } from './auth-http.js';
 import type { Drain } from './drain.js';
+import { jsonBody } from './json-body.js';
 import { deeperThan } from './json-depth.js';
 import { isLegacyPost, type ModernEndpoint } from './modern.js';
 import { rateGate, type RateGateDeps } from './rate-gate.js';
@@ -140,7 +141,7 @@ export function createApp(deps: HttpDeps): express.Express {
     guard,
     auth,
     rate,
-    express.json({ limit: deps.maxBodyBytes, type: () => true }),
+    jsonBody(deps.maxBodyBytes),
     rejectDeep(deps.maxJsonDepth),
     rejectBatches,
     drainPost,
@@ -169,7 +170,7 @@ export function createApp(deps: HttpDeps): express.Express {
       const info = (req as IncomingMessage & { auth?: AuthInfo }).auth;
       return !source.enabled || (info !== undefined && source.isOperator(info));
     },
-    body: [express.json({ limit: deps.maxBodyBytes, type: () => true }), rejectDeep(deps.maxJsonDepth)],
+    body: [jsonBody(deps.maxBodyBytes), rejectDeep(deps.maxJsonDepth)],
     drain: { get: drainGet, post: drainPost, request: deps.drain?.request ?? pass },
   };
   deps.mount?.(app, gates);
