@@ -57,7 +57,6 @@ import { waitAtMost } from './time.js';
 /** How long a reload waits for new backends' first connection attempt before telling clients, at most. */
 const RELOAD_SETTLE_MS = 5000;
 
-/** The running gateway: backends, the current catalog snapshot, downstream sessions and the HTTP listener. */
 /** What tests and the bench replace in a gateway: the span exporter, WebSocket timing, the upstream transports. */
 export interface GatewaySeams {
   /** A span exporter to use instead of OTLP. */
@@ -68,6 +67,7 @@ export interface GatewaySeams {
   transports?: TransportFactory;
 }
 
+/** The running gateway: backends, the current catalog snapshot, downstream sessions and the HTTP listener. */
 export class Gateway implements RouteTable {
   readonly pool: BackendPool;
   readonly dispatcher: Dispatcher;
