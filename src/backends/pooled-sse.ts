@@ -30,19 +30,22 @@ export class PooledSseTransport implements Transport {
   private endpoint?: string;
   private closed = false;
   private protocolVersion?: string;
+  /** The configured headers, names lower-cased once. */
+  private readonly base: Record<string, string> = {};
 
   constructor(
     private readonly url: URL,
     private readonly opts: PooledSseOptions = {},
-  ) {}
+  ) {
+    for (const [name, value] of Object.entries(opts.headers ?? {})) this.base[name.toLowerCase()] = value;
+  }
 
   setProtocolVersion(version: string): void {
     this.protocolVersion = version;
   }
 
   private headers(): Record<string, string> {
-    const h: Record<string, string> = {};
-    for (const [name, value] of Object.entries(this.opts.headers ?? {})) h[name.toLowerCase()] = value;
+    const h: Record<string, string> = { ...this.base };
     const forwarded = this.opts.forwarded?.();
     if (forwarded) for (const [name, value] of Object.entries(forwarded)) h[name.toLowerCase()] = value;
     if (this.protocolVersion) h['mcp-protocol-version'] = this.protocolVersion;

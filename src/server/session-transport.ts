@@ -237,12 +237,12 @@ export class SessionTransport implements Transport {
       const related = options?.relatedRequestId !== undefined || kind === 'response';
       if (!related && routing.elsewhere(out)) return;
     }
-    this.deliver(out, kind === 'response' ? (out as { id: RequestId }).id : options?.relatedRequestId);
+    const response = kind === 'response';
+    this.deliver(out, response ? (out as { id: RequestId }).id : options?.relatedRequestId, response);
   }
 
   /** Writes a message to the exchange of the request it relates to, or to the GET stream. */
-  private deliver(message: JSONRPCMessage, requestId: RequestId | undefined): void {
-    const response = kindOf(message) === 'response';
+  private deliver(message: JSONRPCMessage, requestId: RequestId | undefined, response: boolean): void {
     if (requestId === undefined) {
       if (response) {
         throw new Error(
@@ -280,7 +280,7 @@ export class SessionTransport implements Transport {
   /** Answers every request still running with an error (this replica is stopping), before closing. */
   async failPending(message: string): Promise<void> {
     for (const id of [...this.exchanges.keys()]) {
-      this.deliver({ jsonrpc: '2.0', id, error: { code: -32603, message } }, id);
+      this.deliver({ jsonrpc: '2.0', id, error: { code: -32603, message } }, id, true);
     }
   }
 

@@ -7,22 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Client, ProtocolError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { isAlive } from '../../src/backends/process-tree.js';
-import { connectClient, fixtureStdio, serveCli, text, waitFor } from '../helpers/gateway.js';
+import { connectClient, fixtureStdio, serveCli, text, treeOf, waitFor } from '../helpers/gateway.js';
 import { INIT, json, raw } from '../helpers/http.js';
-
-/** The fixture's process tree (server and its grandchild), once its tools are listed. */
-async function treeOf(client: Awaited<ReturnType<typeof connectClient>>['client']): Promise<number[]> {
-  await waitFor(
-    async () => (await client.listTools()).tools.some((t) => t.name === 'a__pid'),
-    20_000,
-    'backend up',
-  );
-  const info = JSON.parse(text(await client.callTool({ name: 'a__pid', arguments: {} }))) as {
-    pid: number;
-    grandchild: number;
-  };
-  return [info.pid, info.grandchild];
-}
 
 async function readyz(url: URL): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(new URL('/readyz', url));

@@ -1,10 +1,12 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 /** Helpers of the WebSocket and legacy SSE frontend tests: gateways with two API keys, the CLI as a process. */
 import type { Client } from '@modelcontextprotocol/client';
 import { loadConfig } from '../../src/config/load.js';
 import type { SocketTiming } from '../../src/frontends/ws-transport.js';
 import { Gateway } from '../../src/gateway.js';
-import { text, waitFor, writeConfig } from '../helpers/gateway.js';
-export { serveCli } from '../helpers/gateway.js';
+import { fixtureStdio, waitFor, writeConfig } from '../helpers/gateway.js';
+export { serveCli, treeOf } from '../helpers/gateway.js';
 
 export const ALICE = 'alice-key-0123456789';
 export const BOB = 'bob-key-0123456789abc';
@@ -32,18 +34,21 @@ export async function startWith(
   return { gateway, base: new URL('/', gateway.url), file };
 }
 
-/** The fixture's process tree (server and grandchild) through a connected client. */
-export async function treeOf(client: Client): Promise<number[]> {
-  await waitFor(
-    async () => (await client.listTools()).tools.some((t) => t.name === 'a__pid'),
-    20_000,
-    'backend up',
-  );
-  const info = JSON.parse(text(await client.callTool({ name: 'a__pid', arguments: {} }))) as {
-    pid: number;
-    grandchild: number;
-  };
-  return [info.pid, info.grandchild];
+/** Reloads to backends a and b and waits until the client has heard tools/list_changed and lists b__add. */
+export async function expectListChanged(
+  gateway: Gateway,
+  client: Client,
+  file: string,
+  settings: string,
+  where: string,
+): Promise<void> {
+  let changed = 0;
+  client.setNotificationHandler('notifications/tools/list_changed', () => void changed++);
+  writeFileSync(file, keyed(`${fixtureStdio('a')}${fixtureStdio('b')}`, settings));
+  await gateway.reload();
+  await waitFor(() => changed > 0, 20_000, `tools/list_changed ${where}`);
+  const names = (await client.listTools()).tools.map((t) => t.name);
+  assert.ok(names.includes('b__add'), names.join(', '));
 }
 
 /** The requests /readyz counts in flight. */

@@ -1,11 +1,10 @@
 /** Legacy HTTP+SSE (`GET /sse` + `POST /messages`, 2024-11-05) through the shared suite, plus auth, Origin and limits. */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Client, SSEClientTransport } from '@modelcontextprotocol/client';
 import type { Gateway } from '../../src/gateway.js';
 import { fixtureStdio, text, waitFor } from '../helpers/gateway.js';
-import { ALICE, BOB, inFlight, keyed, serveCli, startWith, treeOf } from './helpers.js';
+import { ALICE, BOB, expectListChanged, inFlight, keyed, serveCli, startWith, treeOf } from './helpers.js';
 import { alive, exercise, sdkProgressRace, tap } from './suite.js';
 
 const MAX_BODY = 65_536;
@@ -60,13 +59,7 @@ describe('legacy SSE frontend (GET /sse, POST /messages)', () => {
     await exercise(client, wire);
     assert.equal(gateway.sse?.size, 1);
 
-    let changed = 0;
-    client.setNotificationHandler('notifications/tools/list_changed', () => void changed++);
-    writeFileSync(file, keyed(`${fixtureStdio('a')}${fixtureStdio('b')}`, settings));
-    await gateway.reload();
-    await waitFor(() => changed > 0, 20_000, 'tools/list_changed on the SSE stream');
-    const names = (await client.listTools()).tools.map((t) => t.name);
-    assert.ok(names.includes('b__add'), names.join(', '));
+    await expectListChanged(gateway, client, file, settings, 'on the SSE stream');
     assert.deepEqual(errors, []);
     await client.close();
     await waitFor(() => gateway.sse?.size === 0, 5000, 'the session ends with its stream');

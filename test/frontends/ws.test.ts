@@ -1,6 +1,5 @@
 /** `GET /ws`: MCP over a WebSocket through the shared suite, plus auth, Origin, limits, keep-alive and re-attach. */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/client';
@@ -12,7 +11,7 @@ import {
 } from '../../src/frontends/ws-client.js';
 import type { Gateway } from '../../src/gateway.js';
 import { fixtureStdio, startGateway, text, waitFor } from '../helpers/gateway.js';
-import { ALICE, BOB, inFlight, keyed, serveCli, startWith, treeOf } from './helpers.js';
+import { ALICE, BOB, expectListChanged, inFlight, keyed, serveCli, startWith, treeOf } from './helpers.js';
 import { alive, exercise, sdkProgressRace, tap } from './suite.js';
 
 const MAX_BODY = 65_536;
@@ -56,13 +55,7 @@ describe('WebSocket frontend (GET /ws)', () => {
     await exercise(client, wire);
     assert.equal(gateway.ws?.size, 1);
 
-    let changed = 0;
-    client.setNotificationHandler('notifications/tools/list_changed', () => void changed++);
-    writeFileSync(file, keyed(`${fixtureStdio('a')}${fixtureStdio('b')}`, settings));
-    await gateway.reload();
-    await waitFor(() => changed > 0, 20_000, 'tools/list_changed over the WebSocket');
-    const names = (await client.listTools()).tools.map((t) => t.name);
-    assert.ok(names.includes('b__add'), names.join(', '));
+    await expectListChanged(gateway, client, file, settings, 'over the WebSocket');
     assert.deepEqual(errors, []);
 
     await done(client);

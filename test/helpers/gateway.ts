@@ -162,3 +162,17 @@ export async function serveCli(yaml: string) {
     throw err;
   }
 }
+
+/** The fixture's process tree (server and grandchild) through a connected client. */
+export async function treeOf(client: Client): Promise<number[]> {
+  await waitFor(
+    async () => (await client.listTools()).tools.some((t) => t.name === 'a__pid'),
+    20_000,
+    'backend up',
+  );
+  const info = JSON.parse(text(await client.callTool({ name: 'a__pid', arguments: {} }))) as {
+    pid: number;
+    grandchild: number;
+  };
+  return [info.pid, info.grandchild];
+}
