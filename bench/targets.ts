@@ -80,6 +80,11 @@ export function writeGatewayConfig(yaml: string): string {
   return file;
 }
 
+/** Node flags for the gateway process alone, from `BENCH_GATEWAY_NODE_ARGS` (space-separated), e.g. a heap size. */
+function gatewayNodeArgs(): string[] {
+  return (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+}
+
 /** Starts the compiled gateway (`node dist/cli.js serve`) and waits until every backend is ready. */
 export async function startGateway(
   yaml: string,
@@ -88,6 +93,7 @@ export async function startGateway(
   const file = writeGatewayConfig(yaml);
   const args = [
     ...(opts.nodeArgs ?? []),
+    ...gatewayNodeArgs(),
     opts.cli ?? gatewayCli.main,
     'serve',
     '--config',

@@ -26,6 +26,7 @@ import { log, setSecrets } from './log.js';
 import { GatewayQueues } from './queue/gateway-queues.js';
 import { gauges } from './ops/gauges.js';
 import { configHash } from './ops/hash.js';
+import { applyHeapGrowth } from './ops/heap.js';
 import { readiness } from './ops/readiness.js';
 import type { OpsView } from './ops/view.js';
 import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
@@ -122,6 +123,7 @@ export class Gateway implements RouteTable {
   ) {
     this.hash = configHash(config);
     setSecrets(configSecrets(config));
+    applyHeapGrowth(config.gateway.heapGrowthPercent);
     this.telemetry = { tracing: TRACING_OFF, metrics: new GatewayMetrics(config.gateway.telemetry) };
     this.queues = new GatewayQueues(() => this.config.gateway.redis, this.telemetry);
     this.dispatcher = new Dispatcher(this, this.queues.runner, this.telemetry);
@@ -367,6 +369,7 @@ export class Gateway implements RouteTable {
       perPrincipal: this.sessionCap,
     });
     if (gateway.logLevel && !process.env.SWITCHBOARD_LOG_LEVEL) log.level = gateway.logLevel;
+    applyHeapGrowth(gateway.heapGrowthPercent);
     this.quiet++;
     const result = await this.pool.reconcile(next.backends, gateway.reloadGracePeriodMs);
     const status = this.reloads.succeeded();

@@ -181,6 +181,8 @@ export interface GatewaySettings {
   reloadGracePeriodMs: number;
   /** On SIGTERM/SIGINT, how long calls in flight may take to finish before they are answered with an error. */
   shutdownGraceMs: number;
+  /** V8's heap growing percent to apply (0 = V8's own heuristic). */
+  heapGrowthPercent: number;
   redis?: { url: string; prefix: string; leaseMs: number };
   discovery: DiscoverySettings;
   /** Signs 2026-07-28 requestState; undefined = a random key per process. */

@@ -62,6 +62,7 @@ function gatewaySettings(
     logLevel: g.log_level,
     reloadGracePeriodMs: ms(g.reload_grace_period, 10_000),
     shutdownGraceMs: ms(g.shutdown_grace, 25_000),
+    heapGrowthPercent: g.heap_growth_percent ?? 50,
     redis: redisSettings(g.redis, env),
     discovery: discoverySettings(g.discovery),
     requestStateSecret: g.request_state_secret,

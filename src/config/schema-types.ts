@@ -272,6 +272,10 @@ export interface Gateway {
    * On SIGTERM/SIGINT, how long calls in flight may take to finish while new requests get 503, before they are answered with an error and the process exits (default 25s; 0 = do not wait).
    */
   shutdown_grace?: number | string;
+  /**
+   * How far the JavaScript heap may grow past what is live before a full garbage collection, in percent (default 50; 0 = V8's own heuristic, which lets it reach up to 4x under load). Lower keeps the process smaller for a little more collection work; applied live. --heap-growing-percent in NODE_OPTIONS or on the node command line wins.
+   */
+  heap_growth_percent?: number;
   discovery?: Discovery;
   redis?: {
     url: string;
