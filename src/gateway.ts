@@ -33,6 +33,7 @@ import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
 import { GrantViews } from './registry/grant.js';
 import { Instructions } from './registry/instructions.js';
 import { authSource } from './server/auth-http.js';
+import { ListAnnouncer } from './server/announcer.js';
 import { Drain } from './server/drain.js';
 import { runtimeReadiness } from './lifecycle.js';
 import { createApp } from './server/http.js';
@@ -95,19 +96,14 @@ export class Gateway implements RouteTable {
   /** What each principal may use (gateway.auth.policies, followed across reloads), and its filtered lists. */
   readonly access: Access;
   readonly policies: () => PolicyEngine;
-  /** When the exposed lists last changed: 2026 list results are cached for a fraction of that age. */
-  private listsChangedAt = Date.now();
   private current: Snapshot = EMPTY_SNAPSHOT;
+  /** Tells sessions which lists changed; held while a reload settles. */
+  private readonly announcer: ListAnnouncer;
   private version = 0;
   private reportedCollisions = new Set<string>();
   private http?: HttpServer;
   private readonly reloads = new ReloadTracker();
   private reloadQueue: Promise<unknown> = Promise.resolve();
-  /** While positive (a reload in progress), snapshots are rebuilt but clients are told only at the end. */
-  private quiet = 0;
-  private announced = EMPTY_SNAPSHOT;
-  /** Set by a reload that changed the policies: every client is told that every list changed. */
-  private policiesChanged = false;
   /** Metrics (always) and tracing (when enabled, from start()); every component records through it. */
   readonly telemetry: Telemetry & { metrics: GatewayMetrics };
   private hash: string;
@@ -180,6 +176,7 @@ export class Gateway implements RouteTable {
       this.access.grant,
     );
     this.peers.onListenedResourceUpdated = (uri) => this.modern.resourceUpdated(uri);
+    this.announcer = new ListAnnouncer(this.access, [this.sessions, this.attached], this.modern);
     this.telemetry.metrics.observe(gauges(this.ops));
   }
 
@@ -260,7 +257,7 @@ export class Gateway implements RouteTable {
           logging: {},
         },
         instructions: this.instructions.for(this.current, this.pool.all(), grant),
-        ...(requestId && { cacheHints: this.cacheHints() }),
+        ...(requestId && { cacheHints: this.announcer.cacheHints() }),
       },
     );
     installHandlers(
@@ -277,21 +274,6 @@ export class Gateway implements RouteTable {
     return server;
   }
 
-  /**
-   * How long 2026 clients may cache the lists: a tenth of the time since they last changed (so a catalog that
-   * just changed is not cached at all), at most a minute; private, since what a client sees may be its own.
-   */
-  private cacheHints() {
-    const ttlMs = Math.min(60_000, Math.floor((Date.now() - this.listsChangedAt) / 10));
-    const hint = { ttlMs, cacheScope: 'private' as const };
-    return {
-      'tools/list': hint,
-      'prompts/list': hint,
-      'resources/list': hint,
-      'resources/templates/list': hint,
-    };
-  }
-
   /** Rebuilds the snapshot after any backend change and tells sessions which lists changed. */
   rebuild(): void {
     const next = build(this.pool.all(), this.config.gateway.separator, ++this.version);
@@ -302,28 +284,7 @@ export class Gateway implements RouteTable {
       if (!this.reportedCollisions.has(c.message)) log.warn({ backend: c.backend, kind: c.kind }, c.message);
     }
     this.reportedCollisions = new Set(next.collisions.map((c) => c.message));
-    if (this.quiet > 0) return;
-    const told = this.announced;
-    this.announced = next;
-    const all = this.policiesChanged;
-    this.policiesChanged = false;
-    const changed = (a: Snapshot['signature'], b: Snapshot['signature']) => ({
-      tools: all || a.tools !== b.tools,
-      prompts: all || a.prompts !== b.prompts,
-      resources: all || a.resources !== b.resources,
-    });
-    const changes = changed(told.signature, next.signature);
-    if (changes.tools || changes.prompts || changes.resources) this.listsChangedAt = Date.now();
-    // A session is told only about lists that changed as its principal sees them.
-    const views = this.access.views;
-    const changesFor = (auth: AuthInfo | undefined) => {
-      const grant = this.access.grant(auth);
-      if (grant.all) return changes;
-      return changed(views.view(told, grant).signature, views.view(next, grant).signature);
-    };
-    this.sessions.broadcast(changesFor);
-    this.attached.broadcast(changesFor);
-    this.modern.broadcast(changes);
+    this.announcer.announce(next);
   }
 
   /**
@@ -359,7 +320,7 @@ export class Gateway implements RouteTable {
     const kept = Object.fromEntries(RESTART_SETTINGS.map((k) => [k, running[k]])) as Partial<GatewaySettings>;
     const gateway: GatewaySettings = { ...next.gateway, ...kept };
     if (JSON.stringify(running.auth.policies) !== JSON.stringify(gateway.auth.policies))
-      this.policiesChanged = true;
+      this.announcer.policiesUpdated();
     this.config = { ...next, gateway };
     this.hash = configHash(this.config);
     setSecrets(configSecrets(this.config));
@@ -370,7 +331,7 @@ export class Gateway implements RouteTable {
     });
     if (gateway.logLevel && !process.env.SWITCHBOARD_LOG_LEVEL) log.level = gateway.logLevel;
     applyHeapGrowth(gateway.heapGrowthPercent);
-    this.quiet++;
+    this.announcer.hold();
     const result = await this.pool.reconcile(next.backends, gateway.reloadGracePeriodMs);
     const status = this.reloads.succeeded();
     this.telemetry.metrics.reload('ok');
@@ -380,7 +341,7 @@ export class Gateway implements RouteTable {
       'config reloaded',
     );
     const settling = waitAtMost(this.pool.settled(), RELOAD_SETTLE_MS).finally(() => {
-      this.quiet--;
+      this.announcer.release();
       this.rebuild();
     });
     return { status, settling };

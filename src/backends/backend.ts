@@ -1,54 +1,39 @@
-import { Client, SseError } from '@modelcontextprotocol/client';
-import type { RequestOptions } from '@modelcontextprotocol/client';
+import { SseError, type Client } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { BackendSpec } from '../config/model.js';
-import { fromUpstream, GatewayError } from '../errors.js';
+import { GatewayError } from '../errors.js';
 import { backendLog } from '../log.js';
 import { ClientSessions } from './client-sessions.js';
-import { InFlight, type Origin, type UpstreamListener } from './origin.js';
+import { InFlight, type UpstreamListener } from './origin.js';
 import { closeWithTree } from './process-tree.js';
-import { installRelay, keepProgressBeforeResponses, RELAYED_CAPABILITIES } from './relay.js';
+import { installRelay, keepProgressBeforeResponses, RELAYED_CAPABILITIES, upstreamClient } from './relay.js';
 import { StickyState } from './sticky.js';
 import { createTransport, endSession, type BuiltTransport, type TransportFactory } from './transports.js';
-import { fetchCatalog, refreshKind, type BackendCatalog } from './catalog-fetch.js';
+import {
+  EMPTY_CATALOG,
+  fetchCatalog,
+  onListChanged,
+  refreshKind,
+  type BackendCatalog,
+} from './catalog-fetch.js';
+import { reconnectDelay, startHeartbeat } from './reconnect.js';
 import { EraMemory } from './era.js';
-import { describeCause, sessionExpired, unreachable } from './upstream-errors.js';
-import { requestInEra, type Resume } from './upstream-request.js';
-import type { Context } from '@opentelemetry/api';
-import { telemetryOff, type CallTiming, type Telemetry } from '../telemetry/recorder.js';
+import { sessionExpired } from './upstream-errors.js';
+import { requestFailure } from './request-failure.js';
+import { requestInEra, type UpstreamRequestOptions } from './upstream-request.js';
+import { telemetryOff, type Telemetry } from '../telemetry/recorder.js';
 import { isOAuth, oauthFailure, UpstreamTokens } from './oauth.js';
 import { Retirement } from './retirement.js';
 import { upstreamSpan } from './span.js';
 import { instrumented } from './instrumented.js';
 
 export type { BackendCatalog } from './catalog-fetch.js';
+export type { UpstreamRequestOptions } from './upstream-request.js';
 
 /** Lifecycle of a backend connection. */
 export type BackendState = 'connecting' | 'ready' | 'down' | 'stopped';
 
-/** Options for one request to an upstream. */
-export interface UpstreamRequestOptions {
-  signal?: AbortSignal;
-  onprogress?: RequestOptions['onprogress'];
-  timeoutMs?: number;
-  /** The downstream request this one serves: routes per-client sessions and server-to-client requests. */
-  origin?: Origin;
-  /** The client's answers to an earlier `input_required` from this backend, for a resumed request. */
-  resume?: Resume & { backend: string };
-  /** The trace context to parent the upstream request's span on (default: the active context). */
-  trace?: Context;
-  /** Upstream and queue seconds are added here, so the caller can tell its own time from theirs. */
-  timing?: CallTiming;
-}
-
-const EMPTY: BackendCatalog = {
-  tools: [],
-  resources: [],
-  resourceTemplates: [],
-  prompts: [],
-  capabilities: {},
-};
 const STABLE_UPTIME_MS = 10_000;
 /** How long a child process may take to answer initialize (package managers such as npx can be slow). */
 const STDIO_STARTUP_TIMEOUT_MS = 60_000;
@@ -59,7 +44,7 @@ export class Backend {
   readonly log: Logger;
   state: BackendState = 'connecting';
   lastError?: string;
-  catalog: BackendCatalog = EMPTY;
+  catalog: BackendCatalog = EMPTY_CATALOG;
   /** Incremented on every catalog or state change; the registry uses it to skip unchanged backends. */
   version = 0;
   /** Reconnection attempts since this backend was created (the console shows them). */
@@ -139,22 +124,21 @@ export class Backend {
 
   private async connect(): Promise<void> {
     if (this.state === 'stopped') return;
-    const client = new Client(
-      { name: 'mcp-switchboard', version: '0.1.0' },
-      {
-        capabilities: RELAYED_CAPABILITIES,
-        enforceStrictCapabilities: false,
-        ...this.era.clientOptions(),
-        // A 2026 upstream's input_required goes back to the downstream client, which alone can answer it.
-        inputRequired: { autoFulfill: false },
-      },
-    );
+    const client = upstreamClient(RELAYED_CAPABILITIES, {
+      ...this.era.clientOptions(),
+      // A 2026 upstream's input_required goes back to the downstream client, which alone can answer it.
+      inputRequired: { autoFulfill: false },
+    });
     const built = this.transports(this.spec, this.log, undefined, this.telemetry.tracing, this.tokens);
     this.client = client;
     this.built = built;
     client.onerror = (err) => this.onTransportError(client, err);
     client.onclose = () => this.onClosed(client);
-    this.installNotificationHandlers(client);
+    onListChanged(client, (what) => {
+      void this.refresh(client, what).catch((err: unknown) =>
+        this.log.warn({ err: String(err) }, `refreshing ${what} after list_changed failed`),
+      );
+    });
     installRelay(client, {
       backend: this.name,
       log: this.log,
@@ -175,7 +159,9 @@ export class Backend {
       await this.sticky.replay(client, this.era.era, this.log, this.spec.requestTimeoutMs);
       this.catalog = catalog;
       this.readySince = Date.now();
-      this.startHeartbeat(client);
+      this.heartbeat = startHeartbeat(client, this.spec, this.log, () => {
+        void this.closeClient(client).then(() => this.onClosed(client));
+      });
       this.log.info(
         { tools: catalog.tools.length, resources: catalog.resources.length, prompts: catalog.prompts.length },
         `backend ready (${catalog.serverInfo?.name ?? 'unknown'} ${catalog.serverInfo?.version ?? ''})`.trim(),
@@ -196,17 +182,6 @@ export class Backend {
     return 'connectTimeoutMs' in this.spec ? this.spec.connectTimeoutMs : STDIO_STARTUP_TIMEOUT_MS;
   }
 
-  private installNotificationHandlers(client: Client): void {
-    const refresh = (what: 'tools' | 'resources' | 'prompts') => {
-      void this.refresh(client, what).catch((err: unknown) =>
-        this.log.warn({ err: String(err) }, `refreshing ${what} after list_changed failed`),
-      );
-    };
-    client.setNotificationHandler('notifications/tools/list_changed', () => refresh('tools'));
-    client.setNotificationHandler('notifications/resources/list_changed', () => refresh('resources'));
-    client.setNotificationHandler('notifications/prompts/list_changed', () => refresh('prompts'));
-  }
-
   private async refresh(client: Client, what: 'tools' | 'resources' | 'prompts'): Promise<void> {
     if (this.client !== client || this.state !== 'ready') return;
     const catalog = await refreshKind(client, this.spec.requestTimeoutMs, this.catalog, what);
@@ -215,20 +190,6 @@ export class Backend {
     this.version++;
     this.log.info(`upstream ${what} list changed`);
     this.onChange(this);
-  }
-
-  private startHeartbeat(client: Client): void {
-    if (this.spec.kind !== 'sse' || this.spec.heartbeatMs <= 0) return;
-    this.heartbeat = setInterval(
-      () => {
-        client.ping({ timeout: Math.max(1000, this.spec.requestTimeoutMs) }).catch((err: unknown) => {
-          this.log.warn({ err: String(err) }, 'heartbeat ping failed; reconnecting');
-          void this.closeClient(client).then(() => this.onClosed(client));
-        });
-      },
-      (this.spec as { heartbeatMs: number }).heartbeatMs,
-    );
-    this.heartbeat.unref();
   }
 
   private onTransportError(client: Client, err: Error): void {
@@ -264,17 +225,16 @@ export class Backend {
   }
 
   private fail(reason: string): void {
-    this.catalog = EMPTY;
+    this.catalog = EMPTY_CATALOG;
     this.attempt++;
-    const { maxAttempts, initialDelayMs, maxDelayMs } = this.spec.restart;
+    const { maxAttempts } = this.spec.restart;
     const noRetry = this.spec.kind === 'sse' && !this.spec.reconnect;
     if (noRetry || (maxAttempts > 0 && this.attempt >= maxAttempts)) {
       this.log.error(`backend down: ${reason}; giving up after ${this.attempt} attempt(s)`);
       this.setState('down', `${reason} (gave up after ${this.attempt} attempt(s))`);
       return;
     }
-    const base = Math.min(maxDelayMs, initialDelayMs * 2 ** (this.attempt - 1));
-    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+    const delay = reconnectDelay(this.attempt, this.spec.restart);
     this.log.warn(`backend down: ${reason}; retrying in ${delay} ms (attempt ${this.attempt})`);
     this.setState('down', reason);
     clearTimeout(this.retryTimer);
@@ -378,36 +338,23 @@ export class Backend {
       this.sticky.record(method, params);
       return result;
     } catch (err) {
-      // The client cancelled: the SDK has told the upstream; nothing is wrong with the backend.
-      if (opts.signal?.aborted) {
-        throw new GatewayError('cancelled', `${method} on backend "${this.name}" was cancelled`, this.name);
-      }
-      if (!retried && sessionExpired(err)) {
+      const aborted = opts.signal?.aborted === true;
+      if (!retried && !aborted && sessionExpired(err)) {
         // The upstream forgot our session (restarted, expired): the request was not processed, so
         // re-initializing and sending it once more is safe.
         this.log.warn('upstream session expired; re-initializing');
         await this.reconnectNow(client, 'upstream session expired');
         return this.send(method, params, schema, opts, true);
       }
-      const authFailure = oauthFailure(err, this.tokens);
-      if (authFailure) {
-        // No usable token, no calls: the backend is down until a reconnect gets one.
-        this.dropConnection(client, authFailure);
-        throw new GatewayError(
-          'backend_unavailable',
-          `backend "${this.name}" is down (${authFailure})`,
-          this.name,
-        );
-      }
-      if (unreachable(err)) {
-        this.dropConnection(client, `upstream unreachable: ${describeCause(err)}`);
-        throw new GatewayError(
-          'backend_unavailable',
-          `backend "${this.name}" is unreachable (${describeCause(err)}); reconnecting`,
-          this.name,
-        );
-      }
-      throw fromUpstream(err, this.name, method, timeoutMs);
+      const failure = requestFailure(err, {
+        backend: this.name,
+        method,
+        timeoutMs,
+        aborted,
+        tokens: this.tokens,
+      });
+      if (failure.drop) this.dropConnection(client, failure.drop);
+      throw failure.error;
     }
   }
 
@@ -465,7 +412,7 @@ export class Backend {
     clearInterval(this.heartbeat);
     const client = this.client;
     this.client = undefined;
-    this.catalog = EMPTY;
+    this.catalog = EMPTY_CATALOG;
     this.setState('stopped');
     await this.clientSessions?.closeAll();
     if (client) await this.closeClient(client);

@@ -21,6 +21,15 @@ export interface BackendCatalog {
   instructions?: string;
 }
 
+/** The catalog of a backend that is not connected. */
+export const EMPTY_CATALOG: BackendCatalog = {
+  tools: [],
+  resources: [],
+  resourceTemplates: [],
+  prompts: [],
+  capabilities: {},
+};
+
 /** Follows `nextCursor` until the last page; a repeated cursor ends the walk instead of looping. */
 export async function listAll<T>(
   page: (cursor?: string) => Promise<{ items: T[]; nextCursor?: string }>,
@@ -107,4 +116,14 @@ export async function refreshKind(
     )) as ResourceTemplateType[];
   }
   return next;
+}
+
+/** Calls `refresh` with the list an upstream says has changed (tools, resources or prompts). */
+export function onListChanged(
+  client: Client,
+  refresh: (what: 'tools' | 'resources' | 'prompts') => void,
+): void {
+  client.setNotificationHandler('notifications/tools/list_changed', () => refresh('tools'));
+  client.setNotificationHandler('notifications/resources/list_changed', () => refresh('resources'));
+  client.setNotificationHandler('notifications/prompts/list_changed', () => refresh('prompts'));
 }

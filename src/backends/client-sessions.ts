@@ -1,16 +1,16 @@
-import { Client, SdkHttpError } from '@modelcontextprotocol/client';
+import type { Client } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { BackendSpec } from '../config/model.js';
 import { fromUpstream, GatewayError } from '../errors.js';
-import { VERSION } from '../version.js';
-import type { UpstreamRequestOptions } from './backend.js';
+import type { UpstreamRequestOptions } from './upstream-request.js';
 import { InFlight, type Origin, type UpstreamListener } from './origin.js';
 import { closeWithTree } from './process-tree.js';
-import { installRelay, keepProgressBeforeResponses, relayedSubset } from './relay.js';
+import { installRelay, keepProgressBeforeResponses, relayedSubset, upstreamClient } from './relay.js';
 import { createTransport, endSession, type BuiltTransport, type TransportFactory } from './transports.js';
 import { TRACING_OFF, type Tracing } from '../telemetry/tracing.js';
 import type { UpstreamTokens } from './oauth.js';
+import { sessionExpired } from './upstream-errors.js';
 
 /** One downstream session's own upstream connection. */
 interface Connection {
@@ -35,12 +35,6 @@ function forwarded(spec: BackendSpec, origin: Origin): Record<string, string> {
     if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
-}
-
-/** Whether an HTTP upstream forgot our session (404 per spec; some servers answer 400). */
-function sessionExpired(err: unknown): boolean {
-  if (!(err instanceof SdkHttpError)) return false;
-  return err.status === 404 || (err.status === 400 && /session/i.test(err.message));
 }
 
 /**
@@ -170,10 +164,7 @@ export class ClientSessions {
     const log = this.log.child({ session: short(id) });
     const detached = origin.detached();
     const inFlight = new InFlight(() => detached);
-    const client = new Client(
-      { name: 'mcp-switchboard', version: VERSION },
-      { capabilities: relayedSubset(origin.capabilities()), enforceStrictCapabilities: false },
-    );
+    const client = upstreamClient(relayedSubset(origin.capabilities()));
     const conn = {
       client,
       inFlight,

@@ -1,8 +1,14 @@
-import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
-import type { Client, ClientCapabilities, JSONRPCRequest, Transport } from '@modelcontextprotocol/client';
+import { Client, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
+import type {
+  ClientCapabilities,
+  ClientOptions,
+  JSONRPCRequest,
+  Transport,
+} from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors.js';
 import { TRACING_OFF, type Tracing } from '../telemetry/tracing.js';
+import { VERSION } from '../version.js';
 import type { InFlight, UpstreamListener } from './origin.js';
 
 /** Client capabilities declared to shared upstream sessions: the gateway relays these requests to its clients. */
@@ -19,6 +25,17 @@ export function relayedSubset(caps: ClientCapabilities | undefined): ClientCapab
   if (caps?.elicitation) out.elicitation = caps.elicitation;
   if (caps?.roots) out.roots = caps.roots;
   return out;
+}
+
+/** An SDK client for an upstream connection: it declares `capabilities` and leaves capability checks to the upstream. */
+export function upstreamClient(
+  capabilities: ClientCapabilities,
+  options: Omit<ClientOptions, 'capabilities'> = {},
+): Client {
+  return new Client(
+    { name: 'mcp-switchboard', version: VERSION },
+    { capabilities, enforceStrictCapabilities: false, ...options },
+  );
 }
 
 /** What the relay of one upstream connection needs to know. */

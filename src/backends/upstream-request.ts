@@ -2,7 +2,10 @@ import { LOG_LEVEL_META_KEY, withInputRequired } from '@modelcontextprotocol/cli
 import type { Client, InputRequiredResult, LoggingLevel, RequestOptions } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import type { Context } from '@opentelemetry/api';
+import type { CallTiming } from '../telemetry/recorder.js';
 import type { Era } from './era.js';
+import type { Origin } from './origin.js';
 import type { StickyState } from './sticky.js';
 
 /** Methods whose 2026-07-28 answer may be `input_required` (an embedded request for the client). */
@@ -12,6 +15,21 @@ const MAY_NEED_INPUT = new Set(['tools/call', 'prompts/get', 'resources/read']);
 export interface Resume {
   inputResponses?: Record<string, unknown>;
   requestState?: string;
+}
+
+/** Options for one request to an upstream. */
+export interface UpstreamRequestOptions {
+  signal?: AbortSignal;
+  onprogress?: RequestOptions['onprogress'];
+  timeoutMs?: number;
+  /** The downstream request this one serves: routes per-client sessions and server-to-client requests. */
+  origin?: Origin;
+  /** The client's answers to an earlier `input_required` from this backend, for a resumed request. */
+  resume?: Resume & { backend: string };
+  /** The trace context to parent the upstream request's span on (default: the active context). */
+  trace?: Context;
+  /** Upstream and queue seconds are added here, so the caller can tell its own time from theirs. */
+  timing?: CallTiming;
 }
 
 /** One request as the backend sends it, whatever the connection's era. */
