@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   isJSONRPCNotification,
@@ -14,8 +15,14 @@ import { sessionRefusal, type FrontendDeps } from './limits.js';
 
 /** Where clients of the legacy transport POST their messages (the `endpoint` event names it with the session). */
 export const MESSAGES_PATH = '/messages';
-/** Prefix of the Redis channel that carries a legacy SSE session's POSTs to the replica holding its stream. */
-const SSE_CHANNEL = 'sse:';
+/**
+ * The Redis channel that carries a legacy SSE session's POSTs to the replica holding its stream. It names the
+ * principal (hashed), so a POST by anyone else reaches no replica and is answered 404 where it landed, as a
+ * POST for an unknown session is.
+ */
+function channel(sessionId: string, principal: string): string {
+  return `sse:${sessionId}:${createHash('sha256').update(principal).digest('base64url').slice(0, 22)}`;
+}
 const NOT_FOUND = 'Session not found: it expired or was closed; open GET /sse again';
 /** How often an idle /sse stream gets an SSE comment, so proxies do not cut it. */
 const KEEPALIVE_MS = 25_000;
@@ -115,12 +122,13 @@ export class LegacySseFrontend {
     const cluster = this.deps.cluster;
     if (cluster) {
       // POSTs that land on another replica are published to this one, which holds the stream.
+      const heldOn = channel(id, transport.principal);
       void cluster
-        .holdStream(`${SSE_CHANNEL}${id}`, (m) => this.forwarded(id, m))
+        .holdStream(heldOn, (m) => this.forwarded(id, m))
         .catch((err: unknown) =>
           log.warn({ err: String(err) }, 'cannot receive /messages from other replicas'),
         );
-      res.once('close', () => void cluster.releaseStream(`${SSE_CHANNEL}${id}`).catch(() => {}));
+      res.once('close', () => void cluster.releaseStream(heldOn).catch(() => {}));
     }
     this.deps.attached
       .open(transport, 'sse', auth, () => this.sessions.delete(id))
@@ -162,7 +170,7 @@ export class LegacySseFrontend {
     transport.handlePostMessage(req, res, body).catch(next);
   };
 
-  /** Publishes a message for a session held by another replica: 202 when one holds it, else 404. */
+  /** Publishes a message for a session held by another replica: 202 when one holds it for this principal, else 404. */
   private async forward(
     id: string,
     principal: string,
@@ -172,7 +180,7 @@ export class LegacySseFrontend {
   ): Promise<void> {
     let heard: boolean;
     try {
-      heard = await this.deps.cluster!.toStream(`${SSE_CHANNEL}${id}`, { principal, message });
+      heard = await this.deps.cluster!.toStream(channel(id, principal), { principal, message });
     } catch (err) {
       log.warn({ err: String(err) }, 'session store unreachable: cannot forward a /messages POST');
       return rpcError(res, 503, -32000, 'Session store (Redis) unreachable: retry later', messageId);

@@ -5,7 +5,7 @@ import { Client, SSEClientTransport } from '@modelcontextprotocol/client';
 import type { Gateway } from '../../src/gateway.js';
 import { startGateway } from '../helpers/gateway.js';
 import { deleteKeys, REDIS_URL, redisReachable, requireRedis, testPrefix } from '../queue/redis-helpers.js';
-import { ALICE } from './helpers.js';
+import { ALICE, BOB } from './helpers.js';
 
 const reachable = await redisReachable();
 const gateways: Gateway[] = [];
@@ -16,24 +16,27 @@ after(async () => {
 });
 
 describe('legacy SSE across replicas', () => {
-  it('serves a session whose POSTs land on another replica; an unknown session there is 404', async (t) => {
+  it('serves a session whose POSTs land on another replica; an unknown or foreign session there is 404', async (t) => {
     if (!requireRedis(t, reachable)) return;
     const yaml = `gateway:
   redis: { url: "${REDIS_URL}", prefix: "${prefix}" }
   auth:
     api_keys:
       - { name: alice, key: "${ALICE}" }
+      - { name: bob, key: "${BOB}" }
 mcpServers: {}
 `;
     const [one, two] = [await startGateway(yaml), await startGateway(yaml)];
     gateways.push(one.gateway, two.gateway);
     let forwarded = 0;
+    let forwardedTo: string | undefined;
     // A balancer without affinity: the stream goes to one replica, every POST to the other.
     const elsewhere: typeof fetch = (input, init) => {
       const url = new URL(input instanceof Request ? input.url : String(input));
       if (url.pathname === '/messages') {
         url.host = two.url.host;
         forwarded++;
+        forwardedTo = url.href;
       }
       return fetch(url, init);
     };
@@ -44,6 +47,7 @@ mcpServers: {}
         fetch: elsewhere,
       }),
     );
+    t.after(() => client.close());
     const tools = (await client.listTools()).tools.map((tool) => tool.name);
     assert.ok(tools.includes('smart_tool_discovery'), tools.join(', '));
     await client.ping();
@@ -57,6 +61,19 @@ mcpServers: {}
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
     });
     assert.equal(unknown.status, 404);
-    await client.close();
+
+    // Another principal's POST to alice's session, on the replica that does not hold it: answered as unknown,
+    // as on the replica that does.
+    const sessionId = new URL(forwardedTo!).searchParams.get('sessionId')!;
+    const foreign = (port: URL) =>
+      fetch(new URL(`/messages?sessionId=${sessionId}`, port), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': BOB },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }),
+      });
+    const [there, here] = [await foreign(two.url), await foreign(one.url)];
+    assert.deepEqual([there.status, here.status], [404, 404]);
+    assert.deepEqual(await there.json(), await here.json());
+    await client.ping();
   });
 });
