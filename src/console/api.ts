@@ -1,6 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/server';
-import express, { type Request, type Router } from 'express';
+import express, { type Router } from 'express';
 import { problem, problemsFromGates, sendProblem } from '../frontends/rest/problem.js';
 import { log } from '../log.js';
 import type { OpsView } from '../ops/view.js';
@@ -9,6 +8,7 @@ import type { Gates } from '../server/http.js';
 import { backendRows, rowKey } from './backends.js';
 import { redactedConfig } from './config.js';
 import { openEventStream, type EventStream } from './events.js';
+import { authOf } from '../server/replies.js';
 
 /** What the console's API reads from the running gateway. */
 export interface ConsoleHost {
@@ -19,8 +19,6 @@ export interface ConsoleHost {
 
 /** How often open event streams are checked for changes no rebuild announces (queue depth, running calls). */
 const QUEUE_TICK_MS = 1000;
-
-const authOf = (req: Request) => (req as IncomingMessage & { auth?: AuthInfo }).auth;
 
 /** The tools a grant permits in the current snapshot, as a key that changes when that list does. */
 function toolsKey(view: OpsView, grant: Grant): string {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import {
   isJSONRPCNotification,
   isJSONRPCRequest,
@@ -12,6 +12,7 @@ import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import type { Request, Response } from 'express';
 import { log } from '../log.js';
 import { sessionRefusal, type FrontendDeps } from './limits.js';
+import { authOf, rpcError } from '../server/replies.js';
 
 /** Where clients of the legacy transport POST their messages (the `endpoint` event names it with the session). */
 export const MESSAGES_PATH = '/messages';
@@ -84,14 +85,6 @@ class LegacySseTransport extends SSEServerTransport {
     await super.close();
     onclose?.();
   }
-}
-
-function authOf(req: IncomingMessage): AuthInfo | undefined {
-  return (req as IncomingMessage & { auth?: AuthInfo }).auth;
-}
-
-function rpcError(res: Response, status: number, code: number, message: string, id: unknown = null): void {
-  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id });
 }
 
 /**

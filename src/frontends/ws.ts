@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { NextFunction, Request, Response } from 'express';
 import { WebSocketServer } from 'ws';
 import { log } from '../log.js';
 import { takeUpgrade } from '../server/upgrade.js';
 import { sessionRefusal, type FrontendDeps } from './limits.js';
 import { WebSocketSessionTransport, type SocketTiming } from './ws-transport.js';
+import { authOf, rpcError } from '../server/replies.js';
 
 /** The WebSocket subprotocol of MCP, which the gateway selects. */
 export const MCP_SUBPROTOCOL = 'mcp';
@@ -16,20 +16,12 @@ export const BEARER_SUBPROTOCOL_PREFIX = 'bearer.';
 /** Default ping interval and re-attach grace period. */
 export const WS_TIMING: SocketTiming = { pingMs: 30_000, graceMs: 120_000 };
 
-function authOf(req: IncomingMessage): AuthInfo | undefined {
-  return (req as IncomingMessage & { auth?: AuthInfo }).auth;
-}
-
 function offered(req: IncomingMessage): string[] {
   const header = req.headers['sec-websocket-protocol'];
   return (header ?? '')
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean);
-}
-
-function rpcError(res: Response, status: number, code: number, message: string): void {
-  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
 }
 
 /**

@@ -17,6 +17,7 @@ import { rateGate, type RateGateDeps } from './rate-gate.js';
 import { originGuard, type OriginPolicy } from './security.js';
 import { statusOnlyWithoutCredential } from './auth-http.js';
 import type { SessionManager } from './sessions.js';
+import { rpcError } from './replies.js';
 
 /** The checks in front of /mcp, for the other frontends (REST, console, WebSocket, legacy SSE) to run too. */
 export interface Gates {
@@ -65,10 +66,6 @@ export interface HttpDeps {
   mount?: (app: express.Express, gates: Gates) => void;
   /** Mounts other frontends' routes (legacy SSE, WebSocket) behind the same gates as /mcp. */
   frontends?: (app: express.Express, gates: Gates) => void;
-}
-
-function rpcError(res: Response, status: number, code: number, message: string): void {
-  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
 }
 
 /** Batches existed only in protocol version 2025-03-26; later versions (and this gateway by default) refuse them. */

@@ -11,6 +11,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { kindOf } from '../jsonrpc-kind.js';
 import { CollectingOutlet, SseOutlet, type Outlet } from './sse-outlet.js';
+import { rawRpcError } from './replies.js';
 
 /** Where a session's messages go when they are not this replica's to deliver (set in cluster mode). */
 export interface SessionRouting {
@@ -36,12 +37,6 @@ interface Exchange {
 }
 
 type Json = Record<string, unknown>;
-
-function jsonError(res: ServerResponse, status: number, code: number, message: string): void {
-  const body = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
 
 /** The web `Request` the SDK hands handlers as `ctx.http.req`: only its headers are read, built on demand. */
 function requestView(req: IncomingMessage): Request {
@@ -94,7 +89,7 @@ export class SessionTransport implements Transport {
 
   /** Serves one HTTP request of the session (POST, GET or DELETE); `parsedBody` is the POST's JSON. */
   async handleNode(req: IncomingMessage, res: ServerResponse, parsedBody?: unknown): Promise<void> {
-    if (this.closed) return jsonError(res, 404, -32001, 'Session not found');
+    if (this.closed) return rawRpcError(res, 404, -32001, 'Session not found');
     const authInfo = (req as IncomingMessage & { auth?: AuthInfo }).auth;
     switch (req.method) {
       case 'POST':
@@ -105,7 +100,7 @@ export class SessionTransport implements Transport {
         return this.delete(req, res);
       default:
         res.setHeader('allow', 'GET, POST, DELETE');
-        return jsonError(res, 405, -32000, 'Method not allowed.');
+        return rawRpcError(res, 405, -32000, 'Method not allowed.');
     }
   }
 
@@ -147,7 +142,7 @@ export class SessionTransport implements Transport {
       }
       await this.initialize(this.options.sessionIdGenerator());
     } else if (!this.checkSession(req, res)) return;
-    if (this.closed) return jsonError(res, 404, -32001, 'Session not found');
+    if (this.closed) return rawRpcError(res, 404, -32001, 'Session not found');
     const extra: MessageExtraInfo = { authInfo, request: requestView(req) };
     if (!kinds.includes('request')) {
       for (const m of messages) this.onmessage?.(m, extra);
@@ -224,7 +219,7 @@ export class SessionTransport implements Transport {
 
   private refuse(res: ServerResponse, status: number, code: number, message: string): void {
     this.onerror?.(new Error(message));
-    jsonError(res, status, code, message);
+    rawRpcError(res, status, code, message);
   }
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {

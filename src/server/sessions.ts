@@ -5,6 +5,7 @@ import type { AuthInfo, JSONRPCMessage, Server } from '@modelcontextprotocol/ser
 import { log } from '../log.js';
 import type { ReplicaMessage, SessionCluster, SessionEvent, SessionRecord } from './cluster.js';
 import { SessionTransport } from './session-transport.js';
+import { authOf, rawRpcError } from './replies.js';
 
 /** One downstream client session: its MCP server, transport and activity. */
 interface Session {
@@ -24,10 +25,6 @@ interface Session {
 /** The authenticated principal of a request (set by the auth gate), or empty. */
 function principalOf(req: IncomingMessage): string {
   return authOf(req)?.clientId ?? '';
-}
-
-function authOf(req: IncomingMessage): AuthInfo | undefined {
-  return (req as IncomingMessage & { auth?: AuthInfo }).auth;
 }
 
 /** Which catalog lists changed between two snapshots. */
@@ -60,11 +57,6 @@ export interface SessionHooks {
 /** What a client whose call was running on a stopping replica is told. */
 export const STOPPING_MESSAGE =
   'switchboard replica stopping: the request was interrupted and may have run upstream; retry it (the session is kept)';
-
-function jsonError(res: ServerResponse, status: number, code: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
-}
 
 /** A client's answer to a request tagged `<replica>.<id>` by SessionTransport: the replica and the original id. */
 function taggedAnswer(body: unknown): { replica: string; id: string } | undefined {
@@ -134,12 +126,12 @@ export class SessionManager {
 
   /** Serves one HTTP request on /mcp (POST, GET or DELETE). */
   async handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
-    if (this.closing) return jsonError(res, 503, -32000, 'switchboard replica stopping: retry the request');
+    if (this.closing) return rawRpcError(res, 503, -32000, 'switchboard replica stopping: retry the request');
     const header = req.headers['mcp-session-id'];
     const id = Array.isArray(header) ? header[0] : header;
     if (id) return this.serve(id, req, res, body);
     if (req.method !== 'POST' || !isInitializeRequest(body)) {
-      return jsonError(
+      return rawRpcError(
         res,
         400,
         -32000,
@@ -148,7 +140,7 @@ export class SessionManager {
     }
     if (this.sessions.size >= this.limits.maxSessions) {
       log.warn({ sessions: this.sessions.size }, 'session refused: max_sessions reached');
-      return jsonError(
+      return rawRpcError(
         res,
         503,
         -32000,
@@ -161,7 +153,7 @@ export class SessionManager {
     const mine = this.owned.get(principal) ?? 0;
     if (cap !== undefined && mine >= cap) {
       log.warn({ principal, sessions: mine }, 'session refused: per-principal cap reached');
-      return jsonError(
+      return rawRpcError(
         res,
         503,
         -32000,
@@ -180,9 +172,9 @@ export class SessionManager {
       session = await this.find(id, principalOf(req), authOf(req));
     } catch (err) {
       log.warn({ err: String(err) }, 'session store unreachable: cannot take the session up');
-      return jsonError(res, 503, -32000, 'Session store (Redis) unreachable: retry later');
+      return rawRpcError(res, 503, -32000, 'Session store (Redis) unreachable: retry later');
     }
-    if (!session) return jsonError(res, 404, -32001, NOT_FOUND);
+    if (!session) return rawRpcError(res, 404, -32001, NOT_FOUND);
     session.lastSeen = Date.now();
     session.auth = authOf(req);
     this.touch(session);
