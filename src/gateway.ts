@@ -222,17 +222,7 @@ export class Gateway implements RouteTable {
 
   /** Names a down backend would expose carry its prefix; calls to them get the backend's state, not "unknown tool". */
   unavailableOwner(name: string): GatewayError | undefined {
-    const sep = this.config.gateway.separator;
-    for (const b of this.pool.all()) {
-      if (b.state === 'ready' || !b.spec.prefix || !name.startsWith(`${b.spec.prefix}${sep}`)) continue;
-      const why = b.lastError ? ` (${b.lastError})` : '';
-      return new GatewayError(
-        'backend_unavailable',
-        `backend "${b.name}" is ${b.state}${why}; tool "${name}" is unavailable`,
-        b.name,
-      );
-    }
-    return undefined;
+    return this.pool.unavailableOwner(name, this.config.gateway.separator);
   }
 
   /** The base URL of /mcp once listening. */

@@ -97,4 +97,22 @@ describe('in-process gateway (injected transports)', () => {
       await client.close();
     }
   });
+
+  // Last: it stops a backend for good.
+  it("answers a stopped backend's prefixed name with that backend's state, not unknown tool", async () => {
+    await gateway.pool.get('alpha')!.stop();
+    const { client } = await connectClient(url);
+    try {
+      const down = await client.callTool({ name: 'alpha__echo', arguments: { message: 'x' } });
+      assert.equal(down.isError, true);
+      assert.match(text(down), /backend "alpha" is stopped; tool "alpha__echo" is unavailable/);
+      await assert.rejects(
+        client.callTool({ name: 'delta__echo', arguments: { message: 'x' } }),
+        /Unknown tool: delta__echo/,
+      );
+      assert.equal(text(await client.callTool({ name: 'only_beta', arguments: {} })), 'beta');
+    } finally {
+      await client.close();
+    }
+  });
 });
