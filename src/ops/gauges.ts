@@ -1,3 +1,4 @@
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { BackendState } from '../backends/backend.js';
 import type { ObservedMetric, Observation } from '../telemetry/recorder.js';
 import type { OpsView } from './view.js';
@@ -86,6 +87,49 @@ export function gauges(view: OpsView): ObservedMetric[] {
               { backend: q.backend, outcome: o },
             ]),
           ),
+    },
+    ...processMetrics(),
+  ];
+}
+
+/**
+ * The process's own memory and CPU, under the names Prometheus' Node.js clients use, so existing dashboards work
+ * (gateway.heap_growth_percent is judged by these).
+ */
+function processMetrics(): ObservedMetric[] {
+  const memory = (name: string, description: string, pick: (m: NodeJS.MemoryUsage) => number) => ({
+    name,
+    description,
+    kind: 'gauge' as const,
+    read: (): Observation[] => [[pick(process.memoryUsage()), {}]],
+  });
+  return [
+    memory('process_resident_memory_bytes', 'Resident memory size in bytes.', (m) => m.rss),
+    memory('nodejs_heap_size_total_bytes', 'JavaScript heap size (committed) in bytes.', (m) => m.heapTotal),
+    memory('nodejs_heap_size_used_bytes', 'JavaScript heap in use, in bytes.', (m) => m.heapUsed),
+    memory(
+      'nodejs_external_memory_bytes',
+      'Memory of C++ objects bound to JavaScript objects, in bytes.',
+      (m) => m.external,
+    ),
+    {
+      name: 'nodejs_heap_space_size_used_bytes',
+      description: 'JavaScript heap in use per V8 heap space (new, old, code, large objects), in bytes.',
+      kind: 'gauge',
+      read: () =>
+        getHeapSpaceStatistics().map((sp) => [
+          sp.space_used_size,
+          { space: sp.space_name.replace(/_space$/, '') },
+        ]),
+    },
+    {
+      name: 'process_cpu_seconds',
+      description: 'User and system CPU time spent by the process, in seconds.',
+      kind: 'counter',
+      read: () => {
+        const { user, system } = process.cpuUsage();
+        return [[(user + system) / 1e6, {}]];
+      },
     },
   ];
 }

@@ -38,6 +38,24 @@ describe('/metrics', () => {
     assert.doesNotMatch(m.text, /session_id|mcp_session/, 'no session ids in labels');
   });
 
+  it("reports the process's memory and CPU under the Node.js clients' names", async () => {
+    const m = await scrape(url);
+    const types = Object.fromEntries(m.families.map((f) => [f.name, f.type]));
+    assert.equal(types.process_resident_memory_bytes, 'GAUGE');
+    assert.equal(types.process_cpu_seconds_total, 'COUNTER');
+    // The gateway runs in this test process: its figures are this process's.
+    const rss = m.value('process_resident_memory_bytes');
+    assert.ok(rss > 20e6 && rss < 4 * process.memoryUsage().rss, `rss ${rss}`);
+    const used = m.value('nodejs_heap_size_used_bytes');
+    assert.ok(used > 1e6 && used <= m.value('nodejs_heap_size_total_bytes'), `heap used ${used}`);
+    assert.ok(m.value('nodejs_heap_space_size_used_bytes', { space: 'old' }) > 0);
+    const cpu = m.value('process_cpu_seconds_total');
+    assert.ok(
+      cpu > 0 && cpu <= process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+      `cpu ${cpu}`,
+    );
+  });
+
   it('call histograms move as calls succeed and fail, labelled by backend, tool and outcome', async () => {
     const before = await scrape(url);
     const delta = async (name: string, labels: Record<string, string>) =>
