@@ -12,7 +12,8 @@ export function heapFlagGivenByOperator(
   return execArgv.some((a) => FLAG.test(a)) || FLAG.test(nodeOptions);
 }
 
-let applied: number | undefined;
+/** The setting last seen (applied, or left alone because the operator's flag wins). */
+let seen: number | undefined;
 
 /**
  * Sets V8's `--heap-growing-percent` at run time (0 restores V8's own heuristic). V8 reads this flag each time
@@ -20,8 +21,13 @@ let applied: number | undefined;
  * lets the old generation fill with short-lived garbage up to ~4x the live size (docs/performance.md).
  */
 export function applyHeapGrowth(percent: number): void {
-  if (percent === applied || heapFlagGivenByOperator()) return;
+  if (percent === seen) return;
+  const first = seen === undefined;
+  seen = percent;
+  if (heapFlagGivenByOperator()) {
+    if (first) log.info('--heap-growing-percent given to node: gateway.heap_growth_percent is not applied');
+    return;
+  }
   setFlagsFromString(`--heap-growing-percent=${percent}`);
-  if (applied !== undefined) log.info(`gateway.heap_growth_percent is now ${percent}`);
-  applied = percent;
+  if (!first) log.info(`gateway.heap_growth_percent is now ${percent}`);
 }

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuthInfo } from '@modelcontextprotocol/server';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { log } from '../log.js';
 import {
@@ -17,7 +16,7 @@ import { rateGate, type RateGateDeps } from './rate-gate.js';
 import { originGuard, type OriginPolicy } from './security.js';
 import { statusOnlyWithoutCredential } from './auth-http.js';
 import type { SessionManager } from './sessions.js';
-import { rpcError } from './replies.js';
+import { authOf, rpcError } from './replies.js';
 
 /** The checks in front of /mcp, for the other frontends (REST, console, WebSocket, legacy SSE) to run too. */
 export interface Gates {
@@ -164,7 +163,7 @@ export function createApp(deps: HttpDeps): express.Express {
     operator,
     isOperator: (req) => {
       const source = deps.auth();
-      const info = (req as IncomingMessage & { auth?: AuthInfo }).auth;
+      const info = authOf(req);
       return !source.enabled || (info !== undefined && source.isOperator(info));
     },
     body: [jsonBody(deps.maxBodyBytes), rejectDeep(deps.maxJsonDepth)],

@@ -13,6 +13,7 @@ import { log } from '../log.js';
 import type { Grant } from '../registry/grant.js';
 import type { ListChanges } from './sessions.js';
 import type { Subscriptions } from './subscriptions.js';
+import { authOf } from './replies.js';
 
 /** Prefix of the pseudo-session ids under which a 2026 listen stream holds upstream resource subscriptions. */
 export const LISTEN_PREFIX = 'listen:';
@@ -76,7 +77,7 @@ export class ModernEndpoint {
     const uris = listenedUris(body);
     if (uris.length) {
       const origin = listenOrigin(`${LISTEN_PREFIX}${randomUUID()}`);
-      const grant = this.grant((req as IncomingMessage & { auth?: AuthInfo }).auth);
+      const grant = this.grant(authOf(req));
       res.once('close', () => void this.subscriptions.drop(origin.sessionId));
       await Promise.all(
         uris.map((uri) =>

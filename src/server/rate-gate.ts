@@ -1,10 +1,10 @@
-import type { IncomingMessage } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { NextFunction, Request, Response } from 'express';
 import type { RateLimitSettings } from '../config/model.js';
 import { log } from '../log.js';
 import type { RefusalCounter } from './auth-http.js';
 import type { Buckets } from './rate-limit.js';
+import { authOf, rpcError } from './replies.js';
 
 /** What the rate gate needs, read per request so a reload's settings apply at once. */
 export interface RateGateDeps {
@@ -18,7 +18,7 @@ export interface RateGateDeps {
 
 function refuse(res: Response, status: 429 | 503, retryAfterS: number, message: string): void {
   res.setHeader('Retry-After', String(retryAfterS));
-  res.status(status).json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+  rpcError(res, status, -32000, message);
 }
 
 const every = (b: RateLimitSettings) => (b.perMs % 1000 === 0 ? `${b.perMs / 1000} s` : `${b.perMs} ms`);
@@ -30,7 +30,7 @@ const every = (b: RateLimitSettings) => (b.perMs % 1000 === 0 ? `${b.perMs / 100
 export function rateGate(deps: RateGateDeps, count?: RefusalCounter) {
   const limited = new Set<string>();
   return (req: Request, res: Response, next: NextFunction): void => {
-    const auth = (req as IncomingMessage & { auth?: AuthInfo }).auth;
+    const auth = authOf(req);
     const bucket = auth && deps.limit(auth);
     if (!auth || !bucket) return next();
     const who = auth.clientId;

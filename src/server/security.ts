@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { log } from '../log.js';
+import { rpcError } from './replies.js';
 
 /** What the DNS-rebinding checks accept. */
 export interface OriginPolicy {
@@ -10,7 +11,7 @@ export interface OriginPolicy {
 }
 
 function deny(res: Response, message: string): void {
-  res.status(403).json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+  rpcError(res, 403, -32000, message);
 }
 
 function compile(policy: OriginPolicy) {

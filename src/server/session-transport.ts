@@ -11,7 +11,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { kindOf } from '../jsonrpc-kind.js';
 import { CollectingOutlet, SseOutlet, type Outlet } from './sse-outlet.js';
-import { rawRpcError } from './replies.js';
+import { authOf, rawRpcError } from './replies.js';
 
 /** Where a session's messages go when they are not this replica's to deliver (set in cluster mode). */
 export interface SessionRouting {
@@ -90,7 +90,7 @@ export class SessionTransport implements Transport {
   /** Serves one HTTP request of the session (POST, GET or DELETE); `parsedBody` is the POST's JSON. */
   async handleNode(req: IncomingMessage, res: ServerResponse, parsedBody?: unknown): Promise<void> {
     if (this.closed) return rawRpcError(res, 404, -32001, 'Session not found');
-    const authInfo = (req as IncomingMessage & { auth?: AuthInfo }).auth;
+    const authInfo = authOf(req);
     switch (req.method) {
       case 'POST':
         return this.post(req, res, parsedBody, authInfo);
