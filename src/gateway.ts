@@ -12,6 +12,7 @@ import { ReloadTracker, type ReloadStatus } from './config/reload-status.js';
 import { configSecrets } from './config/secrets.js';
 import { AttachedSessions } from './frontends/attached.js';
 import { restApi } from './frontends/rest/router.js';
+import { PROBLEM_ROUTES } from './frontends/rest/problem.js';
 import type { FrontendDeps } from './frontends/limits.js';
 import { mountFrontends } from './frontends/routes.js';
 import { LegacySseFrontend } from './frontends/sse.js';
@@ -39,6 +40,7 @@ import { runtimeReadiness } from './lifecycle.js';
 import { createApp } from './server/http.js';
 import { createListener } from './server/listener.js';
 import { routeUpgrades } from './server/upgrade.js';
+import { warnUncheckedHosts } from './server/security.js';
 import { installHandlers, type Access } from './server/handlers.js';
 import { InputBridge } from './server/input-bridge.js';
 import { ModernEndpoint } from './server/modern.js';
@@ -340,6 +342,7 @@ export class Gateway implements RouteTable {
   /** Starts the backends (in the background) and the HTTP listener. */
   async start(): Promise<void> {
     const g = this.config.gateway;
+    warnUncheckedHosts(g);
     this.telemetry.tracing = await startTracing(g.telemetry, this.seams.tracing ?? {});
     await this.pool.reconcile(this.config.backends);
     const rate = {
@@ -371,6 +374,7 @@ export class Gateway implements RouteTable {
       metrics: (req, res) => this.telemetry.metrics.serve(req, res),
       refusal: (kind, reason) => this.telemetry.metrics.refusal(kind, reason),
       drain: this.drain,
+      problems: PROBLEM_ROUTES,
       mount: mountConsole(this.console, g.console),
       rest: restApi({
         session: (auth) => this.createSessionServer(undefined, auth),

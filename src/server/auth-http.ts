@@ -92,13 +92,20 @@ function presentsCredential(req: Request): boolean {
 }
 
 /**
- * For probes (a kubelet cannot send a Secret): with authentication on, a request to /readyz without any
- * credential is let past the operator check but gets only `{"status"}` with the same HTTP status; a request
- * with a credential is checked as usual, so a wrong or non-operator credential is still refused.
+ * For probes of /readyz: a request from a Host or Origin the DNS-rebinding checks refuse (`passes` false), or,
+ * with authentication on, one without any credential (a kubelet cannot send a Secret) is let past the
+ * operator check but gets only `{"status"}` with the same HTTP status; any other request is checked as usual,
+ * so a wrong or non-operator credential is still refused.
  */
-export function statusOnlyWithoutCredential(source: AuthSource) {
+export function statusOnly(source: AuthSource, passes: (req: Request) => boolean) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (!source().enabled || presentsCredential(req)) return next();
+    const foreign = !passes(req);
+    if (!foreign && (!source().enabled || presentsCredential(req))) return next();
+    if (foreign)
+      log.debug(
+        { host: req.headers.host, origin: req.headers.origin },
+        '/readyz: status only (Host or Origin not allowed)',
+      );
     (req as Marked)[STATUS_ONLY] = true;
     const json = res.json.bind(res);
     res.json = (body: unknown) => json({ status: (body as { status?: unknown } | null)?.status });

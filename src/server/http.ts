@@ -13,8 +13,8 @@ import { jsonBody } from './json-body.js';
 import { deeperThan } from './json-depth.js';
 import { isLegacyPost, type ModernEndpoint } from './modern.js';
 import { rateGate, type RateGateDeps } from './rate-gate.js';
-import { originGuard, type OriginPolicy } from './security.js';
-import { statusOnlyWithoutCredential } from './auth-http.js';
+import { originChecks, type OriginPolicy } from './security.js';
+import { statusOnly } from './auth-http.js';
 import type { SessionManager } from './sessions.js';
 import { authOf, rpcError } from './replies.js';
 
@@ -61,6 +61,8 @@ export interface HttpDeps {
   drain?: Drain;
   /** The REST API (/v1 tools, resources, prompts, discovery; /openapi.json): its routes behind the given gates. */
   rest?: (gates: Gates) => express.Router;
+  /** Paths whose refusals by the shared gates are answered as problem documents (REST), with the handler that does it. */
+  problems?: { paths: string[]; handler: RequestHandler };
   /** Adds routes beside /mcp (the web console and its /v1 API), behind the gates given. */
   mount?: (app: express.Express, gates: Gates) => void;
   /** Mounts other frontends' routes (legacy SSE, WebSocket) behind the same gates as /mcp. */
@@ -101,24 +103,30 @@ function rejectDeep(max: number) {
 export function createApp(deps: HttpDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  const checks = originChecks(deps.policy);
+  const guard = checks.guard;
+  // Probes get their status even from a Host not allowed (a kubelet probes the pod's IP): the status alone,
+  // never the detail, which is no more than a DNS-rebinding page could learn from whether the port answers.
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  // Readiness probes carry no credential: they get the status alone, never the detail.
-  app.use('/readyz', statusOnlyWithoutCredential(deps.auth));
+  app.use('/readyz', statusOnly(deps.auth, checks.passes));
   const operator = authGate(deps.auth, 'operator', deps.refusal);
   app.get('/readyz', operator, (_req, res) => {
-    // Not ready while shutting down, so a load balancer stops sending traffic here.
-    if (deps.drain?.active) res.status(503).json({ ...deps.readiness(), status: 'draining' });
-    else res.json(deps.readiness());
+    const body = deps.readiness();
+    // Not ready while starting or shutting down, so a load balancer sends no traffic here.
+    if (deps.drain?.active) res.status(503).json({ ...body, status: 'draining' });
+    else res.status(body.status === 'ready' ? 200 : 503).json(body);
   });
+  // Every other route, the ones mounted below by other modules included, is behind the Host and Origin checks;
+  // the routes' own guards then pass at once. Refusals on problem routes are answered as problems.
+  if (deps.problems) app.use(deps.problems.paths, deps.problems.handler);
+  app.use(guard);
   app.get('/metrics', operator, (req, res) => {
     deps.metrics(req, res);
   });
   app.get([RESOURCE_METADATA_PATH, `${RESOURCE_METADATA_PATH}/mcp`], resourceMetadata(deps.auth));
 
-  // Origin checks come first, so a foreign browser page learns nothing about credentials.
-  const guard = originGuard(deps.policy);
   const auth = authGate(deps.auth, 'client', deps.refusal);
   const rate = rateGate(deps.rate, deps.refusal);
   const pass = (_req: Request, _res: Response, next: NextFunction) => next();

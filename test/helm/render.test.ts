@@ -11,10 +11,15 @@ import type { GatewayConfig } from '../../src/config/model.js';
 import { configSchema } from '../../src/config/validate.js';
 import { Gateway } from '../../src/gateway.js';
 import { EVERYTHING, writeConfig } from '../helpers/gateway.js';
+import { raw } from '../helpers/http.js';
 import { CHART, ciFiles, type K8sObject, type Rendered, requireRenderer } from './chart.js';
 
 interface Container {
-  env?: { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
+  env?: {
+    name: string;
+    value?: string;
+    valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: { fieldPath: string } };
+  }[];
   volumeMounts: { name: string; mountPath: string; subPath?: string }[];
   livenessProbe: { httpGet: { path: string } };
   readinessProbe: { httpGet: { path: string } };
@@ -55,8 +60,9 @@ function podEnv(objects: K8sObject[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const e of pod(objects).containers[0]!.env ?? []) {
     if (e.value !== undefined) env[e.name] = e.value;
+    else if (e.valueFrom?.fieldRef?.fieldPath === 'status.podIP') env[e.name] = POD_IP;
     else if (e.name.endsWith('REDIS_URL')) env[e.name] = 'redis://:secret@redis.example.internal:6379/0';
-    else env[e.name] = `secret-${e.valueFrom!.secretKeyRef.key}-0123456789abcdef0123456789abcdef`;
+    else env[e.name] = `secret-${e.valueFrom!.secretKeyRef!.key}-0123456789abcdef0123456789abcdef`;
   }
   return env;
 }
@@ -66,6 +72,9 @@ function gatewayConfig(objects: K8sObject[]): GatewayConfig {
   const text = one(objects, 'ConfigMap').data!['external-mcp-servers.yaml']!;
   return parseConfig(text, '/etc/switchboard/external-mcp-servers.yaml', { env: podEnv(objects) });
 }
+
+/** The pod address the stand-in downward API gives. */
+const POD_IP = '10.244.1.17';
 
 const SECRETS = { existingSecret: 'switchboard', requestStateSecretKey: 'request-state-secret' };
 const KEY = { auth: { apiKeys: [{ name: 'ci-bot', secretKey: 'ci-bot-key' }] } };
@@ -229,10 +238,16 @@ describe(`the chart at ${CHART}, rendered`, () => {
       const monitor = (one(objects, 'ServiceMonitor').spec as {
         endpoints: { authorization: { credentials: { key: string } } }[];
       }).endpoints[0]!;
-      const variable = c.env!.find((e) => e.valueFrom?.secretKeyRef.key === monitor.authorization.credentials.key)!;
-      const scraped = await fetch(metrics, { headers: { authorization: `Bearer ${env[variable.name]}` } });
-      assert.equal(scraped.status, 200);
-      assert.match(await scraped.text(), /^switchboard_sessions\{era="2025-11-25"\} 0$/m);
+      const variable = c.env!.find((e) => e.valueFrom?.secretKeyRef?.key === monitor.authorization.credentials.key)!;
+      // Prometheus scrapes the pod's address, and the kubelet probes it: that Host is allowed.
+      const bearer = { authorization: `Bearer ${env[variable.name]}` };
+      const scraped = await raw(metrics, 'GET', { ...bearer, host: `${POD_IP}:8080` });
+      assert.equal(scraped.status, 200, scraped.body);
+      assert.match(scraped.body, /^switchboard_sessions\{era="2025-11-25"\} 0$/m);
+      const foreign = await raw(metrics, 'GET', { ...bearer, host: 'evil.example.com' });
+      assert.equal(foreign.status, 403, 'any other Host is refused');
+      const probed = await raw(new URL('/readyz', gateway.url), 'GET', { host: `${POD_IP}:8080` });
+      assert.equal(probed.status, 200);
     } finally {
       await gateway.close();
     }

@@ -153,3 +153,6 @@ export function problemsFromGates(_req: Request, res: Response, next: NextFuncti
   };
   next();
 }
+
+/** The routes answered with problems (REST and the console's API), for the app-wide gates in front of them. */
+export const PROBLEM_ROUTES = { paths: ['/v1', '/openapi.json'], handler: problemsFromGates };
