@@ -212,6 +212,8 @@ export interface GatewayConfig {
   backends: BackendSpec[];
   /** Names of backends present but `enabled: false`. */
   disabled: string[];
+  /** Every secret value the file holds (fields the schema marks `x-secret`, URL passwords), for masking. */
+  secrets: string[];
   /** SHA-256 (hex) of the file's text as loaded: compare with `sha256sum`. */
   hash?: string;
 }

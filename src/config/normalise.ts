@@ -2,6 +2,8 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { authSettings } from './auth.js';
 import { upstreamAuth } from './upstream-auth.js';
 import { parseDuration } from './interpolate.js';
+import { secretValues } from './secret-values.js';
+import { configSchema } from './validate.js';
 import type {
   BackendSpec,
   BackendSpecBase,
@@ -189,5 +191,5 @@ export function normalise(
       },
     });
   }
-  return { file, gateway, backends, disabled };
+  return { file, gateway, backends, disabled, secrets: secretValues(raw, configSchema, baseDir) };
 }

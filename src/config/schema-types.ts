@@ -663,6 +663,8 @@ export interface ToolFilter {
   exclude?: string[];
 }
 /**
+ * Names to values; every value is treated as a secret (masked in logs and the console).
+ *
  * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
  * via the `definition` "stringMap".
  */

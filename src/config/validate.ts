@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import type { ConfigProblem } from './errors.js';
+import { SECRET_KEYWORD } from './secret-values.js';
 
 type Located = (path: (string | number)[], message: string, onKey?: boolean) => ConfigProblem;
 type SchemaNode = Record<string, unknown>;
@@ -18,6 +19,8 @@ const ajv = new Ajv2020({
   coerceTypes: true,
   verbose: true,
 });
+// An annotation only (what to mask, see secret-values.ts); strict mode needs every keyword declared.
+ajv.addKeyword({ keyword: SECRET_KEYWORD, schemaType: ['boolean', 'string'] });
 const validate = ajv.compile(configSchema);
 
 function resolveRef(node: SchemaNode): SchemaNode {

@@ -26,6 +26,6 @@ export function redactedConfig(config: GatewayConfig): unknown {
     }
     return out;
   };
-  const { file: _file, hash: _hash, ...rest } = config;
+  const { file: _file, hash: _hash, secrets: _secrets, ...rest } = config;
   return redactDeep(walk(rest, ''));
 }
