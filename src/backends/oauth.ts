@@ -1,9 +1,4 @@
-import {
-  discoverOAuthServerInfo,
-  extractResourceMetadataUrl,
-  fetchToken,
-  selectResourceURL,
-} from '@modelcontextprotocol/client';
+import { extractResourceMetadataUrl, fetchToken } from '@modelcontextprotocol/client';
 import type {
   AuthProvider,
   AuthorizationServerMetadata,
@@ -13,6 +8,7 @@ import type {
 import type { Logger } from 'pino';
 import type { Auth } from '../config/schema-types.js';
 import { clientProvider } from './oauth-clients.js';
+import { discoverTokenServer, DiscoveryError } from './oauth-discovery.js';
 import {
   describeTokenFailure,
   FRESH_TOKEN_REFUSED,
@@ -41,11 +37,16 @@ export function oauthFailure(err: unknown, tokens: UpstreamTokens | undefined): 
 
 /** Where tokens come from, once known: configured, or discovered from the upstream. */
 interface TokenServer {
-  /** Authorization server URL (issuer), for the SDK's token request and the assertion audience. */
+  /** Authorization server URL (issuer), for the SDK's token request. */
   issuer: string;
   tokenEndpoint: string;
   metadata?: AuthorizationServerMetadata;
   resource?: URL;
+  /**
+   * The `aud` of private_key_jwt assertions (RFC 7523 §3): the issuer its metadata names when discovered,
+   * else the configured token endpoint's URL; `assertion_audience` overrides both.
+   */
+  assertionAudience: string;
 }
 
 interface CachedToken {
@@ -90,6 +91,7 @@ export class UpstreamTokens implements AuthProvider {
         tokenEndpoint: endpoint.href,
         metadata: { issuer: endpoint.origin, token_endpoint: endpoint.href } as AuthorizationServerMetadata,
         resource: auth.resource ? new URL(auth.resource) : undefined,
+        assertionAudience: this.audience(endpoint.href),
       };
     }
   }
@@ -163,7 +165,11 @@ export class UpstreamTokens implements AuthProvider {
     this.requests++;
     let tokens;
     try {
-      const provider: OAuthClientProvider = await clientProvider(this.auth, server.issuer);
+      const provider: OAuthClientProvider = await clientProvider(
+        this.auth,
+        server.issuer,
+        server.assertionAudience,
+      );
       tokens = await fetchToken(provider, server.issuer, {
         metadata: server.metadata,
         resource: server.resource,
@@ -191,22 +197,24 @@ export class UpstreamTokens implements AuthProvider {
     return tokens.access_token;
   }
 
+  /** The assertion audience: the configured one, else the given default. */
+  private audience(fallback: string): string {
+    return (this.auth.type === 'oauth_private_key_jwt' && this.auth.assertion_audience) || fallback;
+  }
+
   /** RFC 9728 protected-resource metadata (from the 401 or the well-known URL), then the server's metadata. */
   private async discover(response: Response): Promise<TokenServer> {
     try {
-      const info = await discoverOAuthServerInfo(this.serverUrl, {
-        resourceMetadataUrl: extractResourceMetadataUrl(response),
-      });
-      const metadata = info.authorizationServerMetadata;
-      const issuer = metadata?.issuer ?? info.authorizationServerUrl;
-      const discovered = info.resourceMetadata
-        ? await selectResourceURL(this.serverUrl, {} as OAuthClientProvider, info.resourceMetadata)
-        : undefined;
+      const found = await discoverTokenServer(this.serverUrl, extractResourceMetadataUrl(response), this.log);
+      const metadata = found.metadata;
+      const issuer = metadata?.issuer ?? found.authorizationServerUrl;
+      const tokenEndpoint = metadata?.token_endpoint ?? new URL('/token', found.authorizationServerUrl).href;
       const server: TokenServer = {
         issuer,
-        tokenEndpoint: metadata?.token_endpoint ?? new URL('/token', info.authorizationServerUrl).href,
+        tokenEndpoint,
         metadata,
-        resource: this.auth.resource ? new URL(this.auth.resource) : discovered,
+        resource: this.auth.resource ? new URL(this.auth.resource) : found.resource,
+        assertionAudience: this.audience(metadata ? issuer : tokenEndpoint),
       };
       this.log.info(
         { authorizationServer: issuer, tokenEndpoint: server.tokenEndpoint },
@@ -214,7 +222,8 @@ export class UpstreamTokens implements AuthProvider {
       );
       return server;
     } catch (err) {
-      const message = `OAuth discovery for ${this.serverUrl.href} failed: ${describeTokenFailure(err)}`;
+      const why = err instanceof DiscoveryError ? err.message : describeTokenFailure(err);
+      const message = `OAuth discovery for ${this.serverUrl.href} failed: ${why}`;
       this.log.error(message);
       throw new OAuthTokenError(message);
     }

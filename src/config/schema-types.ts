@@ -129,6 +129,10 @@ export type Auth1 =
        */
       token_endpoint?: string;
       /**
+       * The `aud` of the client assertion (RFC 7523 §3). Default: the issuer named by the discovered authorization server metadata, else the configured token_endpoint URL.
+       */
+      assertion_audience?: string;
+      /**
        * Space-separated scopes to request.
        */
       scope?: string;
