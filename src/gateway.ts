@@ -51,7 +51,7 @@ import type { InputSupport } from './server/relayed.js';
 import { RequestStateCodec } from './server/request-state.js';
 import { SessionCluster } from './server/cluster.js';
 import { SubscriptionHandover } from './server/handover.js';
-import { SessionManager } from './server/sessions.js';
+import { SessionManager, type SessionLimits } from './server/sessions.js';
 import { GatewayMetrics } from './telemetry/metrics.js';
 import type { Telemetry } from './telemetry/recorder.js';
 import { startTracing, TRACING_OFF, type TracingOptions } from './telemetry/tracing.js';
@@ -145,11 +145,7 @@ export class Gateway implements RouteTable {
     const cluster = redis && new SessionCluster(redis);
     this.sessions = new SessionManager(
       (auth) => this.createSessionServer(undefined, auth),
-      {
-        maxSessions: config.gateway.maxSessions,
-        idleTimeoutMs: config.gateway.sessionIdleTimeoutMs,
-        perPrincipal: this.sessionCap,
-      },
+      this.sessionLimits(config.gateway),
       cluster,
       {
         restored: (record, server) => record.level && this.peers.restoreLevel(server, record.level),
@@ -190,6 +186,7 @@ export class Gateway implements RouteTable {
     backends: () => this.pool.all(),
     draining: () => this.pool.draining(),
     sessions: () => this.sessions.size + this.attached.size,
+    evicted: () => this.sessions.evicted,
     openRequests: () => this.modern.open,
     queue: (b) => this.queues.readiness(b),
     queues: () => this.queues.stats(),
@@ -203,6 +200,17 @@ export class Gateway implements RouteTable {
   private readonly instructions = new Instructions();
   /** A principal's session cap (its policy's max_sessions, else max_sessions_per_principal). */
   private readonly sessionCap = (auth: AuthInfo) => this.policies().limits(auth).maxSessions;
+
+  /** The limits of 2025-era sessions, from the gateway settings. */
+  private sessionLimits(g: GatewaySettings): SessionLimits {
+    const { maxSessions, sessionIdleTimeoutMs: idleTimeoutMs, sessionEvictionMinIdleMs } = g;
+    return {
+      maxSessions,
+      idleTimeoutMs,
+      evictionMinIdleMs: sessionEvictionMinIdleMs,
+      perPrincipal: this.sessionCap,
+    };
+  }
 
   /** Rate-limit buckets, made on first use: in Redis when the gateway has Redis, else in this process. */
   private buckets?: Promise<Buckets>;
@@ -316,11 +324,7 @@ export class Gateway implements RouteTable {
     this.config = { ...next, gateway };
     this.hash = configHash(this.config);
     setSecrets(configSecrets(this.config));
-    this.sessions.setLimits({
-      maxSessions: gateway.maxSessions,
-      idleTimeoutMs: gateway.sessionIdleTimeoutMs,
-      perPrincipal: this.sessionCap,
-    });
+    this.sessions.setLimits(this.sessionLimits(gateway));
     if (gateway.logLevel && !process.env.SWITCHBOARD_LOG_LEVEL) log.level = gateway.logLevel;
     applyHeapGrowth(gateway.heapGrowthPercent);
     this.announcer.hold();

@@ -12,9 +12,18 @@ const HASHED = /^sha256:([0-9a-fA-F]{64})$/;
 /** The scope /readyz and /metrics need when authentication is on, unless configured otherwise. */
 export const DEFAULT_OPERATOR_SCOPE = 'switchboard:operator';
 
-/** `gateway.auth` normalised: keys as SHA-256 digests, JWKS file paths absolute, durations in ms. */
-export function authSettings(a: ClientAuth = {}, baseDir: string): AuthSettings {
+/** A principal's default session cap with authentication on: a tenth of max_sessions, so no one fills the gateway. */
+export function defaultPrincipalCap(maxSessions: number): number {
+  return Math.max(1, Math.ceil(maxSessions / 10));
+}
+
+/**
+ * `gateway.auth` normalised: keys as SHA-256 digests, JWKS file paths absolute, durations in ms, and with
+ * authentication on a per-principal session cap derived from `maxSessions` unless one is configured.
+ */
+export function authSettings(a: ClientAuth = {}, baseDir: string, maxSessions = Infinity): AuthSettings {
   const j = a.jwt;
+  const on = (a.api_keys?.length ?? 0) > 0 || j !== undefined;
   return {
     apiKeys: (a.api_keys ?? []).map((k) => ({
       name: k.name,
@@ -39,7 +48,9 @@ export function authSettings(a: ClientAuth = {}, baseDir: string): AuthSettings 
     resource: a.resource,
     policies: (a.policies ?? []).map(policyRule),
     rateLimit: a.rate_limit && rateLimit(a.rate_limit),
-    maxSessionsPerPrincipal: a.max_sessions_per_principal,
+    maxSessionsPerPrincipal:
+      a.max_sessions_per_principal ??
+      (on && maxSessions < Infinity ? defaultPrincipalCap(maxSessions) : undefined),
     rateLimitFailMode: a.rate_limit_fail_mode ?? 'open',
   };
 }

@@ -153,6 +153,7 @@ export interface AuthSettings {
   /** Empty: every principal may use everything. */
   policies: PolicyRuleSettings[];
   rateLimit?: RateLimitSettings;
+  /** A principal's session cap; with authentication on, a tenth of max_sessions unless configured. */
   maxSessionsPerPrincipal?: number;
   /** What the rate limiter does while its Redis is unreachable: serve unlimited, or refuse with 503. */
   rateLimitFailMode: 'open' | 'closed';
@@ -169,6 +170,8 @@ export interface GatewaySettings {
   allowedOrigins: string[];
   maxSessions: number;
   sessionIdleTimeoutMs: number;
+  /** At a session cap, only sessions idle at least this long may be evicted to make room. */
+  sessionEvictionMinIdleMs: number;
   maxBodyBytes: number;
   /** Deepest JSON nesting accepted in a POST /mcp body. */
   maxJsonDepth: number;

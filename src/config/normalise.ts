@@ -48,6 +48,7 @@ function gatewaySettings(
   const host = overrides.host ?? g.host ?? '127.0.0.1';
   const loopback = LOOPBACK.has(host);
   const allowedHosts = g.allowed_hosts ?? (loopback ? ['localhost', '127.0.0.1', '[::1]'] : undefined);
+  const maxSessions = g.max_sessions ?? 10_000;
   return {
     host,
     port: overrides.port ?? g.port ?? 8080,
@@ -55,8 +56,9 @@ function gatewaySettings(
     requestTimeoutMs: ms(g.request_timeout, DEFAULT_REQUEST_TIMEOUT_MS),
     allowedHosts,
     allowedOrigins: g.allowed_origins ?? [],
-    maxSessions: g.max_sessions ?? 10_000,
+    maxSessions,
     sessionIdleTimeoutMs: ms(g.session_idle_timeout, 30 * 60_000),
+    sessionEvictionMinIdleMs: ms(g.session_eviction_min_idle, 60_000),
     maxBodyBytes: g.max_body_bytes ?? 4 * 1024 * 1024,
     maxJsonDepth: g.max_json_depth ?? 64,
     headerTimeoutMs: ms(g.header_timeout, 10_000),
@@ -68,7 +70,7 @@ function gatewaySettings(
     redis: redisSettings(g.redis, env),
     discovery: discoverySettings(g.discovery),
     requestStateSecret: g.request_state_secret,
-    auth: authSettings(g.auth, baseDir),
+    auth: authSettings(g.auth, baseDir, maxSessions),
     telemetry: telemetrySettings(g.telemetry, env),
     console: { enabled: g.console?.enabled ?? true, path: g.console?.path?.replace(/(.)\/+$/, '$1') ?? '/' },
   };

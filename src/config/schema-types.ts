@@ -248,6 +248,10 @@ export interface Gateway {
    */
   session_idle_timeout?: number | string;
   /**
+   * When max_sessions (or a principal's cap) is reached, a new session evicts the least recently used session that has no open stream, no call in flight and has been idle at least this long (default 60s); evictions are counted in switchboard_sessions_evicted_total.
+   */
+  session_eviction_min_idle?: number | string;
+  /**
    * Largest accepted POST body.
    */
   max_body_bytes?: number;
@@ -368,7 +372,7 @@ export interface ClientAuth {
   policies?: Policy[];
   rate_limit?: RateLimit1;
   /**
-   * Cap on one principal's open 2025-era sessions (default: none, only max_sessions); a policy's max_sessions overrides it.
+   * Cap on one principal's open 2025-era sessions (default: a tenth of max_sessions, at least 1); at the cap the principal's own least recently used idle session is evicted (see session_eviction_min_idle). A policy's max_sessions overrides it.
    */
   max_sessions_per_principal?: number;
   /**

@@ -39,6 +39,13 @@ export function gauges(view: OpsView): ObservedMetric[] {
       ],
     },
     {
+      name: 'switchboard_sessions_evicted',
+      description:
+        'Idle 2025-era sessions evicted to admit new ones, by the cap that was reached (max_sessions, per_principal).',
+      kind: 'counter',
+      read: () => Object.entries(view.evicted()).map(([reason, n]): Observation => [n, { reason }]),
+    },
+    {
       name: 'switchboard_tools',
       description: 'Tools exposed in the merged catalog.',
       kind: 'gauge',

@@ -17,6 +17,8 @@ export interface OpsView {
   draining(): Backend[];
   /** Open 2025-era sessions. */
   sessions(): number;
+  /** 2025-era sessions evicted to admit new ones, by the cap reached (`max_sessions`, `per_principal`). */
+  evicted(): Readonly<Record<string, number>>;
   /** 2026-07-28 requests and listen streams open now (that era has no sessions). */
   openRequests(): number;
   /** The /readyz queue object of a single-session backend. */

@@ -193,6 +193,19 @@ export class SessionCluster {
     await this.publish({ type: 'closed', id, by: this.replica });
   }
 
+  /**
+   * Deletes a session's record (and tells every replica) when no replica has refreshed it for `idleMs`, judged
+   * by its remaining TTL (`ttlMs` when last refreshed); a record without TTL, or refreshed since, is kept.
+   */
+  async removeIfIdle(id: string, ttlMs: number, idleMs: number): Promise<boolean> {
+    if (ttlMs <= 0) return false;
+    const { cmd } = await this.ready;
+    const left = await cmd.pttl(this.key('s', id));
+    if (left < 0 || ttlMs - left < idleMs) return false;
+    await this.remove(id);
+    return true;
+  }
+
   /** Tells the other replicas about a session event. */
   async publish(event: SessionEvent): Promise<void> {
     const { cmd } = await this.ready;

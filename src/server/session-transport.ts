@@ -77,6 +77,11 @@ export class SessionTransport implements Transport {
 
   constructor(private readonly options: SessionTransportOptions) {}
 
+  /** Whether a request of the client is being served (its answer not yet sent). */
+  get busy(): boolean {
+    return this.exchanges.size > 0;
+  }
+
   async start(): Promise<void> {
     if (this.started) throw new Error('Transport already started');
     this.started = true;

@@ -5,6 +5,8 @@ import type { AuthInfo, JSONRPCMessage, Server } from '@modelcontextprotocol/ser
 import { log } from '../log.js';
 import type { ReplicaMessage, SessionCluster, SessionEvent, SessionRecord } from './cluster.js';
 import { SessionTransport } from './session-transport.js';
+import { SessionAdmission, type EvictionReason } from './session-admission.js';
+import { SessionRecords } from './session-records.js';
 import { authOf, rawRpcError } from './replies.js';
 
 /** One downstream client session: its MCP server, transport and activity. */
@@ -16,6 +18,8 @@ interface Session {
   /** When this replica last refreshed the session's record in Redis. */
   touchedAt: number;
   openStreams: number;
+  /** Whether a call of it is in flight. */
+  busy(): boolean;
   /** Who initialized it (AuthInfo.clientId; empty without authentication): only they may use it. */
   principal: string;
   /** The principal's credentials as last presented (their claims decide what it may see). */
@@ -38,6 +42,8 @@ export interface ListChanges {
 export interface SessionLimits {
   maxSessions: number;
   idleTimeoutMs: number;
+  /** At a cap, sessions idle at least this long (no stream, no call in flight) may be evicted, least recent first. */
+  evictionMinIdleMs: number;
   /** A principal's own cap on open sessions (gateway.auth), if any. */
   perPrincipal?: (auth: AuthInfo) => number | undefined;
 }
@@ -75,8 +81,10 @@ const NOT_FOUND = 'Session not found: it expired or was closed; initialize again
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
   private readonly takeovers = new Map<string, Promise<Session | undefined>>();
-  /** Open sessions per principal, for the per-principal cap. */
-  private readonly owned = new Map<string, number>();
+  /** The caps on new sessions, and evictions to make room. */
+  private readonly admission = new SessionAdmission<Session>((victim) => this.evict(victim));
+  /** With Redis: the records of the sessions held here. */
+  private readonly records?: SessionRecords;
   private sweeper: NodeJS.Timeout;
   private closing = false;
 
@@ -88,6 +96,7 @@ export class SessionManager {
   ) {
     this.sweeper = this.startSweeper();
     if (cluster) {
+      this.records = new SessionRecords(cluster, () => this.limits.idleTimeoutMs);
       cluster.onEvent = (e) => this.onEvent(e);
       cluster.onReplicaMessage = (m) => this.onRouted(m);
     }
@@ -110,18 +119,24 @@ export class SessionManager {
     return this.sessions.size;
   }
 
+  /** Sessions evicted so far to admit new ones, by the cap that was reached. */
+  get evicted(): Readonly<Record<EvictionReason, number>> {
+    return this.admission.evicted;
+  }
+
+  /**
+   * Closes a session evicted at a cap. With Redis its record is deleted too when no replica has used it for the
+   * minimum idle time; otherwise only this replica's copy closes, and the client's next request takes it up.
+   */
+  private evict(victim: Session): void {
+    this.remove(victim.id);
+    void victim.server.close().catch(() => {});
+    this.records?.evicted(victim.id, this.limits.evictionMinIdleMs);
+  }
+
   /** The Redis session store and channels, when the gateway has Redis (other frontends route through it too). */
   get store(): SessionCluster | undefined {
     return this.cluster;
-  }
-
-  /** How often a session in use refreshes its record, and the record's TTL (idle timeout plus that). */
-  private get touchEveryMs(): number {
-    return Math.min(60_000, this.limits.idleTimeoutMs / 10);
-  }
-
-  private get recordTtlMs(): number {
-    return this.limits.idleTimeoutMs > 0 ? this.limits.idleTimeoutMs + this.touchEveryMs : 0;
   }
 
   /** Serves one HTTP request on /mcp (POST, GET or DELETE). */
@@ -138,28 +153,11 @@ export class SessionManager {
         'Bad Request: missing Mcp-Session-Id header (send initialize first)',
       );
     }
-    if (this.sessions.size >= this.limits.maxSessions) {
-      log.warn({ sessions: this.sessions.size }, 'session refused: max_sessions reached');
-      return rawRpcError(
-        res,
-        503,
-        -32000,
-        `Too many sessions (max_sessions ${this.limits.maxSessions}); retry later`,
-      );
-    }
     const auth = authOf(req);
     const principal = principalOf(req);
     const cap = auth && this.limits.perPrincipal?.(auth);
-    const mine = this.owned.get(principal) ?? 0;
-    if (cap !== undefined && mine >= cap) {
-      log.warn({ principal, sessions: mine }, 'session refused: per-principal cap reached');
-      return rawRpcError(
-        res,
-        503,
-        -32000,
-        `Too many sessions for this client (${cap}, gateway.auth max_sessions_per_principal or its policy's max_sessions); close one or retry later`,
-      );
-    }
+    const refusal = this.admission.admit(this.sessions, principal, cap, this.limits);
+    if (refusal) return rawRpcError(res, 503, -32000, refusal);
     const init = (body as { params: Record<string, unknown> }).params;
     const transport = await this.create(principal, auth, () => randomUUID(), init);
     await transport.handleNode(req, res, body);
@@ -176,8 +174,11 @@ export class SessionManager {
     }
     if (!session) return rawRpcError(res, 404, -32001, NOT_FOUND);
     session.lastSeen = Date.now();
+    // Kept in order of last use, so eviction finds the least recently used session first.
+    this.sessions.delete(id);
+    this.sessions.set(id, session);
     session.auth = authOf(req);
-    this.touch(session);
+    this.records?.touch(session);
     const answer = this.cluster && req.method === 'POST' ? taggedAnswer(body) : undefined;
     if (answer && this.cluster && answer.replica !== this.cluster.replica) {
       // The client answered a request another replica sent: that replica is waiting for it.
@@ -271,18 +272,22 @@ export class SessionManager {
     const transport: SessionTransport = new SessionTransport({
       sessionIdGenerator: idFor,
       onsessioninitialized: async (id) => {
-        const session = { id, server, transport, principal, auth, openStreams: 0 };
+        const session = {
+          id,
+          server,
+          transport,
+          principal,
+          auth,
+          openStreams: 0,
+          busy: () => transport.busy,
+        };
         this.add({ ...session, lastSeen: Date.now(), touchedAt: Date.now() });
         if (!cluster) return;
         transport.routing = {
           tagRequestId: (rid) => `${cluster.replica}.${rid}`,
           elsewhere: (m) => this.elsewhere(id, m),
         };
-        if (init) {
-          await cluster.save({ id, principal, init }, this.recordTtlMs).catch((err: unknown) => {
-            log.warn({ err: String(err) }, 'session store unreachable: this session stays on this replica');
-          });
-        }
+        if (init) await this.records?.save({ id, principal, init });
       },
       onsessionclosed: async (id) => {
         this.remove(id);
@@ -304,16 +309,14 @@ export class SessionManager {
 
   private add(session: Session): void {
     this.sessions.set(session.id, session);
-    this.owned.set(session.principal, (this.owned.get(session.principal) ?? 0) + 1);
+    this.admission.joined(session.principal);
   }
 
   private remove(id: string): void {
     const session = this.sessions.get(id);
     if (!session) return;
     this.sessions.delete(id);
-    const left = (this.owned.get(session.principal) ?? 1) - 1;
-    if (left > 0) this.owned.set(session.principal, left);
-    else this.owned.delete(session.principal);
+    this.admission.left(session.principal);
   }
 
   /**
@@ -328,32 +331,14 @@ export class SessionManager {
     return true;
   }
 
-  private touch(session: Session): void {
-    if (!this.cluster || this.limits.idleTimeoutMs <= 0) return;
-    if (Date.now() - session.touchedAt < this.touchEveryMs) return;
-    session.touchedAt = Date.now();
-    void this.cluster.touch(session.id, this.recordTtlMs).catch(() => {});
-  }
-
   /** Records a session's new log level and tells the replicas that hold it. */
   async recordLevel(id: string, level: string): Promise<void> {
-    const cluster = this.cluster;
-    if (!cluster || !this.sessions.has(id)) return;
-    await cluster.update(id, this.recordTtlMs, (r) => (r.level = level)).catch(() => {});
-    await cluster.publish({ type: 'level', id, level, by: cluster.replica }).catch(() => {});
+    if (this.sessions.has(id)) await this.records?.level(id, level);
   }
 
   /** Records a session's resource subscription made (held) here, or its removal, for the other replicas. */
   async recordSubscription(id: string, uri: string, subscribed: boolean): Promise<void> {
-    const cluster = this.cluster;
-    if (!cluster || !this.sessions.has(id)) return;
-    try {
-      if (subscribed) return await cluster.subscribed(id, uri, this.recordTtlMs);
-      await cluster.unsubscribed(id, uri);
-      await cluster.publish({ type: 'unsubscribed', id, uri, by: cluster.replica });
-    } catch (err) {
-      log.warn({ session: id, err: String(err) }, 'session store unreachable: subscription not recorded');
-    }
+    if (this.sessions.has(id)) await this.records?.subscription(id, uri, subscribed);
   }
 
   private onEvent(event: SessionEvent): void {
@@ -386,7 +371,7 @@ export class SessionManager {
   private async sweep(): Promise<void> {
     if (this.limits.idleTimeoutMs <= 0) return;
     // An open GET stream keeps a session alive here, so it keeps its record alive for the other replicas too.
-    for (const s of this.sessions.values()) if (s.openStreams > 0) this.touch(s);
+    for (const s of this.sessions.values()) if (s.openStreams > 0) this.records?.touch(s);
     const cutoff = Date.now() - this.limits.idleTimeoutMs;
     let idle = [...this.sessions.values()].filter((s) => s.openStreams === 0 && s.lastSeen < cutoff);
     if (this.cluster && idle.length) {
@@ -408,7 +393,7 @@ export class SessionManager {
     clearInterval(this.sweeper);
     const all = [...this.sessions.values()];
     this.sessions.clear();
-    this.owned.clear();
+    this.admission.clear();
     await Promise.all(all.map((s) => s.transport.failPending(STOPPING_MESSAGE)));
     await Promise.all(all.map((s) => s.server.close().catch(() => {})));
     await this.cluster?.close();
