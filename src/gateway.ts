@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Server, type AuthInfo } from '@modelcontextprotocol/server';
+import type { AuthInfo, Server } from '@modelcontextprotocol/server';
 import { BackendPool } from './backends/pool.js';
 import type { TransportFactory } from './backends/transports.js';
 import { diffConfigs, RESTART_SETTINGS } from './config/diff.js';
@@ -29,6 +29,7 @@ import { gauges } from './ops/gauges.js';
 import { configHash } from './ops/hash.js';
 import { applyHeapGrowth } from './ops/heap.js';
 import { readiness } from './ops/readiness.js';
+import { Startup } from './ops/startup.js';
 import type { OpsView } from './ops/view.js';
 import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
 import { GrantViews } from './registry/grant.js';
@@ -38,10 +39,10 @@ import { ListAnnouncer } from './server/announcer.js';
 import { Drain } from './server/drain.js';
 import { runtimeReadiness } from './lifecycle.js';
 import { createApp } from './server/http.js';
-import { createListener } from './server/listener.js';
-import { routeUpgrades } from './server/upgrade.js';
+import { listen } from './server/listener.js';
 import { warnUncheckedHosts } from './server/security.js';
-import { installHandlers, type Access } from './server/handlers.js';
+import type { Access } from './server/handlers.js';
+import { sessionServer, type SessionServerDeps } from './server/session-server.js';
 import { InputBridge } from './server/input-bridge.js';
 import { ModernEndpoint } from './server/modern.js';
 import { Peers } from './server/peers.js';
@@ -55,7 +56,6 @@ import { SessionManager, type SessionLimits } from './server/sessions.js';
 import { GatewayMetrics } from './telemetry/metrics.js';
 import type { Telemetry } from './telemetry/recorder.js';
 import { startTracing, TRACING_OFF, type TracingOptions } from './telemetry/tracing.js';
-import { VERSION } from './version.js';
 import { waitAtMost } from './time.js';
 
 /** How long a reload waits for new backends' first connection attempt before telling clients, at most. */
@@ -104,6 +104,9 @@ export class Gateway implements RouteTable {
   private version = 0;
   private reportedCollisions = new Set<string>();
   private http?: HttpServer;
+  /** Set by start(): done once every backend has had its first connection attempt, or startup_timeout passed. */
+  private startup?: Startup;
+  private serverDeps?: SessionServerDeps;
   private readonly reloads = new ReloadTracker();
   private reloadQueue: Promise<unknown> = Promise.resolve();
   /** Metrics (always) and tracing (when enabled, from start()); every component records through it. */
@@ -191,6 +194,7 @@ export class Gateway implements RouteTable {
     queue: (b) => this.queues.readiness(b),
     queues: () => this.queues.stats(),
     reload: () => this.reloads.status(),
+    starting: () => !this.startup?.done,
   };
 
   /** The web console's API (/v1/backends, /v1/events, /v1/config). */
@@ -245,39 +249,20 @@ export class Gateway implements RouteTable {
 
   /** A downstream server: one per 2025 session, or one per 2026-07-28 request (`requestId`), for a principal. */
   private createSessionServer(requestId?: string, auth?: AuthInfo): Server {
-    const grant = this.access.grant(auth);
-    const server = new Server(
-      { name: 'mcp-switchboard', title: 'switchboard MCP gateway', version: VERSION },
-      {
-        capabilities: {
-          tools: { listChanged: true },
-          resources: { subscribe: true, listChanged: true },
-          prompts: { listChanged: true },
-          completions: {},
-          logging: {},
-        },
-        instructions: this.instructions.for(this.current, this.pool.all(), grant),
-        ...(requestId && { cacheHints: this.announcer.cacheHints() }),
-      },
-    );
-    installHandlers(
-      server,
-      this,
-      this.dispatcher,
-      this.peers,
-      this.input,
-      this.access,
-      this.discovery,
-      requestId,
-      this.telemetry,
-    );
-    return server;
+    this.serverDeps ??= {
+      ...{ routes: this, access: this.access, telemetry: this.telemetry, input: this.input },
+      ...{ dispatcher: this.dispatcher, peers: this.peers, discovery: this.discovery },
+      instructions: (grant) => this.instructions.for(this.current, this.pool.all(), grant),
+      cacheHints: () => this.announcer.cacheHints(),
+    };
+    return sessionServer(this.serverDeps, requestId, auth);
   }
 
   /** Rebuilds the snapshot after any backend change and tells sessions which lists changed. */
   rebuild(): void {
     const next = build(this.pool.all(), this.config.gateway.separator, ++this.version);
     this.current = next;
+    this.dispatcher.connecting.changed();
     this.discovery.follow(next);
     this.console.changed();
     for (const c of next.collisions) {
@@ -349,6 +334,7 @@ export class Gateway implements RouteTable {
     warnUncheckedHosts(g);
     this.telemetry.tracing = await startTracing(g.telemetry, this.seams.tracing ?? {});
     await this.pool.reconcile(this.config.backends);
+    this.startup = new Startup(this.pool, g.startupTimeoutMs);
     const rate = {
       buckets: () => (this.buckets ??= createBuckets(this.config.gateway.redis)),
       limit: (auth: AuthInfo) => this.policies().limits(auth).rateLimit,
@@ -391,13 +377,7 @@ export class Gateway implements RouteTable {
       }),
       frontends: (a, gates) => mountFrontends(a, gates, ws, sse),
     });
-    await new Promise<void>((resolve, reject) => {
-      const server = createListener(g, app);
-      routeUpgrades(server, app);
-      server.once('error', reject);
-      server.listen(g.port, g.host, () => resolve());
-      this.http = server;
-    });
+    this.http = await listen(g, app);
   }
 
   /** The /readyz body: config file, backends with state and catalog sizes, sessions, name collisions. */

@@ -14,7 +14,7 @@ export const LIVE_BACKEND_FIELDS = [
 
 /**
  * Gateway settings a running gateway cannot change: the listener and the Redis connection are built once;
- * discovery is listed until its wiring reads the settings per request.
+ * discovery is listed until its wiring reads the settings per request; startup_timeout only applies at start.
  */
 export const RESTART_SETTINGS = [
   'host',
@@ -28,6 +28,7 @@ export const RESTART_SETTINGS = [
   'requestStateSecret',
   'telemetry',
   'console',
+  'startupTimeoutMs',
 ] as const;
 
 /** How a backend differs between two configs. */

@@ -184,6 +184,8 @@ export interface GatewaySettings {
   reloadGracePeriodMs: number;
   /** On SIGTERM/SIGINT, how long calls in flight may take to finish before they are answered with an error. */
   shutdownGraceMs: number;
+  /** At start, how long /readyz waits at most for every backend's first connection attempt. */
+  startupTimeoutMs: number;
   /** V8's heap growing percent to apply (0 = V8's own heuristic). */
   heapGrowthPercent: number;
   redis?: { url: string; prefix: string; leaseMs: number };

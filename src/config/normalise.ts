@@ -66,6 +66,7 @@ function gatewaySettings(
     logLevel: g.log_level,
     reloadGracePeriodMs: ms(g.reload_grace_period, 10_000),
     shutdownGraceMs: ms(g.shutdown_grace, 25_000),
+    startupTimeoutMs: ms(g.startup_timeout, 60_000),
     heapGrowthPercent: g.heap_growth_percent ?? 50,
     redis: redisSettings(g.redis, env),
     discovery: discoverySettings(g.discovery),

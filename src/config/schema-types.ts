@@ -281,6 +281,10 @@ export interface Gateway {
    */
   shutdown_grace?: number | string;
   /**
+   * At start, /readyz answers 503 `starting` until every enabled backend has had its first connection attempt, or this long at most (default 60s), so a rollout waits for backends but one that never answers cannot hold it.
+   */
+  startup_timeout?: number | string;
+  /**
    * How far the JavaScript heap may grow past what is live before a full garbage collection, in percent (default 50; 0 = V8's own heuristic, which lets it reach up to 4x under load). Lower keeps the process smaller for a little more collection work; applied live. --heap-growing-percent in NODE_OPTIONS or on the node command line wins.
    */
   heap_growth_percent?: number;

@@ -5,6 +5,7 @@ import type {
   GetPromptResult,
   LoggingLevel,
   ReadResourceResult,
+  Tool,
 } from '@modelcontextprotocol/server';
 import {
   CompleteResultSchema,
@@ -16,7 +17,8 @@ import { z } from 'zod';
 import type { Backend, UpstreamRequestOptions } from '../backends/backend.js';
 import type { Origin } from '../backends/origin.js';
 import { log } from '../log.js';
-import { resourceBackend, type Snapshot } from '../registry/catalog.js';
+import { resourceBackend, type Entry, type Snapshot } from '../registry/catalog.js';
+import { ConnectWaits } from './connect-wait.js';
 import { ALLOW_ALL, type Grant } from '../registry/grant.js';
 import { GatewayError } from '../errors.js';
 import { isToolError, outcomeOf } from '../telemetry/outcome.js';
@@ -77,6 +79,9 @@ export function toolError(err: GatewayError): CallToolResult {
 
 /** Routes downstream requests to the owning backend, translating exposed names back to upstream ones. */
 export class Dispatcher {
+  /** Calls waiting for a connecting backend; the gateway tells it of every snapshot rebuild. */
+  readonly connecting = new ConnectWaits();
+
   constructor(
     private readonly routes: RouteTable,
     private readonly run: UpstreamRunner = directRunner,
@@ -102,7 +107,9 @@ export class Dispatcher {
     grant: Grant = ALLOW_ALL,
   ): Promise<CallToolResult> {
     const started = performance.now();
-    const entry = this.routes.snapshot().toolsByName.get(name);
+    const found = await this.toolWhenConnected(name, opts);
+    const entry = found.entry;
+    if (found.timeoutMs !== undefined) opts = { ...opts, timeoutMs: found.timeoutMs };
     if (!entry) {
       const down = this.routes.unavailableOwner(name);
       // The name is the client's, so it is not a label: unknown and unavailable tools are counted without it.
@@ -143,6 +150,32 @@ export class Dispatcher {
     } finally {
       const labels = { backend: entry.backend, tool: name, outcome };
       this.telemetry.metrics.toolCall(labels, (performance.now() - started) / 1000, timing);
+    }
+  }
+
+  /**
+   * The catalog entry of a tool. While the backend serving it (or, for a name not in the catalog, the backend
+   * whose prefix it carries) is still connecting, waits for it to finish, within the call's time: a call that
+   * arrives while a replica starts or a backend reconnects is served instead of failing at once. `timeoutMs`
+   * is what is left of the call's time when it waited.
+   */
+  private async toolWhenConnected(
+    name: string,
+    opts: UpstreamRequestOptions,
+  ): Promise<{ entry?: Entry<Tool>; timeoutMs?: number }> {
+    const t0 = Date.now();
+    let budget: number | undefined;
+    for (;;) {
+      const entry = this.routes.snapshot().toolsByName.get(name);
+      const owner = entry?.backend ?? this.routes.unavailableOwner(name)?.backend;
+      const backend = owner === undefined ? undefined : this.routes.backend(owner);
+      const left = budget === undefined ? undefined : budget - (Date.now() - t0);
+      if (backend?.state !== 'connecting' || (left !== undefined && left <= 0))
+        return { entry, timeoutMs: left };
+      budget ??= opts.timeoutMs ?? backend.spec.requestTimeoutMs;
+      if (opts.signal?.aborted)
+        throw new GatewayError('cancelled', `the call to "${name}" was cancelled`, owner);
+      await this.connecting.next(left ?? budget, opts.signal);
     }
   }
 

@@ -7,7 +7,8 @@ export function readiness(view: OpsView): Record<string, unknown> {
   const reload = view.reload();
   const draining = view.draining().map((b) => ({ backend: b.name, inFlight: b.inFlight }));
   return {
-    status: 'ready',
+    // Ready once every backend has had its first connection attempt (or gateway.startup_timeout has passed).
+    status: view.starting() ? 'starting' : 'ready',
     config: config.file,
     sessions: view.sessions(),
     tools: snapshot.tools.length,

@@ -25,6 +25,8 @@ export interface OpsView {
   queue(backend: Backend): QueueReadiness | undefined;
   /** Stats of every single-session queue. */
   queues(): QueueStats[];
+  /** Whether the gateway is still starting (backends' first connection attempts under way). */
+  starting(): boolean;
   /** The last config reload, if any. */
   reload(): ReloadStatus | undefined;
 }

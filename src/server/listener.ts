@@ -1,4 +1,5 @@
 import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
+import { routeUpgrades } from './upgrade.js';
 import type { GatewaySettings } from '../config/model.js';
 
 /**
@@ -27,4 +28,18 @@ export function createListener(
   app: RequestListener,
 ): Server {
   return createServer(listenerOptions(g), app);
+}
+
+/** Listens on the gateway's host and port with the express app, upgrade requests (WebSocket) routed through it. */
+export async function listen(
+  g: Pick<GatewaySettings, 'headerTimeoutMs' | 'bodyTimeoutMs' | 'host' | 'port'>,
+  app: RequestListener,
+): Promise<Server> {
+  const server = createListener(g, app);
+  routeUpgrades(server, app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(g.port, g.host, () => resolve());
+  });
+  return server;
 }

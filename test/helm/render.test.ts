@@ -10,7 +10,7 @@ import { loadConfig, parseConfig } from '../../src/config/load.js';
 import type { GatewayConfig } from '../../src/config/model.js';
 import { configSchema } from '../../src/config/validate.js';
 import { Gateway } from '../../src/gateway.js';
-import { EVERYTHING, writeConfig } from '../helpers/gateway.js';
+import { EVERYTHING, waitFor, writeConfig } from '../helpers/gateway.js';
 import { raw } from '../helpers/http.js';
 import { CHART, ciFiles, type K8sObject, type Rendered, requireRenderer } from './chart.js';
 
@@ -227,6 +227,9 @@ describe(`the chart at ${CHART}, rendered`, () => {
     await gateway.start();
     try {
       const c = pod(objects).containers[0]!;
+      // Ready once the backend has had its first connection attempt.
+      const probe = new URL(c.readinessProbe.httpGet.path, gateway.url);
+      await waitFor(async () => (await fetch(probe)).status === 200, 60_000, 'the pod ready');
       for (const probe of [c.livenessProbe, c.readinessProbe]) {
         const res = await fetch(new URL(probe.httpGet.path, gateway.url));
         assert.equal(res.status, 200, `${probe.httpGet.path} answers the kubelet, which sends no credential`);
