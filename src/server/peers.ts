@@ -120,6 +120,11 @@ export class Peers implements UpstreamListener {
     this.subscriptions = new Subscriptions(dispatch);
   }
 
+  /** Sessions registered now (each is released when its server closes). */
+  get size(): number {
+    return this.byId.size;
+  }
+
   /**
    * Creates the peer of a new session's server; it is registered once initialized and released on close.
    * A 2026-07-28 request's peer (`requestId`) is never registered: messages reach it only through its origin.
