@@ -7,7 +7,13 @@ import { backendLog } from '../log.js';
 import { ClientSessions } from './client-sessions.js';
 import { InFlight, type UpstreamListener } from './origin.js';
 import { closeWithTree } from './process-tree.js';
-import { installRelay, keepProgressBeforeResponses, RELAYED_CAPABILITIES, upstreamClient } from './relay.js';
+import {
+  installRelay,
+  keepProgressBeforeResponses,
+  RELAYED_CAPABILITIES,
+  relayedSubset,
+  upstreamClient,
+} from './relay.js';
 import { StickyState } from './sticky.js';
 import { createTransport, endSession, type BuiltTransport, type TransportFactory } from './transports.js';
 import {
@@ -27,6 +33,7 @@ import { isOAuth, oauthFailure, UpstreamTokens } from './oauth.js';
 import { Retirement } from './retirement.js';
 import { upstreamSpan } from './span.js';
 import { instrumented } from './instrumented.js';
+import { completeResultTypes, UpstreamSlips } from './slips.js';
 
 export type { BackendCatalog } from './catalog-fetch.js';
 export type { UpstreamRequestOptions } from './upstream-request.js';
@@ -68,6 +75,8 @@ export class Backend {
   /** Calls in flight, and the way out when a reload retires the backend or the gateway shuts down. */
   private readonly retirement: Retirement;
   private stopping?: Promise<void>;
+  /** The upstream's recoverable protocol slips, normalised, counted and logged once. */
+  readonly slips: UpstreamSlips;
 
   constructor(
     /** Replaced in place when a reload changes only live fields (prefix, filters, timeouts, backoff). */
@@ -80,6 +89,7 @@ export class Backend {
     this.name = spec.name;
     this.log = backendLog(spec.name);
     this.retirement = new Retirement(spec.name, this.log);
+    this.slips = new UpstreamSlips(spec.name, this.log, () => this.telemetry.metrics);
     if (spec.kind !== 'stdio' && isOAuth(spec.auth)) {
       this.tokens = new UpstreamTokens(spec.auth, new URL(spec.url), this.log);
     }
@@ -129,7 +139,14 @@ export class Backend {
       // A 2026 upstream's input_required goes back to the downstream client, which alone can answer it.
       inputRequired: { autoFulfill: false },
     });
-    const built = this.transports(this.spec, this.log, undefined, this.telemetry.tracing, this.tokens);
+    const built = this.transports(
+      this.spec,
+      this.log,
+      undefined,
+      this.telemetry.tracing,
+      this.tokens,
+      this.slips,
+    );
     this.client = client;
     this.built = built;
     client.onerror = (err) => this.onTransportError(client, err);
@@ -154,9 +171,16 @@ export class Backend {
       });
       this.era.learned(client);
       keepProgressBeforeResponses(built.transport);
+      completeResultTypes(built.transport, () => this.era.era === 'modern', this.slips);
       const catalog = await fetchCatalog(client, this.spec.requestTimeoutMs);
       if (this.client !== client || (this.state as BackendState) === 'stopped') return;
-      await this.sticky.replay(client, this.era.era, this.log, this.spec.requestTimeoutMs);
+      await this.sticky.replay(
+        client,
+        this.era.era,
+        this.log,
+        this.spec.requestTimeoutMs,
+        () => this.client === client,
+      );
       this.catalog = catalog;
       this.readySince = Date.now();
       this.heartbeat = startHeartbeat(client, this.spec, this.log, () => {
@@ -324,6 +348,7 @@ export class Backend {
         method,
         params,
         logLevel: opts.origin?.logLevel(),
+        clientCapabilities: opts.origin && relayedSubset(opts.origin.capabilities()),
         resume: opts.resume,
         options: {
           signal: opts.signal,
@@ -333,7 +358,7 @@ export class Backend {
         },
       };
       const result = (await this.origins.track(opts.origin, () =>
-        requestInEra(client, this.era.era, this.sticky, this.log, request, schema),
+        requestInEra(client, this.era.era, (m, p) => this.resubscribe(client, m, p), request, schema),
       )) as z.infer<S>;
       this.sticky.record(method, params);
       return result;
@@ -376,7 +401,14 @@ export class Backend {
     if (this.client && this.state === 'ready') await this.client.notification({ method, params } as never);
   }
 
+  /** A client's resources/(un)subscribe on a 2026-07-28 upstream: the listen stream reopens with the new set. */
+  private resubscribe(client: Client, method: string, params: Record<string, unknown> | undefined): void {
+    this.sticky.record(method, params);
+    this.sticky.listen(client, this.log, () => this.client === client, this.spec.requestTimeoutMs);
+  }
+
   private async closeClient(client: Client): Promise<void> {
+    this.sticky.stopListening();
     await endSession(client.transport);
     await closeWithTree(() => client.close(), this.built?.pid() ?? null);
   }

@@ -8,6 +8,7 @@ import {
   SdkHttpError,
 } from '@modelcontextprotocol/client';
 import type { JSONRPCMessage, Transport, TransportSendOptions } from '@modelcontextprotocol/client';
+import { JsonSplitter } from './json-stream.js';
 import { SseParser, type SseEvent } from './sse-parser.js';
 import { MCP_NAME_SOURCE, encodeHeaderValue, isModernVersion } from './mcp-headers.js';
 import { header, mediaType, networkError, POOL_OPTIONS, type HeaderSource } from './undici-common.js';
@@ -22,6 +23,8 @@ export interface PooledHttpOptions {
   forwarded?: HeaderSource;
   /** Reconnection of the GET stream (and of a POST stream that ended early): like the SDK's defaults. */
   reconnect?: { initialDelayMs: number; maxDelayMs: number; growFactor: number; maxRetries: number };
+  /** Called when an application/json answer carried several messages (a stream of JSON values, not SSE). */
+  onJsonStream?: () => void;
 }
 
 /** Headers a caller's per-request `headers` may not override (the SDK transport keeps the same list). */
@@ -235,9 +238,7 @@ export class PooledHttpTransport implements Transport {
         onRequestStreamEnd: options?.onRequestStreamEnd,
       });
     } else if (type === 'application/json') {
-      const data = (await res.body.json()) as unknown;
-      const messages = Array.isArray(data) ? data.map(asMessage) : [asMessage(data)];
-      for (const m of messages) this.onmessage?.(m);
+      await this.readJson(res.body, options);
     } else {
       await res.body.dump();
       throw new SdkError(
@@ -248,6 +249,71 @@ export class PooledHttpTransport implements Transport {
         },
       );
     }
+  }
+
+  /**
+   * Reads an application/json answer: normally one message (or a batch), but some 2026-07-28 upstreams stream
+   * JSON values one after another in it (progress then the answer; a listen stream that stays open). Resolves
+   * once the first value arrived or the body ended, and keeps reading the rest in the background; a body that
+   * is not JSON rejects if nothing was delivered yet, else it is reported through `onerror`.
+   */
+  private readJson(
+    body: Dispatcher.ResponseData['body'],
+    o: TransportSendOptions | undefined,
+  ): Promise<void> {
+    const splitter = new JsonSplitter();
+    return new Promise((resolve, reject) => {
+      let first = true;
+      const fail = (err: unknown) => {
+        if (this.closed || o?.requestSignal?.aborted === true) return resolve();
+        const error = err instanceof Error ? err : new Error(String(err));
+        if (first) {
+          first = false;
+          reject(error);
+        } else this.onerror?.(error);
+      };
+      body.setEncoding('utf8');
+      body.on('data', (chunk: string) => {
+        let values: unknown[];
+        try {
+          values = splitter.push(chunk);
+        } catch (err) {
+          body.destroy();
+          return fail(err);
+        }
+        for (const value of values) {
+          if (splitter.count === 2) this.opts.onJsonStream?.();
+          try {
+            const messages = Array.isArray(value) ? value.map(asMessage) : [asMessage(value)];
+            for (const m of messages) this.onmessage?.(m);
+          } catch (err) {
+            if (!first) this.onerror?.(err as Error);
+            else {
+              body.destroy();
+              return fail(err);
+            }
+          }
+        }
+        if (values.length > 0 && first) {
+          first = false;
+          resolve();
+        }
+      });
+      body.once('end', () => {
+        try {
+          splitter.end();
+        } catch (err) {
+          return fail(err);
+        }
+        if (first) {
+          first = false;
+          if (splitter.count === 0) return reject(new SyntaxError('the application/json answer was empty'));
+          resolve();
+        }
+        o?.onRequestStreamEnd?.();
+      });
+      body.once('error', fail);
+    });
   }
 
   /** Opens a GET event stream: the standalone one, or a resumption of a POST stream (`Last-Event-ID`). */

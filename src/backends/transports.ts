@@ -15,6 +15,7 @@ import { StdioUpstreamTransport } from './stdio-transport.js';
 
 export type { HeaderSource } from './pooled-http.js';
 import type { UpstreamTokens } from './oauth.js';
+import type { UpstreamSlips } from './slips.js';
 import { RELAY_REFUSAL } from './relay.js';
 
 /** A freshly built SDK client transport plus what the backend needs to supervise it. */
@@ -136,11 +137,16 @@ function httpTransport(
   forwarded?: HeaderSource,
   tracing?: Tracing,
   tokens?: UpstreamTokens,
+  slips?: UpstreamSlips,
 ): BuiltTransport {
   const { url, headers } = applyAuth(spec.url, spec.headers, spec.auth);
   if (spec.httpClient === 'pool' && !tokens) {
     return {
-      transport: new PooledHttpTransport(url, { headers, forwarded: pooledHeaders(forwarded, tracing) }),
+      transport: new PooledHttpTransport(url, {
+        headers,
+        forwarded: pooledHeaders(forwarded, tracing),
+        onJsonStream: () => slips?.report('json_stream'),
+      }),
       pid: () => null,
     };
   }
@@ -174,7 +180,7 @@ export type TransportFactory = typeof createTransport;
 
 /**
  * Builds the SDK transport for a backend spec (a new one per connection attempt); `tokens` is the backend's
- * OAuth token source, shared by all its connections.
+ * OAuth token source, shared by all its connections; `slips` counts the upstream's recoverable slips.
  */
 export function createTransport(
   spec: BackendSpec,
@@ -182,12 +188,13 @@ export function createTransport(
   forwarded?: HeaderSource,
   tracing?: Tracing,
   tokens?: UpstreamTokens,
+  slips?: UpstreamSlips,
 ): BuiltTransport {
   switch (spec.kind) {
     case 'stdio':
       return stdioTransport(spec, log);
     case 'http':
-      return httpTransport(spec, forwarded, tracing, tokens);
+      return httpTransport(spec, forwarded, tracing, tokens, slips);
     case 'sse':
       return sseTransport(spec, forwarded, tracing, tokens);
   }
