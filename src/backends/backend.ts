@@ -33,6 +33,7 @@ import { isOAuth, oauthFailure, UpstreamTokens } from './oauth.js';
 import { Retirement } from './retirement.js';
 import { upstreamSpan } from './span.js';
 import { instrumented } from './instrumented.js';
+import { LegacyCompanion } from './legacy-companion.js';
 import { completeResultTypes, UpstreamSlips } from './slips.js';
 
 export type { BackendCatalog } from './catalog-fetch.js';
@@ -66,6 +67,8 @@ export class Backend {
   /** Downstream origins of requests in flight on the shared connection. */
   private readonly origins = new InFlight();
   private readonly sticky = new StickyState();
+  /** The 2025-11-25 session for 2025 clients beside a 2026-07-28 connection (HTTP upstreams, protocol auto). */
+  private companion?: LegacyCompanion;
   /** The upstream's protocol era, remembered across reconnects. */
   readonly era = new EraMemory(() => this.spec.protocol);
   /** One upstream session per downstream session (session_mode: per_client). */
@@ -170,6 +173,7 @@ export class Backend {
         ...this.era.connectOptions(),
       });
       this.era.learned(client);
+      this.companion = this.wantsCompanion() ? this.newCompanion() : undefined;
       keepProgressBeforeResponses(built.transport);
       completeResultTypes(built.transport, () => this.era.era === 'modern', this.slips);
       const catalog = await fetchCatalog(client, this.spec.requestTimeoutMs);
@@ -200,6 +204,23 @@ export class Backend {
       if ((this.state as BackendState) === 'stopped') return;
       this.fail(`connect failed: ${message}`);
     }
+  }
+
+  private wantsCompanion(): boolean {
+    return this.era.era === 'modern' && this.spec.kind === 'http' && this.spec.protocol === 'auto';
+  }
+
+  private newCompanion(): LegacyCompanion {
+    return new LegacyCompanion({
+      name: this.name,
+      spec: () => this.spec,
+      log: this.log,
+      listener: this.listener,
+      telemetry: this.telemetry,
+      transports: this.transports,
+      tokens: this.tokens,
+      slips: this.slips,
+    });
   }
 
   private connectTimeoutMs(): number {
@@ -343,6 +364,8 @@ export class Backend {
         this.name,
       );
     }
+    const side = LegacyCompanion.serves(opts.origin) ? this.companion : undefined;
+    const legacy = await side?.connection();
     try {
       const request = {
         method,
@@ -357,6 +380,13 @@ export class Backend {
           resetTimeoutOnProgress: opts.onprogress !== undefined,
         },
       };
+      if (side && legacy) {
+        const result = (await side.origins.track(opts.origin, () =>
+          requestInEra(legacy, 'legacy', () => undefined, request, schema),
+        )) as z.infer<S>;
+        side.sticky.record(method, params);
+        return result;
+      }
       const result = (await this.origins.track(opts.origin, () =>
         requestInEra(client, this.era.era, (m, p) => this.resubscribe(client, m, p), request, schema),
       )) as z.infer<S>;
@@ -368,7 +398,8 @@ export class Backend {
         // The upstream forgot our session (restarted, expired): the request was not processed, so
         // re-initializing and sending it once more is safe.
         this.log.warn('upstream session expired; re-initializing');
-        await this.reconnectNow(client, 'upstream session expired');
+        if (side && legacy) await side.reset(legacy);
+        else await this.reconnectNow(client, 'upstream session expired');
         return this.send(method, params, schema, opts, true);
       }
       const failure = requestFailure(err, {
@@ -409,6 +440,9 @@ export class Backend {
 
   private async closeClient(client: Client): Promise<void> {
     this.sticky.stopListening();
+    const companion = this.companion;
+    this.companion = undefined;
+    await companion?.close();
     await endSession(client.transport);
     await closeWithTree(() => client.close(), this.built?.pid() ?? null);
   }

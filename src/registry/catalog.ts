@@ -93,8 +93,13 @@ function merge<T extends { name: string }>(
   return { list, byName };
 }
 
-function signature(items: unknown[]): string {
-  return JSON.stringify(items);
+/** A list's signature: its content and how often its upstreams announced a change (see BackendCatalog). */
+function signature(items: unknown[], announcements: string): string {
+  return `${announcements}:${JSON.stringify(items)}`;
+}
+
+function announced(ready: Backend[], what: 'tools' | 'resources' | 'prompts'): string {
+  return ready.map((b) => b.catalog.announced?.[what] ?? 0).join(',');
 }
 
 /** Builds a snapshot from the ready backends, in config order. */
@@ -165,9 +170,9 @@ export function build(backends: Backend[], separator: string, version: number): 
     },
     lists,
     signature: {
-      tools: signature(lists.tools),
-      prompts: signature(lists.prompts),
-      resources: signature([lists.resources, lists.templates]),
+      tools: signature(lists.tools, announced(ready, 'tools')),
+      prompts: signature(lists.prompts, announced(ready, 'prompts')),
+      resources: signature([lists.resources, lists.templates], announced(ready, 'resources')),
     },
   };
 }
