@@ -34,6 +34,7 @@ import { Retirement } from './retirement.js';
 import { upstreamSpan } from './span.js';
 import { instrumented } from './instrumented.js';
 import { LegacyCompanion } from './legacy-companion.js';
+import { paramHeaders } from './mcp-headers.js';
 import { completeResultTypes, UpstreamSlips } from './slips.js';
 
 export type { BackendCatalog } from './catalog-fetch.js';
@@ -378,6 +379,7 @@ export class Backend {
           timeout: timeoutMs,
           onprogress: opts.onprogress,
           resetTimeoutOnProgress: opts.onprogress !== undefined,
+          headers: legacy ? undefined : this.toolHeaders(method, params),
         },
       };
       if (side && legacy) {
@@ -412,6 +414,14 @@ export class Backend {
       if (failure.drop) this.dropConnection(client, failure.drop);
       throw failure.error;
     }
+  }
+
+  /** The `Mcp-Param-*` headers a 2026-07-28 tools/call mirrors from its arguments (SEP-2243). */
+  private toolHeaders(method: string, params: Record<string, unknown> | undefined) {
+    if (method !== 'tools/call' || this.era.era !== 'modern') return undefined;
+    const tool = this.catalog.tools.find((t) => t.name === params?.name);
+    const headers = paramHeaders(tool?.inputSchema, params?.arguments as Record<string, unknown> | undefined);
+    return Object.keys(headers).length > 0 ? headers : undefined;
   }
 
   /** Replaces the connection now (shared by concurrent callers), e.g. after the upstream lost our session. */

@@ -29,12 +29,42 @@ function needsBase64(s: string): boolean {
   if (s.startsWith(PREFIX) && s.endsWith(SUFFIX)) return true;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c !== 9 && (c < 32 || c > 126)) return true;
+    if (c < 32 || c > 126) return true;
   }
   return false;
 }
 
-/** A value as an HTTP field value: safe printable ASCII as is, anything else as `=?base64?<utf-8 base64>?=`. */
+/**
+ * A value as an HTTP field value: printable ASCII without edge spaces as is; anything else (tabs, controls,
+ * non-ASCII, the empty string) as `=?base64?<utf-8 base64>?=`.
+ */
 export function encodeHeaderValue(value: string): string {
   return needsBase64(value) ? `${PREFIX}${Buffer.from(value, 'utf8').toString('base64')}${SUFFIX}` : value;
+}
+
+/** Property names a tool's schema may give as `x-mcp-header` (an HTTP token: the header is `Mcp-Param-<name>`). */
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+/**
+ * The `Mcp-Param-*` headers of a 2026-07-28 tools/call: each top-level property of the tool's input schema
+ * annotated with `x-mcp-header` whose argument is a string, number or boolean, mirrored into its header.
+ * Null or absent arguments send no header; an invalid annotation sends none either.
+ */
+export function paramHeaders(
+  inputSchema: Record<string, unknown> | undefined,
+  args: Record<string, unknown> | undefined,
+): Record<string, string> {
+  const props = inputSchema?.properties;
+  const out: Record<string, string> = {};
+  if (!args || typeof props !== 'object' || props === null) return out;
+  for (const [prop, schema] of Object.entries(props as Record<string, unknown>)) {
+    const name = (schema as { 'x-mcp-header'?: unknown } | null)?.['x-mcp-header'];
+    if (typeof name !== 'string' || !HEADER_NAME.test(name)) continue;
+    const value = args[prop];
+    if (typeof value === 'string') out[`mcp-param-${name}`] = encodeHeaderValue(value);
+    else if (typeof value === 'number' || typeof value === 'boolean') {
+      out[`mcp-param-${name}`] = encodeHeaderValue(String(value));
+    }
+  }
+  return out;
 }

@@ -426,19 +426,20 @@ function mergeAccept(configured: string | undefined, add: string): string {
 }
 
 /**
- * The headers a request's own `_meta` protocol-version claim implies (the 2026-07-28 revision requires them
- * to mirror the body): `MCP-Protocol-Version`, `Mcp-Method` and, for methods that name a target, `Mcp-Name`.
+ * The headers the body implies: `Mcp-Method` on every request and notification (2026-07-28 clients send it on
+ * every POST; older servers ignore it), `Mcp-Name` for methods that name a target, and `MCP-Protocol-Version`
+ * when the message's own `_meta` claims a version (the 2026-07-28 revision requires the headers to mirror it).
  */
 function bodyDerived(
   message: JSONRPCMessage,
 ): { headers: Record<string, string>; modern: boolean } | undefined {
-  if (!isRequest(message)) return undefined;
+  if (!('method' in message)) return undefined;
   const params = (message as { params?: Record<string, unknown> }).params;
   const version = (params?._meta as Record<string, unknown> | undefined)?.[PROTOCOL_VERSION_META_KEY];
-  if (typeof version !== 'string') return undefined;
-  const out: Record<string, string> = { 'mcp-protocol-version': version, 'mcp-method': message.method };
+  const out: Record<string, string> = { 'mcp-method': message.method };
+  if (typeof version === 'string') out['mcp-protocol-version'] = version;
   const field = Object.hasOwn(MCP_NAME_SOURCE, message.method) ? MCP_NAME_SOURCE[message.method] : undefined;
   const value = field === undefined ? undefined : params?.[field];
   if (typeof value === 'string') out['mcp-name'] = encodeHeaderValue(value);
-  return { headers: out, modern: isModernVersion(version) };
+  return { headers: out, modern: typeof version === 'string' && isModernVersion(version) };
 }

@@ -40,7 +40,7 @@ export interface UpstreamRequestOptions {
 export interface EraRequest {
   method: string;
   params: Record<string, unknown> | undefined;
-  options: Pick<RequestOptions, 'signal' | 'timeout' | 'onprogress' | 'resetTimeoutOnProgress'>;
+  options: Pick<RequestOptions, 'signal' | 'timeout' | 'onprogress' | 'resetTimeoutOnProgress' | 'headers'>;
   /** The level the downstream client asked for; a 2026 upstream gets it on each request. */
   logLevel?: LoggingLevel;
   /** Retry fields of a resumed multi-round-trip request. */
