@@ -97,7 +97,7 @@ try {
   const { tools } = await client.listTools();
   for (const tool of tools) {
     // The schema-preservation scenario asks for another tool's inputSchema back, as the client received it.
-    const echoed = tools.find((t) => t.name !== tool.name)?.inputSchema;
+    const echoed = tools.find((t) => t.name !== tool.name && t.name !== 'smart_tool_discovery')?.inputSchema;
     const args = tool.name === 'json_schema_echo' ? { schema: echoed } : sampleArguments(tool);
     const result = await client.callTool({ name: tool.name, arguments: args });
     console.log(`${tool.name}: ${JSON.stringify(result.content)}`);
