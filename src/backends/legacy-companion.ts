@@ -26,7 +26,8 @@ export interface CompanionDeps {
  * that speaks both revisions may serve them differently (a tool that asks the client mid-call in 2025 may not
  * in 2026), and a 2025 client must see what it would see talking to that upstream directly: so its requests
  * go over the upstream's 2025 side, with server-to-client requests relayed as on any 2025 connection. Opened on
- * the first such request; an upstream that refuses the 2025 handshake is served to 2025 clients over 2026.
+ * the first such request; an upstream that refuses the 2025 handshake, or serves 2025 without sessions, is
+ * served to 2025 clients over 2026.
  */
 export class LegacyCompanion {
   private client?: Client;
@@ -85,6 +86,14 @@ export class LegacyCompanion {
       return undefined;
     }
     if (this.closed) {
+      await this.end(client, built);
+      return undefined;
+    }
+    if (!built.transport.sessionId) {
+      // A stateless 2025 side (no session id) cannot carry server-to-client requests, subscriptions or
+      // cancellations from one request to the next: the 2026 connection serves 2025 clients better.
+      this.refused = true;
+      log.info('the upstream serves 2025-11-25 statelessly: 2025 clients are served over its 2026-07-28 connection');
       await this.end(client, built);
       return undefined;
     }

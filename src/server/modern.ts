@@ -23,6 +23,7 @@ export const LISTEN_PREFIX = 'listen:';
 function listenOrigin(id: string): Origin {
   const origin: Origin = {
     sessionId: id,
+    perRequest: true,
     capabilities: () => undefined,
     logLevel: () => undefined,
     headers: () => ({}),
