@@ -34,7 +34,7 @@ import { Retirement } from './retirement.js';
 import { upstreamSpan } from './span.js';
 import { instrumented } from './instrumented.js';
 import { LegacyCompanion } from './legacy-companion.js';
-import { paramHeaders } from './mcp-headers.js';
+import { toolCallHeaders } from './mcp-headers.js';
 import { completeResultTypes, UpstreamSlips } from './slips.js';
 
 export type { BackendCatalog } from './catalog-fetch.js';
@@ -86,9 +86,9 @@ export class Backend {
     /** Replaced in place when a reload changes only live fields (prefix, filters, timeouts, backoff). */
     public spec: BackendSpec,
     private readonly onChange: (backend: Backend) => void,
-    private readonly listener?: UpstreamListener,
-    private readonly telemetry: Telemetry = telemetryOff(),
-    private readonly transports: TransportFactory = createTransport,
+    readonly listener?: UpstreamListener,
+    readonly telemetry: Telemetry = telemetryOff(),
+    readonly transports: TransportFactory = createTransport,
   ) {
     this.name = spec.name;
     this.log = backendLog(spec.name);
@@ -174,7 +174,7 @@ export class Backend {
         ...this.era.connectOptions(),
       });
       this.era.learned(client);
-      this.companion = this.wantsCompanion() ? this.newCompanion() : undefined;
+      this.companion = LegacyCompanion.forConnection(this.era.era, this);
       keepProgressBeforeResponses(built.transport);
       completeResultTypes(built.transport, () => this.era.era === 'modern', this.slips);
       const catalog = await fetchCatalog(client, this.spec.requestTimeoutMs);
@@ -205,23 +205,6 @@ export class Backend {
       if ((this.state as BackendState) === 'stopped') return;
       this.fail(`connect failed: ${message}`);
     }
-  }
-
-  private wantsCompanion(): boolean {
-    return this.era.era === 'modern' && this.spec.kind === 'http' && this.spec.protocol === 'auto';
-  }
-
-  private newCompanion(): LegacyCompanion {
-    return new LegacyCompanion({
-      name: this.name,
-      spec: () => this.spec,
-      log: this.log,
-      listener: this.listener,
-      telemetry: this.telemetry,
-      transports: this.transports,
-      tokens: this.tokens,
-      slips: this.slips,
-    });
   }
 
   private connectTimeoutMs(): number {
@@ -379,7 +362,10 @@ export class Backend {
           timeout: timeoutMs,
           onprogress: opts.onprogress,
           resetTimeoutOnProgress: opts.onprogress !== undefined,
-          headers: legacy ? undefined : this.toolHeaders(method, params),
+          headers:
+            legacy || this.era.era !== 'modern'
+              ? undefined
+              : toolCallHeaders(this.catalog.tools, method, params),
         },
       };
       if (side && legacy) {
@@ -414,14 +400,6 @@ export class Backend {
       if (failure.drop) this.dropConnection(client, failure.drop);
       throw failure.error;
     }
-  }
-
-  /** The `Mcp-Param-*` headers a 2026-07-28 tools/call mirrors from its arguments (SEP-2243). */
-  private toolHeaders(method: string, params: Record<string, unknown> | undefined) {
-    if (method !== 'tools/call' || this.era.era !== 'modern') return undefined;
-    const tool = this.catalog.tools.find((t) => t.name === params?.name);
-    const headers = paramHeaders(tool?.inputSchema, params?.arguments as Record<string, unknown> | undefined);
-    return Object.keys(headers).length > 0 ? headers : undefined;
   }
 
   /** Replaces the connection now (shared by concurrent callers), e.g. after the upstream lost our session. */

@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /**
  * Splits a stream of JSON text into its top-level values as they complete: one value (a plain JSON answer),
  * several in a row, or newline-delimited ones. Some 2026-07-28 servers stream `application/json` this way
@@ -62,4 +64,67 @@ export class JsonSplitter {
   end(): void {
     if (this.start >= 0) throw new SyntaxError('the JSON text ended inside a value');
   }
+}
+
+/** What a JSON body reader does with what it reads. */
+export interface JsonBodyHandlers {
+  /** One value; throws when it is not a message (fails the read if it is the first). */
+  deliver(value: unknown): void;
+  /** A failure after the first value was delivered. */
+  error(err: Error): void;
+  /** Whether the body was cut on purpose (the transport closed, the request was aborted): not a failure. */
+  intentional(): boolean;
+  /** The body carried more than one value (a stream). */
+  stream?(): void;
+  /** The body ended after its first value. */
+  ended?(): void;
+}
+
+/**
+ * Reads a JSON body value by value: resolves once the first value was delivered (or the body ended empty,
+ * which rejects), and keeps reading the rest in the background. Text that is not JSON rejects when nothing
+ * was delivered yet, and is reported through `error` after that.
+ */
+export function readJsonBody(body: Readable, h: JsonBodyHandlers): Promise<void> {
+  const splitter = new JsonSplitter();
+  return new Promise((resolve, reject) => {
+    let first = true;
+    const fail = (err: unknown) => {
+      if (h.intentional()) return resolve();
+      const error = err instanceof Error ? err : new Error(String(err));
+      if (!first) return h.error(error);
+      first = false;
+      reject(error);
+    };
+    body.setEncoding('utf8');
+    body.on('data', (chunk: string) => {
+      try {
+        for (const value of splitter.push(chunk)) {
+          if (splitter.count === 2) h.stream?.();
+          h.deliver(value);
+          if (first) {
+            first = false;
+            resolve();
+          }
+        }
+      } catch (err) {
+        if (first) body.destroy();
+        fail(err);
+      }
+    });
+    body.once('end', () => {
+      try {
+        splitter.end();
+      } catch (err) {
+        return fail(err);
+      }
+      if (first) {
+        first = false;
+        if (splitter.count === 0) return reject(new SyntaxError('the application/json answer was empty'));
+        resolve();
+      }
+      h.ended?.();
+    });
+    body.once('error', fail);
+  });
 }

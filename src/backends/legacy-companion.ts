@@ -1,6 +1,7 @@
 import type { Client } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
 import type { BackendSpec } from '../config/model.js';
+import type { Era } from './era.js';
 import type { Telemetry } from '../telemetry/recorder.js';
 import type { UpstreamTokens } from './oauth.js';
 import { InFlight, type Origin, type UpstreamListener } from './origin.js';
@@ -9,10 +10,10 @@ import type { UpstreamSlips } from './slips.js';
 import { StickyState } from './sticky.js';
 import { endSession, type BuiltTransport, type TransportFactory } from './transports.js';
 
-/** What the companion of one backend needs from it. */
+/** What the companion of one backend needs from it (the backend itself: `spec` is read live). */
 export interface CompanionDeps {
-  name: string;
-  spec(): BackendSpec;
+  readonly name: string;
+  readonly spec: BackendSpec;
   log: Logger;
   listener?: UpstreamListener;
   telemetry: Telemetry;
@@ -42,6 +43,13 @@ export class LegacyCompanion {
 
   constructor(private readonly deps: CompanionDeps) {}
 
+  /** A companion for a new connection of `deps` when it wants one: a 2026 HTTP upstream with `protocol: auto`. */
+  static forConnection(era: Era | undefined, deps: CompanionDeps): LegacyCompanion | undefined {
+    const { spec } = deps;
+    const wanted = era === 'modern' && spec.kind === 'http' && spec.protocol === 'auto';
+    return wanted ? new LegacyCompanion(deps) : undefined;
+  }
+
   /** Whether the companion serves an origin: a 2025 downstream session (not a 2026 request or listen stream). */
   static serves(origin: Origin | undefined): boolean {
     return origin !== undefined && !origin.perRequest;
@@ -57,7 +65,7 @@ export class LegacyCompanion {
 
   private async open(): Promise<Client | undefined> {
     const { deps } = this;
-    const spec = deps.spec();
+    const spec = deps.spec;
     const log = deps.log.child({ era: '2025-11-25' });
     const client = upstreamClient(RELAYED_CAPABILITIES, { versionNegotiation: { mode: 'legacy' } });
     const built = deps.transports(spec, log, undefined, deps.telemetry.tracing, deps.tokens, deps.slips);
@@ -66,7 +74,7 @@ export class LegacyCompanion {
       log,
       inFlight: this.origins,
       listener: deps.listener,
-      timeoutMs: () => deps.spec().requestTimeoutMs,
+      timeoutMs: () => deps.spec.requestTimeoutMs,
       tracing: () => deps.telemetry.tracing,
     });
     client.onclose = () => {
@@ -93,7 +101,9 @@ export class LegacyCompanion {
       // A stateless 2025 side (no session id) cannot carry server-to-client requests, subscriptions or
       // cancellations from one request to the next: the 2026 connection serves 2025 clients better.
       this.refused = true;
-      log.info('the upstream serves 2025-11-25 statelessly: 2025 clients are served over its 2026-07-28 connection');
+      log.info(
+        'the upstream serves 2025-11-25 statelessly: 2025 clients are served over its 2026-07-28 connection',
+      );
       await this.end(client, built);
       return undefined;
     }

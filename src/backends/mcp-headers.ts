@@ -1,3 +1,5 @@
+import { PROTOCOL_VERSION_META_KEY, type JSONRPCMessage } from '@modelcontextprotocol/client';
+
 /**
  * The 2026-07-28 request headers that mirror the body, as the SDK's own client transport derives them (its
  * helpers are internal): which param `Mcp-Name` carries per method, and how a value becomes a header value.
@@ -67,4 +69,35 @@ export function paramHeaders(
     }
   }
   return out;
+}
+
+/** The `Mcp-Param-*` headers of a 2026-07-28 tools/call to one of `tools` (undefined when there are none). */
+export function toolCallHeaders(
+  tools: { name: string; inputSchema?: Record<string, unknown> }[],
+  method: string,
+  params: Record<string, unknown> | undefined,
+): Record<string, string> | undefined {
+  if (method !== 'tools/call') return undefined;
+  const tool = tools.find((t) => t.name === params?.name);
+  const headers = paramHeaders(tool?.inputSchema, params?.arguments as Record<string, unknown> | undefined);
+  return Object.keys(headers).length > 0 ? headers : undefined;
+}
+
+/**
+ * The headers the body implies: `Mcp-Method` on every request and notification (2026-07-28 clients send it on
+ * every POST; older servers ignore it), `Mcp-Name` for methods that name a target, and `MCP-Protocol-Version`
+ * when the message's own `_meta` claims a version (the 2026-07-28 revision requires the headers to mirror it).
+ */
+export function bodyDerived(
+  message: JSONRPCMessage,
+): { headers: Record<string, string>; modern: boolean } | undefined {
+  if (!('method' in message)) return undefined;
+  const params = (message as { params?: Record<string, unknown> }).params;
+  const version = (params?._meta as Record<string, unknown> | undefined)?.[PROTOCOL_VERSION_META_KEY];
+  const out: Record<string, string> = { 'mcp-method': message.method };
+  if (typeof version === 'string') out['mcp-protocol-version'] = version;
+  const field = Object.hasOwn(MCP_NAME_SOURCE, message.method) ? MCP_NAME_SOURCE[message.method] : undefined;
+  const value = field === undefined ? undefined : params?.[field];
+  if (typeof value === 'string') out['mcp-name'] = encodeHeaderValue(value);
+  return { headers: out, modern: typeof version === 'string' && isModernVersion(version) };
 }

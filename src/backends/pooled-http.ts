@@ -1,16 +1,11 @@
 import { STATUS_CODES } from 'node:http';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
-import {
-  PROTOCOL_VERSION_META_KEY,
-  SdkError,
-  SdkErrorCode,
-  SdkHttpError,
-} from '@modelcontextprotocol/client';
+import { SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import type { JSONRPCMessage, Transport, TransportSendOptions } from '@modelcontextprotocol/client';
-import { JsonSplitter } from './json-stream.js';
+import { readJsonBody } from './json-stream.js';
 import { SseParser, type SseEvent } from './sse-parser.js';
-import { MCP_NAME_SOURCE, encodeHeaderValue, isModernVersion } from './mcp-headers.js';
+import { bodyDerived } from './mcp-headers.js';
 import { header, mediaType, networkError, POOL_OPTIONS, type HeaderSource } from './undici-common.js';
 
 export type { HeaderSource } from './undici-common.js';
@@ -251,68 +246,20 @@ export class PooledHttpTransport implements Transport {
     }
   }
 
-  /**
-   * Reads an application/json answer: normally one message (or a batch), but some 2026-07-28 upstreams stream
-   * JSON values one after another in it (progress then the answer; a listen stream that stays open). Resolves
-   * once the first value arrived or the body ended, and keeps reading the rest in the background; a body that
-   * is not JSON rejects if nothing was delivered yet, else it is reported through `onerror`.
-   */
+  /** Reads an application/json answer, one message or several in a row (see readJsonBody). */
   private readJson(
     body: Dispatcher.ResponseData['body'],
     o: TransportSendOptions | undefined,
   ): Promise<void> {
-    const splitter = new JsonSplitter();
-    return new Promise((resolve, reject) => {
-      let first = true;
-      const fail = (err: unknown) => {
-        if (this.closed || o?.requestSignal?.aborted === true) return resolve();
-        const error = err instanceof Error ? err : new Error(String(err));
-        if (first) {
-          first = false;
-          reject(error);
-        } else this.onerror?.(error);
-      };
-      body.setEncoding('utf8');
-      body.on('data', (chunk: string) => {
-        let values: unknown[];
-        try {
-          values = splitter.push(chunk);
-        } catch (err) {
-          body.destroy();
-          return fail(err);
-        }
-        for (const value of values) {
-          if (splitter.count === 2) this.opts.onJsonStream?.();
-          try {
-            const messages = Array.isArray(value) ? value.map(asMessage) : [asMessage(value)];
-            for (const m of messages) this.onmessage?.(m);
-          } catch (err) {
-            if (!first) this.onerror?.(err as Error);
-            else {
-              body.destroy();
-              return fail(err);
-            }
-          }
-        }
-        if (values.length > 0 && first) {
-          first = false;
-          resolve();
-        }
-      });
-      body.once('end', () => {
-        try {
-          splitter.end();
-        } catch (err) {
-          return fail(err);
-        }
-        if (first) {
-          first = false;
-          if (splitter.count === 0) return reject(new SyntaxError('the application/json answer was empty'));
-          resolve();
-        }
-        o?.onRequestStreamEnd?.();
-      });
-      body.once('error', fail);
+    return readJsonBody(body, {
+      deliver: (value) => {
+        const messages = Array.isArray(value) ? value.map(asMessage) : [asMessage(value)];
+        for (const m of messages) this.onmessage?.(m);
+      },
+      error: (err) => this.onerror?.(err),
+      intentional: () => this.closed || o?.requestSignal?.aborted === true,
+      stream: () => this.opts.onJsonStream?.(),
+      ended: () => o?.onRequestStreamEnd?.(),
     });
   }
 
@@ -423,23 +370,4 @@ export class PooledHttpTransport implements Transport {
 function mergeAccept(configured: string | undefined, add: string): string {
   const types = (configured ?? '').split(',').map((s) => s.trim().toLowerCase());
   return [...new Set([...types.filter(Boolean), add])].join(', ');
-}
-
-/**
- * The headers the body implies: `Mcp-Method` on every request and notification (2026-07-28 clients send it on
- * every POST; older servers ignore it), `Mcp-Name` for methods that name a target, and `MCP-Protocol-Version`
- * when the message's own `_meta` claims a version (the 2026-07-28 revision requires the headers to mirror it).
- */
-function bodyDerived(
-  message: JSONRPCMessage,
-): { headers: Record<string, string>; modern: boolean } | undefined {
-  if (!('method' in message)) return undefined;
-  const params = (message as { params?: Record<string, unknown> }).params;
-  const version = (params?._meta as Record<string, unknown> | undefined)?.[PROTOCOL_VERSION_META_KEY];
-  const out: Record<string, string> = { 'mcp-method': message.method };
-  if (typeof version === 'string') out['mcp-protocol-version'] = version;
-  const field = Object.hasOwn(MCP_NAME_SOURCE, message.method) ? MCP_NAME_SOURCE[message.method] : undefined;
-  const value = field === undefined ? undefined : params?.[field];
-  if (typeof value === 'string') out['mcp-name'] = encodeHeaderValue(value);
-  return { headers: out, modern: typeof version === 'string' && isModernVersion(version) };
 }

@@ -1,4 +1,8 @@
-import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, withInputRequired } from '@modelcontextprotocol/client';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  LOG_LEVEL_META_KEY,
+  withInputRequired,
+} from '@modelcontextprotocol/client';
 import type {
   Client,
   ClientCapabilities,

@@ -1,0 +1,35 @@
+/** The JSON value splitter: one value, several in a row, newline-delimited, split anywhere, and bad text. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { JsonSplitter } from '../../src/backends/json-stream.js';
+
+describe('JsonSplitter', () => {
+  it('returns a single value once it closes, and several values in a row', () => {
+    const s = new JsonSplitter();
+    assert.deepEqual(s.push('{"a":1'), []);
+    assert.deepEqual(s.push('}'), [{ a: 1 }]);
+    assert.deepEqual(s.push('\n{"b":[1,{"c":"}"}]}\n[2]'), [{ b: [1, { c: '}' }] }, [2]]);
+    assert.equal(s.count, 3);
+    s.end();
+  });
+
+  it('keeps brackets and escaped quotes inside strings out of the count, across chunks', () => {
+    const s = new JsonSplitter();
+    const text = '{"t":"a \\"{[\\" b","n":{"x":"]"}}';
+    const out: unknown[] = [];
+    for (const ch of text) out.push(...s.push(ch));
+    assert.deepEqual(out, [JSON.parse(text)]);
+  });
+
+  it('reads pretty-printed JSON as one value', () => {
+    const s = new JsonSplitter();
+    assert.deepEqual(s.push(JSON.stringify({ a: { b: [1, 2] } }, null, 2)), [{ a: { b: [1, 2] } }]);
+  });
+
+  it('throws on text between values and on a body that ends inside a value', () => {
+    assert.throws(() => new JsonSplitter().push('{"a":1} nope'), /between JSON values/);
+    const s = new JsonSplitter();
+    s.push('{"a":');
+    assert.throws(() => s.end(), /ended inside a value/);
+  });
+});
