@@ -68,12 +68,12 @@ async function gatewayFor(name: string, upstream: string): Promise<string> {
   const port = await freePort();
   const config = join(work, `${name}.yaml`);
   writeFileSync(config, `httpServices:\n  ${name}:\n    base_url: ${upstream}\n    prefix: false\n`);
-  const started = Date.now();
   await start(
     ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'serve', '--config', config, '--port', String(port)],
     { SWITCHBOARD_LOG_LEVEL: process.env.SWITCHBOARD_LOG_LEVEL ?? 'error' },
     /listening on/,
   );
+  const started = Date.now();
   for (;;) {
     const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
     const body = (await res?.json().catch(() => undefined)) as
@@ -82,7 +82,9 @@ async function gatewayFor(name: string, upstream: string): Promise<string> {
     if (Date.now() - started > 30_000) throw new Error(`backend ${name} not ready after 30 s`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  console.log(`switchboard in front of ${upstream}: backend ready ${Date.now() - started} ms after start`);
+  console.log(
+    `switchboard in front of ${upstream}: backend ready ${Date.now() - started} ms after it listened`,
+  );
   return `http://127.0.0.1:${port}/mcp`;
 }
 

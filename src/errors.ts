@@ -101,7 +101,13 @@ export function fromUpstream(err: unknown, backend: string, method: string, time
     );
   }
   if (err instanceof ProtocolError) {
-    return new GatewayError('upstream_error', `backend "${backend}": ${err.message}`, backend, err.code, err.data);
+    return new GatewayError(
+      'upstream_error',
+      `backend "${backend}": ${err.message}`,
+      backend,
+      err.code,
+      err.data,
+    );
   }
   const text = err instanceof Error ? err.message : String(err);
   return new GatewayError('upstream_error', `backend "${backend}" failed ${method}: ${text}`, backend);

@@ -43,7 +43,8 @@ function listenOrigin(id: string): Origin {
 export async function isLegacyPost(req: IncomingMessage, body: unknown): Promise<boolean> {
   if (req.headers['mcp-session-id'] !== undefined || Array.isArray(body)) return true;
   const b = body as { method?: unknown; params?: { _meta?: Record<string, unknown> } } | undefined;
-  if (b?.params?._meta?.[PROTOCOL_VERSION_META_KEY] === undefined && !claimsModern(req, b?.method)) return true;
+  if (b?.params?._meta?.[PROTOCOL_VERSION_META_KEY] === undefined && !claimsModern(req, b?.method))
+    return true;
   return isLegacyRequest(await toWebRequest(req, body), body);
 }
 

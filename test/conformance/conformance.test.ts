@@ -13,9 +13,13 @@ it(
   'passes the MCP conformance suite directly, through switchboard and as a client',
   { timeout: 180_000 },
   async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/conformance.ts'), '--only', 'old'], {
-      cwd: ROOT,
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'scripts/conformance.ts'), '--only', 'old'],
+      {
+        cwd: ROOT,
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
