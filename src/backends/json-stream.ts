@@ -1,17 +1,20 @@
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 
 /**
  * Splits a stream of JSON text into its top-level values as they complete: one value (a plain JSON answer),
  * several in a row, or newline-delimited ones. Some 2026-07-28 servers stream `application/json` this way
  * (a progress notification, then the answer; or a `subscriptions/listen` stream that never ends), which a
- * reader waiting for the whole body would never deliver. Linear in the input: brackets are counted outside
- * strings, and each value is parsed once, when it closes.
+ * reader waiting for the whole body would never deliver. Linear in the input: only the new chunk is scanned
+ * (brackets counted outside strings), and each value is parsed once, when it closes.
  */
+const [QUOTE, BACKSLASH, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET] = [34, 92, 123, 125, 91, 93];
+const [SPACE, LF, CR, TAB] = [32, 10, 13, 9];
+
 export class JsonSplitter {
-  private buffer = '';
-  /** Where the value being read starts in `buffer`, or -1 between values. */
-  private start = -1;
-  private scanned = 0;
+  /** Earlier chunks' text of the value being read (only the new chunk is ever scanned). */
+  private parts: string[] = [];
+  private inValue = false;
   private depth = 0;
   private inString = false;
   private escaped = false;
@@ -20,49 +23,39 @@ export class JsonSplitter {
 
   /** Adds text; returns the values that completed in it. Throws on text that is not JSON. */
   push(chunk: string): unknown[] {
-    this.buffer += chunk;
     const out: unknown[] = [];
-    const b = this.buffer;
-    for (let i = this.scanned; i < b.length; i++) {
-      const c = b[i]!;
-      if (this.start < 0) {
-        if (c === '{' || c === '[') {
-          this.start = i;
+    let from = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk.charCodeAt(i);
+      if (!this.inValue) {
+        if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+          this.inValue = true;
           this.depth = 1;
-        } else if (c !== ' ' && c !== '\n' && c !== '\r' && c !== '\t') {
-          throw new SyntaxError(`unexpected ${JSON.stringify(c)} between JSON values`);
+          from = i;
+        } else if (c !== SPACE && c !== LF && c !== CR && c !== TAB) {
+          throw new SyntaxError(`unexpected ${JSON.stringify(chunk[i])} between JSON values`);
         }
-        continue;
-      }
-      if (this.inString) {
+      } else if (this.inString) {
         if (this.escaped) this.escaped = false;
-        else if (c === '\\') this.escaped = true;
-        else if (c === '"') this.inString = false;
-      } else if (c === '"') this.inString = true;
-      else if (c === '{' || c === '[') this.depth++;
-      else if (c === '}' || c === ']') {
-        if (--this.depth === 0) {
-          out.push(JSON.parse(b.slice(this.start, i + 1)));
-          this.count++;
-          this.start = -1;
-        }
+        else if (c === BACKSLASH) this.escaped = true;
+        else if (c === QUOTE) this.inString = false;
+      } else if (c === QUOTE) this.inString = true;
+      else if (c === OPEN_BRACE || c === OPEN_BRACKET) this.depth++;
+      else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && --this.depth === 0) {
+        this.parts.push(chunk.slice(from, i + 1));
+        out.push(JSON.parse(this.parts.length === 1 ? this.parts[0]! : this.parts.join('')));
+        this.parts = [];
+        this.inValue = false;
+        this.count++;
       }
     }
-    // Keep only the value in progress.
-    if (this.start < 0) {
-      this.buffer = '';
-      this.scanned = 0;
-    } else {
-      this.buffer = b.slice(this.start);
-      this.scanned = this.buffer.length;
-      this.start = 0;
-    }
+    if (this.inValue) this.parts.push(chunk.slice(from));
     return out;
   }
 
   /** Throws when the text ended inside a value. */
   end(): void {
-    if (this.start >= 0) throw new SyntaxError('the JSON text ended inside a value');
+    if (this.inValue) throw new SyntaxError('the JSON text ended inside a value');
   }
 }
 
@@ -96,10 +89,12 @@ export function readJsonBody(body: Readable, h: JsonBodyHandlers): Promise<void>
       first = false;
       reject(error);
     };
-    body.setEncoding('utf8');
-    body.on('data', (chunk: string) => {
+    // Bytes are decoded here (the body may ignore setEncoding), keeping characters split across chunks whole.
+    const decoder = new StringDecoder('utf8');
+    body.on('data', (chunk: Buffer | string) => {
       try {
-        for (const value of splitter.push(chunk)) {
+        const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+        for (const value of splitter.push(text)) {
           if (splitter.count === 2) h.stream?.();
           h.deliver(value);
           if (first) {

@@ -1,7 +1,8 @@
 /** The JSON value splitter: one value, several in a row, newline-delimited, split anywhere, and bad text. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { JsonSplitter } from '../../src/backends/json-stream.js';
+import { Readable } from 'node:stream';
+import { JsonSplitter, readJsonBody } from '../../src/backends/json-stream.js';
 
 describe('JsonSplitter', () => {
   it('returns a single value once it closes, and several values in a row', () => {
@@ -31,5 +32,30 @@ describe('JsonSplitter', () => {
     const s = new JsonSplitter();
     s.push('{"a":');
     assert.throws(() => s.end(), /ended inside a value/);
+  });
+});
+
+describe('readJsonBody', () => {
+  const handlers = (got: unknown[]) => ({
+    deliver: (v: unknown) => void got.push(v),
+    error: (e: Error) => void got.push(e),
+    intentional: () => false,
+  });
+
+  it('decodes characters split across byte chunks and delivers each value', async () => {
+    const bytes = Buffer.from('{"t":"Zürich ✓"}\n{"n":2}\n');
+    const cut = bytes.indexOf(0xc3) + 1; // inside the two bytes of "ü"
+    const got: unknown[] = [];
+    await readJsonBody(Readable.from([bytes.subarray(0, cut), bytes.subarray(cut)]), handlers(got));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(got, [{ t: 'Zürich ✓' }, { n: 2 }]);
+  });
+
+  it('rejects a body that is not JSON or is empty', async () => {
+    await assert.rejects(
+      readJsonBody(Readable.from([Buffer.from('nope')]), handlers([])),
+      /between JSON values/,
+    );
+    await assert.rejects(readJsonBody(Readable.from([]), handlers([])), /empty/);
   });
 });
