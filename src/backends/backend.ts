@@ -418,6 +418,7 @@ export class Backend {
   /** Sends a notification upstream when connected; silently dropped otherwise. */
   async notify(method: string, params?: Record<string, unknown>): Promise<void> {
     if (this.client && this.state === 'ready') await this.client.notification({ method, params } as never);
+    await this.companion?.notify(method, params);
   }
 
   /** A client's resources/(un)subscribe on a 2026-07-28 upstream: the listen stream reopens with the new set. */

@@ -114,6 +114,11 @@ export class LegacyCompanion {
     return client;
   }
 
+  /** Sends a client notification (e.g. roots/list_changed) on the 2025 session, when one is open. */
+  async notify(method: string, params?: Record<string, unknown>): Promise<void> {
+    await this.client?.notification({ method, params } as never).catch(() => undefined);
+  }
+
   /** Drops the session (it expired or broke); the next 2025 request opens a new one. */
   async reset(client: Client): Promise<void> {
     if (this.client !== client) return;

@@ -94,12 +94,13 @@ function merge<T extends { name: string }>(
 }
 
 /** A list's signature: its content and how often its upstreams announced a change (see BackendCatalog). */
-function signature(items: unknown[], announcements: string): string {
+function signature(items: unknown[], announcements: number): string {
   return `${announcements}:${JSON.stringify(items)}`;
 }
 
-function announced(ready: Backend[], what: 'tools' | 'resources' | 'prompts'): string {
-  return ready.map((b) => b.catalog.announced?.[what] ?? 0).join(',');
+/** How many announcements the ready backends made (a sum: a backend that never announced changes nothing). */
+function announced(ready: Backend[], what: 'tools' | 'resources' | 'prompts'): number {
+  return ready.reduce((n, b) => n + (b.catalog.announced?.[what] ?? 0), 0);
 }
 
 /** Builds a snapshot from the ready backends, in config order. */
