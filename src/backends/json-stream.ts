@@ -8,7 +8,7 @@ import { StringDecoder } from 'node:string_decoder';
  * reader waiting for the whole body would never deliver. Linear in the input: only the new chunk is scanned
  * (brackets counted outside strings), and each value is parsed once, when it closes.
  */
-const [QUOTE, BACKSLASH, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET] = [34, 92, 123, 125, 91, 93];
+const [QUOTE, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET] = [34, 123, 125, 91, 93];
 const [SPACE, LF, CR, TAB] = [32, 10, 13, 9];
 
 export class JsonSplitter {
@@ -24,32 +24,51 @@ export class JsonSplitter {
   /** Adds text; returns the values that completed in it. Throws on text that is not JSON. */
   push(chunk: string): unknown[] {
     const out: unknown[] = [];
+    const n = chunk.length;
+    let { inValue, depth, inString, escaped } = this;
     let from = 0;
-    for (let i = 0; i < chunk.length; i++) {
+    // String contents are skipped with indexOf (native); the next backslash is looked up once per chunk pass.
+    let backslash = chunk.indexOf('\\');
+    for (let i = 0; i < n; i++) {
+      if (escaped) {
+        escaped = false;
+        continue;
+      }
+      if (inString) {
+        if (backslash !== -1 && backslash < i) backslash = chunk.indexOf('\\', i);
+        const quote = chunk.indexOf('"', i);
+        if (backslash !== -1 && (quote === -1 || backslash < quote)) {
+          i = backslash;
+          escaped = true;
+        } else if (quote === -1) {
+          i = n;
+        } else {
+          i = quote;
+          inString = false;
+        }
+        continue;
+      }
       const c = chunk.charCodeAt(i);
-      if (!this.inValue) {
+      if (!inValue) {
         if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-          this.inValue = true;
-          this.depth = 1;
+          inValue = true;
+          depth = 1;
           from = i;
         } else if (c !== SPACE && c !== LF && c !== CR && c !== TAB) {
           throw new SyntaxError(`unexpected ${JSON.stringify(chunk[i])} between JSON values`);
         }
-      } else if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (c === BACKSLASH) this.escaped = true;
-        else if (c === QUOTE) this.inString = false;
-      } else if (c === QUOTE) this.inString = true;
-      else if (c === OPEN_BRACE || c === OPEN_BRACKET) this.depth++;
-      else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && --this.depth === 0) {
+      } else if (c === QUOTE) inString = true;
+      else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+      else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && --depth === 0) {
         this.parts.push(chunk.slice(from, i + 1));
         out.push(JSON.parse(this.parts.length === 1 ? this.parts[0]! : this.parts.join('')));
         this.parts = [];
-        this.inValue = false;
+        inValue = false;
         this.count++;
       }
     }
-    if (this.inValue) this.parts.push(chunk.slice(from));
+    if (inValue) this.parts.push(chunk.slice(from));
+    Object.assign(this, { inValue, depth, inString, escaped });
     return out;
   }
 

@@ -22,6 +22,18 @@ describe('JsonSplitter', () => {
     assert.deepEqual(out, [JSON.parse(text)]);
   });
 
+  it('finds every value of a long stream cut at arbitrary points', () => {
+    const values = Array.from({ length: 200 }, (_, i) => ({ i, s: `q\\"{[${'x'.repeat(i)}\\\\]}"` }));
+    const text = values.map((v) => JSON.stringify(v)).join('\n');
+    const s = new JsonSplitter();
+    const out: unknown[] = [];
+    for (let at = 0, step = 1; at < text.length; at += step, step = (step * 7) % 97 || 1) {
+      out.push(...s.push(text.slice(at, at + step)));
+    }
+    s.end();
+    assert.deepEqual(out, values);
+  });
+
   it('reads pretty-printed JSON as one value', () => {
     const s = new JsonSplitter();
     assert.deepEqual(s.push(JSON.stringify({ a: { b: [1, 2] } }, null, 2)), [{ a: { b: [1, 2] } }]);
