@@ -47,7 +47,8 @@ export function sendPage(
     ].join('; '),
   );
   res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Referrer-Policy', 'no-referrer');
+  // Not no-referrer: with it Chromium sends "Origin: null" on the page's own form posts, which the Origin check refuses.
+  res.setHeader('Referrer-Policy', 'same-origin');
   res.setHeader('Cache-Control', 'no-store');
   res
     .type('html')

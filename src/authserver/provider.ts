@@ -102,7 +102,10 @@ function configuration(
     },
     routes: ROUTES,
     responseTypes: ['code'],
-    scopes: ['openid', 'offline_access'],
+    // The resource's scopes are listed too, so that clients may register with them (RFC 7591 `scope`). Not
+    // offline_access: refresh tokens come without it, and asking for it makes clients send prompt=consent, which
+    // would ask for consent at every sign-in.
+    scopes: ['openid', ...s.scopes],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
@@ -117,7 +120,11 @@ function configuration(
       devInteractions: { enabled: false },
       rpInitiatedLogout: { enabled: false },
       registration: { enabled: s.dynamicRegistration, issueRegistrationAccessToken: false },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // A public client may revoke only its own tokens; another's get the same 200 (RFC 7009 §2.2) and stay.
+        allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
+      },
       userinfo: { enabled: true },
       clientIdMetadataDocument: {
         enabled: cimd.enabled,

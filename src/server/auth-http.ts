@@ -151,8 +151,10 @@ export function resourceMetadata(source: AuthSource) {
     const auth = source();
     if (!auth.oauth) return next();
     const jwt = auth.settings.jwt;
-    const offered = auth.settings.signIn?.scopes ?? [];
-    const scopes = [...new Set([...offered, ...(jwt?.requiredScopes ?? []), auth.settings.operatorScope])];
+    // With sign-in, the scopes its users can be granted (a client asks for what is listed here).
+    const scopes = auth.settings.signIn
+      ? auth.settings.signIn.scopes
+      : [...new Set([...(jwt?.requiredScopes ?? []), auth.settings.operatorScope])];
     res.json({
       resource: auth.settings.resource ?? `${publicOrigin(req, auth)}/mcp`,
       authorization_servers: auth.authorizationServers,
