@@ -129,7 +129,7 @@ function report(event: string, ctx: KoaContextWithOIDC | undefined, err: Error):
   const fields = {
     event,
     error: e.error ?? err.name,
-    cause: e.error_description ?? err.message,
+    cause: e.error_detail ?? e.error_description ?? err.message,
     client,
     status,
   };
