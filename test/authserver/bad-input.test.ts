@@ -50,7 +50,11 @@ describe('sign-in refuses bad input', { skip }, () => {
     const res = await fetch(`${stack.base}/oauth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_name: name, redirect_uris: [redirect], token_endpoint_auth_method: 'none' }),
+      body: JSON.stringify({
+        client_name: name,
+        redirect_uris: [redirect],
+        token_endpoint_auth_method: 'none',
+      }),
     });
     assert.equal(res.status, 201);
     return { ...((await res.json()) as { client_id: string }), redirect };
@@ -107,7 +111,10 @@ describe('sign-in refuses bad input', { skip }, () => {
     const c = await register('redirect-check');
     const p = pkce();
     const res = await fetch(
-      authorizeUrl({ ...c, redirect: 'http://127.0.0.1:9/evil' }, { code_challenge: p.challenge, code_challenge_method: 'S256' }),
+      authorizeUrl(
+        { ...c, redirect: 'http://127.0.0.1:9/evil' },
+        { code_challenge: p.challenge, code_challenge_method: 'S256' },
+      ),
       { redirect: 'manual' },
     );
     assert.equal(res.status, 400);
@@ -132,7 +139,11 @@ describe('sign-in refuses bad input', { skip }, () => {
     const c = await register('resource-check');
     const p = pkce();
     const res = await fetch(
-      authorizeUrl(c, { code_challenge: p.challenge, code_challenge_method: 'S256', resource: 'https://other.example/mcp' }),
+      authorizeUrl(c, {
+        code_challenge: p.challenge,
+        code_challenge_method: 'S256',
+        resource: 'https://other.example/mcp',
+      }),
       { redirect: 'manual' },
     );
     const loc = new URL(res.headers.get('location')!);
@@ -152,7 +163,12 @@ describe('sign-in refuses bad input', { skip }, () => {
     assert.equal(wrongVerifier.body.error, 'invalid_grant');
     const noVerifier = await token({ ...base, client_id: c.client_id });
     assert.equal(noVerifier.body.error, 'invalid_grant');
-    const stolen = await token({ ...base, client_id: other.client_id, code_verifier: verifier, redirect_uri: other.redirect });
+    const stolen = await token({
+      ...base,
+      client_id: other.client_id,
+      code_verifier: verifier,
+      redirect_uri: other.redirect,
+    });
     assert.equal(stolen.body.error, 'invalid_grant');
 
     const ok = await token({ ...base, client_id: c.client_id, code_verifier: verifier });
@@ -162,8 +178,16 @@ describe('sign-in refuses bad input', { skip }, () => {
     const replay = await token({ ...base, client_id: c.client_id, code_verifier: verifier });
     assert.equal(replay.status, 400);
     assert.equal(replay.body.error, 'invalid_grant');
-    assert.equal((await ping(ok.body.access_token!)).status, 401, 'the replay revoked the tokens of that code');
-    const refresh = await token({ grant_type: 'refresh_token', refresh_token: ok.body.refresh_token!, client_id: c.client_id });
+    assert.equal(
+      (await ping(ok.body.access_token!)).status,
+      401,
+      'the replay revoked the tokens of that code',
+    );
+    const refresh = await token({
+      grant_type: 'refresh_token',
+      refresh_token: ok.body.refresh_token!,
+      client_id: c.client_id,
+    });
     assert.equal(refresh.body.error, 'invalid_grant');
   });
 
@@ -171,16 +195,34 @@ describe('sign-in refuses bad input', { skip }, () => {
     const c = await register('refresh-reuse');
     await browser.context.clearCookies();
     const { q, verifier } = await code(c);
-    const first = await token({ grant_type: 'authorization_code', code: q.get('code')!, redirect_uri: c.redirect, client_id: c.client_id, code_verifier: verifier });
-    const rotated = await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token!, client_id: c.client_id });
+    const first = await token({
+      grant_type: 'authorization_code',
+      code: q.get('code')!,
+      redirect_uri: c.redirect,
+      client_id: c.client_id,
+      code_verifier: verifier,
+    });
+    const rotated = await token({
+      grant_type: 'refresh_token',
+      refresh_token: first.body.refresh_token!,
+      client_id: c.client_id,
+    });
     assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
     assert.notEqual(rotated.body.refresh_token, first.body.refresh_token);
     assert.notEqual((await ping(rotated.body.access_token!)).status, 401);
 
-    const reuse = await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token!, client_id: c.client_id });
+    const reuse = await token({
+      grant_type: 'refresh_token',
+      refresh_token: first.body.refresh_token!,
+      client_id: c.client_id,
+    });
     assert.equal(reuse.status, 400);
     assert.equal(reuse.body.error, 'invalid_grant');
-    const next = await token({ grant_type: 'refresh_token', refresh_token: rotated.body.refresh_token!, client_id: c.client_id });
+    const next = await token({
+      grant_type: 'refresh_token',
+      refresh_token: rotated.body.refresh_token!,
+      client_id: c.client_id,
+    });
     assert.equal(next.body.error, 'invalid_grant', 'the newer refresh token died with its family');
     assert.equal((await ping(rotated.body.access_token!)).status, 401, 'and so did its access token');
   });
@@ -189,14 +231,24 @@ describe('sign-in refuses bad input', { skip }, () => {
     const c = await register('refresh-revoked');
     await browser.context.clearCookies();
     const { q, verifier } = await code(c);
-    const t = await token({ grant_type: 'authorization_code', code: q.get('code')!, redirect_uri: c.redirect, client_id: c.client_id, code_verifier: verifier });
+    const t = await token({
+      grant_type: 'authorization_code',
+      code: q.get('code')!,
+      redirect_uri: c.redirect,
+      client_id: c.client_id,
+      code_verifier: verifier,
+    });
     const revoke = await fetch(`${stack.base}/oauth/revoke`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ token: t.body.refresh_token!, client_id: c.client_id }),
     });
     assert.equal(revoke.status, 200);
-    const again = await token({ grant_type: 'refresh_token', refresh_token: t.body.refresh_token!, client_id: c.client_id });
+    const again = await token({
+      grant_type: 'refresh_token',
+      refresh_token: t.body.refresh_token!,
+      client_id: c.client_id,
+    });
     assert.equal(again.body.error, 'invalid_grant');
   });
 
@@ -228,13 +280,23 @@ describe('sign-in refuses bad input', { skip }, () => {
     const c = await register('csrf');
     await browser.context.clearCookies();
     const p = pkce();
-    await browser.page.goto(authorizeUrl(c, { code_challenge: p.challenge, code_challenge_method: 'S256' }).href);
+    await browser.page.goto(
+      authorizeUrl(c, { code_challenge: p.challenge, code_challenge_method: 'S256' }).href,
+    );
     await browser.page.fill('input[name=username]', 'alice');
     await browser.page.fill('input[name=password]', 'alice-pass');
-    await Promise.all([browser.page.waitForNavigation(), browser.page.click('button[type=submit]:not([name=cancel])')]);
+    await Promise.all([
+      browser.page.waitForNavigation(),
+      browser.page.click('button[type=submit]:not([name=cancel])'),
+    ]);
     await browser.page.locator('button[value=allow]').waitFor();
-    await browser.page.locator('input[name=csrf]').evaluate((el) => ((el as HTMLInputElement).value = 'forged'));
-    const [res] = await Promise.all([browser.page.waitForNavigation(), browser.page.click('button[value=allow]')]);
+    await browser.page
+      .locator('input[name=csrf]')
+      .evaluate((el) => ((el as HTMLInputElement).value = 'forged'));
+    const [res] = await Promise.all([
+      browser.page.waitForNavigation(),
+      browser.page.click('button[value=allow]'),
+    ]);
     assert.equal(res?.status(), 403);
     // The same form posted by another site: refused before it is read.
     const action = new URL(browser.page.url());
@@ -251,8 +313,15 @@ describe('sign-in refuses bad input', { skip }, () => {
     const p = pkce();
     const doc = (path: string, body: Record<string, unknown>) =>
       stack.documents.set(path, JSON.stringify({ client_id: `${stack.documentsBase}${path}`, ...body }));
-    doc('/c/other-redirect.json', { redirect_uris: ['http://127.0.0.1:9/elsewhere'], token_endpoint_auth_method: 'none' });
-    doc('/c/huge.json', { redirect_uris: [redirect], token_endpoint_auth_method: 'none', padding: 'x'.repeat(10_000) });
+    doc('/c/other-redirect.json', {
+      redirect_uris: ['http://127.0.0.1:9/elsewhere'],
+      token_endpoint_auth_method: 'none',
+    });
+    doc('/c/huge.json', {
+      redirect_uris: [redirect],
+      token_endpoint_auth_method: 'none',
+      padding: 'x'.repeat(10_000),
+    });
     doc('/c/wrong-id.json', { client_id: 'https://someone.else/c.json', redirect_uris: [redirect] });
     const cases: [string, RegExp][] = [
       [`${stack.documentsBase}/c/missing.json`, /invalid_client/],
@@ -262,9 +331,15 @@ describe('sign-in refuses bad input', { skip }, () => {
       [`${stack.documentsBase}/c/other-redirect.json`, /invalid_redirect_uri/],
     ];
     for (const [id, expected] of cases) {
-      const res = await fetch(authorizeUrl({ client_id: id, redirect }, { code_challenge: p.challenge, code_challenge_method: 'S256' }), {
-        redirect: 'manual',
-      });
+      const res = await fetch(
+        authorizeUrl(
+          { client_id: id, redirect },
+          { code_challenge: p.challenge, code_challenge_method: 'S256' },
+        ),
+        {
+          redirect: 'manual',
+        },
+      );
       assert.equal(res.status, 400, id);
       assert.equal(res.headers.get('location'), null, id);
       assert.match(await res.text(), expected, id);
@@ -286,7 +361,13 @@ describe('sign-in refuses bad input', { skip }, () => {
       })();
       const p = pkce();
       const u = new URL(`${down.base}/oauth/authorize`);
-      u.search = new URLSearchParams({ client_id: c.client_id, redirect_uri: c.redirect, response_type: 'code', code_challenge: p.challenge, code_challenge_method: 'S256' }).toString();
+      u.search = new URLSearchParams({
+        client_id: c.client_id,
+        redirect_uri: c.redirect,
+        response_type: 'code',
+        code_challenge: p.challenge,
+        code_challenge_method: 'S256',
+      }).toString();
       const res = await browser.page.goto(u.href);
       assert.equal(res?.status(), 503);
       assert.match(await browser.page.locator('main').innerText(), /identity provider is not answering/);

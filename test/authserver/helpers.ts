@@ -53,11 +53,11 @@ export interface SignInStack {
 
 /** Starts the identity provider, an HTTPS server for metadata documents, and a gateway with sign-in. */
 export async function startSignInStack(
-  options: { signIn?: string; gateway?: string; port?: number } = {},
+  options: { signIn?: string; gateway?: string; port?: number; idp?: IdentityProvider } = {},
 ): Promise<SignInStack> {
   const port = options.port ?? (await freePort());
   const base = `http://127.0.0.1:${port}`;
-  const idp = await startIdentityProvider([`${base}/oauth/callback`]);
+  const idp = options.idp ?? (await startIdentityProvider([`${base}/oauth/callback`]));
   const documents: SignInStack['documents'] = new Map();
   const tls: HttpsServer = createHttpsServer(
     { cert: readFileSync(TLS_CERT), key: readFileSync(TLS_KEY) },
@@ -97,7 +97,7 @@ ${fixtureStdio('alpha')}`;
     documentsBase,
     close: async () => {
       await gateway.close();
-      await idp.stop();
+      if (!options.idp) await idp.stop();
       tls.closeAllConnections();
       await new Promise((r) => tls.close(r));
     },
