@@ -155,6 +155,8 @@ export function resourceMetadata(source: AuthSource) {
     const scopes = auth.settings.signIn
       ? auth.settings.signIn.scopes
       : [...new Set([...(jwt?.requiredScopes ?? []), auth.settings.operatorScope])];
+    // Public metadata: browser-based clients read it across origins.
+    res.setHeader('Access-Control-Allow-Origin', '*');
     res.json({
       resource: auth.settings.resource ?? `${publicOrigin(req, auth)}/mcp`,
       authorization_servers: auth.authorizationServers,
