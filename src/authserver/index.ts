@@ -121,6 +121,7 @@ function report(event: string, ctx: KoaContextWithOIDC | undefined, err: Error):
   const e = err as Error & {
     error?: string;
     error_description?: string;
+    error_detail?: string;
     status?: number;
     statusCode?: number;
   };

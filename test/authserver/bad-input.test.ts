@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import {
   browserAuthorize,
@@ -124,7 +125,11 @@ describe('sign-in refuses bad input', { skip }, () => {
 
   it('refuses an authorization request without PKCE, or with plain PKCE', async () => {
     const c = await register('pkce-check');
-    for (const extra of [{}, { code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }]) {
+    const requests: Record<string, string>[] = [
+      {},
+      { code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' },
+    ];
+    for (const extra of requests) {
       const res = await fetch(authorizeUrl(c, extra), { redirect: 'manual' });
       assert.equal(res.status, 303);
       const loc = new URL(res.headers.get('location')!);
@@ -189,6 +194,53 @@ describe('sign-in refuses bad input', { skip }, () => {
       client_id: c.client_id,
     });
     assert.equal(refresh.body.error, 'invalid_grant');
+  });
+
+  it('refuses an expired code', async (t) => {
+    const c = await register('code-expiry');
+    await browser.context.clearCookies();
+    const { q, verifier } = await code(c);
+    // The gateway runs in this process: its clock (not the test's timers) moves past the code's 60 s life.
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    t.mock.timers.tick(61_000);
+    const late = await token({
+      grant_type: 'authorization_code',
+      code: q.get('code')!,
+      redirect_uri: c.redirect,
+      client_id: c.client_id,
+      code_verifier: verifier,
+    });
+    t.mock.timers.reset();
+    assert.equal(late.status, 400);
+    assert.equal(late.body.error, 'invalid_grant');
+  });
+
+  it('checks Host on every sign-in route, and Origin on its pages', async () => {
+    // fetch() cannot set Host: a plain request can.
+    const status = (path: string, headers: Record<string, string>) =>
+      new Promise<number>((res, rej) =>
+        request(`${stack.base}${path}`, { headers }, (r) => {
+          r.resume();
+          res(r.statusCode ?? 0);
+        })
+          .on('error', rej)
+          .end(),
+      );
+    for (const path of [
+      '/.well-known/oauth-authorization-server',
+      '/oauth/jwks',
+      '/oauth/consents',
+      '/oauth/callback',
+    ])
+      assert.equal(await status(path, { host: 'evil.example' }), 403, path);
+    const page = await fetch(`${stack.base}/oauth/consents`, { headers: { origin: 'https://evil.example' } });
+    assert.equal(page.status, 403);
+    // Metadata and JWKS are for browser-based clients too: any Origin reads them.
+    const meta = await fetch(`${stack.base}/.well-known/oauth-authorization-server`, {
+      headers: { origin: 'http://localhost:6274' },
+    });
+    assert.equal(meta.status, 200);
+    assert.equal(meta.headers.get('access-control-allow-origin'), 'http://localhost:6274');
   });
 
   it('revokes the whole family when a rotated refresh token is used again', async () => {
@@ -290,9 +342,7 @@ describe('sign-in refuses bad input', { skip }, () => {
       browser.page.click('button[type=submit]:not([name=cancel])'),
     ]);
     await browser.page.locator('button[value=allow]').waitFor();
-    await browser.page
-      .locator('input[name=csrf]')
-      .evaluate((el) => ((el as HTMLInputElement).value = 'forged'));
+    await browser.page.locator('input[name=csrf]').evaluate((el) => el.setAttribute('value', 'forged'));
     const [res] = await Promise.all([
       browser.page.waitForNavigation(),
       browser.page.click('button[value=allow]'),

@@ -36,8 +36,9 @@ describe('sign-in across replicas (Redis)', { skip }, () => {
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let ok = false;
 
-  before(async (t) => {
-    ok = requireRedis(t, reachable);
+  before(async () => {
+    // Without Redis each test skips loudly (or fails under CI=true) through requireRedis.
+    ok = reachable;
     if (!ok) return;
     await callbacks.start();
     const portA = await freePort();
