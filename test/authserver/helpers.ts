@@ -53,7 +53,14 @@ export interface SignInStack {
 
 /** Starts the identity provider, an HTTPS server for metadata documents, and a gateway with sign-in. */
 export async function startSignInStack(
-  options: { signIn?: string; gateway?: string; port?: number; idp?: IdentityProvider } = {},
+  options: {
+    signIn?: string;
+    gateway?: string;
+    port?: number;
+    idp?: IdentityProvider;
+    /** The `idp:` mapping's YAML (indented 8), from the identity provider's issuer; default OpenID Connect discovery. */
+    idpYaml?: (issuer: string) => string;
+  } = {},
 ): Promise<SignInStack> {
   const port = options.port ?? (await freePort());
   const base = `http://127.0.0.1:${port}`;
@@ -74,8 +81,7 @@ export async function startSignInStack(
 ${options.gateway ?? ''}  auth:
     sign_in:
       idp:
-        issuer: "${idp.issuer}"
-        client_id: ${IDP_CLIENT.id}
+${options.idpYaml?.(idp.issuer) ?? `        issuer: "${idp.issuer}"\n`}        client_id: ${IDP_CLIENT.id}
         client_secret: ${IDP_CLIENT.secret}
         scopes: [openid, email, profile, groups]
       client_metadata_documents:

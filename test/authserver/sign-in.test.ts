@@ -193,3 +193,40 @@ describe('sign-in with the SDK client and a browser', { skip }, () => {
     await waitFor(() => true, 10, 'noop');
   });
 });
+
+describe(
+  'sign-in through a plain OAuth 2 provider (endpoints and a user-info call, as GitHub)',
+  { skip },
+  () => {
+    let stack: SignInStack;
+    let browser: Awaited<ReturnType<typeof launchBrowser>>;
+    const callbacks = new Callbacks();
+
+    before(async () => {
+      await callbacks.start();
+      stack = await startSignInStack({
+        idpYaml: (issuer) =>
+          `        authorization_endpoint: "${issuer}/auth"\n        token_endpoint: "${issuer}/token"\n        userinfo_endpoint: "${issuer}/me"\n        claims: { subject: email }\n`,
+      });
+      browser = await launchBrowser();
+    });
+    after(async () => {
+      await browser?.close();
+      await stack?.close();
+      await callbacks.close();
+    });
+
+    it('reads the user from the user-info endpoint and maps the configured subject claim', async () => {
+      const provider = new TestOAuthProvider(callbacks.uri('oauth2'));
+      const client = await connectWithSignIn(stack.mcp, provider, browser.page, callbacks, 'legacy');
+      try {
+        assert.equal(text(await client.callTool({ name: 'alpha__add', arguments: { a: 1, b: 1 } })), '2');
+        const claims = decodeJwt(provider.saved!.access_token);
+        assert.equal(claims.sub, 'alice@example.com', 'the principal is the mapped claim');
+        assert.deepEqual(claims.groups, ['platform', 'staff']);
+      } finally {
+        await client.close();
+      }
+    });
+  },
+);
