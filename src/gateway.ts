@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Server, type AuthInfo } from '@modelcontextprotocol/server';
 import { BackendPool } from './backends/pool.js';
 import type { TransportFactory } from './backends/transports.js';
-import { diffConfigs, RESTART_SETTINGS } from './config/diff.js';
+import { diffConfigs, keepSignIn, RESTART_SETTINGS } from './config/diff.js';
 import { ConfigError, formatProblem } from './config/errors.js';
 import { loadConfig, type LoadOptions } from './config/load.js';
 import type { GatewayConfig, GatewaySettings } from './config/model.js';
@@ -32,6 +32,8 @@ import type { OpsView } from './ops/view.js';
 import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
 import { GrantViews } from './registry/grant.js';
 import { Instructions } from './registry/instructions.js';
+import type { AuthServer } from './authserver/index.js';
+import { loadSignIn } from './authserver/load.js';
 import { authSource } from './server/auth-http.js';
 import { ListAnnouncer } from './server/announcer.js';
 import { Drain } from './server/drain.js';
@@ -102,6 +104,8 @@ export class Gateway implements RouteTable {
   private version = 0;
   private reportedCollisions = new Set<string>();
   private http?: HttpServer;
+  /** Sign-in's authorization server (gateway.auth.sign_in), made by start(). */
+  private authServer?: AuthServer;
   private readonly reloads = new ReloadTracker();
   private reloadQueue: Promise<unknown> = Promise.resolve();
   /** Metrics (always) and tracing (when enabled, from start()); every component records through it. */
@@ -308,7 +312,11 @@ export class Gateway implements RouteTable {
       log.warn(`gateway.${s.setting} changed: needs a restart to apply; the running value is kept`);
     }
     const kept = Object.fromEntries(RESTART_SETTINGS.map((k) => [k, running[k]])) as Partial<GatewaySettings>;
-    const gateway: GatewaySettings = { ...next.gateway, ...kept };
+    const gateway: GatewaySettings = {
+      ...next.gateway,
+      ...kept,
+      auth: keepSignIn(running.auth, next.gateway.auth),
+    };
     if (JSON.stringify(running.auth.policies) !== JSON.stringify(gateway.auth.policies))
       this.announcer.policiesUpdated();
     this.config = { ...next, gateway };
@@ -357,6 +365,7 @@ export class Gateway implements RouteTable {
       sessionCap: this.sessionCap,
       cluster: this.sessions.store,
     };
+    const as = (this.authServer = await loadSignIn(g, () => this.config.gateway));
     const ws = (this.ws = new WebSocketFrontend(frontends, this.seams.wsTiming ?? WS_TIMING));
     const sse = (this.sse = new LegacySseFrontend(frontends));
     const app = createApp({
@@ -365,13 +374,19 @@ export class Gateway implements RouteTable {
       policy: () => this.config.gateway,
       maxBodyBytes: g.maxBodyBytes,
       maxJsonDepth: g.maxJsonDepth,
-      auth: authSource(() => this.config.gateway.auth),
+      auth: authSource(
+        () => this.config.gateway.auth,
+        () => as?.verification(),
+      ),
       rate,
       readiness: () => this.readiness(),
       metrics: (req, res) => this.telemetry.metrics.serve(req, res),
       refusal: (kind, reason) => this.telemetry.metrics.refusal(kind, reason),
       drain: this.drain,
-      mount: mountConsole(this.console, g.console),
+      mount: (a, gates) => {
+        as?.mount(a);
+        mountConsole(this.console, g.console)(a, gates);
+      },
       rest: restApi({
         session: (auth) => this.createSessionServer(undefined, auth),
         routes: this,
@@ -419,6 +434,7 @@ export class Gateway implements RouteTable {
     await this.queues.close();
     await (await this.buckets?.catch(() => undefined))?.close();
     await this.pool.close();
+    await this.authServer?.close();
     await Promise.all([this.telemetry.tracing.shutdown(), this.telemetry.metrics.shutdown()]);
   }
 }

@@ -45,7 +45,7 @@ interface TokenServer {
   issuer: string;
   tokenEndpoint: string;
   metadata?: AuthorizationServerMetadata;
-  /** The resource indicator, sent exactly as configured or published (a URL object would add a "/"). */
+  /** RFC 8707 resource, sent exactly as configured or published (a URL object would add "/" to a bare origin). */
   resource?: string;
 }
 
@@ -200,16 +200,16 @@ export class UpstreamTokens implements AuthProvider {
       });
       const metadata = info.authorizationServerMetadata;
       const issuer = metadata?.issuer ?? info.authorizationServerUrl;
-      // Checked against our URL, then sent as the metadata publishes it (RFC 9728: compared as a string).
-      const checked = info.resourceMetadata
-        ? await selectResourceURL(this.serverUrl, {} as OAuthClientProvider, info.resourceMetadata)
-        : undefined;
-      const discovered = checked ? info.resourceMetadata?.resource : undefined;
+      // The SDK checks that the published resource belongs to this server; it is then sent as published.
+      const discovered =
+        info.resourceMetadata &&
+        (await selectResourceURL(this.serverUrl, {} as OAuthClientProvider, info.resourceMetadata)) &&
+        info.resourceMetadata.resource;
       const server: TokenServer = {
         issuer,
         tokenEndpoint: metadata?.token_endpoint ?? new URL('/token', info.authorizationServerUrl).href,
         metadata,
-        resource: this.auth.resource ?? discovered,
+        resource: this.auth.resource ?? (discovered || undefined),
       };
       this.log.info(
         { authorizationServer: issuer, tokenEndpoint: server.tokenEndpoint },
