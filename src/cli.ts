@@ -2,10 +2,11 @@
 import { parseArgs } from 'node:util';
 import { validateDiff } from './cli-diff.js';
 import { status, StatusError } from './cli-status.js';
-import { ConfigError } from './config/errors.js';
+import { ConfigError, formatProblem } from './config/errors.js';
 import { loadConfig } from './config/load.js';
 import type { GatewayConfig } from './config/model.js';
 import type { SettingOverrides } from './config/normalise.js';
+import { preflight } from './config/preflight.js';
 import { watchConfig } from './config/watch.js';
 import { connectStdio } from './frontends/connect.js';
 import { serveStdio } from './frontends/stdio.js';
@@ -105,7 +106,12 @@ function validate(path: string): void {
   const c = load(path);
   const kinds = ['stdio', 'http', 'sse'].map((k) => `${c.backends.filter((b) => b.kind === k).length} ${k}`);
   const disabled = c.disabled.length ? `, ${c.disabled.length} disabled` : '';
-  process.stdout.write(`${path}: ok (${c.backends.length} backends: ${kinds.join(', ')}${disabled})\n`);
+  const warnings = preflight(c);
+  const warned = warnings.length ? `; ${warnings.length} warning(s)` : '';
+  process.stdout.write(
+    `${path}: ok (${c.backends.length} backends: ${kinds.join(', ')}${disabled})${warned}\n`,
+  );
+  for (const w of warnings) process.stdout.write(`warning: ${formatProblem(w)}\n`);
 }
 
 async function diff(

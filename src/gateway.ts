@@ -6,6 +6,7 @@ import { BackendPool } from './backends/pool.js';
 import type { TransportFactory } from './backends/transports.js';
 import { diffConfigs, RESTART_SETTINGS } from './config/diff.js';
 import { ConfigError, formatProblem } from './config/errors.js';
+import { preflight } from './config/preflight.js';
 import { loadConfig, type LoadOptions } from './config/load.js';
 import type { GatewayConfig, GatewaySettings } from './config/model.js';
 import { ReloadTracker, type ReloadStatus } from './config/reload-status.js';
@@ -302,6 +303,7 @@ export class Gateway implements RouteTable {
       log.error(`config reload refused: ${status.error}`);
       return { status, settling: Promise.resolve() };
     }
+    for (const w of preflight(next)) log.warn(formatProblem(w));
     const running = this.config.gateway;
     const diff = diffConfigs(this.config, next);
     for (const s of diff.settings.filter((x) => !x.live)) {
@@ -340,6 +342,7 @@ export class Gateway implements RouteTable {
   /** Starts the backends (in the background) and the HTTP listener. */
   async start(): Promise<void> {
     const g = this.config.gateway;
+    for (const w of preflight(this.config)) log.warn(formatProblem(w));
     this.telemetry.tracing = await startTracing(g.telemetry, this.seams.tracing ?? {});
     await this.pool.reconcile(this.config.backends);
     const rate = {

@@ -27,6 +27,7 @@ import { isOAuth, oauthFailure, UpstreamTokens } from './oauth.js';
 import { Retirement } from './retirement.js';
 import { upstreamSpan } from './span.js';
 import { instrumented } from './instrumented.js';
+import { childExitReason } from './stderr-tail.js';
 
 export type { BackendCatalog } from './catalog-fetch.js';
 export type { UpstreamRequestOptions } from './upstream-request.js';
@@ -220,7 +221,8 @@ export class Backend {
     clearInterval(this.heartbeat);
     const stable = this.state === 'ready' && Date.now() - this.readySince >= STABLE_UPTIME_MS;
     if (stable) this.attempt = 0;
-    const reason = this.spec.kind === 'stdio' ? 'child process exited' : 'connection closed';
+    const reason =
+      this.spec.kind === 'stdio' ? childExitReason(this.built, this.state !== 'ready') : 'connection closed';
     this.fail(reason);
   }
 

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { kindOf } from '../jsonrpc-kind.js';
+import { exitStatus } from './stderr-tail.js';
 
 /** How to start a stdio upstream. */
 export interface StdioParams {
@@ -37,6 +38,8 @@ export class StdioUpstreamTransport implements Transport {
   /** Resolved while stdin accepts writes; pending while it waits for 'drain'. */
   private writable: Promise<void> = Promise.resolve();
   private pending?: Buffer;
+  /** How the child ended (`exit code 1`, `signal SIGKILL`), once it has. */
+  exitStatus?: string;
 
   constructor(private readonly params: StdioParams) {}
 
@@ -60,7 +63,8 @@ export class StdioUpstreamTransport implements Transport {
         this.onerror?.(error);
       });
       child.on('spawn', () => resolve());
-      child.on('close', () => {
+      child.on('close', (code, signal) => {
+        this.exitStatus = exitStatus(code, signal);
         this.child = undefined;
         this.onclose?.();
       });

@@ -12,6 +12,7 @@ import type { Tracing } from '../telemetry/tracing.js';
 import { PooledHttpTransport, type HeaderSource } from './pooled-http.js';
 import { PooledSseTransport } from './pooled-sse.js';
 import { StdioUpstreamTransport } from './stdio-transport.js';
+import { StderrTail } from './stderr-tail.js';
 
 export type { HeaderSource } from './pooled-http.js';
 import type { UpstreamTokens } from './oauth.js';
@@ -22,6 +23,10 @@ export interface BuiltTransport {
   transport: Transport;
   /** Child process id, for stdio backends once started. */
   pid(): number | null;
+  /** stdio: the last lines the child wrote to stderr (secrets masked). */
+  stderr?: StderrTail;
+  /** stdio: how the child ended (`exit code 1`, `signal SIGTERM`), once it has and when known. */
+  exit?(): string | undefined;
 }
 
 /** Headers and URL after applying the upstream auth settings. */
@@ -82,19 +87,22 @@ function stdioTransport(spec: StdioSpec, log: Logger): BuiltTransport {
         })
       : new StdioUpstreamTransport({ command: spec.command, args: spec.args, env, cwd: spec.cwd });
   const stderr = transport.stderr;
+  const tail = new StderrTail();
   if (stderr) {
     createInterface({ input: stderr as unknown as NodeJS.ReadableStream, crlfDelay: Infinity }).on(
       'line',
       (line) => {
         if (!line.trim()) return;
         const masked = maskSecrets(line);
+        tail.push(masked);
         // An upstream reporting the gateway's own refusal of its request (logged already) is no news.
         if (line.includes(RELAY_REFUSAL)) log.debug({ stream: 'stderr' }, masked);
         else log.info({ stream: 'stderr' }, masked);
       },
     );
   }
-  return { transport, pid: () => transport.pid };
+  const exit = transport instanceof StdioUpstreamTransport ? () => transport.exitStatus : () => undefined;
+  return { transport, pid: () => transport.pid, stderr: tail, exit };
 }
 
 /**

@@ -30,9 +30,11 @@ export interface LoadOptions {
   rejectEmpty?: boolean;
 }
 
-type Located = (path: (string | number)[], message: string, onKey?: boolean) => ConfigProblem;
+/** A key path and message, located in the file. */
+export type Located = (path: (string | number)[], message: string, onKey?: boolean) => ConfigProblem;
 
-function locator(doc: Document, lines: LineCounter, file: string): Located {
+/** Finds a key path's line and column in a parsed document (the key itself with `onKey`). */
+export function locator(doc: Document, lines: LineCounter, file: string): Located {
   return (path, message, onKey = false) => {
     let node: Node | undefined;
     if (onKey && path.length > 0) {
