@@ -40,11 +40,25 @@ interface Readiness {
   draining?: { backend: string; inFlight: number }[];
 }
 
+/** A gateway endpoint's URL for a base, /mcp or /readyz URL of the gateway (any query is dropped). */
+export function gatewayPath(url: string, path: string): URL {
+  const u = new URL(url);
+  u.pathname = u.pathname.replace(/\/(mcp|readyz)\/?$/, '').replace(/\/$/, '') + path;
+  u.search = '';
+  return u;
+}
+
 /** The /readyz URL for a base, /mcp or /readyz URL. */
 export function readyzUrl(url: string): URL {
-  const u = new URL(url);
-  u.pathname = u.pathname.replace(/\/(mcp|readyz)\/?$/, '').replace(/\/$/, '') + '/readyz';
-  return u;
+  return gatewayPath(url, '/readyz');
+}
+
+/** The error for a gateway that could not be reached, naming the URL and the network error. */
+export function unreachable(url: URL, err: unknown): StatusError {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return new StatusError(
+    `cannot reach ${url.href}: ${cause?.code ?? cause?.message ?? (err as Error).message} (is the gateway running? see --url)`,
+  );
 }
 
 /** A duration as `3d4h`, `5m12s` or `800ms`. */
@@ -77,10 +91,7 @@ async function fetchReadiness(req: StatusRequest): Promise<{ body: Readiness; st
       signal: AbortSignal.timeout(10_000),
     });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new StatusError(
-      `cannot reach ${url.href}: ${cause?.code ?? cause?.message ?? (err as Error).message} (is the gateway running? see --url)`,
-    );
+    throw unreachable(url, err);
   }
   const text = await res.text();
   if (res.status === 401 || res.status === 403) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { validateDiff } from './cli-diff.js';
+import { reload } from './cli-reload.js';
 import { status, StatusError } from './cli-status.js';
 import { ConfigError, formatProblem } from './config/errors.js';
 import { loadConfig } from './config/load.js';
@@ -26,6 +27,7 @@ Usage:
   switchboard validate --against-running URL [--config NEW]     tool changes NEW would make to a running gateway
   switchboard tools    [--config PATH] [--json]                 start the backends, print the merged catalog, exit
   switchboard status   [--url URL] [--json] [--api-key KEY]     backends, sessions and reloads of a running gateway
+  switchboard reload   [--url URL] [--api-key KEY]              make a running gateway re-read its config file now
 
 Options:
   -c, --config PATH   config file (default ./external-mcp-servers.yaml)
@@ -33,15 +35,18 @@ Options:
   -p, --port N        listen port (default 8080; env SWITCHBOARD_PORT)
       --no-watch      serve, stdio: do not watch the config file (SIGHUP still reloads)
       --json          machine-readable output (tools, status, validate --diff)
-      --url URL       status: the gateway's URL (default http://HOST:PORT from --config, or 127.0.0.1:8080)
-      --api-key KEY   status: an operator credential when gateway.auth is on (API key with operator: true, or
+      --url URL       status, reload: the gateway's URL (default http://HOST:PORT from --config, or 127.0.0.1:8080)
+      --api-key KEY   status, reload: an operator credential when gateway.auth is on (API key with operator: true, or
                       a token with the operator scope); also SWITCHBOARD_API_KEY, or SWITCHBOARD_TOKEN for a JWT
                       connect: API key (env SWITCHBOARD_API_KEY; prefer the env, argv is visible)
       --token T       connect: bearer token (env SWITCHBOARD_TOKEN)
 
-SIGTERM/SIGINT stop serve gracefully: new requests get 503, calls in flight finish within
-gateway.shutdown_grace (default 25s), then exit 0; a second signal exits at once with code 1.
   -h, --help          this help
+
+Signals (to the gateway's pid, e.g. from /readyz or \`switchboard status\`; stdio children run in process groups
+of their own and never get them): SIGHUP reloads the config, like \`switchboard reload\`. SIGTERM/SIGINT stop
+serve gracefully: new requests get 503, calls in flight finish within gateway.shutdown_grace (default 25s),
+then exit 0; a second signal exits at once with code 1.
 `;
 
 function overrides(values: { host?: string; port?: string }): SettingOverrides {
@@ -182,12 +187,21 @@ function statusUrl(path: string, o: SettingOverrides): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-async function showStatus(values: { config: string; json: boolean; url?: string; 'api-key'?: string }) {
+/** The gateway `status` and `reload` talk to, and the operator credential to send it. */
+function running(values: { config: string; url?: string; 'api-key'?: string }) {
   const url = values.url ?? statusUrl(values.config, overrides({}));
   const credential =
     values['api-key'] ?? (process.env.SWITCHBOARD_API_KEY || process.env.SWITCHBOARD_TOKEN || undefined);
-  for (const line of await status({ url, credential, json: values.json })) process.stdout.write(`${line}\n`);
+  return { url, credential };
 }
+
+async function showStatus(values: { config: string; json: boolean; url?: string; 'api-key'?: string }) {
+  for (const line of await status({ ...running(values), json: values.json }))
+    process.stdout.write(`${line}\n`);
+}
+
+/** The command being run, for error messages. */
+let ran = 'serve';
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -209,6 +223,7 @@ async function main(argv: string[]): Promise<void> {
     },
   });
   const [command = 'serve'] = positionals;
+  ran = command;
   if (values.help) return void process.stdout.write(USAGE);
   if (values.version) return void process.stdout.write(`${VERSION}\n`);
   switch (command) {
@@ -229,6 +244,8 @@ async function main(argv: string[]): Promise<void> {
       return tools(values.config, values.json);
     case 'status':
       return showStatus(values);
+    case 'reload':
+      return void process.stdout.write(`${await reload(running(values))}\n`);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -240,7 +257,7 @@ main(process.argv.slice(2)).catch((err: unknown) => {
       `${err.message}\n${err.problems.length} problem(s) in the config; nothing was started\n`,
     );
   } else if (err instanceof StatusError) {
-    process.stderr.write(`switchboard status: ${err.message}\n`);
+    process.stderr.write(`switchboard ${ran}: ${err.message}\n`);
   } else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`switchboard: ${(err as Error).message}\n\n${USAGE}`);
   } else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {

@@ -196,7 +196,11 @@ export class Gateway implements RouteTable {
   };
 
   /** The web console's API (/v1/backends, /v1/events, /v1/config). */
-  readonly console = new ConsoleApi({ view: this.ops, grant: (auth) => this.access.grant(auth) });
+  readonly console = new ConsoleApi({
+    view: this.ops,
+    grant: (auth) => this.access.grant(auth),
+    reload: () => this.reload(),
+  });
 
   /** New sessions' instructions, per snapshot and grant. */
   private readonly instructions = new Instructions();

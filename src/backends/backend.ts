@@ -7,6 +7,7 @@ import { backendLog } from '../log.js';
 import { ClientSessions } from './client-sessions.js';
 import { InFlight, type UpstreamListener } from './origin.js';
 import { closeWithTree } from './process-tree.js';
+import { endGroup } from './process-group.js';
 import { installRelay, keepProgressBeforeResponses, RELAYED_CAPABILITIES, upstreamClient } from './relay.js';
 import { StickyState } from './sticky.js';
 import { createTransport, endSession, type BuiltTransport, type TransportFactory } from './transports.js';
@@ -116,6 +117,11 @@ export class Backend {
     return this.built?.pid() ?? null;
   }
 
+  /** The process group of a stdio backend's current (or last) child. */
+  get group(): number | null {
+    return this.built?.group?.() ?? null;
+  }
+
   private setState(state: BackendState, error?: string): void {
     this.state = state;
     this.lastError = error;
@@ -221,9 +227,10 @@ export class Backend {
     clearInterval(this.heartbeat);
     const stable = this.state === 'ready' && Date.now() - this.readySince >= STABLE_UPTIME_MS;
     if (stable) this.attempt = 0;
-    const reason =
-      this.spec.kind === 'stdio' ? childExitReason(this.built, this.state !== 'ready') : 'connection closed';
-    this.fail(reason);
+    if (this.spec.kind !== 'stdio') return this.fail('connection closed');
+    // A child that exited by itself may leave descendants in its process group.
+    void endGroup(this.built?.group?.());
+    this.fail(childExitReason(this.built, this.state !== 'ready'));
   }
 
   private fail(reason: string): void {
@@ -380,7 +387,7 @@ export class Backend {
 
   private async closeClient(client: Client): Promise<void> {
     await endSession(client.transport);
-    await closeWithTree(() => client.close(), this.built?.pid() ?? null);
+    await closeWithTree(() => client.close(), this.built?.pid() ?? null, this.built?.group?.());
   }
 
   /**

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { kindOf } from '../jsonrpc-kind.js';
+import { adoptGroup, GROUPS } from './process-group.js';
 import { exitStatus } from './stderr-tail.js';
 
 /** How to start a stdio upstream. */
@@ -43,6 +44,9 @@ export class StdioUpstreamTransport implements Transport {
 
   constructor(private readonly params: StdioParams) {}
 
+  /** The child's process group (its pid at start), also once it has exited; null without process groups. */
+  group: number | null = null;
+
   /** The child process id, once started. */
   get pid(): number | null {
     return this.child?.pid ?? null;
@@ -56,13 +60,19 @@ export class StdioUpstreamTransport implements Transport {
         cwd: this.params.cwd,
         stdio: ['pipe', 'pipe', 'pipe'],
         shell: false,
+        // A process group of its own: signals sent to the gateway's group (a terminal's) never reach it.
+        detached: GROUPS,
       });
       this.child = child;
       child.on('error', (error) => {
         reject(error);
         this.onerror?.(error);
       });
-      child.on('spawn', () => resolve());
+      child.on('spawn', () => {
+        if (GROUPS) this.group = child.pid ?? null;
+        adoptGroup(this.group);
+        resolve();
+      });
       child.on('close', (code, signal) => {
         this.exitStatus = exitStatus(code, signal);
         this.child = undefined;
