@@ -24,7 +24,8 @@ Usage:
   switchboard connect  URL [--api-key KEY | --token T]           bridge stdio to a running gateway's /mcp
   switchboard validate [--config PATH]                          check a config file
   switchboard validate --diff OLD NEW                           what a reload from OLD to NEW would do
-  switchboard validate --against-running URL [--config NEW]     tool changes NEW would make to a running gateway
+  switchboard validate --against-running URL [--config NEW] [--api-key KEY]
+                                                                tool changes NEW would make to a running gateway
   switchboard tools    [--config PATH] [--json]                 start the backends, print the merged catalog, exit
   switchboard status   [--url URL] [--json] [--api-key KEY]     backends, sessions and reloads of a running gateway
   switchboard reload   [--url URL] [--api-key KEY]              make a running gateway re-read its config file now
@@ -36,7 +37,7 @@ Options:
       --no-watch      serve, stdio: do not watch the config file (SIGHUP still reloads)
       --json          machine-readable output (tools, status, validate --diff)
       --url URL       status, reload: the gateway's URL (default http://HOST:PORT from --config, or 127.0.0.1:8080)
-      --api-key KEY   status, reload: an operator credential when gateway.auth is on (API key with operator: true, or
+      --api-key KEY   status, reload, validate --against-running: an operator credential when gateway.auth is on (API key with operator: true, or
                       a token with the operator scope); also SWITCHBOARD_API_KEY, or SWITCHBOARD_TOKEN for a JWT
                       connect: API key (env SWITCHBOARD_API_KEY; prefer the env, argv is visible)
       --token T       connect: bearer token (env SWITCHBOARD_TOKEN)
@@ -120,15 +121,18 @@ function validate(path: string): void {
 }
 
 async function diff(
-  values: { config: string; json: boolean; diff: boolean; 'against-running'?: string },
+  values: { config: string; json: boolean; diff: boolean; 'against-running'?: string; 'api-key'?: string },
   files: string[],
 ): Promise<void> {
   if (values.diff && files.length !== 2) throw new UsageError('--diff needs two files: OLD NEW');
+  // NEW's backends start briefly for the tool comparison: their routine log lines are not the output.
+  if (!process.env.SWITCHBOARD_LOG_LEVEL) log.level = 'warn';
   await validateDiff(
     {
       old: values.diff ? files[0] : undefined,
       next: values.diff ? files[1]! : (files[0] ?? values.config),
       againstRunning: values['against-running'],
+      credential: running(values).credential,
       json: values.json,
     },
     (line) => process.stdout.write(`${line}\n`),

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { validateDiff } from '../../src/cli-diff.js';
 import { reload } from '../../src/cli-reload.js';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -128,11 +129,35 @@ describe('switchboard validate --diff', () => {
     const next = writeConfig(
       `mcpServers:\n${fixtureStdio('a', '    tools: { exclude: [crash] }\n')}${fixtureStdio('b', '    tools: { include: [add] }\n')}`,
     );
-    const res = await cliAsync('validate', '--against-running', url.href, next);
+    // The base URL, as `status --url` takes it.
+    const res = await cliAsync('validate', '--against-running', new URL('/', url).href, next);
     assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stdout, /^tools of http:\/\/127\.0\.0\.1:\d+\/mcp -> \S+: 2 change\(s\)\n/);
     assert.match(res.stdout, /\+ tool b__add/);
     assert.match(res.stdout, /- tool a__crash/);
     assert.doesNotMatch(res.stdout, /tool a__add/);
+    assert.doesNotMatch(res.stdout, /smart_tool_discovery|renamed/, 'the meta-tool is listed on both sides');
+  });
+
+  it("--against-running compares what the credential's principal sees, under the same policies", async () => {
+    const KEY = 'bot-key-0123456789abcdef';
+    const yaml = `gateway:
+  auth:
+    api_keys: [{ name: bot, key: ${KEY} }]
+    policies: [{ match: { principal: bot }, allow: { tools: [a__add, a__echo] } }]
+mcpServers:\n${fixtureStdio('a')}`;
+    const { gateway, url } = await startGateway(yaml);
+    cleanups.push(() => gateway.close());
+    const lines: string[] = [];
+    await validateDiff(
+      { next: writeConfig(yaml), againstRunning: url.href, credential: KEY, json: false },
+      (l) => lines.push(l),
+    );
+    assert.match(lines.join('\n'), /: no changes$/);
+    await assert.rejects(
+      validateDiff({ next: writeConfig(yaml), againstRunning: url.href, json: false }, () => {}),
+      /cannot list the tools of http:\/\/127\.0\.0\.1:\d+\/mcp: .*--api-key/,
+    );
   });
 });
 
