@@ -19,6 +19,7 @@ interface BackendView {
   lastError?: string;
   uptimeMs?: number;
   tools?: number;
+  upstreamTools?: number;
   queue?: { depth?: number; running?: number; mode?: string; owner?: boolean };
 }
 
@@ -133,6 +134,14 @@ function table(rows: string[][]): string[] {
   );
 }
 
+/** A backend's tools: those exposed, and the upstream's own count when filters or policies hide some. */
+function toolCount(b: BackendView): string {
+  const exposed = b.tools ?? 0;
+  return b.upstreamTools !== undefined && b.upstreamTools !== exposed
+    ? `${exposed} of ${b.upstreamTools}`
+    : String(exposed);
+}
+
 function render(url: string, r: Readiness): string[] {
   const lines: string[] = [];
   const who = [r.version && `switchboard ${r.version}`, r.pid && `pid ${r.pid}`].filter(Boolean).join(', ');
@@ -155,7 +164,15 @@ function render(url: string, r: Readiness): string[] {
     ...(r.requestsInFlight !== undefined ? [`${r.requestsInFlight} request(s) in flight`] : []),
   ];
   lines.push(`sessions: ${sessions.join(', ')}`);
-  lines.push(`tools:    ${r.tools ?? 0} exposed`);
+  const fromBackends = Object.values(r.backends ?? {}).reduce((n, b) => n + (b.tools ?? 0), 0);
+  const others = (r.tools ?? 0) - fromBackends;
+  const listed =
+    others > 0
+      ? ` (${fromBackends} of backends + ${others} of the gateway: smart_tool_discovery)`
+      : others < 0
+        ? ` (${fromBackends} callable: discovery lists only smart_tool_discovery)`
+        : '';
+  lines.push(`tools:    ${r.tools ?? 0} in tools/list${listed}`);
   lines.push('');
   const rows = [['BACKEND', 'KIND', 'STATE', 'ERA', 'TOOLS', 'QUEUE', 'UPTIME', 'LAST ERROR']];
   for (const [name, b] of Object.entries(r.backends ?? {})) {
@@ -165,7 +182,7 @@ function render(url: string, r: Readiness): string[] {
       b.kind ?? '-',
       b.state ?? '-',
       b.protocol ?? '-',
-      String(b.tools ?? 0),
+      toolCount(b),
       queue,
       duration(b.uptimeMs),
       (b.lastError ?? '').split('\n')[0]!,

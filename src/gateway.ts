@@ -14,7 +14,7 @@ import { configSecrets } from './config/secrets.js';
 import { AttachedSessions } from './frontends/attached.js';
 import { restApi } from './frontends/rest/router.js';
 import type { FrontendDeps } from './frontends/limits.js';
-import { mountFrontends } from './frontends/routes.js';
+import { FRONTEND_PATHS, mountFrontends } from './frontends/routes.js';
 import { LegacySseFrontend } from './frontends/sse.js';
 import { WebSocketFrontend, WS_TIMING } from './frontends/ws.js';
 import type { SocketTiming } from './frontends/ws-transport.js';
@@ -31,16 +31,16 @@ import { applyHeapGrowth } from './ops/heap.js';
 import { readiness } from './ops/readiness.js';
 import type { OpsView } from './ops/view.js';
 import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
-import { GrantViews } from './registry/grant.js';
+import { ALLOW_ALL, GrantViews } from './registry/grant.js';
 import { Instructions } from './registry/instructions.js';
-import { authSource } from './server/auth-http.js';
+import { authSource, RESOURCE_METADATA_PATH } from './server/auth-http.js';
 import { ListAnnouncer } from './server/announcer.js';
 import { Drain } from './server/drain.js';
 import { runtimeReadiness } from './lifecycle.js';
 import { createApp } from './server/http.js';
 import { createListener } from './server/listener.js';
 import { routeUpgrades } from './server/upgrade.js';
-import { installHandlers, type Access } from './server/handlers.js';
+import { installHandlers, visibleTools, type Access } from './server/handlers.js';
 import { InputBridge } from './server/input-bridge.js';
 import { ModernEndpoint } from './server/modern.js';
 import { Peers } from './server/peers.js';
@@ -186,6 +186,7 @@ export class Gateway implements RouteTable {
     config: () => this.config,
     configHash: () => this.hash,
     snapshot: () => this.current,
+    listedTools: (grant) => visibleTools(this, this.access, grant, this.discovery).map((t) => t.name),
     backends: () => this.pool.all(),
     draining: () => this.pool.draining(),
     sessions: () => this.sessions.size + this.attached.size,
@@ -374,7 +375,7 @@ export class Gateway implements RouteTable {
       maxJsonDepth: g.maxJsonDepth,
       auth: authSource(() => this.config.gateway.auth),
       rate,
-      readiness: () => this.readiness(),
+      readiness: (auth) => this.readiness(auth),
       metrics: (req, res) => this.telemetry.metrics.serve(req, res),
       refusal: (kind, reason) => this.telemetry.metrics.refusal(kind, reason),
       drain: this.drain,
@@ -389,6 +390,11 @@ export class Gateway implements RouteTable {
         maxJsonDepth: g.maxJsonDepth,
       }),
       frontends: (a, gates) => mountFrontends(a, gates, ws, sse),
+      endpoints: [
+        ...FRONTEND_PATHS,
+        ...(g.console.enabled ? [g.console.path] : []),
+        ...(this.config.gateway.auth.jwt ? [RESOURCE_METADATA_PATH] : []),
+      ],
     });
     await new Promise<void>((resolve, reject) => {
       const server = createListener(g, app);
@@ -399,9 +405,13 @@ export class Gateway implements RouteTable {
     });
   }
 
-  /** The /readyz body: config file, backends with state and catalog sizes, sessions, name collisions. */
-  readiness(): Record<string, unknown> {
-    return { ...readiness(this.ops), ...runtimeReadiness(this) };
+  /**
+   * The /readyz body: config file, backends with state and catalog sizes, sessions, name collisions; tool counts
+   * as the principal sees them (everything when `auth` is not given or authentication is off).
+   */
+  readiness(auth?: AuthInfo): Record<string, unknown> {
+    const grant = auth ? this.access.grant(auth) : ALLOW_ALL;
+    return { ...readiness(this.ops, grant), ...runtimeReadiness(this) };
   }
 
   /** Stops listening, closes sessions and stops every backend (children terminated). */

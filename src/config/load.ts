@@ -112,7 +112,11 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   const config = normalise(raw as SwitchboardConfig, file, options.overrides, options.env);
   const exposed = exposureProblems(config, at);
   if (exposed.length > 0) throw new ConfigError(exposed);
-  return { ...config, hash: createHash('sha256').update(text).digest('hex') };
+  return {
+    ...config,
+    hash: createHash('sha256').update(text).digest('hex'),
+    source: raw as SwitchboardConfig,
+  };
 }
 
 function duplicateNames(raw: SwitchboardConfig, at: Located): ConfigProblem[] {

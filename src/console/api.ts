@@ -66,7 +66,7 @@ export class ConsoleApi {
     const client = [problemsFromGates, gates.guard, gates.auth, gates.rate];
     const operator = [problemsFromGates, gates.guard, gates.operator];
     router.get('/backends', ...client, (req, res) => {
-      res.json({ backends: backendRows(view, this.host.grant(authOf(req))) });
+      res.json({ backends: backendRows(view, this.host.grant(authOf(req)), gates.isOperator(req)) });
     });
     router.get('/config', ...operator, (_req, res) => {
       res.json(configBody(view));
@@ -89,7 +89,7 @@ export class ConsoleApi {
       const push = (all = true) => {
         // Read per change: a reload may change the policies while the stream is open.
         const grant = this.host.grant(auth);
-        const rows = backendRows(view, grant);
+        const rows = backendRows(view, grant, operator);
         stream.send('backends', { backends: rows }, rowKey(rows));
         if (!all) return;
         stream.send('tools', { version: view.snapshot().version }, toolsKey(view, grant));
