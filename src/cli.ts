@@ -37,8 +37,9 @@ Options:
       --no-watch      serve, stdio: do not watch the config file (SIGHUP still reloads)
       --json          machine-readable output (tools, status, validate --diff)
       --url URL       status, reload: the gateway's URL (default http://HOST:PORT from --config, or 127.0.0.1:8080)
-      --api-key KEY   status, reload, validate --against-running: an operator credential when gateway.auth is on (API key with operator: true, or
-                      a token with the operator scope); also SWITCHBOARD_API_KEY, or SWITCHBOARD_TOKEN for a JWT
+      --api-key KEY   status, reload: an operator credential when gateway.auth is on (an API key with operator:
+                      true, or a token with the operator scope); validate --against-running: a client credential;
+                      also SWITCHBOARD_API_KEY, or SWITCHBOARD_TOKEN for a JWT
                       connect: API key (env SWITCHBOARD_API_KEY; prefer the env, argv is visible)
       --token T       connect: bearer token (env SWITCHBOARD_TOKEN)
 
