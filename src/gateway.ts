@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Server, type AuthInfo } from '@modelcontextprotocol/server';
 import { BackendPool } from './backends/pool.js';
 import type { TransportFactory } from './backends/transports.js';
-import { diffConfigs, RESTART_SETTINGS } from './config/diff.js';
+import { diffConfigs, keepSignIn, RESTART_SETTINGS } from './config/diff.js';
 import { ConfigError, formatProblem } from './config/errors.js';
 import { preflight } from './config/preflight.js';
 import { loadConfig, type LoadOptions } from './config/load.js';
@@ -33,6 +33,8 @@ import type { OpsView } from './ops/view.js';
 import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
 import { ALLOW_ALL, GrantViews } from './registry/grant.js';
 import { Instructions } from './registry/instructions.js';
+import type { AuthServer } from './authserver/index.js';
+import { loadSignIn } from './authserver/load.js';
 import { authSource, RESOURCE_METADATA_PATH } from './server/auth-http.js';
 import { ListAnnouncer } from './server/announcer.js';
 import { Drain } from './server/drain.js';
@@ -103,6 +105,8 @@ export class Gateway implements RouteTable {
   private version = 0;
   private reportedCollisions = new Set<string>();
   private http?: HttpServer;
+  /** Sign-in's authorization server (gateway.auth.sign_in), made by start(). */
+  private authServer?: AuthServer;
   private readonly reloads = new ReloadTracker();
   private reloadQueue: Promise<unknown> = Promise.resolve();
   /** Metrics (always) and tracing (when enabled, from start()); every component records through it. */
@@ -315,7 +319,11 @@ export class Gateway implements RouteTable {
       log.warn(`gateway.${s.setting} changed: needs a restart to apply; the running value is kept`);
     }
     const kept = Object.fromEntries(RESTART_SETTINGS.map((k) => [k, running[k]])) as Partial<GatewaySettings>;
-    const gateway: GatewaySettings = { ...next.gateway, ...kept };
+    const gateway: GatewaySettings = {
+      ...next.gateway,
+      ...kept,
+      auth: keepSignIn(running.auth, next.gateway.auth),
+    };
     if (JSON.stringify(running.auth.policies) !== JSON.stringify(gateway.auth.policies))
       this.announcer.policiesUpdated();
     this.config = { ...next, gateway };
@@ -365,6 +373,7 @@ export class Gateway implements RouteTable {
       sessionCap: this.sessionCap,
       cluster: this.sessions.store,
     };
+    const as = (this.authServer = await loadSignIn(g, () => this.config.gateway));
     const ws = (this.ws = new WebSocketFrontend(frontends, this.seams.wsTiming ?? WS_TIMING));
     const sse = (this.sse = new LegacySseFrontend(frontends));
     const app = createApp({
@@ -373,13 +382,19 @@ export class Gateway implements RouteTable {
       policy: () => this.config.gateway,
       maxBodyBytes: g.maxBodyBytes,
       maxJsonDepth: g.maxJsonDepth,
-      auth: authSource(() => this.config.gateway.auth),
+      auth: authSource(
+        () => this.config.gateway.auth,
+        () => as?.verification(),
+      ),
       rate,
       readiness: (auth) => this.readiness(auth),
       metrics: (req, res) => this.telemetry.metrics.serve(req, res),
       refusal: (kind, reason) => this.telemetry.metrics.refusal(kind, reason),
       drain: this.drain,
-      mount: mountConsole(this.console, g.console),
+      mount: (a, gates) => {
+        as?.mount(a);
+        mountConsole(this.console, g.console)(a, gates);
+      },
       rest: restApi({
         session: (auth) => this.createSessionServer(undefined, auth),
         routes: this,
@@ -393,7 +408,8 @@ export class Gateway implements RouteTable {
       endpoints: [
         ...FRONTEND_PATHS,
         ...(g.console.enabled ? [g.console.path] : []),
-        ...(this.config.gateway.auth.jwt ? [RESOURCE_METADATA_PATH] : []),
+        ...(this.config.gateway.auth.jwt || as ? [RESOURCE_METADATA_PATH] : []),
+        ...(as ? ['/.well-known/oauth-authorization-server', '/oauth/'] : []),
       ],
     });
     await new Promise<void>((resolve, reject) => {
@@ -436,6 +452,7 @@ export class Gateway implements RouteTable {
     await this.queues.close();
     await (await this.buckets?.catch(() => undefined))?.close();
     await this.pool.close();
+    await this.authServer?.close();
     await Promise.all([this.telemetry.tracing.shutdown(), this.telemetry.metrics.shutdown()]);
   }
 }

@@ -45,7 +45,8 @@ interface TokenServer {
   issuer: string;
   tokenEndpoint: string;
   metadata?: AuthorizationServerMetadata;
-  resource?: URL;
+  /** RFC 8707 resource, sent exactly as configured or published (a URL object would add "/" to a bare origin). */
+  resource?: string;
 }
 
 interface CachedToken {
@@ -89,7 +90,7 @@ export class UpstreamTokens implements AuthProvider {
         issuer: endpoint.origin,
         tokenEndpoint: endpoint.href,
         metadata: { issuer: endpoint.origin, token_endpoint: endpoint.href } as AuthorizationServerMetadata,
-        resource: auth.resource ? new URL(auth.resource) : undefined,
+        resource: auth.resource,
       };
     }
   }
@@ -199,14 +200,16 @@ export class UpstreamTokens implements AuthProvider {
       });
       const metadata = info.authorizationServerMetadata;
       const issuer = metadata?.issuer ?? info.authorizationServerUrl;
-      const discovered = info.resourceMetadata
-        ? await selectResourceURL(this.serverUrl, {} as OAuthClientProvider, info.resourceMetadata)
-        : undefined;
+      // The SDK checks that the published resource belongs to this server; it is then sent as published.
+      const discovered =
+        info.resourceMetadata &&
+        (await selectResourceURL(this.serverUrl, {} as OAuthClientProvider, info.resourceMetadata)) &&
+        info.resourceMetadata.resource;
       const server: TokenServer = {
         issuer,
         tokenEndpoint: metadata?.token_endpoint ?? new URL('/token', info.authorizationServerUrl).href,
         metadata,
-        resource: this.auth.resource ? new URL(this.auth.resource) : discovered,
+        resource: this.auth.resource ?? (discovered || undefined),
       };
       this.log.info(
         { authorizationServer: issuer, tokenEndpoint: server.tokenEndpoint },

@@ -120,15 +120,43 @@ function backendChange(a: BackendSpec, b: BackendSpec): BackendChange | undefine
 const SECRET_SETTINGS = new Set<string>(['requestStateSecret', 'auth']);
 
 function settingChanges(a: GatewaySettings, b: GatewaySettings): SettingChange[] {
-  return changedFields(a, b).map((field) => {
-    const secret = SECRET_SETTINGS.has(field);
-    return {
-      setting: yamlKey(field),
-      from: secret && a[field] !== undefined ? '[redacted]' : a[field],
-      to: secret && b[field] !== undefined ? '[redacted]' : b[field],
-      live: !(RESTART_SETTINGS as readonly string[]).includes(field),
-    };
-  });
+  const signIn: SettingChange[] =
+    canonical(a.auth.signIn) === canonical(b.auth.signIn)
+      ? []
+      : [
+          {
+            setting: 'auth.sign_in',
+            from: a.auth.signIn && '[redacted]',
+            to: b.auth.signIn && '[redacted]',
+            live: false,
+          },
+        ];
+  const bare = (g: GatewaySettings) => ({ ...g, auth: { ...g.auth, signIn: undefined } });
+  return signIn.concat(
+    changedFields(bare(a), bare(b)).map((field) => {
+      const secret = SECRET_SETTINGS.has(field);
+      return {
+        setting: yamlKey(field),
+        from: secret && a[field] !== undefined ? '[redacted]' : a[field],
+        to: secret && b[field] !== undefined ? '[redacted]' : b[field],
+        live: !(RESTART_SETTINGS as readonly string[]).includes(field),
+      };
+    }),
+  );
+}
+
+/**
+ * Sign-in's authorization server is built once: a reload keeps the running `auth.sign_in` (and the resource it
+ * implies) while the rest of `gateway.auth` applies.
+ */
+export function keepSignIn(
+  running: GatewaySettings['auth'],
+  next: GatewaySettings['auth'],
+): GatewaySettings['auth'] {
+  if (canonical(running.signIn) === canonical(next.signIn)) return next;
+  const resource =
+    running.signIn && next.resource === next.signIn?.resource ? running.signIn.resource : next.resource;
+  return { ...next, signIn: running.signIn, resource: resource ?? running.resource };
 }
 
 function nameProblems(old: GatewayConfig, next: GatewayConfig): string[] {

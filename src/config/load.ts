@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import {
   isMap,
   isPair,
@@ -13,6 +13,7 @@ import {
   type Node,
 } from 'yaml';
 import { authProblems, exposureProblems } from './auth.js';
+import { signInIssuerProblems, signInProblems } from './sign-in.js';
 import { upstreamAuthProblems } from './upstream-auth.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { interpolate } from './interpolate.js';
@@ -107,10 +108,11 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     problems.push(...sessionModeProblems(raw as SwitchboardConfig, at));
     problems.push(...authProblems(raw as SwitchboardConfig, at));
     problems.push(...upstreamAuthProblems(raw as SwitchboardConfig, at));
+    problems.push(...signInProblems(raw as SwitchboardConfig, at, dirname(file)));
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = normalise(raw as SwitchboardConfig, file, options.overrides, options.env);
-  const exposed = exposureProblems(config, at);
+  const exposed = [...exposureProblems(config, at), ...signInIssuerProblems(config.gateway.auth.signIn, at)];
   if (exposed.length > 0) throw new ConfigError(exposed);
   return {
     ...config,

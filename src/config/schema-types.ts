@@ -624,7 +624,7 @@ export interface Discovery {
   };
 }
 /**
- * How clients authenticate to /mcp, /readyz and /metrics. Without api_keys or jwt, the gateway serves unauthenticated, which it allows only on a loopback bind or with allow_unauthenticated: true.
+ * How clients authenticate to /mcp, /readyz and /metrics. Without api_keys, jwt or sign_in, the gateway serves unauthenticated, which it allows only on a loopback bind or with allow_unauthenticated: true.
  *
  * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
  * via the `definition` "clientAuth".
@@ -662,6 +662,7 @@ export interface ClientAuth {
    * When the rate limiter's Redis cannot be reached: "open" (default) serves requests unlimited, "closed" refuses them with 503.
    */
   rate_limit_fail_mode?: 'open' | 'closed';
+  sign_in?: SignIn;
 }
 /**
  * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
@@ -839,6 +840,188 @@ export interface RateLimit1 {
    * Bucket size: requests allowed at once after an idle spell (default: rate, rounded up).
    */
   burst?: number;
+}
+/**
+ * Sign-in: switchboard as the OAuth 2.1 authorization server MCP clients expect (RFC 8414 and OpenID discovery, authorization code with mandatory PKCE S256, RFC 8707 resource, dynamic client registration, client ID metadata documents, RFC 7009 revocation, rotating refresh tokens), with user login delegated to the team's identity provider. Its access tokens are short-lived JWTs whose audience is this gateway's /mcp, accepted like any JWT: policies match their sub, groups and scopes. Off unless configured; a change needs a restart.
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "signIn".
+ */
+export interface SignIn {
+  /**
+   * The authorization server's public origin (its issuer identifier, e.g. https://mcp.example.com): tokens carry it as iss, and its metadata is served at /.well-known/oauth-authorization-server. Default: the origin of gateway.auth.resource, else http://<host>:<port> on a loopback bind.
+   */
+  issuer?: string;
+  /**
+   * Private keys that sign access and ID tokens: the first signs, every one is published in the JWKS (list the next key second, then first, to rotate without refusing tokens in flight). Without it a key is generated at each start (tokens then die with the process): allowed only without Redis.
+   *
+   * @minItems 1
+   */
+  signing_keys?: [SigningKey, ...SigningKey[]];
+  idp: SignInIdp;
+  /**
+   * Who may sign in: a user must match email_domains or groups (either, when both are set). Default: every user the identity provider authenticates.
+   */
+  allow?: {
+    /**
+     * Users whose (verified) email is in one of these domains may sign in.
+     */
+    email_domains?: string[];
+    /**
+     * Users in one of these groups may sign in.
+     */
+    groups?: string[];
+  };
+  /**
+   * Scopes MCP clients may ask for on this gateway's resource (default ["mcp"]); a request without scope gets all of them. Policies can match on them (match.scope).
+   *
+   * @minItems 1
+   */
+  scopes?: [string, ...string[]];
+  /**
+   * Lifetime of an access token (default 10m).
+   */
+  access_token_ttl?: number | string;
+  /**
+   * Lifetime of a refresh token; each use rotates it (default 168h). A refresh token used a second time revokes every token of its sign-in.
+   */
+  refresh_token_ttl?: number | string;
+  /**
+   * How long a user's consent to a client is remembered (default 720h).
+   */
+  consent_ttl?: number | string;
+  /**
+   * How long a browser stays signed in at the gateway (default 12h).
+   */
+  session_ttl?: number | string;
+  /**
+   * Serve RFC 7591 dynamic client registration at /oauth/register (default true).
+   */
+  dynamic_registration?: boolean;
+  /**
+   * Client ID Metadata Documents: clients identified by the URL of a JSON document listing their name and redirect URIs, fetched (bounded, cached per its Cache-Control between 30 s and 24 h) and checked.
+   */
+  client_metadata_documents?: {
+    /**
+     * Accept an https URL as client_id and fetch its metadata document (default true).
+     */
+    enabled?: boolean;
+    /**
+     * Largest document accepted (default 5120).
+     */
+    max_bytes?: number;
+    /**
+     * How long a fetch may take (default 2500ms).
+     */
+    timeout?: number | string;
+    /**
+     * Only documents on these hosts (globs, e.g. "*.example.com"); default any public host.
+     */
+    allow_hosts?: string[];
+    /**
+     * Fetch documents from loopback and private-network addresses (default false: refused, against server-side request forgery).
+     */
+    allow_private_addresses?: boolean;
+    /**
+     * PEM file of extra certificate authorities trusted when fetching documents (an internal CA), relative to this config file.
+     */
+    ca_file?: string;
+  };
+}
+/**
+ * One signing key: a private key as PKCS#8 PEM or a private JWK (RSA 2048+ or EC P-256); exactly one of key and key_file.
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "signingKey".
+ */
+export interface SigningKey {
+  /**
+   * The key itself, usually "${VAR}".
+   */
+  key?: string;
+  /**
+   * A file holding it (a mounted Secret), relative to this config file.
+   */
+  key_file?: string;
+  /**
+   * Its key id in tokens and the JWKS (default: the key's RFC 7638 thumbprint).
+   */
+  kid?: string;
+}
+/**
+ * The team's identity provider, where users actually log in (authorization code with PKCE). An OpenID Connect provider by its issuer (discovered); a plain OAuth 2 provider (GitHub) by its endpoints and a user-info call.
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "signInIdp".
+ */
+export interface SignInIdp {
+  /**
+   * An OpenID Connect provider's issuer; its /.well-known/openid-configuration is read at the first sign-in (and again after a failure).
+   */
+  issuer?: string;
+  /**
+   * Plain OAuth 2 (no issuer): where users log in.
+   */
+  authorization_endpoint?: string;
+  /**
+   * Plain OAuth 2: where the code is exchanged.
+   */
+  token_endpoint?: string;
+  /**
+   * Where the user's claims are read with the access token: required for plain OAuth 2; for OpenID Connect, read besides the ID token when set (default: the ID token's claims only).
+   */
+  userinfo_endpoint?: string;
+  /**
+   * switchboard's client id at the identity provider.
+   */
+  client_id: string;
+  /**
+   * Its secret, usually "${VAR}"; at most one of client_secret and client_secret_file; neither for a public client.
+   */
+  client_secret?: string;
+  /**
+   * A file holding the secret, relative to this config file.
+   */
+  client_secret_file?: string;
+  /**
+   * How switchboard authenticates at the token endpoint (default client_secret_basic with a secret, none without).
+   */
+  token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post' | 'none';
+  /**
+   * Scopes asked of the identity provider (default [openid, email, profile] with an issuer, none for plain OAuth 2).
+   */
+  scopes?: string[];
+  /**
+   * Which identity-provider claims become the principal, email and groups that policies match on.
+   */
+  claims?: {
+    /**
+     * Claim that becomes the user's principal (the token's sub) (default "sub"; e.g. "email", or "login" for GitHub).
+     */
+    subject?: string;
+    /**
+     * Claim holding the email (default "email").
+     */
+    email?: string;
+    /**
+     * Claim holding the groups, an array or a space-separated string (default "groups").
+     */
+    groups?: string;
+    /**
+     * Claim holding a display name (default "name").
+     */
+    name?: string;
+  };
+  /**
+   * Extra parameters on the login redirect, e.g. {hd: example.com} for Google, {prompt: select_account}.
+   */
+  extra_params?: {
+    [k: string]: string;
+  };
+  /**
+   * How long a request to the identity provider may take (default 10s).
+   */
+  timeout?: number | string;
 }
 /**
  * OpenTelemetry export. /metrics (Prometheus) is always served; OTLP export of traces and metrics is off unless enabled here or by the standard OTEL_EXPORTER_OTLP_* environment variables. Takes a restart.

@@ -33,5 +33,6 @@ export function configSecrets(config: GatewayConfig): string[] {
     ...(g.redis ? urlPassword(g.redis.url) : []),
     ...(g.requestStateSecret ? [g.requestStateSecret] : []),
     ...(g.discovery.embeddings?.apiKey ? [g.discovery.embeddings.apiKey] : []),
+    ...(g.auth.signIn?.idp.clientSecret ? [g.auth.signIn.idp.clientSecret] : []),
   ];
 }

@@ -5,6 +5,7 @@
  * values.schema.json instead — and every relative link names a file that exists and a heading its page has.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
@@ -51,11 +52,17 @@ function yamlBlocks(page: string): Block[] {
   return blocks;
 }
 
-/** A value for each `${VAR}` a block needs without a default: a URL for `*_URL`, else 16+ characters (a key). */
+/** A private key in PKCS#8 PEM, for `*_SIGNING_KEY` variables (sign-in's signing keys). */
+const SIGNING_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .privateKey.export({ format: 'pem', type: 'pkcs8' })
+  .toString();
+
+/** A value for each `${VAR}` a block needs without a default: a URL for `*_URL`, a key for `*_SIGNING_KEY`, else 16+ characters. */
 function requiredEnv(text: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [, name] of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
-    if (name!.endsWith('REDIS_URL')) env[name!] = 'redis://127.0.0.1:6379/0';
+    if (name!.endsWith('SIGNING_KEY')) env[name!] = SIGNING_KEY;
+    else if (name!.endsWith('REDIS_URL')) env[name!] = 'redis://127.0.0.1:6379/0';
     else if (name!.endsWith('_URL')) env[name!] = 'https://value.example/path';
     else env[name!] = `value-of-${name}-0123456789`;
   }

@@ -4,6 +4,7 @@
  * values ask for. Skips loudly where no renderer exists.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, it, type TestContext } from 'node:test';
 import { parse } from 'yaml';
 import { loadConfig, parseConfig } from '../../src/config/load.js';
@@ -56,6 +57,7 @@ function podEnv(objects: K8sObject[]): Record<string, string> {
   for (const e of pod(objects).containers[0]!.env ?? []) {
     if (e.value !== undefined) env[e.name] = e.value;
     else if (e.name.endsWith('REDIS_URL')) env[e.name] = 'redis://:secret@redis.example.internal:6379/0';
+    else if (e.name.startsWith('SWITCHBOARD_SIGNIN_KEY_')) env[e.name] = SIGNING_KEY;
     else env[e.name] = `secret-${e.valueFrom!.secretKeyRef.key}-0123456789abcdef0123456789abcdef`;
   }
   return env;
@@ -67,6 +69,9 @@ function gatewayConfig(objects: K8sObject[]): GatewayConfig {
   return parseConfig(text, '/etc/switchboard/external-mcp-servers.yaml', { env: podEnv(objects) });
 }
 
+const SIGNING_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .privateKey.export({ format: 'pem', type: 'pkcs8' })
+  .toString();
 const SECRETS = { existingSecret: 'switchboard', requestStateSecretKey: 'request-state-secret' };
 const KEY = { auth: { apiKeys: [{ name: 'ci-bot', secretKey: 'ci-bot-key' }] } };
 const json = (v: unknown) => ['--set-json', JSON.stringify(v)];
@@ -85,6 +90,31 @@ describe(`the chart at ${CHART}, rendered`, () => {
       assert.ok(config.gateway.allowedHosts?.includes('rel-switchboard.default.svc'));
     });
   }
+
+  it('sign-in: the identity provider secret and signing keys from the Secret, the config passing the loader', (t) => {
+    const signIn = {
+      enabled: true,
+      issuer: 'https://mcp.example.com',
+      signingKeySecretKeys: ['signin-key-new', 'signin-key-old'],
+      idp: { issuer: 'https://login.example.com', client_id: 'switchboard', claims: { subject: 'email' } },
+      idpClientSecretKey: 'idp-secret',
+      allow: { email_domains: ['example.com'] },
+      settings: { access_token_ttl: '5m' },
+    };
+    const objects = render(t, [...json({ secrets: { existingSecret: 'switchboard' }, auth: { signIn } })]);
+    if (!objects) return;
+    const text = one(objects, 'ConfigMap').data!['external-mcp-servers.yaml']!;
+    assert.ok(!text.includes('BEGIN PRIVATE KEY') && !text.includes('secret-idp-secret'), 'no secret in the ConfigMap');
+    const env = pod(objects).containers[0]!.env!.map((e) => `${e.name}=${e.valueFrom?.secretKeyRef.key ?? ''}`);
+    for (const e of ['SWITCHBOARD_SIGNIN_KEY_0=signin-key-new', 'SWITCHBOARD_SIGNIN_KEY_1=signin-key-old', 'SWITCHBOARD_SIGNIN_IDP_SECRET=idp-secret'])
+      assert.ok(env.includes(e), `${e} in ${env.join(' ')}`);
+    const s = gatewayConfig(objects).gateway.auth.signIn!;
+    assert.equal(s.issuer, 'https://mcp.example.com');
+    assert.equal(s.keys.length, 2);
+    assert.equal(s.idp.clientSecret, 'secret-idp-secret-0123456789abcdef0123456789abcdef');
+    assert.equal(s.accessTokenTtlMs, 300_000);
+    assert.deepEqual(s.allow.emailDomains, ['example.com']);
+  });
 
   it('ci/default.yaml: one pod, non-root, read-only root, config mounted as a folder, probes on healthz and readyz', (t) => {
     const objects = render(t, ['-f', `${CHART}/ci/default.yaml`]);
@@ -278,7 +308,12 @@ describe(`the chart at ${CHART}, rendered`, () => {
   });
 
   const refusals: { why: string; args: string[]; says: RegExp }[] = [
-    { why: 'no client authentication', args: [], says: /set auth\.apiKeys or auth\.jwt/ },
+    { why: 'no client authentication', args: [], says: /set auth\.apiKeys, auth\.jwt or auth\.signIn/ },
+    {
+      why: 'sign-in without a public issuer',
+      args: [...json({ secrets: { existingSecret: 'sb' }, auth: { signIn: { enabled: true, signingKeySecretKeys: ['k'], idp: { issuer: 'https://login.example.com', client_id: 'sb' } } } })],
+      says: /auth\.signIn\.issuer or auth\.resource/,
+    },
     {
       why: 'several replicas without a shared requestState key',
       args: ['-f', `${CHART}/ci/default.yaml`, ...json({ replicaCount: 2 })],
