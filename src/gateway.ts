@@ -6,6 +6,7 @@ import { BackendPool } from './backends/pool.js';
 import type { TransportFactory } from './backends/transports.js';
 import { diffConfigs, keepSignIn, RESTART_SETTINGS } from './config/diff.js';
 import { ConfigError, formatProblem } from './config/errors.js';
+import { preflight } from './config/preflight.js';
 import { loadConfig, type LoadOptions } from './config/load.js';
 import type { GatewayConfig, GatewaySettings } from './config/model.js';
 import { ReloadTracker, type ReloadStatus } from './config/reload-status.js';
@@ -13,7 +14,7 @@ import { configSecrets } from './config/secrets.js';
 import { AttachedSessions } from './frontends/attached.js';
 import { restApi } from './frontends/rest/router.js';
 import type { FrontendDeps } from './frontends/limits.js';
-import { mountFrontends } from './frontends/routes.js';
+import { FRONTEND_PATHS, mountFrontends } from './frontends/routes.js';
 import { LegacySseFrontend } from './frontends/sse.js';
 import { WebSocketFrontend, WS_TIMING } from './frontends/ws.js';
 import type { SocketTiming } from './frontends/ws-transport.js';
@@ -30,18 +31,18 @@ import { applyHeapGrowth } from './ops/heap.js';
 import { readiness } from './ops/readiness.js';
 import type { OpsView } from './ops/view.js';
 import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
-import { GrantViews } from './registry/grant.js';
+import { ALLOW_ALL, GrantViews } from './registry/grant.js';
 import { Instructions } from './registry/instructions.js';
 import type { AuthServer } from './authserver/index.js';
 import { loadSignIn } from './authserver/load.js';
-import { authSource } from './server/auth-http.js';
+import { authSource, RESOURCE_METADATA_PATH } from './server/auth-http.js';
 import { ListAnnouncer } from './server/announcer.js';
 import { Drain } from './server/drain.js';
 import { runtimeReadiness } from './lifecycle.js';
 import { createApp } from './server/http.js';
 import { createListener } from './server/listener.js';
 import { routeUpgrades } from './server/upgrade.js';
-import { installHandlers, type Access } from './server/handlers.js';
+import { installHandlers, visibleTools, type Access } from './server/handlers.js';
 import { InputBridge } from './server/input-bridge.js';
 import { ModernEndpoint } from './server/modern.js';
 import { Peers } from './server/peers.js';
@@ -189,6 +190,7 @@ export class Gateway implements RouteTable {
     config: () => this.config,
     configHash: () => this.hash,
     snapshot: () => this.current,
+    listedTools: (grant) => visibleTools(this, this.access, grant, this.discovery).map((t) => t.name),
     backends: () => this.pool.all(),
     draining: () => this.pool.draining(),
     sessions: () => this.sessions.size + this.attached.size,
@@ -199,7 +201,11 @@ export class Gateway implements RouteTable {
   };
 
   /** The web console's API (/v1/backends, /v1/events, /v1/config). */
-  readonly console = new ConsoleApi({ view: this.ops, grant: (auth) => this.access.grant(auth) });
+  readonly console = new ConsoleApi({
+    view: this.ops,
+    grant: (auth) => this.access.grant(auth),
+    reload: () => this.reload(),
+  });
 
   /** New sessions' instructions, per snapshot and grant. */
   private readonly instructions = new Instructions();
@@ -306,6 +312,7 @@ export class Gateway implements RouteTable {
       log.error(`config reload refused: ${status.error}`);
       return { status, settling: Promise.resolve() };
     }
+    for (const w of preflight(next)) log.warn(formatProblem(w));
     const running = this.config.gateway;
     const diff = diffConfigs(this.config, next);
     for (const s of diff.settings.filter((x) => !x.live)) {
@@ -348,6 +355,7 @@ export class Gateway implements RouteTable {
   /** Starts the backends (in the background) and the HTTP listener. */
   async start(): Promise<void> {
     const g = this.config.gateway;
+    for (const w of preflight(this.config)) log.warn(formatProblem(w));
     this.telemetry.tracing = await startTracing(g.telemetry, this.seams.tracing ?? {});
     await this.pool.reconcile(this.config.backends);
     const rate = {
@@ -379,7 +387,7 @@ export class Gateway implements RouteTable {
         () => as?.verification(),
       ),
       rate,
-      readiness: () => this.readiness(),
+      readiness: (auth) => this.readiness(auth),
       metrics: (req, res) => this.telemetry.metrics.serve(req, res),
       refusal: (kind, reason) => this.telemetry.metrics.refusal(kind, reason),
       drain: this.drain,
@@ -397,6 +405,12 @@ export class Gateway implements RouteTable {
         maxJsonDepth: g.maxJsonDepth,
       }),
       frontends: (a, gates) => mountFrontends(a, gates, ws, sse),
+      endpoints: [
+        ...FRONTEND_PATHS,
+        ...(g.console.enabled ? [g.console.path] : []),
+        ...(this.config.gateway.auth.jwt || as ? [RESOURCE_METADATA_PATH] : []),
+        ...(as ? ['/.well-known/oauth-authorization-server', '/oauth/'] : []),
+      ],
     });
     await new Promise<void>((resolve, reject) => {
       const server = createListener(g, app);
@@ -407,9 +421,13 @@ export class Gateway implements RouteTable {
     });
   }
 
-  /** The /readyz body: config file, backends with state and catalog sizes, sessions, name collisions. */
-  readiness(): Record<string, unknown> {
-    return { ...readiness(this.ops), ...runtimeReadiness(this) };
+  /**
+   * The /readyz body: config file, backends with state and catalog sizes, sessions, name collisions; tool counts
+   * as the principal sees them (everything when `auth` is not given or authentication is off).
+   */
+  readiness(auth?: AuthInfo): Record<string, unknown> {
+    const grant = auth ? this.access.grant(auth) : ALLOW_ALL;
+    return { ...readiness(this.ops, grant), ...runtimeReadiness(this) };
   }
 
   /** Stops listening, closes sessions and stops every backend (children terminated). */

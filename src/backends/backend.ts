@@ -7,6 +7,7 @@ import { backendLog } from '../log.js';
 import { ClientSessions } from './client-sessions.js';
 import { InFlight, type UpstreamListener } from './origin.js';
 import { closeWithTree } from './process-tree.js';
+import { endGroup } from './process-group.js';
 import {
   installRelay,
   keepProgressBeforeResponses,
@@ -36,6 +37,7 @@ import { instrumented } from './instrumented.js';
 import { LegacyCompanion } from './legacy-companion.js';
 import { toolCallHeaders } from './mcp-headers.js';
 import { completeResultTypes, UpstreamSlips } from './slips.js';
+import { childExitReason } from './stderr-tail.js';
 
 export type { BackendCatalog } from './catalog-fetch.js';
 export type { UpstreamRequestOptions } from './upstream-request.js';
@@ -127,6 +129,11 @@ export class Backend {
   /** The child process id of a stdio backend, if running. */
   get pid(): number | null {
     return this.built?.pid() ?? null;
+  }
+
+  /** The process group of a stdio backend's current (or last) child. */
+  get group(): number | null {
+    return this.built?.group?.() ?? null;
   }
 
   private setState(state: BackendState, error?: string): void {
@@ -249,8 +256,10 @@ export class Backend {
     clearInterval(this.heartbeat);
     const stable = this.state === 'ready' && Date.now() - this.readySince >= STABLE_UPTIME_MS;
     if (stable) this.attempt = 0;
-    const reason = this.spec.kind === 'stdio' ? 'child process exited' : 'connection closed';
-    this.fail(reason);
+    if (this.spec.kind !== 'stdio') return this.fail('connection closed');
+    // A child that exited by itself may leave descendants in its process group.
+    void endGroup(this.built?.group?.());
+    this.fail(childExitReason(this.built, this.state !== 'ready'));
   }
 
   private fail(reason: string): void {
@@ -433,7 +442,7 @@ export class Backend {
     this.companion = undefined;
     await companion?.close();
     await endSession(client.transport);
-    await closeWithTree(() => client.close(), this.built?.pid() ?? null);
+    await closeWithTree(() => client.close(), this.built?.pid() ?? null, this.built?.group?.());
   }
 
   /**

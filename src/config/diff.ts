@@ -235,8 +235,24 @@ function definition(tool: Tool): string {
   return canonical({ description: tool.description, inputSchema: tool.inputSchema });
 }
 
-/** Compares two tool lists by exposed name; a removed and an added tool with the same definition count as a rename. */
-export function diffTools(before: Tool[], after: Tool[]): ToolDiff {
+/** A name's backend prefix and upstream name around the first separator; the whole name when it has none. */
+function parts(name: string, separator: string): [string, string] | undefined {
+  const at = name.indexOf(separator);
+  return at > 0 ? [name.slice(0, at), name.slice(at + separator.length)] : undefined;
+}
+
+/** Whether two exposed names could be one tool renamed: the same prefix, or the same upstream name. */
+function renameable(from: string, to: string, separator: string): boolean {
+  const a = parts(from, separator);
+  const b = parts(to, separator);
+  return a !== undefined && b !== undefined && (a[0] === b[0] || a[1] === b[1]);
+}
+
+/**
+ * Compares two tool lists by exposed name; a removed and an added tool with the same definition and the same
+ * prefix or upstream name (around `separator`) count as a rename.
+ */
+export function diffTools(before: Tool[], after: Tool[], separator = '__'): ToolDiff {
   const old = new Map(before.map((t) => [t.name, t]));
   const next = new Map(after.map((t) => [t.name, t]));
   const removed = before.filter((t) => !next.has(t.name));
@@ -244,7 +260,9 @@ export function diffTools(before: Tool[], after: Tool[]): ToolDiff {
   const renamed: ToolDiff['renamed'] = [];
   const matched = new Set<string>();
   for (const r of removed) {
-    const twin = added.find((a) => !matched.has(a.name) && definition(a) === definition(r));
+    const twin = added.find(
+      (a) => !matched.has(a.name) && renameable(r.name, a.name, separator) && definition(a) === definition(r),
+    );
     if (!twin) continue;
     matched.add(twin.name);
     matched.add(r.name);

@@ -31,9 +31,11 @@ export interface LoadOptions {
   rejectEmpty?: boolean;
 }
 
-type Located = (path: (string | number)[], message: string, onKey?: boolean) => ConfigProblem;
+/** A key path and message, located in the file. */
+export type Located = (path: (string | number)[], message: string, onKey?: boolean) => ConfigProblem;
 
-function locator(doc: Document, lines: LineCounter, file: string): Located {
+/** Finds a key path's line and column in a parsed document (the key itself with `onKey`). */
+export function locator(doc: Document, lines: LineCounter, file: string): Located {
   return (path, message, onKey = false) => {
     let node: Node | undefined;
     if (onKey && path.length > 0) {
@@ -112,7 +114,11 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   const config = normalise(raw as SwitchboardConfig, file, options.overrides, options.env);
   const exposed = [...exposureProblems(config, at), ...signInIssuerProblems(config.gateway.auth.signIn, at)];
   if (exposed.length > 0) throw new ConfigError(exposed);
-  return { ...config, hash: createHash('sha256').update(text).digest('hex') };
+  return {
+    ...config,
+    hash: createHash('sha256').update(text).digest('hex'),
+    source: raw as SwitchboardConfig,
+  };
 }
 
 function duplicateNames(raw: SwitchboardConfig, at: Located): ConfigProblem[] {

@@ -1,5 +1,5 @@
 import type { JsonWebKey } from 'node:crypto';
-import type { Auth } from './schema-types.js';
+import type { Auth, SwitchboardConfig } from './schema-types.js';
 
 /** The three upstream transport kinds. */
 export type BackendKind = 'stdio' | 'http' | 'sse';
@@ -276,4 +276,6 @@ export interface GatewayConfig {
   disabled: string[];
   /** SHA-256 (hex) of the file's text as loaded: compare with `sha256sum`. */
   hash?: string;
+  /** The file as loaded, with its YAML keys and `${VAR}`s expanded (secrets included): what the console shows, redacted. */
+  source?: SwitchboardConfig;
 }

@@ -102,7 +102,12 @@ export class Authenticator {
   /** The request's principal as SDK AuthInfo; throws AuthFailure (401) when the credential is missing or invalid. */
   async authenticate(req: IncomingMessage): Promise<AuthInfo> {
     const cred = credential(req);
-    if (!cred) throw new AuthFailure(401, 'no credentials (send Authorization: Bearer <token>)');
+    if (!cred) {
+      const how = this.digests.length
+        ? 'Authorization: Bearer <token or API key>, or X-API-Key: <API key>'
+        : 'Authorization: Bearer <token>';
+      throw new AuthFailure(401, `no credentials (send ${how})`);
+    }
     const key = this.matchKey(cred.token);
     if (key) {
       const extra: AuthExtra = { method: 'api_key', operator: key.operator, groups: [] };

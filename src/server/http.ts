@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthInfo } from '@modelcontextprotocol/server';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { log } from '../log.js';
 import {
@@ -51,8 +52,8 @@ export interface HttpDeps {
   auth: AuthSource;
   /** Per-principal rate limiting. */
   rate: RateGateDeps;
-  /** The JSON body of /readyz. */
-  readiness(): Record<string, unknown>;
+  /** The JSON body of /readyz, with the tool counts of the caller (authenticated, or anyone without auth). */
+  readiness(auth: AuthInfo | undefined): Record<string, unknown>;
   /** Serves /metrics (the Prometheus text exposition). */
   metrics(req: IncomingMessage, res: ServerResponse): void;
   /** Counts requests refused here (authentication). */
@@ -65,6 +66,8 @@ export interface HttpDeps {
   mount?: (app: express.Express, gates: Gates) => void;
   /** Mounts other frontends' routes (legacy SSE, WebSocket) behind the same gates as /mcp. */
   frontends?: (app: express.Express, gates: Gates) => void;
+  /** Paths a 404 lists besides /mcp and the operations endpoints (other frontends, REST, the console). */
+  endpoints?: string[];
 }
 
 /** Batches existed only in protocol version 2025-03-26; later versions (and this gateway by default) refuse them. */
@@ -107,10 +110,11 @@ export function createApp(deps: HttpDeps): express.Express {
   // Readiness probes carry no credential: they get the status alone, never the detail.
   app.use('/readyz', statusOnlyWithoutCredential(deps.auth));
   const operator = authGate(deps.auth, 'operator', deps.refusal);
-  app.get('/readyz', operator, (_req, res) => {
+  app.get('/readyz', operator, (req, res) => {
     // Not ready while shutting down, so a load balancer stops sending traffic here.
-    if (deps.drain?.active) res.status(503).json({ ...deps.readiness(), status: 'draining' });
-    else res.json(deps.readiness());
+    const body = deps.readiness(authOf(req));
+    if (deps.drain?.active) res.status(503).json({ ...body, status: 'draining' });
+    else res.json(body);
   });
   app.get('/metrics', operator, (req, res) => {
     deps.metrics(req, res);
@@ -176,8 +180,9 @@ export function createApp(deps: HttpDeps): express.Express {
     rpcError(res, 405, -32000, 'Method not allowed');
   });
   if (deps.rest) app.use(deps.rest(gates));
+  const endpoints = ['/mcp', ...(deps.endpoints ?? []), '/healthz', '/readyz', '/metrics'];
   app.use((_req, res) => {
-    res.status(404).json({ error: 'not found', endpoints: ['/mcp', '/healthz', '/readyz', '/metrics'] });
+    res.status(404).json({ error: 'not found', endpoints });
   });
   // Body-parser failures (bad JSON, too large) and anything unexpected end here with a JSON-RPC error.
   app.use(

@@ -12,7 +12,7 @@ import type { GatewayConfig } from '../../src/config/model.js';
 import { configSchema } from '../../src/config/validate.js';
 import { Gateway } from '../../src/gateway.js';
 import { EVERYTHING, writeConfig } from '../helpers/gateway.js';
-import { CHART, ciFiles, type K8sObject, type Rendered, requireRenderer } from './chart.js';
+import { CHART, ciFiles, type K8sObject, kubernetesProblems, type Rendered, requireRenderer } from './chart.js';
 
 interface Container {
   env?: { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
@@ -79,9 +79,10 @@ const hasShutdownGrace = 'shutdown_grace' in (configSchema as { $defs: { gateway
 
 describe(`the chart at ${CHART}, rendered`, () => {
   for (const file of ciFiles()) {
-    it(`${file}: the embedded config passes the gateway's loader with the pod's environment`, (t) => {
+    it(`${file}: valid Kubernetes objects, and the embedded config passes the gateway's loader`, async (t) => {
       const objects = render(t, ['-f', `${CHART}/${file}`]);
       if (!objects) return;
+      assert.deepEqual(await kubernetesProblems(objects), [], 'every object fits its Kubernetes schema');
       const config = gatewayConfig(objects);
       assert.equal(config.gateway.host, '0.0.0.0');
       assert.equal(config.gateway.port, 8080);
@@ -155,6 +156,38 @@ describe(`the chart at ${CHART}, rendered`, () => {
     assert.ok(pod(objects).affinity?.podAntiAffinity, 'replicas spread over nodes');
   });
 
+  it('the Kubernetes schema check rejects an object that does not fit (a grace period written as 1.2e+06)', async (t) => {
+    const objects = render(t, ['-f', `${CHART}/ci/default.yaml`]);
+    if (!objects) return;
+    const deployment = structuredClone(one(objects, 'Deployment'));
+    (deployment.spec as { template: { spec: Record<string, unknown> } }).template.spec.terminationGracePeriodSeconds =
+      '1.2e+06';
+    const problems = await kubernetesProblems([deployment]);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /^Deployment rel-switchboard: .*terminationGracePeriodSeconds must be integer/);
+  });
+
+  it('the Ingress routes every client endpoint by default: /mcp, /ws, /sse, /messages, REST, OAuth metadata', async (t) => {
+    const objects = render(t, [
+      '-f',
+      `${CHART}/ci/default.yaml`,
+      ...json({ ingress: { enabled: true, hosts: [{ host: 'mcp.example.com' }] } }),
+    ]);
+    if (!objects) return;
+    type Rules = { rules: { http: { paths: { path: string }[] } }[] };
+    const paths = (one(objects, 'Ingress').spec as Rules).rules[0]!.http.paths.map((p) => p.path);
+    assert.deepEqual(paths, [
+      '/mcp',
+      '/ws',
+      '/sse',
+      '/messages',
+      '/v1',
+      '/openapi.json',
+      '/.well-known/oauth-protected-resource',
+    ]);
+    assert.deepEqual(await kubernetesProblems(objects), []);
+  });
+
   it('ci/redis-in-chart.yaml: a Redis Deployment and Service, the gateway pointed at it, no affinity needed', (t) => {
     const objects = render(t, ['-f', `${CHART}/ci/redis-in-chart.yaml`]);
     if (!objects) return;
@@ -216,6 +249,9 @@ describe(`the chart at ${CHART}, rendered`, () => {
       [30_000, 5 + 30 + 5],
       ['1500ms', 5 + 2 + 5],
       [0, 5 + 0 + 5],
+      // A million ms and up: helm's toString would write 1.2e+06 and the pod would get 11 s.
+      [1_200_000, 5 + 1200 + 5],
+      [86_400_000, 5 + 86_400 + 5],
     ];
     for (const [grace, seconds] of cases) {
       const gateway = grace === undefined ? {} : { shutdown_grace: grace };
@@ -226,8 +262,11 @@ describe(`the chart at ${CHART}, rendered`, () => {
         gateway: Record<string, unknown>;
       };
       assert.equal(raw.gateway.shutdown_grace, grace ?? '25s', 'passed to the gateway as given (values.yaml: 25s)');
-      // The gateway's loader accepts it once graceful shutdown (gateway.shutdown_grace) is in the schema.
-      if (grace !== undefined && hasShutdownGrace) gatewayConfig(objects);
+      // The gateway's loader reads the same duration the pod's grace period was computed from.
+      if (grace !== undefined && hasShutdownGrace) {
+        const ms = gatewayConfig(objects).gateway.shutdownGraceMs;
+        assert.equal(Math.ceil(ms / 1000), seconds - 10, `the gateway's own shutdown_grace ${String(grace)}`);
+      }
     }
   });
 
@@ -289,6 +328,26 @@ describe(`the chart at ${CHART}, rendered`, () => {
       why: 'an autoscaler whose minimum is above its maximum',
       args: ['-f', `${CHART}/ci/production.yaml`, ...json({ autoscaling: { minReplicas: 12 } })],
       says: /autoscaling\.minReplicas \(12\) is above autoscaling\.maxReplicas \(10\)/,
+    },
+    {
+      why: 'a PodDisruptionBudget whose minAvailable equals the autoscaler\'s minReplicas (drains would hang)',
+      args: ['-f', `${CHART}/ci/production.yaml`, ...json({ podDisruptionBudget: { minAvailable: 3 } })],
+      says: /podDisruptionBudget\.minAvailable \(3\) keeps all 3 pod\(s\) of autoscaling\.minReplicas/,
+    },
+    {
+      why: 'a PodDisruptionBudget of minAvailable 100%',
+      args: ['-f', `${CHART}/ci/production.yaml`, ...json({ podDisruptionBudget: { minAvailable: '100%' } })],
+      says: /podDisruptionBudget\.minAvailable \(100%\) keeps all 3 pod\(s\)/,
+    },
+    {
+      why: 'a PodDisruptionBudget of minAvailable 1 on one replica',
+      args: ['-f', `${CHART}/ci/default.yaml`, ...json({ podDisruptionBudget: { minAvailable: 1 } })],
+      says: /podDisruptionBudget\.minAvailable \(1\) keeps all 1 pod\(s\) of replicaCount/,
+    },
+    {
+      why: 'a PodDisruptionBudget of maxUnavailable 0',
+      args: ['-f', `${CHART}/ci/default.yaml`, ...json({ podDisruptionBudget: { maxUnavailable: 0 } })],
+      says: /podDisruptionBudget\.maxUnavailable \(0\) allows no eviction/,
     },
     {
       why: 'a Secret key without the Secret',
