@@ -1,9 +1,9 @@
 /**
  * `npm run conformance:auth`: the official MCP conformance suite's client auth scenarios with switchboard as
  * the client, authenticating to the scenario's upstream as an OAuth machine-to-machine client
- * (test/conformance/client-driver.ts). The scenarios need @modelcontextprotocol/conformance 0.1.16, which
- * needs Node 22: both are installed under tools/conformance-next (on first use) and the suite runs on that
- * Node 22 binary, while switchboard itself runs on this Node.
+ * (test/conformance/client-driver.ts). The scenarios need @modelcontextprotocol/conformance 0.1.16 or later
+ * (pinned 0.2.0-alpha.12), which needs Node 22: both are installed under tools/conformance-next (on first use)
+ * and the suite runs on that Node 22 binary, while switchboard itself runs on this Node.
  *
  * Scenarios a client_credentials client passes completely: client-credentials-basic, client-credentials-jwt,
  * pre-registration. The metadata-discovery and token-endpoint-auth scenarios also grade an interactive
@@ -52,7 +52,7 @@ interface Check {
 
 function install(): void {
   if (existsSync(NODE22) && existsSync(SUITE)) return;
-  console.log('installing conformance 0.1.16 and Node 22 under tools/conformance-next (first use) ...');
+  console.log('installing the conformance suite and Node 22 under tools/conformance-next (first use) ...');
   const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: NEXT, stdio: 'inherit' });
   if (npm.status !== 0 || !existsSync(NODE22)) throw new Error('npm ci in tools/conformance-next failed');
 }

@@ -7,6 +7,11 @@ import { Gateway } from './gateway.js';
 import { VERSION } from './version.js';
 import { waitAtMost } from './time.js';
 import { listKind } from './backends/catalog-fetch.js';
+import type { IncomingMessage } from 'node:http';
+import { gatewayPath } from './cli-status.js';
+import { authEnabled } from './config/auth.js';
+import { Authenticator } from './server/auth.js';
+import { visibleTools } from './server/handlers.js';
 
 /** What `switchboard validate --diff / --against-running` compares. */
 export interface DiffRequest {
@@ -14,38 +19,64 @@ export interface DiffRequest {
   old?: string;
   /** The config about to be deployed. */
   next: string;
-  /** A running gateway's /mcp URL, for tool changes. */
+  /** A running gateway's URL (its base, /mcp or /readyz URL), for tool changes. */
   againstRunning?: string;
+  /** A credential for the running gateway, when it authenticates clients (sent as a bearer token). */
+  credential?: string;
   json: boolean;
   /** Upper bound on how long NEW's backends may take to start for the tool comparison. */
   startTimeoutMs?: number;
 }
 
-/** The tools a gateway at `url` lists right now. */
-async function runningTools(url: string): Promise<Tool[]> {
+/** The tools a gateway at `url` lists right now to the holder of `credential`. */
+async function runningTools(url: URL, credential: string | undefined): Promise<Tool[]> {
   const client = new Client({ name: 'switchboard-validate', version: VERSION });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  const headers: Record<string, string> = credential ? { authorization: `Bearer ${credential}` } : {};
   try {
+    await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }));
     return (await listKind(client, 30_000, 'tools')) as Tool[];
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `cannot list the tools of ${url.href}: ${why} (see --url; --api-key when it authenticates)`,
+      { cause: err },
+    );
   } finally {
-    await client.close();
+    await client.close().catch(() => {});
   }
 }
 
-/** Starts a config's backends briefly and returns the tools it would expose, with the backends that did not come up. */
-async function configuredTools(config: GatewayConfig, timeoutMs: number) {
+/** Who the credential is under NEW's auth settings, so NEW's policies filter its list as the running one's did. */
+async function principal(config: GatewayConfig, credential: string | undefined, warnings: string[]) {
+  if (!credential || !authEnabled(config.gateway.auth)) return undefined;
+  const request = { headers: { authorization: `Bearer ${credential}` } } as IncomingMessage;
+  try {
+    return await new Authenticator(config.gateway.auth).authenticate(request);
+  } catch (err) {
+    warnings.push(`the credential is not accepted by NEW's gateway.auth (${(err as Error).message})`);
+    return undefined;
+  }
+}
+
+/**
+ * Starts a config's backends briefly and returns the tools its tools/list would show the credential's
+ * principal (discovery's meta-tool included, as the running gateway lists it), with warnings: the backends
+ * that did not come up.
+ */
+async function configuredTools(config: GatewayConfig, timeoutMs: number, credential: string | undefined) {
   const gateway = new Gateway(config);
   try {
     await gateway.pool.reconcile(config.backends);
     await waitAtMost(gateway.pool.settled(), timeoutMs);
     gateway.rebuild();
-    const down = gateway.pool
+    const warnings = gateway.pool
       .all()
       .filter((b) => b.state !== 'ready')
       .map(
         (b) => `backend "${b.name}" did not start (${b.lastError ?? b.state}); its tools are not compared`,
       );
-    return { tools: gateway.snapshot().lists.tools, down };
+    const grant = gateway.access.grant(await principal(config, credential, warnings));
+    return { tools: visibleTools(gateway, gateway.access, grant, gateway.discovery), warnings };
   } finally {
     await gateway.close();
   }
@@ -56,10 +87,11 @@ export async function validateDiff(req: DiffRequest, out: (line: string) => void
   const next = loadConfig(req.next);
   const config = req.old ? diffConfigs(loadConfig(req.old), next) : undefined;
   let tools: (ToolDiff & { warnings: string[] }) | undefined;
-  if (req.againstRunning) {
-    const before = await runningTools(req.againstRunning);
-    const after = await configuredTools(next, req.startTimeoutMs ?? 30_000);
-    tools = { ...diffTools(before, after.tools), warnings: after.down };
+  const running = req.againstRunning ? gatewayPath(req.againstRunning, '/mcp') : undefined;
+  if (running) {
+    const before = await runningTools(running, req.credential);
+    const after = await configuredTools(next, req.startTimeoutMs ?? 30_000, req.credential);
+    tools = { ...diffTools(before, after.tools, next.gateway.separator), warnings: after.warnings };
   }
   if (req.json) return out(JSON.stringify({ config, tools }, null, 2));
   if (config) {
@@ -70,7 +102,7 @@ export async function validateDiff(req: DiffRequest, out: (line: string) => void
   if (tools) {
     const lines = formatToolDiff(tools);
     out(
-      `tools of ${req.againstRunning} -> ${req.next}: ${lines.length ? `${lines.length} change(s)` : 'no changes'}`,
+      `tools of ${running?.href} -> ${req.next}: ${lines.length ? `${lines.length} change(s)` : 'no changes'}`,
     );
     lines.forEach((l) => out(`  ${l}`));
     tools.warnings.forEach((w) => out(`  ! ${w}`));

@@ -19,6 +19,7 @@ interface BackendView {
   lastError?: string;
   uptimeMs?: number;
   tools?: number;
+  upstreamTools?: number;
   queue?: { depth?: number; running?: number; mode?: string; owner?: boolean };
 }
 
@@ -40,11 +41,25 @@ interface Readiness {
   draining?: { backend: string; inFlight: number }[];
 }
 
+/** A gateway endpoint's URL for a base, /mcp or /readyz URL of the gateway (any query is dropped). */
+export function gatewayPath(url: string, path: string): URL {
+  const u = new URL(url);
+  u.pathname = u.pathname.replace(/\/(mcp|readyz)\/?$/, '').replace(/\/$/, '') + path;
+  u.search = '';
+  return u;
+}
+
 /** The /readyz URL for a base, /mcp or /readyz URL. */
 export function readyzUrl(url: string): URL {
-  const u = new URL(url);
-  u.pathname = u.pathname.replace(/\/(mcp|readyz)\/?$/, '').replace(/\/$/, '') + '/readyz';
-  return u;
+  return gatewayPath(url, '/readyz');
+}
+
+/** The error for a gateway that could not be reached, naming the URL and the network error. */
+export function unreachable(url: URL, err: unknown): StatusError {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return new StatusError(
+    `cannot reach ${url.href}: ${cause?.code ?? cause?.message ?? (err as Error).message} (is the gateway running? see --url)`,
+  );
 }
 
 /** A duration as `3d4h`, `5m12s` or `800ms`. */
@@ -77,10 +92,7 @@ async function fetchReadiness(req: StatusRequest): Promise<{ body: Readiness; st
       signal: AbortSignal.timeout(10_000),
     });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new StatusError(
-      `cannot reach ${url.href}: ${cause?.code ?? cause?.message ?? (err as Error).message} (is the gateway running? see --url)`,
-    );
+    throw unreachable(url, err);
   }
   const text = await res.text();
   if (res.status === 401 || res.status === 403) {
@@ -122,6 +134,14 @@ function table(rows: string[][]): string[] {
   );
 }
 
+/** A backend's tools: those exposed, and the upstream's own count when filters or policies hide some. */
+function toolCount(b: BackendView): string {
+  const exposed = b.tools ?? 0;
+  return b.upstreamTools !== undefined && b.upstreamTools !== exposed
+    ? `${exposed} of ${b.upstreamTools}`
+    : String(exposed);
+}
+
 function render(url: string, r: Readiness): string[] {
   const lines: string[] = [];
   const who = [r.version && `switchboard ${r.version}`, r.pid && `pid ${r.pid}`].filter(Boolean).join(', ');
@@ -144,7 +164,15 @@ function render(url: string, r: Readiness): string[] {
     ...(r.requestsInFlight !== undefined ? [`${r.requestsInFlight} request(s) in flight`] : []),
   ];
   lines.push(`sessions: ${sessions.join(', ')}`);
-  lines.push(`tools:    ${r.tools ?? 0} exposed`);
+  const fromBackends = Object.values(r.backends ?? {}).reduce((n, b) => n + (b.tools ?? 0), 0);
+  const others = (r.tools ?? 0) - fromBackends;
+  const listed =
+    others > 0
+      ? ` (${fromBackends} of backends + ${others} of the gateway: smart_tool_discovery)`
+      : others < 0
+        ? ` (${fromBackends} callable: discovery lists only smart_tool_discovery)`
+        : '';
+  lines.push(`tools:    ${r.tools ?? 0} in tools/list${listed}`);
   lines.push('');
   const rows = [['BACKEND', 'KIND', 'STATE', 'ERA', 'TOOLS', 'QUEUE', 'UPTIME', 'LAST ERROR']];
   for (const [name, b] of Object.entries(r.backends ?? {})) {
@@ -154,7 +182,7 @@ function render(url: string, r: Readiness): string[] {
       b.kind ?? '-',
       b.state ?? '-',
       b.protocol ?? '-',
-      String(b.tools ?? 0),
+      toolCount(b),
       queue,
       duration(b.uptimeMs),
       (b.lastError ?? '').split('\n')[0]!,

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { validateDiff } from './cli-diff.js';
+import { reload } from './cli-reload.js';
 import { status, StatusError } from './cli-status.js';
-import { ConfigError } from './config/errors.js';
+import { ConfigError, formatProblem } from './config/errors.js';
 import { loadConfig } from './config/load.js';
 import type { GatewayConfig } from './config/model.js';
 import type { SettingOverrides } from './config/normalise.js';
+import { preflight } from './config/preflight.js';
 import { watchConfig } from './config/watch.js';
 import { connectStdio } from './frontends/connect.js';
 import { serveStdio } from './frontends/stdio.js';
@@ -22,9 +24,11 @@ Usage:
   switchboard connect  URL [--api-key KEY | --token T]           bridge stdio to a running gateway's /mcp
   switchboard validate [--config PATH]                          check a config file
   switchboard validate --diff OLD NEW                           what a reload from OLD to NEW would do
-  switchboard validate --against-running URL [--config NEW]     tool changes NEW would make to a running gateway
+  switchboard validate --against-running URL [--config NEW] [--api-key KEY]
+                                                                tool changes NEW would make to a running gateway
   switchboard tools    [--config PATH] [--json]                 start the backends, print the merged catalog, exit
   switchboard status   [--url URL] [--json] [--api-key KEY]     backends, sessions and reloads of a running gateway
+  switchboard reload   [--url URL] [--api-key KEY]              make a running gateway re-read its config file now
 
 Options:
   -c, --config PATH   config file (default ./external-mcp-servers.yaml)
@@ -32,15 +36,19 @@ Options:
   -p, --port N        listen port (default 8080; env SWITCHBOARD_PORT)
       --no-watch      serve, stdio: do not watch the config file (SIGHUP still reloads)
       --json          machine-readable output (tools, status, validate --diff)
-      --url URL       status: the gateway's URL (default http://HOST:PORT from --config, or 127.0.0.1:8080)
-      --api-key KEY   status: an operator credential when gateway.auth is on (API key with operator: true, or
-                      a token with the operator scope); also SWITCHBOARD_API_KEY, or SWITCHBOARD_TOKEN for a JWT
+      --url URL       status, reload: the gateway's URL (default http://HOST:PORT from --config, or 127.0.0.1:8080)
+      --api-key KEY   status, reload: an operator credential when gateway.auth is on (an API key with operator:
+                      true, or a token with the operator scope); validate --against-running: a client credential;
+                      also SWITCHBOARD_API_KEY, or SWITCHBOARD_TOKEN for a JWT
                       connect: API key (env SWITCHBOARD_API_KEY; prefer the env, argv is visible)
       --token T       connect: bearer token (env SWITCHBOARD_TOKEN)
 
-SIGTERM/SIGINT stop serve gracefully: new requests get 503, calls in flight finish within
-gateway.shutdown_grace (default 25s), then exit 0; a second signal exits at once with code 1.
   -h, --help          this help
+
+Signals (to the gateway's pid, e.g. from /readyz or \`switchboard status\`; stdio children run in process groups
+of their own and never get them): SIGHUP reloads the config, like \`switchboard reload\`. SIGTERM/SIGINT stop
+serve gracefully: new requests get 503, calls in flight finish within gateway.shutdown_grace (default 25s),
+then exit 0; a second signal exits at once with code 1.
 `;
 
 function overrides(values: { host?: string; port?: string }): SettingOverrides {
@@ -105,19 +113,27 @@ function validate(path: string): void {
   const c = load(path);
   const kinds = ['stdio', 'http', 'sse'].map((k) => `${c.backends.filter((b) => b.kind === k).length} ${k}`);
   const disabled = c.disabled.length ? `, ${c.disabled.length} disabled` : '';
-  process.stdout.write(`${path}: ok (${c.backends.length} backends: ${kinds.join(', ')}${disabled})\n`);
+  const warnings = preflight(c);
+  const warned = warnings.length ? `; ${warnings.length} warning(s)` : '';
+  process.stdout.write(
+    `${path}: ok (${c.backends.length} backends: ${kinds.join(', ')}${disabled})${warned}\n`,
+  );
+  for (const w of warnings) process.stdout.write(`warning: ${formatProblem(w)}\n`);
 }
 
 async function diff(
-  values: { config: string; json: boolean; diff: boolean; 'against-running'?: string },
+  values: { config: string; json: boolean; diff: boolean; 'against-running'?: string; 'api-key'?: string },
   files: string[],
 ): Promise<void> {
   if (values.diff && files.length !== 2) throw new UsageError('--diff needs two files: OLD NEW');
+  // NEW's backends start briefly for the tool comparison: their routine log lines are not the output.
+  if (!process.env.SWITCHBOARD_LOG_LEVEL) log.level = 'warn';
   await validateDiff(
     {
       old: values.diff ? files[0] : undefined,
       next: values.diff ? files[1]! : (files[0] ?? values.config),
       againstRunning: values['against-running'],
+      credential: running(values).credential,
       json: values.json,
     },
     (line) => process.stdout.write(`${line}\n`),
@@ -176,12 +192,21 @@ function statusUrl(path: string, o: SettingOverrides): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-async function showStatus(values: { config: string; json: boolean; url?: string; 'api-key'?: string }) {
+/** The gateway `status` and `reload` talk to, and the operator credential to send it. */
+function running(values: { config: string; url?: string; 'api-key'?: string }) {
   const url = values.url ?? statusUrl(values.config, overrides({}));
   const credential =
     values['api-key'] ?? (process.env.SWITCHBOARD_API_KEY || process.env.SWITCHBOARD_TOKEN || undefined);
-  for (const line of await status({ url, credential, json: values.json })) process.stdout.write(`${line}\n`);
+  return { url, credential };
 }
+
+async function showStatus(values: { config: string; json: boolean; url?: string; 'api-key'?: string }) {
+  for (const line of await status({ ...running(values), json: values.json }))
+    process.stdout.write(`${line}\n`);
+}
+
+/** The command being run, for error messages. */
+let ran = 'serve';
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -203,6 +228,7 @@ async function main(argv: string[]): Promise<void> {
     },
   });
   const [command = 'serve'] = positionals;
+  ran = command;
   if (values.help) return void process.stdout.write(USAGE);
   if (values.version) return void process.stdout.write(`${VERSION}\n`);
   switch (command) {
@@ -223,6 +249,8 @@ async function main(argv: string[]): Promise<void> {
       return tools(values.config, values.json);
     case 'status':
       return showStatus(values);
+    case 'reload':
+      return void process.stdout.write(`${await reload(running(values))}\n`);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -234,7 +262,7 @@ main(process.argv.slice(2)).catch((err: unknown) => {
       `${err.message}\n${err.problems.length} problem(s) in the config; nothing was started\n`,
     );
   } else if (err instanceof StatusError) {
-    process.stderr.write(`switchboard status: ${err.message}\n`);
+    process.stderr.write(`switchboard ${ran}: ${err.message}\n`);
   } else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`switchboard: ${(err as Error).message}\n\n${USAGE}`);
   } else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {

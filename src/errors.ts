@@ -59,18 +59,27 @@ export class GatewayError extends Error {
     readonly backend?: string,
     /** The upstream's own JSON-RPC error code, when it is passed through. */
     readonly upstreamCode?: number,
+    /** The upstream's own error `data`, passed through with it (e.g. -32021's requiredCapabilities). */
+    readonly upstreamData?: unknown,
   ) {
     super(message);
     this.name = 'GatewayError';
   }
 
-  /** The JSON-RPC error sent downstream; `data` names the code and backend for programs. */
+  /**
+   * The JSON-RPC error sent downstream; `data` names the code and backend for programs and keeps the fields of
+   * an upstream error's own object `data` (which a client may need, such as -32021's requiredCapabilities).
+   */
   toProtocolError(): ProtocolError {
-    const code =
-      this.code === 'upstream_error' && this.upstreamCode !== undefined
-        ? this.upstreamCode
-        : JSONRPC_CODE[this.code];
-    return new ProtocolError(code, this.message, { code: this.code, backend: this.backend });
+    const passed = this.code === 'upstream_error' && this.upstreamCode !== undefined;
+    const code = passed ? this.upstreamCode! : JSONRPC_CODE[this.code];
+    const own = { code: this.code, backend: this.backend };
+    const upstream = this.upstreamData;
+    const data =
+      passed && typeof upstream === 'object' && upstream !== null && !Array.isArray(upstream)
+        ? { ...upstream, ...own }
+        : own;
+    return new ProtocolError(code, this.message, data);
   }
 }
 
@@ -92,7 +101,13 @@ export function fromUpstream(err: unknown, backend: string, method: string, time
     );
   }
   if (err instanceof ProtocolError) {
-    return new GatewayError('upstream_error', `backend "${backend}": ${err.message}`, backend, err.code);
+    return new GatewayError(
+      'upstream_error',
+      `backend "${backend}": ${err.message}`,
+      backend,
+      err.code,
+      err.data,
+    );
   }
   const text = err instanceof Error ? err.message : String(err);
   return new GatewayError('upstream_error', `backend "${backend}" failed ${method}: ${text}`, backend);

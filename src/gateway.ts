@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 import type { AuthInfo, Server } from '@modelcontextprotocol/server';
 import { BackendPool } from './backends/pool.js';
 import type { TransportFactory } from './backends/transports.js';
-import { diffConfigs, RESTART_SETTINGS } from './config/diff.js';
+import { diffConfigs, keepSignIn, RESTART_SETTINGS } from './config/diff.js';
 import { ConfigError, formatProblem } from './config/errors.js';
+import { preflight } from './config/preflight.js';
 import { loadConfig, type LoadOptions } from './config/load.js';
 import type { GatewayConfig, GatewaySettings } from './config/model.js';
 import { ReloadTracker, type ReloadStatus } from './config/reload-status.js';
@@ -14,7 +15,7 @@ import { AttachedSessions } from './frontends/attached.js';
 import { restApi } from './frontends/rest/router.js';
 import { PROBLEM_ROUTES } from './frontends/rest/problem.js';
 import type { FrontendDeps } from './frontends/limits.js';
-import { mountFrontends } from './frontends/routes.js';
+import { FRONTEND_PATHS, mountFrontends } from './frontends/routes.js';
 import { LegacySseFrontend } from './frontends/sse.js';
 import { WebSocketFrontend, WS_TIMING } from './frontends/ws.js';
 import type { SocketTiming } from './frontends/ws-transport.js';
@@ -32,16 +33,18 @@ import { readiness } from './ops/readiness.js';
 import { Startup } from './ops/startup.js';
 import type { OpsView } from './ops/view.js';
 import { build, EMPTY_SNAPSHOT, type Snapshot } from './registry/catalog.js';
-import { GrantViews } from './registry/grant.js';
+import { ALLOW_ALL, GrantViews } from './registry/grant.js';
 import { Instructions } from './registry/instructions.js';
-import { authSource } from './server/auth-http.js';
+import type { AuthServer } from './authserver/index.js';
+import { loadSignIn } from './authserver/load.js';
+import { authSource, RESOURCE_METADATA_PATH } from './server/auth-http.js';
 import { ListAnnouncer } from './server/announcer.js';
 import { Drain } from './server/drain.js';
 import { runtimeReadiness } from './lifecycle.js';
 import { createApp } from './server/http.js';
 import { listen } from './server/listener.js';
 import { warnUncheckedHosts } from './server/security.js';
-import type { Access } from './server/handlers.js';
+import { visibleTools, type Access } from './server/handlers.js';
 import { sessionServer, type SessionServerDeps } from './server/session-server.js';
 import { InputBridge } from './server/input-bridge.js';
 import { ModernEndpoint } from './server/modern.js';
@@ -107,6 +110,8 @@ export class Gateway implements RouteTable {
   /** Set by start(): done once every backend has had its first connection attempt, or startup_timeout passed. */
   private startup?: Startup;
   private serverDeps?: SessionServerDeps;
+  /** Sign-in's authorization server (gateway.auth.sign_in), made by start(). */
+  private authServer?: AuthServer;
   private readonly reloads = new ReloadTracker();
   private reloadQueue: Promise<unknown> = Promise.resolve();
   /** Metrics (always) and tracing (when enabled, from start()); every component records through it. */
@@ -186,6 +191,7 @@ export class Gateway implements RouteTable {
     config: () => this.config,
     configHash: () => this.hash,
     snapshot: () => this.current,
+    listedTools: (grant) => visibleTools(this, this.access, grant, this.discovery).map((t) => t.name),
     backends: () => this.pool.all(),
     draining: () => this.pool.draining(),
     sessions: () => this.sessions.size + this.attached.size,
@@ -198,7 +204,11 @@ export class Gateway implements RouteTable {
   };
 
   /** The web console's API (/v1/backends, /v1/events, /v1/config). */
-  readonly console = new ConsoleApi({ view: this.ops, grant: (auth) => this.access.grant(auth) });
+  readonly console = new ConsoleApi({
+    view: this.ops,
+    grant: (auth) => this.access.grant(auth),
+    reload: () => this.reload(),
+  });
 
   /** New sessions' instructions, per snapshot and grant. */
   private readonly instructions = new Instructions();
@@ -297,13 +307,18 @@ export class Gateway implements RouteTable {
       log.error(`config reload refused: ${status.error}`);
       return { status, settling: Promise.resolve() };
     }
+    for (const w of preflight(next)) log.warn(formatProblem(w));
     const running = this.config.gateway;
     const diff = diffConfigs(this.config, next);
     for (const s of diff.settings.filter((x) => !x.live)) {
       log.warn(`gateway.${s.setting} changed: needs a restart to apply; the running value is kept`);
     }
     const kept = Object.fromEntries(RESTART_SETTINGS.map((k) => [k, running[k]])) as Partial<GatewaySettings>;
-    const gateway: GatewaySettings = { ...next.gateway, ...kept };
+    const gateway: GatewaySettings = {
+      ...next.gateway,
+      ...kept,
+      auth: keepSignIn(running.auth, next.gateway.auth),
+    };
     if (JSON.stringify(running.auth.policies) !== JSON.stringify(gateway.auth.policies))
       this.announcer.policiesUpdated();
     this.config = { ...next, gateway };
@@ -331,6 +346,7 @@ export class Gateway implements RouteTable {
   /** Starts the backends (in the background) and the HTTP listener. */
   async start(): Promise<void> {
     const g = this.config.gateway;
+    for (const w of preflight(this.config)) log.warn(formatProblem(w));
     warnUncheckedHosts(g);
     this.telemetry.tracing = await startTracing(g.telemetry, this.seams.tracing ?? {});
     await this.pool.reconcile(this.config.backends);
@@ -350,6 +366,7 @@ export class Gateway implements RouteTable {
       sessionCap: this.sessionCap,
       cluster: this.sessions.store,
     };
+    const as = (this.authServer = await loadSignIn(g, () => this.config.gateway));
     const ws = (this.ws = new WebSocketFrontend(frontends, this.seams.wsTiming ?? WS_TIMING));
     const sse = (this.sse = new LegacySseFrontend(frontends));
     const app = createApp({
@@ -358,14 +375,21 @@ export class Gateway implements RouteTable {
       policy: () => this.config.gateway,
       maxBodyBytes: g.maxBodyBytes,
       maxJsonDepth: g.maxJsonDepth,
-      auth: authSource(() => this.config.gateway.auth),
+      auth: authSource(
+        () => this.config.gateway.auth,
+        () => as?.verification(),
+      ),
       rate,
-      readiness: () => this.readiness(),
+      readiness: (auth) => this.readiness(auth),
       metrics: (req, res) => this.telemetry.metrics.serve(req, res),
       refusal: (kind, reason) => this.telemetry.metrics.refusal(kind, reason),
       drain: this.drain,
       problems: PROBLEM_ROUTES,
-      mount: mountConsole(this.console, g.console),
+      crossOrigin: as ? ['/oauth/'] : [],
+      mount: (a, gates) => {
+        as?.mount(a);
+        mountConsole(this.console, g.console)(a, gates);
+      },
       rest: restApi({
         session: (auth) => this.createSessionServer(undefined, auth),
         routes: this,
@@ -376,13 +400,23 @@ export class Gateway implements RouteTable {
         maxJsonDepth: g.maxJsonDepth,
       }),
       frontends: (a, gates) => mountFrontends(a, gates, ws, sse),
+      endpoints: [
+        ...FRONTEND_PATHS,
+        ...(g.console.enabled ? [g.console.path] : []),
+        ...(this.config.gateway.auth.jwt || as ? [RESOURCE_METADATA_PATH] : []),
+        ...(as ? ['/.well-known/oauth-authorization-server', '/oauth/'] : []),
+      ],
     });
     this.http = await listen(g, app);
   }
 
-  /** The /readyz body: config file, backends with state and catalog sizes, sessions, name collisions. */
-  readiness(): Record<string, unknown> {
-    return { ...readiness(this.ops), ...runtimeReadiness(this) };
+  /**
+   * The /readyz body: config file, backends with state and catalog sizes, sessions, name collisions; tool counts
+   * as the principal sees them (everything when `auth` is not given or authentication is off).
+   */
+  readiness(auth?: AuthInfo): Record<string, unknown> {
+    const grant = auth ? this.access.grant(auth) : ALLOW_ALL;
+    return { ...readiness(this.ops, grant), ...runtimeReadiness(this) };
   }
 
   /** Stops listening, closes sessions and stops every backend (children terminated). */
@@ -407,6 +441,7 @@ export class Gateway implements RouteTable {
     await this.queues.close();
     await (await this.buckets?.catch(() => undefined))?.close();
     await this.pool.close();
+    await this.authServer?.close();
     await Promise.all([this.telemetry.tracing.shutdown(), this.telemetry.metrics.shutdown()]);
   }
 }

@@ -1,4 +1,5 @@
 /** Process lifecycle: graceful shutdown of a running gateway, and the runtime fields /readyz adds for it. */
+import { signalGroup } from './backends/process-group.js';
 import { descendants, signalAll } from './backends/process-tree.js';
 import type { Gateway } from './gateway.js';
 import { log } from './log.js';
@@ -92,8 +93,9 @@ export async function shutdown(gateway: Gateway, signal: string): Promise<void> 
   );
 }
 
-/** A second signal: terminates every backend's process tree at once (SIGKILL), so nothing is orphaned. */
+/** A second signal: terminates every backend's process tree and group at once (SIGKILL), so nothing is orphaned. */
 export function killChildren(gateway: Gateway): void {
   const pids = gateway.pool.all().flatMap((b) => (b.pid ? [b.pid, ...descendants(b.pid)] : []));
   signalAll(pids, 'SIGKILL');
+  for (const b of gateway.pool.all()) if (b.group) signalGroup(b.group, 'SIGKILL');
 }

@@ -7,7 +7,14 @@ import { backendLog } from '../log.js';
 import { ClientSessions } from './client-sessions.js';
 import { InFlight, type UpstreamListener } from './origin.js';
 import { closeWithTree } from './process-tree.js';
-import { installRelay, keepProgressBeforeResponses, RELAYED_CAPABILITIES, upstreamClient } from './relay.js';
+import { endGroup } from './process-group.js';
+import {
+  installRelay,
+  keepProgressBeforeResponses,
+  RELAYED_CAPABILITIES,
+  relayedSubset,
+  upstreamClient,
+} from './relay.js';
 import { StickyState } from './sticky.js';
 import { createTransport, endSession, type BuiltTransport, type TransportFactory } from './transports.js';
 import {
@@ -27,6 +34,10 @@ import { isOAuth, oauthFailure, UpstreamTokens } from './oauth.js';
 import { Retirement } from './retirement.js';
 import { upstreamSpan } from './span.js';
 import { instrumented } from './instrumented.js';
+import { LegacyCompanion } from './legacy-companion.js';
+import { toolCallHeaders } from './mcp-headers.js';
+import { completeResultTypes, UpstreamSlips } from './slips.js';
+import { childExitReason } from './stderr-tail.js';
 
 export type { BackendCatalog } from './catalog-fetch.js';
 export type { UpstreamRequestOptions } from './upstream-request.js';
@@ -59,6 +70,8 @@ export class Backend {
   /** Downstream origins of requests in flight on the shared connection. */
   private readonly origins = new InFlight();
   private readonly sticky = new StickyState();
+  /** The 2025-11-25 session for 2025 clients beside a 2026-07-28 connection (HTTP upstreams, protocol auto). */
+  private companion?: LegacyCompanion;
   /** The upstream's protocol era, remembered across reconnects. */
   readonly era = new EraMemory(() => this.spec.protocol);
   /** One upstream session per downstream session (session_mode: per_client). */
@@ -68,18 +81,21 @@ export class Backend {
   /** Calls in flight, and the way out when a reload retires the backend or the gateway shuts down. */
   private readonly retirement: Retirement;
   private stopping?: Promise<void>;
+  /** The upstream's recoverable protocol slips, normalised, counted and logged once. */
+  readonly slips: UpstreamSlips;
 
   constructor(
     /** Replaced in place when a reload changes only live fields (prefix, filters, timeouts, backoff). */
     public spec: BackendSpec,
     private readonly onChange: (backend: Backend) => void,
-    private readonly listener?: UpstreamListener,
-    private readonly telemetry: Telemetry = telemetryOff(),
-    private readonly transports: TransportFactory = createTransport,
+    readonly listener?: UpstreamListener,
+    readonly telemetry: Telemetry = telemetryOff(),
+    readonly transports: TransportFactory = createTransport,
   ) {
     this.name = spec.name;
     this.log = backendLog(spec.name);
     this.retirement = new Retirement(spec.name, this.log);
+    this.slips = new UpstreamSlips(spec.name, this.log, () => this.telemetry.metrics);
     if (spec.kind !== 'stdio' && isOAuth(spec.auth)) {
       this.tokens = new UpstreamTokens(spec.auth, new URL(spec.url), this.log);
     }
@@ -115,6 +131,11 @@ export class Backend {
     return this.built?.pid() ?? null;
   }
 
+  /** The process group of a stdio backend's current (or last) child. */
+  get group(): number | null {
+    return this.built?.group?.() ?? null;
+  }
+
   private setState(state: BackendState, error?: string): void {
     this.state = state;
     this.lastError = error;
@@ -129,7 +150,14 @@ export class Backend {
       // A 2026 upstream's input_required goes back to the downstream client, which alone can answer it.
       inputRequired: { autoFulfill: false },
     });
-    const built = this.transports(this.spec, this.log, undefined, this.telemetry.tracing, this.tokens);
+    const built = this.transports(
+      this.spec,
+      this.log,
+      undefined,
+      this.telemetry.tracing,
+      this.tokens,
+      this.slips,
+    );
     this.client = client;
     this.built = built;
     client.onerror = (err) => this.onTransportError(client, err);
@@ -153,10 +181,18 @@ export class Backend {
         ...this.era.connectOptions(),
       });
       this.era.learned(client);
+      this.companion = LegacyCompanion.forConnection(this.era.era, this);
       keepProgressBeforeResponses(built.transport);
+      completeResultTypes(built.transport, () => this.era.era === 'modern', this.slips);
       const catalog = await fetchCatalog(client, this.spec.requestTimeoutMs);
       if (this.client !== client || (this.state as BackendState) === 'stopped') return;
-      await this.sticky.replay(client, this.era.era, this.log, this.spec.requestTimeoutMs);
+      await this.sticky.replay(
+        client,
+        this.era.era,
+        this.log,
+        this.spec.requestTimeoutMs,
+        () => this.client === client,
+      );
       this.catalog = catalog;
       this.readySince = Date.now();
       this.heartbeat = startHeartbeat(client, this.spec, this.log, () => {
@@ -220,8 +256,10 @@ export class Backend {
     clearInterval(this.heartbeat);
     const stable = this.state === 'ready' && Date.now() - this.readySince >= STABLE_UPTIME_MS;
     if (stable) this.attempt = 0;
-    const reason = this.spec.kind === 'stdio' ? 'child process exited' : 'connection closed';
-    this.fail(reason);
+    if (this.spec.kind !== 'stdio') return this.fail('connection closed');
+    // A child that exited by itself may leave descendants in its process group.
+    void endGroup(this.built?.group?.());
+    this.fail(childExitReason(this.built, this.state !== 'ready'));
   }
 
   private fail(reason: string): void {
@@ -319,21 +357,35 @@ export class Backend {
         this.name,
       );
     }
+    const side = LegacyCompanion.serves(opts.origin) ? this.companion : undefined;
+    const legacy = await side?.connection();
     try {
       const request = {
         method,
         params,
         logLevel: opts.origin?.logLevel(),
+        clientCapabilities: opts.origin && relayedSubset(opts.origin.capabilities()),
         resume: opts.resume,
         options: {
           signal: opts.signal,
           timeout: timeoutMs,
           onprogress: opts.onprogress,
           resetTimeoutOnProgress: opts.onprogress !== undefined,
+          headers:
+            legacy || this.era.era !== 'modern'
+              ? undefined
+              : toolCallHeaders(this.catalog.tools, method, params),
         },
       };
+      if (side && legacy) {
+        const result = (await side.origins.track(opts.origin, () =>
+          requestInEra(legacy, 'legacy', () => undefined, request, schema),
+        )) as z.infer<S>;
+        side.sticky.record(method, params);
+        return result;
+      }
       const result = (await this.origins.track(opts.origin, () =>
-        requestInEra(client, this.era.era, this.sticky, this.log, request, schema),
+        requestInEra(client, this.era.era, (m, p) => this.resubscribe(client, m, p), request, schema),
       )) as z.infer<S>;
       this.sticky.record(method, params);
       return result;
@@ -343,7 +395,8 @@ export class Backend {
         // The upstream forgot our session (restarted, expired): the request was not processed, so
         // re-initializing and sending it once more is safe.
         this.log.warn('upstream session expired; re-initializing');
-        await this.reconnectNow(client, 'upstream session expired');
+        if (side && legacy) await side.reset(legacy);
+        else await this.reconnectNow(client, 'upstream session expired');
         return this.send(method, params, schema, opts, true);
       }
       const failure = requestFailure(err, {
@@ -374,11 +427,22 @@ export class Backend {
   /** Sends a notification upstream when connected; silently dropped otherwise. */
   async notify(method: string, params?: Record<string, unknown>): Promise<void> {
     if (this.client && this.state === 'ready') await this.client.notification({ method, params } as never);
+    await this.companion?.notify(method, params);
+  }
+
+  /** A client's resources/(un)subscribe on a 2026-07-28 upstream: the listen stream reopens with the new set. */
+  private resubscribe(client: Client, method: string, params: Record<string, unknown> | undefined): void {
+    this.sticky.record(method, params);
+    this.sticky.listen(client, this.log, () => this.client === client, this.spec.requestTimeoutMs);
   }
 
   private async closeClient(client: Client): Promise<void> {
+    this.sticky.stopListening();
+    const companion = this.companion;
+    this.companion = undefined;
+    await companion?.close();
     await endSession(client.transport);
-    await closeWithTree(() => client.close(), this.built?.pid() ?? null);
+    await closeWithTree(() => client.close(), this.built?.pid() ?? null, this.built?.group?.());
   }
 
   /**

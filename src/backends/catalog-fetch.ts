@@ -19,6 +19,11 @@ export interface BackendCatalog {
   capabilities: ServerCapabilities;
   serverInfo?: Implementation;
   instructions?: string;
+  /**
+   * How many times the upstream said each list changed: an announcement is passed on to clients even when
+   * the list reads the same afterwards, as the client would have seen it talking to the upstream directly.
+   */
+  announced?: { tools: number; resources: number; prompts: number };
 }
 
 /** The catalog of a backend that is not connected. */
@@ -104,7 +109,8 @@ export async function refreshKind(
   catalog: BackendCatalog,
   what: 'tools' | 'resources' | 'prompts',
 ): Promise<BackendCatalog> {
-  const next = { ...catalog };
+  const seen = catalog.announced ?? { tools: 0, resources: 0, prompts: 0 };
+  const next = { ...catalog, announced: { ...seen, [what]: seen[what] + 1 } };
   if (what === 'tools') next.tools = (await listKind(client, timeoutMs, 'tools')) as Tool[];
   if (what === 'prompts') next.prompts = (await listKind(client, timeoutMs, 'prompts')) as Prompt[];
   if (what === 'resources') {

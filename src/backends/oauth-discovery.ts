@@ -18,8 +18,11 @@ export interface DiscoveredServer {
   authorizationServerUrl: string;
   /** Its RFC 8414 / OpenID metadata; undefined when it publishes none (the token endpoint is then `/token`). */
   metadata?: AuthorizationServerMetadata;
-  /** The upstream's RFC 9728 `resource` (checked to be the upstream's URL or origin), when it published one. */
-  resource?: URL;
+  /**
+   * The upstream's RFC 9728 `resource` (checked to be the upstream's URL or origin), when it published one: sent
+   * exactly as published (a URL object would add "/" to a bare origin).
+   */
+  resource?: string;
 }
 
 /** How long one metadata request may take. */
@@ -117,7 +120,7 @@ export async function discoverTokenServer(
   log: Logger,
 ): Promise<DiscoveredServer> {
   let authorizationServerUrl: string | undefined;
-  let resource: URL | undefined;
+  let resource: string | undefined;
   try {
     const prm = await discoverOAuthProtectedResourceMetadata(serverUrl, { resourceMetadataUrl });
     authorizationServerUrl = prm.authorization_servers?.[0];
@@ -127,7 +130,7 @@ export async function discoverTokenServer(
         `the upstream's protected-resource metadata names the resource ${prm.resource}, which is neither ${own.href} nor its origin`,
       );
     }
-    resource = new URL(prm.resource);
+    resource = prm.resource;
   } catch (err) {
     if (err instanceof DiscoveryError) throw err;
     if (err instanceof TypeError) {

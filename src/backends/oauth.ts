@@ -41,7 +41,8 @@ interface TokenServer {
   issuer: string;
   tokenEndpoint: string;
   metadata?: AuthorizationServerMetadata;
-  resource?: URL;
+  /** RFC 8707 resource, sent exactly as configured or published (a URL object would add "/" to a bare origin). */
+  resource?: string;
   /**
    * The `aud` of private_key_jwt assertions (RFC 7523 §3): the issuer its metadata names when discovered,
    * else the configured token endpoint's URL; `assertion_audience` overrides both.
@@ -90,7 +91,7 @@ export class UpstreamTokens implements AuthProvider {
         issuer: endpoint.origin,
         tokenEndpoint: endpoint.href,
         metadata: { issuer: endpoint.origin, token_endpoint: endpoint.href } as AuthorizationServerMetadata,
-        resource: auth.resource ? new URL(auth.resource) : undefined,
+        resource: auth.resource,
         assertionAudience: this.audience(endpoint.href),
       };
     }
@@ -213,7 +214,7 @@ export class UpstreamTokens implements AuthProvider {
         issuer,
         tokenEndpoint,
         metadata,
-        resource: this.auth.resource ? new URL(this.auth.resource) : found.resource,
+        resource: this.auth.resource ?? found.resource,
         assertionAudience: this.audience(metadata ? issuer : tokenEndpoint),
       };
       this.log.info(

@@ -1,15 +1,11 @@
 import { STATUS_CODES } from 'node:http';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
-import {
-  PROTOCOL_VERSION_META_KEY,
-  SdkError,
-  SdkErrorCode,
-  SdkHttpError,
-} from '@modelcontextprotocol/client';
+import { SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import type { JSONRPCMessage, Transport, TransportSendOptions } from '@modelcontextprotocol/client';
+import { readJsonBody } from './json-stream.js';
 import { SseParser, type SseEvent } from './sse-parser.js';
-import { MCP_NAME_SOURCE, encodeHeaderValue, isModernVersion } from './mcp-headers.js';
+import { bodyDerived } from './mcp-headers.js';
 import { header, mediaType, networkError, POOL_OPTIONS, type HeaderSource } from './undici-common.js';
 
 export type { HeaderSource } from './undici-common.js';
@@ -22,6 +18,8 @@ export interface PooledHttpOptions {
   forwarded?: HeaderSource;
   /** Reconnection of the GET stream (and of a POST stream that ended early): like the SDK's defaults. */
   reconnect?: { initialDelayMs: number; maxDelayMs: number; growFactor: number; maxRetries: number };
+  /** Called when an application/json answer carried several messages (a stream of JSON values, not SSE). */
+  onJsonStream?: () => void;
 }
 
 /** Headers a caller's per-request `headers` may not override (the SDK transport keeps the same list). */
@@ -235,9 +233,7 @@ export class PooledHttpTransport implements Transport {
         onRequestStreamEnd: options?.onRequestStreamEnd,
       });
     } else if (type === 'application/json') {
-      const data = (await res.body.json()) as unknown;
-      const messages = Array.isArray(data) ? data.map(asMessage) : [asMessage(data)];
-      for (const m of messages) this.onmessage?.(m);
+      await this.readJson(res.body, options);
     } else {
       await res.body.dump();
       throw new SdkError(
@@ -248,6 +244,23 @@ export class PooledHttpTransport implements Transport {
         },
       );
     }
+  }
+
+  /** Reads an application/json answer, one message or several in a row (see readJsonBody). */
+  private readJson(
+    body: Dispatcher.ResponseData['body'],
+    o: TransportSendOptions | undefined,
+  ): Promise<void> {
+    return readJsonBody(body, {
+      deliver: (value) => {
+        const messages = Array.isArray(value) ? value.map(asMessage) : [asMessage(value)];
+        for (const m of messages) this.onmessage?.(m);
+      },
+      error: (err) => this.onerror?.(err),
+      intentional: () => this.closed || o?.requestSignal?.aborted === true,
+      stream: () => this.opts.onJsonStream?.(),
+      ended: () => o?.onRequestStreamEnd?.(),
+    });
   }
 
   /** Opens a GET event stream: the standalone one, or a resumption of a POST stream (`Last-Event-ID`). */
@@ -357,22 +370,4 @@ export class PooledHttpTransport implements Transport {
 function mergeAccept(configured: string | undefined, add: string): string {
   const types = (configured ?? '').split(',').map((s) => s.trim().toLowerCase());
   return [...new Set([...types.filter(Boolean), add])].join(', ');
-}
-
-/**
- * The headers a request's own `_meta` protocol-version claim implies (the 2026-07-28 revision requires them
- * to mirror the body): `MCP-Protocol-Version`, `Mcp-Method` and, for methods that name a target, `Mcp-Name`.
- */
-function bodyDerived(
-  message: JSONRPCMessage,
-): { headers: Record<string, string>; modern: boolean } | undefined {
-  if (!isRequest(message)) return undefined;
-  const params = (message as { params?: Record<string, unknown> }).params;
-  const version = (params?._meta as Record<string, unknown> | undefined)?.[PROTOCOL_VERSION_META_KEY];
-  if (typeof version !== 'string') return undefined;
-  const out: Record<string, string> = { 'mcp-protocol-version': version, 'mcp-method': message.method };
-  const field = Object.hasOwn(MCP_NAME_SOURCE, message.method) ? MCP_NAME_SOURCE[message.method] : undefined;
-  const value = field === undefined ? undefined : params?.[field];
-  if (typeof value === 'string') out['mcp-name'] = encodeHeaderValue(value);
-  return { headers: out, modern: isModernVersion(version) };
 }

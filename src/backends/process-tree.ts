@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { sleep, waitAtMost } from '../time.js';
+import { endGroup } from './process-group.js';
 
 /** Process ids of every live descendant of pid (Linux /proc; empty elsewhere). */
 export function descendants(pid: number): number[] {
@@ -62,15 +63,21 @@ export function signalAll(pids: number[], signal: NodeJS.Signals): void {
 
 /**
  * Closes a connection whose transport may own a child process, then makes sure the child and every
- * descendant are gone (the tree is listed first: once the child exits, its children are re-parented).
+ * descendant are gone (the tree is listed first: once the child exits, its children are re-parented), and
+ * what is left of its process group.
  */
-export async function closeWithTree(close: () => Promise<unknown>, pid: number | null): Promise<void> {
+export async function closeWithTree(
+  close: () => Promise<unknown>,
+  pid: number | null,
+  group?: number | null,
+): Promise<void> {
   const tree = pid ? [pid, ...descendants(pid)] : [];
   await waitAtMost(
     close().catch(() => {}),
     1500,
   );
   await terminate(tree);
+  await endGroup(group);
 }
 
 /** SIGTERM, a short grace period, then SIGKILL for whatever is left of a process tree. */

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { kindOf } from '../jsonrpc-kind.js';
+import { adoptGroup, GROUPS } from './process-group.js';
+import { exitStatus } from './stderr-tail.js';
 
 /** How to start a stdio upstream. */
 export interface StdioParams {
@@ -37,8 +39,13 @@ export class StdioUpstreamTransport implements Transport {
   /** Resolved while stdin accepts writes; pending while it waits for 'drain'. */
   private writable: Promise<void> = Promise.resolve();
   private pending?: Buffer;
+  /** How the child ended (`exit code 1`, `signal SIGKILL`), once it has. */
+  exitStatus?: string;
 
   constructor(private readonly params: StdioParams) {}
+
+  /** The child's process group (its pid at start), also once it has exited; null without process groups. */
+  group: number | null = null;
 
   /** The child process id, once started. */
   get pid(): number | null {
@@ -53,14 +60,21 @@ export class StdioUpstreamTransport implements Transport {
         cwd: this.params.cwd,
         stdio: ['pipe', 'pipe', 'pipe'],
         shell: false,
+        // A process group of its own: signals sent to the gateway's group (a terminal's) never reach it.
+        detached: GROUPS,
       });
       this.child = child;
       child.on('error', (error) => {
         reject(error);
         this.onerror?.(error);
       });
-      child.on('spawn', () => resolve());
-      child.on('close', () => {
+      child.on('spawn', () => {
+        if (GROUPS) this.group = child.pid ?? null;
+        adoptGroup(this.group);
+        resolve();
+      });
+      child.on('close', (code, signal) => {
+        this.exitStatus = exitStatus(code, signal);
         this.child = undefined;
         this.onclose?.();
       });

@@ -12,9 +12,12 @@ import type { Tracing } from '../telemetry/tracing.js';
 import { PooledHttpTransport, type HeaderSource } from './pooled-http.js';
 import { PooledSseTransport } from './pooled-sse.js';
 import { StdioUpstreamTransport } from './stdio-transport.js';
+import { StderrTail } from './stderr-tail.js';
+import { adoptGroup, SETSID } from './process-group.js';
 
 export type { HeaderSource } from './pooled-http.js';
 import type { UpstreamTokens } from './oauth.js';
+import type { UpstreamSlips } from './slips.js';
 import { RELAY_REFUSAL } from './relay.js';
 
 /** A freshly built SDK client transport plus what the backend needs to supervise it. */
@@ -22,6 +25,12 @@ export interface BuiltTransport {
   transport: Transport;
   /** Child process id, for stdio backends once started. */
   pid(): number | null;
+  /** stdio: the child's process group (its pid at start), still known once it has exited. */
+  group?(): number | null;
+  /** stdio: the last lines the child wrote to stderr (secrets masked). */
+  stderr?: StderrTail;
+  /** stdio: how the child ended (`exit code 1`, `signal SIGTERM`), once it has and when known. */
+  exit?(): string | undefined;
 }
 
 /** Headers and URL after applying the upstream auth settings. */
@@ -70,31 +79,45 @@ function stdioTransport(spec: StdioSpec, log: Logger): BuiltTransport {
   const env = spec.inheritEnv
     ? ({ ...process.env, ...spec.env } as Record<string, string>)
     : { ...getDefaultEnvironment(), ...spec.env };
-  // `auto` probes the era on a disposable sibling process, which only the SDK's own class supports.
+  // `auto` probes the era on a disposable sibling process, which only the SDK's own class supports; it cannot
+  // be asked for a new process group, so `setsid` starts the child in one (same pid: it execs in place).
   const transport =
     spec.protocol === 'auto'
       ? new StdioClientTransport({
-          command: spec.command,
-          args: spec.args,
+          command: SETSID ?? spec.command,
+          args: SETSID ? [spec.command, ...spec.args] : spec.args,
           env,
           cwd: spec.cwd,
           stderr: 'pipe',
         })
       : new StdioUpstreamTransport({ command: spec.command, args: spec.args, env, cwd: spec.cwd });
+  let group: number | null = null;
+  if (transport instanceof StdioClientTransport && SETSID) {
+    const start = transport.start.bind(transport);
+    transport.start = async () => {
+      await start();
+      group = transport.pid;
+      adoptGroup(group);
+    };
+  }
   const stderr = transport.stderr;
+  const tail = new StderrTail();
   if (stderr) {
     createInterface({ input: stderr as unknown as NodeJS.ReadableStream, crlfDelay: Infinity }).on(
       'line',
       (line) => {
         if (!line.trim()) return;
         const masked = maskSecrets(line);
+        tail.push(masked);
         // An upstream reporting the gateway's own refusal of its request (logged already) is no news.
         if (line.includes(RELAY_REFUSAL)) log.debug({ stream: 'stderr' }, masked);
         else log.info({ stream: 'stderr' }, masked);
       },
     );
   }
-  return { transport, pid: () => transport.pid };
+  const exit = transport instanceof StdioUpstreamTransport ? () => transport.exitStatus : () => undefined;
+  const leader = () => (transport instanceof StdioUpstreamTransport ? transport.group : group);
+  return { transport, pid: () => transport.pid, group: leader, stderr: tail, exit };
 }
 
 /**
@@ -136,11 +159,16 @@ function httpTransport(
   forwarded?: HeaderSource,
   tracing?: Tracing,
   tokens?: UpstreamTokens,
+  slips?: UpstreamSlips,
 ): BuiltTransport {
   const { url, headers } = applyAuth(spec.url, spec.headers, spec.auth);
   if (spec.httpClient === 'pool' && !tokens) {
     return {
-      transport: new PooledHttpTransport(url, { headers, forwarded: pooledHeaders(forwarded, tracing) }),
+      transport: new PooledHttpTransport(url, {
+        headers,
+        forwarded: pooledHeaders(forwarded, tracing),
+        onJsonStream: () => slips?.report('json_stream'),
+      }),
       pid: () => null,
     };
   }
@@ -174,7 +202,7 @@ export type TransportFactory = typeof createTransport;
 
 /**
  * Builds the SDK transport for a backend spec (a new one per connection attempt); `tokens` is the backend's
- * OAuth token source, shared by all its connections.
+ * OAuth token source, shared by all its connections; `slips` counts the upstream's recoverable slips.
  */
 export function createTransport(
   spec: BackendSpec,
@@ -182,12 +210,13 @@ export function createTransport(
   forwarded?: HeaderSource,
   tracing?: Tracing,
   tokens?: UpstreamTokens,
+  slips?: UpstreamSlips,
 ): BuiltTransport {
   switch (spec.kind) {
     case 'stdio':
       return stdioTransport(spec, log);
     case 'http':
-      return httpTransport(spec, forwarded, tracing, tokens);
+      return httpTransport(spec, forwarded, tracing, tokens, slips);
     case 'sse':
       return sseTransport(spec, forwarded, tracing, tokens);
   }

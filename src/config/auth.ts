@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { ConfigProblem } from './errors.js';
 import { parseDuration } from './interpolate.js';
 import type { AuthSettings, GatewayConfig, PolicyRuleSettings, RateLimitSettings } from './model.js';
+import { signInSettings } from './sign-in.js';
 import type { ClientAuth, Globs, Policy, RateLimit, SwitchboardConfig } from './schema-types.js';
 
 type Located = (path: (string | number)[], message: string, onKey?: boolean) => ConfigProblem;
@@ -21,9 +22,15 @@ export function defaultPrincipalCap(maxSessions: number): number {
  * `gateway.auth` normalised: keys as SHA-256 digests, JWKS file paths absolute, durations in ms, and with
  * authentication on a per-principal session cap derived from `maxSessions` unless one is configured.
  */
-export function authSettings(a: ClientAuth = {}, baseDir: string, maxSessions = Infinity): AuthSettings {
+export function authSettings(
+  a: ClientAuth = {},
+  baseDir: string,
+  listener: { host: string; port: number } = { host: '127.0.0.1', port: 0 },
+  maxSessions = Infinity,
+): AuthSettings {
   const j = a.jwt;
-  const on = (a.api_keys?.length ?? 0) > 0 || j !== undefined;
+  const signIn = signInSettings(a.sign_in, baseDir, { ...listener, resource: a.resource });
+  const on = (a.api_keys?.length ?? 0) > 0 || j !== undefined || signIn !== undefined;
   return {
     apiKeys: (a.api_keys ?? []).map((k) => ({
       name: k.name,
@@ -45,13 +52,14 @@ export function authSettings(a: ClientAuth = {}, baseDir: string, maxSessions = 
     },
     operatorScope: a.operator_scope ?? DEFAULT_OPERATOR_SCOPE,
     allowUnauthenticated: a.allow_unauthenticated ?? false,
-    resource: a.resource,
+    resource: a.resource ?? signIn?.resource,
     policies: (a.policies ?? []).map(policyRule),
     rateLimit: a.rate_limit && rateLimit(a.rate_limit),
     maxSessionsPerPrincipal:
       a.max_sessions_per_principal ??
       (on && maxSessions < Infinity ? defaultPrincipalCap(maxSessions) : undefined),
     rateLimitFailMode: a.rate_limit_fail_mode ?? 'open',
+    signIn,
   };
 }
 
@@ -85,7 +93,7 @@ function policyRule(p: Policy, i: number): PolicyRuleSettings {
 
 /** Whether any client authentication method is configured. */
 export function authEnabled(auth: AuthSettings): boolean {
-  return auth.apiKeys.length > 0 || auth.jwt !== undefined;
+  return auth.apiKeys.length > 0 || auth.jwt !== undefined || auth.signIn !== undefined;
 }
 
 /** Problems of `gateway.auth` a schema cannot express: one JWKS source, well-formed digests, unique key names. */
@@ -122,14 +130,14 @@ export function authProblems(raw: SwitchboardConfig, at: Located): ConfigProblem
       if (!/[*?[\]{}()!+@]/.test(k) && !names.has(k))
         problems.push(at(['gateway', 'auth', 'policies', i, 'match', 'key'], `no API key is named "${k}"`));
   });
-  const configured = (a?.api_keys?.length ?? 0) > 0 || a?.jwt !== undefined;
+  const configured = (a?.api_keys?.length ?? 0) > 0 || a?.jwt !== undefined || a?.sign_in !== undefined;
   if (!configured) {
     for (const key of ['policies', 'rate_limit', 'max_sessions_per_principal'] as const) {
       if (a?.[key] !== undefined)
         problems.push(
           at(
             ['gateway', 'auth', key],
-            `${key} needs client authentication: configure gateway.auth.api_keys or gateway.auth.jwt`,
+            `${key} needs client authentication: configure gateway.auth.api_keys, gateway.auth.jwt or gateway.auth.sign_in`,
             true,
           ),
         );
@@ -150,7 +158,7 @@ export function exposureProblems(config: GatewayConfig, at: Located): ConfigProb
   return [
     at(
       ['gateway', 'host'],
-      `listening on ${host} without client authentication: configure gateway.auth.api_keys or gateway.auth.jwt, or set gateway.auth.allow_unauthenticated: true`,
+      `listening on ${host} without client authentication: configure gateway.auth.api_keys, gateway.auth.jwt or gateway.auth.sign_in, or set gateway.auth.allow_unauthenticated: true`,
     ),
   ];
 }

@@ -121,15 +121,43 @@ function backendChange(a: BackendSpec, b: BackendSpec): BackendChange | undefine
 const SECRET_SETTINGS = new Set<string>(['requestStateSecret', 'auth']);
 
 function settingChanges(a: GatewaySettings, b: GatewaySettings): SettingChange[] {
-  return changedFields(a, b).map((field) => {
-    const secret = SECRET_SETTINGS.has(field);
-    return {
-      setting: yamlKey(field),
-      from: secret && a[field] !== undefined ? '[redacted]' : a[field],
-      to: secret && b[field] !== undefined ? '[redacted]' : b[field],
-      live: !(RESTART_SETTINGS as readonly string[]).includes(field),
-    };
-  });
+  const signIn: SettingChange[] =
+    canonical(a.auth.signIn) === canonical(b.auth.signIn)
+      ? []
+      : [
+          {
+            setting: 'auth.sign_in',
+            from: a.auth.signIn && '[redacted]',
+            to: b.auth.signIn && '[redacted]',
+            live: false,
+          },
+        ];
+  const bare = (g: GatewaySettings) => ({ ...g, auth: { ...g.auth, signIn: undefined } });
+  return signIn.concat(
+    changedFields(bare(a), bare(b)).map((field) => {
+      const secret = SECRET_SETTINGS.has(field);
+      return {
+        setting: yamlKey(field),
+        from: secret && a[field] !== undefined ? '[redacted]' : a[field],
+        to: secret && b[field] !== undefined ? '[redacted]' : b[field],
+        live: !(RESTART_SETTINGS as readonly string[]).includes(field),
+      };
+    }),
+  );
+}
+
+/**
+ * Sign-in's authorization server is built once: a reload keeps the running `auth.sign_in` (and the resource it
+ * implies) while the rest of `gateway.auth` applies.
+ */
+export function keepSignIn(
+  running: GatewaySettings['auth'],
+  next: GatewaySettings['auth'],
+): GatewaySettings['auth'] {
+  if (canonical(running.signIn) === canonical(next.signIn)) return next;
+  const resource =
+    running.signIn && next.resource === next.signIn?.resource ? running.signIn.resource : next.resource;
+  return { ...next, signIn: running.signIn, resource: resource ?? running.resource };
 }
 
 function nameProblems(old: GatewayConfig, next: GatewayConfig): string[] {
@@ -208,8 +236,24 @@ function definition(tool: Tool): string {
   return canonical({ description: tool.description, inputSchema: tool.inputSchema });
 }
 
-/** Compares two tool lists by exposed name; a removed and an added tool with the same definition count as a rename. */
-export function diffTools(before: Tool[], after: Tool[]): ToolDiff {
+/** A name's backend prefix and upstream name around the first separator; the whole name when it has none. */
+function parts(name: string, separator: string): [string, string] | undefined {
+  const at = name.indexOf(separator);
+  return at > 0 ? [name.slice(0, at), name.slice(at + separator.length)] : undefined;
+}
+
+/** Whether two exposed names could be one tool renamed: the same prefix, or the same upstream name. */
+function renameable(from: string, to: string, separator: string): boolean {
+  const a = parts(from, separator);
+  const b = parts(to, separator);
+  return a !== undefined && b !== undefined && (a[0] === b[0] || a[1] === b[1]);
+}
+
+/**
+ * Compares two tool lists by exposed name; a removed and an added tool with the same definition and the same
+ * prefix or upstream name (around `separator`) count as a rename.
+ */
+export function diffTools(before: Tool[], after: Tool[], separator = '__'): ToolDiff {
   const old = new Map(before.map((t) => [t.name, t]));
   const next = new Map(after.map((t) => [t.name, t]));
   const removed = before.filter((t) => !next.has(t.name));
@@ -217,7 +261,9 @@ export function diffTools(before: Tool[], after: Tool[]): ToolDiff {
   const renamed: ToolDiff['renamed'] = [];
   const matched = new Set<string>();
   for (const r of removed) {
-    const twin = added.find((a) => !matched.has(a.name) && definition(a) === definition(r));
+    const twin = added.find(
+      (a) => !matched.has(a.name) && renameable(r.name, a.name, separator) && definition(a) === definition(r),
+    );
     if (!twin) continue;
     matched.add(twin.name);
     matched.add(r.name);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import {
   isMap,
   isPair,
@@ -13,6 +13,7 @@ import {
   type Node,
 } from 'yaml';
 import { authProblems, exposureProblems } from './auth.js';
+import { signInIssuerProblems, signInProblems } from './sign-in.js';
 import { upstreamAuthProblems } from './upstream-auth.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { interpolate } from './interpolate.js';
@@ -30,9 +31,11 @@ export interface LoadOptions {
   rejectEmpty?: boolean;
 }
 
-type Located = (path: (string | number)[], message: string, onKey?: boolean) => ConfigProblem;
+/** A key path and message, located in the file. */
+export type Located = (path: (string | number)[], message: string, onKey?: boolean) => ConfigProblem;
 
-function locator(doc: Document, lines: LineCounter, file: string): Located {
+/** Finds a key path's line and column in a parsed document (the key itself with `onKey`). */
+export function locator(doc: Document, lines: LineCounter, file: string): Located {
   return (path, message, onKey = false) => {
     let node: Node | undefined;
     if (onKey && path.length > 0) {
@@ -105,12 +108,17 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     problems.push(...sessionModeProblems(raw as SwitchboardConfig, at));
     problems.push(...authProblems(raw as SwitchboardConfig, at));
     problems.push(...upstreamAuthProblems(raw as SwitchboardConfig, at));
+    problems.push(...signInProblems(raw as SwitchboardConfig, at, dirname(file)));
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = normalise(raw as SwitchboardConfig, file, options.overrides, options.env);
-  const exposed = exposureProblems(config, at);
+  const exposed = [...exposureProblems(config, at), ...signInIssuerProblems(config.gateway.auth.signIn, at)];
   if (exposed.length > 0) throw new ConfigError(exposed);
-  return { ...config, hash: createHash('sha256').update(text).digest('hex') };
+  return {
+    ...config,
+    hash: createHash('sha256').update(text).digest('hex'),
+    source: raw as SwitchboardConfig,
+  };
 }
 
 function duplicateNames(raw: SwitchboardConfig, at: Located): ConfigProblem[] {

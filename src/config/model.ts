@@ -1,4 +1,5 @@
-import type { Auth } from './schema-types.js';
+import type { JsonWebKey } from 'node:crypto';
+import type { Auth, SwitchboardConfig } from './schema-types.js';
 
 /** The three upstream transport kinds. */
 export type BackendKind = 'stdio' | 'http' | 'sse';
@@ -157,6 +158,67 @@ export interface AuthSettings {
   maxSessionsPerPrincipal?: number;
   /** What the rate limiter does while its Redis is unreachable: serve unlimited, or refuse with 503. */
   rateLimitFailMode: 'open' | 'closed';
+  /** Sign-in (gateway.auth.sign_in): the gateway's own authorization server; undefined = off. */
+  signIn?: SignInSettings;
+}
+
+/** The algorithms sign-in signs tokens with, by key type. */
+export type SigningAlgorithm = 'RS256' | 'ES256' | 'ES384' | 'EdDSA';
+
+/** One token-signing key of sign-in, parsed (kid and alg set on both JWKs). */
+export interface SigningKeySettings {
+  kid: string;
+  alg: SigningAlgorithm;
+  privateJwk: JsonWebKey;
+  publicJwk: JsonWebKey;
+}
+
+/** The identity provider users log in at (gateway.auth.sign_in.idp), normalised. */
+export interface IdpSettings {
+  /** OpenID Connect: discovered from here. */
+  issuer?: string;
+  /** Plain OAuth 2 (or overrides of discovery). */
+  authorizationEndpoint?: string;
+  tokenEndpoint?: string;
+  userinfoEndpoint?: string;
+  clientId: string;
+  clientSecret?: string;
+  authMethod: 'client_secret_basic' | 'client_secret_post' | 'none';
+  scopes: string[];
+  /** Claim names read for the principal, email, groups and display name. */
+  claims: { subject: string; email: string; groups: string; name: string };
+  extraParams: Record<string, string>;
+  timeoutMs: number;
+}
+
+/** Sign-in (gateway.auth.sign_in), normalised. */
+export interface SignInSettings {
+  /** The authorization server's issuer: an origin without a trailing slash ('' when it could not be derived). */
+  issuer: string;
+  /** The public /mcp URL: the audience of every access token. */
+  resource: string;
+  /** The first signs; all are published. Empty: a key generated at start. */
+  keys: SigningKeySettings[];
+  idp: IdpSettings;
+  /** Who may sign in; both empty = everyone the identity provider authenticates. */
+  allow: { emailDomains: string[]; groups: string[] };
+  /** Scopes offered on the resource. */
+  scopes: string[];
+  accessTokenTtlMs: number;
+  refreshTokenTtlMs: number;
+  consentTtlMs: number;
+  sessionTtlMs: number;
+  dynamicRegistration: boolean;
+  /** Client ID Metadata Documents: fetch limits and where from. */
+  metadataDocuments: {
+    enabled: boolean;
+    maxBytes: number;
+    timeoutMs: number;
+    allowHosts: string[];
+    allowPrivateAddresses: boolean;
+    /** Extra trusted CA certificates (PEM text). */
+    ca?: string;
+  };
 }
 
 /** Gateway-wide settings, normalised. */
@@ -221,4 +283,6 @@ export interface GatewayConfig {
   secrets: string[];
   /** SHA-256 (hex) of the file's text as loaded: compare with `sha256sum`. */
   hash?: string;
+  /** The file as loaded, with its YAML keys and `${VAR}`s expanded (secrets included): what the console shows, redacted. */
+  source?: SwitchboardConfig;
 }

@@ -71,7 +71,7 @@ function gatewaySettings(
     redis: redisSettings(g.redis, env),
     discovery: discoverySettings(g.discovery),
     requestStateSecret: g.request_state_secret,
-    auth: authSettings(g.auth, baseDir, maxSessions),
+    auth: authSettings(g.auth, baseDir, { host, port: overrides.port ?? g.port ?? 8080 }, maxSessions),
     telemetry: telemetrySettings(g.telemetry, env),
     console: { enabled: g.console?.enabled ?? true, path: g.console?.path?.replace(/(.)\/+$/, '$1') ?? '/' },
   };

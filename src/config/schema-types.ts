@@ -1,22 +1,24 @@
 /* Generated from schemas/switchboard.schema.json by `npm run gen:types`; do not edit. */
 
 /**
- * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
- *
- * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
- * via the `definition` "duration".
- */
-export type Duration = number | string;
-/**
  * An MCP server the gateway starts as a child process and talks to over stdio.
  *
  * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
  * via the `definition` "stdioServer".
  */
 export type StdioServer = BackendCommon & {
+  /**
+   * The program to start: a name looked up on the child's PATH, or a path (relative to cwd).
+   */
   command: string;
+  /**
+   * Its arguments; relative paths in them are relative to cwd.
+   */
   args?: string[];
   env?: StringMap;
+  /**
+   * Working directory of the child, relative to the config file's folder (default: that folder).
+   */
   cwd?: string;
   /**
    * Pass the gateway's whole environment to the child (default: only HOME, PATH, SHELL, TERM, USER, LOGNAME plus env).
@@ -34,15 +36,18 @@ export type StdioServer = BackendCommon & {
  * via the `definition` "httpService".
  */
 export type HttpService = BackendCommon & {
+  /**
+   * An http:// or https:// URL: the upstream's Streamable HTTP endpoint, e.g. https://mcp.example.com/mcp.
+   */
   base_url: string;
-  headers?: StringMap;
+  headers?: StringMap1;
   auth?: Auth;
   /**
    * With session_mode per_client: downstream request headers passed to this client's upstream session (e.g. Authorization); see docs/protocol.md for the security trade-off.
    */
   forward_headers?: string[];
   /**
-   * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+   * Connect/initialize timeout for the upstream.
    */
   timeout?: number | string;
   /**
@@ -55,37 +60,60 @@ export type HttpService = BackendCommon & {
   http_client?: 'pool' | 'sdk';
 };
 /**
- * Credentials the gateway sends to an HTTP upstream: static (bearer, api_key, query_param, basic) or OAuth machine-to-machine tokens fetched, cached and refreshed by the gateway (oauth_client_credentials, oauth_private_key_jwt).
- *
- * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
- * via the `definition` "auth".
+ * Credentials the gateway sends to the upstream (one of the types below).
  */
 export type Auth = {
   type: 'bearer' | 'api_key' | 'query_param' | 'basic' | 'oauth_client_credentials' | 'oauth_private_key_jwt';
-} & Auth1;
-export type Auth1 =
+} & (
   | {
       type: 'bearer';
+      /**
+       * Sent as Authorization: Bearer <token>.
+       */
       token: string;
     }
   | {
       type: 'api_key';
+      /**
+       * The header that carries the key.
+       */
       header?: string;
+      /**
+       * The key (usually ${VAR}).
+       */
       key: string;
     }
   | {
       type: 'query_param';
+      /**
+       * The query parameter's name.
+       */
       param: string;
+      /**
+       * Its value (usually ${VAR}); never logged.
+       */
       value: string;
     }
   | {
       type: 'basic';
+      /**
+       * Basic auth user name.
+       */
       username: string;
+      /**
+       * Basic auth password (usually ${VAR}).
+       */
       password: string;
     }
   | {
       type: 'oauth_client_credentials';
+      /**
+       * The client id registered with the authorization server.
+       */
       client_id: string;
+      /**
+       * The client secret (usually ${VAR}).
+       */
       client_secret: string;
       /**
        * How the secret is sent. Default: client_secret_basic unless the authorization server's metadata lists only client_secret_post.
@@ -110,6 +138,290 @@ export type Auth1 =
     }
   | {
       type: 'oauth_private_key_jwt';
+      /**
+       * The client id registered with the authorization server.
+       */
+      client_id: string;
+      /**
+       * The client's signing key: PKCS#8 PEM or a private JWK as JSON (usually from the environment). Exactly one of private_key and private_key_file.
+       */
+      private_key?: string;
+      /**
+       * A file holding the key (PEM or JWK JSON), relative to this config file; read at every token request, so replacing it rotates the key without a reload.
+       */
+      private_key_file?: string;
+      /**
+       * The assertion's signing algorithm.
+       */
+      algorithm?:
+        'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
+      /**
+       * The authorization server's token endpoint. Default: discovered from the upstream (its 401's resource_metadata or /.well-known/oauth-protected-resource, then the authorization server's RFC 8414 / OpenID metadata).
+       */
+      token_endpoint?: string;
+      /**
+       * The `aud` of the client assertion (RFC 7523 §3). Default: the issuer named by the discovered authorization server metadata, else the configured token_endpoint URL.
+       */
+      assertion_audience?: string;
+      /**
+       * Space-separated scopes to request.
+       */
+      scope?: string;
+      /**
+       * RFC 8707 resource indicator sent with the token request. Default: the upstream's protected-resource metadata `resource` when discovered; none with a configured token_endpoint.
+       */
+      resource?: string;
+      /**
+       * An `audience` parameter for authorization servers that want one (e.g. Auth0).
+       */
+      audience?: string;
+    }
+);
+/**
+ * An MCP server reached over the legacy HTTP+SSE transport (GET /sse + POST endpoint).
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "sseService".
+ */
+export type SseService = BackendCommon & {
+  /**
+   * An http:// or https:// URL: the upstream's legacy SSE endpoint (GET), e.g. http://127.0.0.1:3001/sse; messages go to the endpoint it names.
+   */
+  base_url: string;
+  headers?: StringMap2;
+  auth?: Auth1;
+  /**
+   * Ping the upstream this often; a failed ping reconnects (0 = off).
+   */
+  heartbeat_interval?: number | string;
+  /**
+   * Reconnect with backoff when the event stream drops (false: the backend stays down).
+   */
+  reconnect?: boolean;
+  /**
+   * First reconnect delay in milliseconds (overrides restart.initial_delay).
+   */
+  reconnect_delay_ms?: number;
+  /**
+   * Longest reconnect delay in milliseconds (overrides restart.max_delay).
+   */
+  max_reconnect_delay_ms?: number;
+  /**
+   * The client transport: pool (default: switchboard's transport on undici's keep-alive connection pool) or sdk (the SDK's SSEClientTransport on fetch and EventSource, for an upstream the pool transport cannot serve, e.g. one that redirects).
+   */
+  http_client?: 'pool' | 'sdk';
+  /**
+   * With session_mode per_client: downstream request headers passed to this client's upstream session (e.g. Authorization); see docs/protocol.md for the security trade-off.
+   */
+  forward_headers?: string[];
+};
+/**
+ * Credentials the gateway sends to the upstream (one of the types below).
+ */
+export type Auth1 = {
+  type: 'bearer' | 'api_key' | 'query_param' | 'basic' | 'oauth_client_credentials' | 'oauth_private_key_jwt';
+} & (
+  | {
+      type: 'bearer';
+      /**
+       * Sent as Authorization: Bearer <token>.
+       */
+      token: string;
+    }
+  | {
+      type: 'api_key';
+      /**
+       * The header that carries the key.
+       */
+      header?: string;
+      /**
+       * The key (usually ${VAR}).
+       */
+      key: string;
+    }
+  | {
+      type: 'query_param';
+      /**
+       * The query parameter's name.
+       */
+      param: string;
+      /**
+       * Its value (usually ${VAR}); never logged.
+       */
+      value: string;
+    }
+  | {
+      type: 'basic';
+      /**
+       * Basic auth user name.
+       */
+      username: string;
+      /**
+       * Basic auth password (usually ${VAR}).
+       */
+      password: string;
+    }
+  | {
+      type: 'oauth_client_credentials';
+      /**
+       * The client id registered with the authorization server.
+       */
+      client_id: string;
+      /**
+       * The client secret (usually ${VAR}).
+       */
+      client_secret: string;
+      /**
+       * How the secret is sent. Default: client_secret_basic unless the authorization server's metadata lists only client_secret_post.
+       */
+      token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post';
+      /**
+       * The authorization server's token endpoint. Default: discovered from the upstream (its 401's resource_metadata or /.well-known/oauth-protected-resource, then the authorization server's RFC 8414 / OpenID metadata).
+       */
+      token_endpoint?: string;
+      /**
+       * Space-separated scopes to request.
+       */
+      scope?: string;
+      /**
+       * RFC 8707 resource indicator sent with the token request. Default: the upstream's protected-resource metadata `resource` when discovered; none with a configured token_endpoint.
+       */
+      resource?: string;
+      /**
+       * An `audience` parameter for authorization servers that want one (e.g. Auth0).
+       */
+      audience?: string;
+    }
+  | {
+      type: 'oauth_private_key_jwt';
+      /**
+       * The client id registered with the authorization server.
+       */
+      client_id: string;
+      /**
+       * The client's signing key: PKCS#8 PEM or a private JWK as JSON (usually from the environment). Exactly one of private_key and private_key_file.
+       */
+      private_key?: string;
+      /**
+       * A file holding the key (PEM or JWK JSON), relative to this config file; read at every token request, so replacing it rotates the key without a reload.
+       */
+      private_key_file?: string;
+      /**
+       * The assertion's signing algorithm.
+       */
+      algorithm?:
+        'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
+      /**
+       * The authorization server's token endpoint. Default: discovered from the upstream (its 401's resource_metadata or /.well-known/oauth-protected-resource, then the authorization server's RFC 8414 / OpenID metadata).
+       */
+      token_endpoint?: string;
+      /**
+       * The `aud` of the client assertion (RFC 7523 §3). Default: the issuer named by the discovered authorization server metadata, else the configured token_endpoint URL.
+       */
+      assertion_audience?: string;
+      /**
+       * Space-separated scopes to request.
+       */
+      scope?: string;
+      /**
+       * RFC 8707 resource indicator sent with the token request. Default: the upstream's protected-resource metadata `resource` when discovered; none with a configured token_endpoint.
+       */
+      resource?: string;
+      /**
+       * An `audience` parameter for authorization servers that want one (e.g. Auth0).
+       */
+      audience?: string;
+    }
+);
+/**
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "backendName".
+ */
+export type BackendName = string;
+/**
+ * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "duration".
+ */
+export type Duration = number | string;
+export type Auth2 =
+  | {
+      type: 'bearer';
+      /**
+       * Sent as Authorization: Bearer <token>.
+       */
+      token: string;
+    }
+  | {
+      type: 'api_key';
+      /**
+       * The header that carries the key.
+       */
+      header?: string;
+      /**
+       * The key (usually ${VAR}).
+       */
+      key: string;
+    }
+  | {
+      type: 'query_param';
+      /**
+       * The query parameter's name.
+       */
+      param: string;
+      /**
+       * Its value (usually ${VAR}); never logged.
+       */
+      value: string;
+    }
+  | {
+      type: 'basic';
+      /**
+       * Basic auth user name.
+       */
+      username: string;
+      /**
+       * Basic auth password (usually ${VAR}).
+       */
+      password: string;
+    }
+  | {
+      type: 'oauth_client_credentials';
+      /**
+       * The client id registered with the authorization server.
+       */
+      client_id: string;
+      /**
+       * The client secret (usually ${VAR}).
+       */
+      client_secret: string;
+      /**
+       * How the secret is sent. Default: client_secret_basic unless the authorization server's metadata lists only client_secret_post.
+       */
+      token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post';
+      /**
+       * The authorization server's token endpoint. Default: discovered from the upstream (its 401's resource_metadata or /.well-known/oauth-protected-resource, then the authorization server's RFC 8414 / OpenID metadata).
+       */
+      token_endpoint?: string;
+      /**
+       * Space-separated scopes to request.
+       */
+      scope?: string;
+      /**
+       * RFC 8707 resource indicator sent with the token request. Default: the upstream's protected-resource metadata `resource` when discovered; none with a configured token_endpoint.
+       */
+      resource?: string;
+      /**
+       * An `audience` parameter for authorization servers that want one (e.g. Auth0).
+       */
+      audience?: string;
+    }
+  | {
+      type: 'oauth_private_key_jwt';
+      /**
+       * The client id registered with the authorization server.
+       */
       client_id: string;
       /**
        * The client's signing key: PKCS#8 PEM or a private JWK as JSON (usually from the environment). Exactly one of private_key and private_key_file.
@@ -145,37 +457,6 @@ export type Auth1 =
        */
       audience?: string;
     };
-/**
- * An MCP server reached over the legacy HTTP+SSE transport (GET /sse + POST endpoint).
- *
- * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
- * via the `definition` "sseService".
- */
-export type SseService = BackendCommon & {
-  base_url: string;
-  headers?: StringMap;
-  auth?: Auth;
-  /**
-   * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
-   */
-  heartbeat_interval?: number | string;
-  reconnect?: boolean;
-  reconnect_delay_ms?: number;
-  max_reconnect_delay_ms?: number;
-  /**
-   * The client transport: pool (default: switchboard's transport on undici's keep-alive connection pool) or sdk (the SDK's SSEClientTransport on fetch and EventSource, for an upstream the pool transport cannot serve, e.g. one that redirects).
-   */
-  http_client?: 'pool' | 'sdk';
-  /**
-   * With session_mode per_client: downstream request headers passed to this client's upstream session (e.g. Authorization); see docs/protocol.md for the security trade-off.
-   */
-  forward_headers?: string[];
-};
-/**
- * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
- * via the `definition` "backendName".
- */
-export type BackendName = string;
 /**
  * A glob (picomatch) or a list of globs.
  *
@@ -252,7 +533,7 @@ export interface Gateway {
    */
   session_eviction_min_idle?: number | string;
   /**
-   * Largest accepted POST body.
+   * Largest accepted POST body, in bytes (default 4 MiB); a larger one is refused with 413 before any upstream sees it.
    */
   max_body_bytes?: number;
   /**
@@ -267,6 +548,9 @@ export interface Gateway {
    * Close a connection whose request (headers and body) has not fully arrived in this time (default 30s); responses and streams are not limited.
    */
   body_timeout?: number | string;
+  /**
+   * Log level (default info); SWITCHBOARD_LOG_LEVEL wins when set.
+   */
   log_level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   /**
    * Key (32+ characters) that signs the requestState of 2026-07-28 input_required results; give every replica the same one. Default: a random key per process.
@@ -289,10 +573,22 @@ export interface Gateway {
    */
   heap_growth_percent?: number;
   discovery?: Discovery;
+  /**
+   * Redis, for single-session queues and rate-limit buckets shared by replicas and 2025-era sessions any replica can serve; REDIS_URL in the environment is used when this is absent.
+   */
   redis?: {
+    /**
+     * A redis:// or rediss:// (TLS) URL; a password in it is never logged.
+     */
     url: string;
+    /**
+     * Prefix of every key and channel; replicas sharing a prefix share queues and sessions (one per deployment).
+     */
     prefix?: string;
-    lease?: Duration;
+    /**
+     * How long a single-session queue owner holds its lease; a dead owner is replaced within about lease × 1.25.
+     */
+    lease?: number | string;
   };
   auth?: ClientAuth;
   telemetry?: Telemetry;
@@ -337,6 +633,9 @@ export interface Discovery {
      * Base URL of the API (e.g. http://127.0.0.1:11434/v1); /embeddings is appended unless present.
      */
     url: string;
+    /**
+     * The embeddings model name the endpoint knows (e.g. nomic-embed-text).
+     */
     model: string;
     /**
      * Sent as a bearer token; use ${VAR} to read it from the environment.
@@ -345,7 +644,7 @@ export interface Discovery {
   };
 }
 /**
- * How clients authenticate to /mcp, /readyz and /metrics. Without api_keys or jwt, the gateway serves unauthenticated, which it allows only on a loopback bind or with allow_unauthenticated: true.
+ * How clients authenticate to /mcp, /readyz and /metrics. Without api_keys, jwt or sign_in, the gateway serves unauthenticated, which it allows only on a loopback bind or with allow_unauthenticated: true.
  *
  * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
  * via the `definition` "clientAuth".
@@ -383,6 +682,7 @@ export interface ClientAuth {
    * When the rate limiter's Redis cannot be reached: "open" (default) serves requests unlimited, "closed" refuses them with 503.
    */
   rate_limit_fail_mode?: 'open' | 'closed';
+  sign_in?: SignIn;
 }
 /**
  * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
@@ -430,7 +730,7 @@ export interface JwtAuth {
    */
   jwks_file?: string;
   /**
-   * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+   * Least time between two JWKS fetches caused by an unknown kid (default 30s).
    */
   jwks_cooldown?: number | string;
   /**
@@ -443,7 +743,7 @@ export interface JwtAuth {
     ...('RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA')[],
   ];
   /**
-   * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+   * Leeway for exp and nbf (default 30s).
    */
   clock_tolerance?: number | string;
   /**
@@ -536,7 +836,7 @@ export interface RateLimit {
    */
   rate: number;
   /**
-   * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+   * The refill interval (default 1s).
    */
   per?: number | string;
   /**
@@ -553,13 +853,195 @@ export interface RateLimit1 {
    */
   rate: number;
   /**
-   * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+   * The refill interval (default 1s).
    */
   per?: number | string;
   /**
    * Bucket size: requests allowed at once after an idle spell (default: rate, rounded up).
    */
   burst?: number;
+}
+/**
+ * Sign-in: switchboard as the OAuth 2.1 authorization server MCP clients expect (RFC 8414 and OpenID discovery, authorization code with mandatory PKCE S256, RFC 8707 resource, dynamic client registration, client ID metadata documents, RFC 7009 revocation, rotating refresh tokens), with user login delegated to the team's identity provider. Its access tokens are short-lived JWTs whose audience is this gateway's /mcp, accepted like any JWT: policies match their sub, groups and scopes. Off unless configured; a change needs a restart.
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "signIn".
+ */
+export interface SignIn {
+  /**
+   * The authorization server's public origin (its issuer identifier, e.g. https://mcp.example.com): tokens carry it as iss, and its metadata is served at /.well-known/oauth-authorization-server. Default: the origin of gateway.auth.resource, else http://<host>:<port> on a loopback bind.
+   */
+  issuer?: string;
+  /**
+   * Private keys that sign access and ID tokens: the first signs, every one is published in the JWKS (list the next key second, then first, to rotate without refusing tokens in flight). Without it a key is generated at each start (tokens then die with the process): allowed only without Redis.
+   *
+   * @minItems 1
+   */
+  signing_keys?: [SigningKey, ...SigningKey[]];
+  idp: SignInIdp;
+  /**
+   * Who may sign in: a user must match email_domains or groups (either, when both are set). Default: every user the identity provider authenticates.
+   */
+  allow?: {
+    /**
+     * Users whose (verified) email is in one of these domains may sign in.
+     */
+    email_domains?: string[];
+    /**
+     * Users in one of these groups may sign in.
+     */
+    groups?: string[];
+  };
+  /**
+   * Scopes MCP clients may ask for on this gateway's resource (default ["mcp"]); a request without scope gets all of them. Policies can match on them (match.scope).
+   *
+   * @minItems 1
+   */
+  scopes?: [string, ...string[]];
+  /**
+   * Lifetime of an access token (default 10m).
+   */
+  access_token_ttl?: number | string;
+  /**
+   * Lifetime of a refresh token; each use rotates it (default 168h). A refresh token used a second time revokes every token of its sign-in.
+   */
+  refresh_token_ttl?: number | string;
+  /**
+   * How long a user's consent to a client is remembered (default 720h).
+   */
+  consent_ttl?: number | string;
+  /**
+   * How long a browser stays signed in at the gateway (default 12h).
+   */
+  session_ttl?: number | string;
+  /**
+   * Serve RFC 7591 dynamic client registration at /oauth/register (default true).
+   */
+  dynamic_registration?: boolean;
+  /**
+   * Client ID Metadata Documents: clients identified by the URL of a JSON document listing their name and redirect URIs, fetched (bounded, cached per its Cache-Control between 30 s and 24 h) and checked.
+   */
+  client_metadata_documents?: {
+    /**
+     * Accept an https URL as client_id and fetch its metadata document (default true).
+     */
+    enabled?: boolean;
+    /**
+     * Largest document accepted (default 5120).
+     */
+    max_bytes?: number;
+    /**
+     * How long a fetch may take (default 2500ms).
+     */
+    timeout?: number | string;
+    /**
+     * Only documents on these hosts (globs, e.g. "*.example.com"); default any public host.
+     */
+    allow_hosts?: string[];
+    /**
+     * Fetch documents from loopback and private-network addresses (default false: refused, against server-side request forgery).
+     */
+    allow_private_addresses?: boolean;
+    /**
+     * PEM file of extra certificate authorities trusted when fetching documents (an internal CA), relative to this config file.
+     */
+    ca_file?: string;
+  };
+}
+/**
+ * One signing key: a private key as PKCS#8 PEM or a private JWK (RSA 2048+ or EC P-256); exactly one of key and key_file.
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "signingKey".
+ */
+export interface SigningKey {
+  /**
+   * The key itself, usually "${VAR}".
+   */
+  key?: string;
+  /**
+   * A file holding it (a mounted Secret), relative to this config file.
+   */
+  key_file?: string;
+  /**
+   * Its key id in tokens and the JWKS (default: the key's RFC 7638 thumbprint).
+   */
+  kid?: string;
+}
+/**
+ * The team's identity provider, where users actually log in (authorization code with PKCE). An OpenID Connect provider by its issuer (discovered); a plain OAuth 2 provider (GitHub) by its endpoints and a user-info call.
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "signInIdp".
+ */
+export interface SignInIdp {
+  /**
+   * An OpenID Connect provider's issuer; its /.well-known/openid-configuration is read at the first sign-in (and again after a failure).
+   */
+  issuer?: string;
+  /**
+   * Plain OAuth 2 (no issuer): where users log in.
+   */
+  authorization_endpoint?: string;
+  /**
+   * Plain OAuth 2: where the code is exchanged.
+   */
+  token_endpoint?: string;
+  /**
+   * Where the user's claims are read with the access token: required for plain OAuth 2; for OpenID Connect, read besides the ID token when set (default: the ID token's claims only).
+   */
+  userinfo_endpoint?: string;
+  /**
+   * switchboard's client id at the identity provider.
+   */
+  client_id: string;
+  /**
+   * Its secret, usually "${VAR}"; at most one of client_secret and client_secret_file; neither for a public client.
+   */
+  client_secret?: string;
+  /**
+   * A file holding the secret, relative to this config file.
+   */
+  client_secret_file?: string;
+  /**
+   * How switchboard authenticates at the token endpoint (default client_secret_basic with a secret, none without).
+   */
+  token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post' | 'none';
+  /**
+   * Scopes asked of the identity provider (default [openid, email, profile] with an issuer, none for plain OAuth 2).
+   */
+  scopes?: string[];
+  /**
+   * Which identity-provider claims become the principal, email and groups that policies match on.
+   */
+  claims?: {
+    /**
+     * Claim that becomes the user's principal (the token's sub) (default "sub"; e.g. "email", or "login" for GitHub).
+     */
+    subject?: string;
+    /**
+     * Claim holding the email (default "email").
+     */
+    email?: string;
+    /**
+     * Claim holding the groups, an array or a space-separated string (default "groups").
+     */
+    groups?: string;
+    /**
+     * Claim holding a display name (default "name").
+     */
+    name?: string;
+  };
+  /**
+   * Extra parameters on the login redirect, e.g. {hd: example.com} for Google, {prompt: select_account}.
+   */
+  extra_params?: {
+    [k: string]: string;
+  };
+  /**
+   * How long a request to the identity provider may take (default 10s).
+   */
+  timeout?: number | string;
 }
 /**
  * OpenTelemetry export. /metrics (Prometheus) is always served; OTLP export of traces and metrics is off unless enabled here or by the standard OTEL_EXPORTER_OTLP_* environment variables. Takes a restart.
@@ -596,7 +1078,7 @@ export interface Telemetry {
      */
     endpoint?: string;
     /**
-     * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+     * How often OTLP metrics are pushed (default 60s).
      */
     interval?: number | string;
   };
@@ -610,13 +1092,16 @@ export interface BackendCommon {
    * Set to false to keep the entry but not start it.
    */
   enabled?: boolean;
+  /**
+   * What the backend is for, shown in the web console and GET /v1/backends.
+   */
   description?: string;
   /**
    * Namespace for this backend's tools and prompts (default: the backend name); false exposes names unprefixed.
    */
   prefix?: string | boolean;
   /**
-   * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+   * Upper bound for one upstream request (default: gateway.request_timeout).
    */
   request_timeout?: number | string;
   /**
@@ -628,7 +1113,7 @@ export interface BackendCommon {
    */
   max_queue_size?: number;
   /**
-   * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+   * With single_session: upper bound for the wait in the queue alone.
    */
   queue_timeout?: number | string;
   /**
@@ -645,7 +1130,7 @@ export interface BackendCommon {
    */
   session_mode?: 'shared' | 'per_client';
   /**
-   * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+   * With session_mode per_client: close an upstream session unused this long (default 10m; 0 = only when its client's session ends).
    */
   idle_timeout?: number | string;
   /**
@@ -660,8 +1145,14 @@ export interface BackendCommon {
      * Give up after this many consecutive failures (0 = never).
      */
     max_attempts?: number;
-    initial_delay?: Duration;
-    max_delay?: Duration;
+    /**
+     * Delay before the first retry; each later one doubles it (±20% jitter).
+     */
+    initial_delay?: number | string;
+    /**
+     * Longest delay between retries.
+     */
+    max_delay?: number | string;
   };
 }
 /**
@@ -671,8 +1162,32 @@ export interface BackendCommon {
  * via the `definition` "toolFilter".
  */
 export interface ToolFilter {
+  /**
+   * Globs (picomatch) of upstream tool names to expose; absent or empty: all.
+   */
   include?: string[];
+  /**
+   * Globs of upstream tool names to hide, even when included.
+   */
   exclude?: string[];
+}
+/**
+ * Environment variables for the child, added to the minimal inherited set (see inherit_env); values are masked in logged stderr lines.
+ */
+export interface StringMap {
+  [k: string]: string;
+}
+/**
+ * Headers sent with every request to the upstream (values are treated as secrets).
+ */
+export interface StringMap1 {
+  [k: string]: string;
+}
+/**
+ * Headers sent with every request to the upstream (values are treated as secrets).
+ */
+export interface StringMap2 {
+  [k: string]: string;
 }
 /**
  * Names to values; every value is treated as a secret (masked in logs and the console).
@@ -680,8 +1195,11 @@ export interface ToolFilter {
  * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
  * via the `definition` "stringMap".
  */
-export interface StringMap {
+export interface StringMap3 {
   [k: string]: string;
+}
+export interface Auth3 {
+  type: 'bearer' | 'api_key' | 'query_param' | 'basic' | 'oauth_client_credentials' | 'oauth_private_key_jwt';
 }
 /**
  * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
@@ -707,7 +1225,7 @@ export interface RateLimit2 {
    */
   rate: number;
   /**
-   * A duration: milliseconds as a number, or a string such as "500ms", "30s", "2m", "1h".
+   * The refill interval (default 1s).
    */
   per?: number | string;
   /**

@@ -3,6 +3,7 @@ import express, { type Router } from 'express';
 import { problem, problemsFromGates, sendProblem } from '../frontends/rest/problem.js';
 import { log } from '../log.js';
 import type { OpsView } from '../ops/view.js';
+import type { ReloadStatus } from '../config/reload-status.js';
 import type { Grant } from '../registry/grant.js';
 import type { Gates } from '../server/http.js';
 import { backendRows, rowKey } from './backends.js';
@@ -15,6 +16,8 @@ export interface ConsoleHost {
   view: OpsView;
   /** What a principal may use (gateway.auth.policies); everything without authentication. */
   grant(auth: AuthInfo | undefined): Grant;
+  /** Re-reads the config file and applies it, as SIGHUP does (`switchboard reload`). */
+  reload(): Promise<ReloadStatus>;
 }
 
 /** How often open event streams are checked for changes no rebuild announces (queue depth, running calls). */
@@ -43,7 +46,10 @@ function configBody(view: OpsView): Record<string, unknown> {
   };
 }
 
-/** The console's API besides REST: GET /backends, /events (live changes) and /config (operators), under /v1. */
+/**
+ * The console's API besides REST, under /v1: GET /backends, /events (live changes), and for operators GET
+ * /config and POST /config/reload.
+ */
 export class ConsoleApi {
   /** Open event streams, each with the function that pushes what changed for its principal. */
   private readonly streams = new Map<EventStream, (all: boolean) => void>();
@@ -60,10 +66,22 @@ export class ConsoleApi {
     const client = [problemsFromGates, gates.guard, gates.auth, gates.rate];
     const operator = [problemsFromGates, gates.guard, gates.operator];
     router.get('/backends', ...client, (req, res) => {
-      res.json({ backends: backendRows(view, this.host.grant(authOf(req))) });
+      res.json({ backends: backendRows(view, this.host.grant(authOf(req)), gates.isOperator(req)) });
     });
     router.get('/config', ...operator, (_req, res) => {
       res.json(configBody(view));
+    });
+    // A body-less POST, so a browser form from another origin is stopped by the Origin check like any request.
+    router.post('/config/reload', ...operator, gates.drain.request, (_req, res, next) => {
+      log.info('reload asked for over HTTP (POST /v1/config/reload)');
+      this.host.reload().then((status) => {
+        if (status.last === 'ok') return void res.json({ reload: status, hash: view.configHash() });
+        const detail = `the config file was refused (${status.error ?? 'invalid'}); the running configuration was kept`;
+        sendProblem(
+          res,
+          problem('config_invalid', detail, { problems: status.problems ?? [], reload: status }),
+        );
+      }, next);
     });
     router.get('/events', ...client, (req, res) => {
       const auth = authOf(req);
@@ -71,7 +89,7 @@ export class ConsoleApi {
       const push = (all = true) => {
         // Read per change: a reload may change the policies while the stream is open.
         const grant = this.host.grant(auth);
-        const rows = backendRows(view, grant);
+        const rows = backendRows(view, grant, operator);
         stream.send('backends', { backends: rows }, rowKey(rows));
         if (!all) return;
         stream.send('tools', { version: view.snapshot().version }, toolsKey(view, grant));
@@ -94,6 +112,10 @@ export class ConsoleApi {
     router.all(['/backends', '/config', '/events'], (req, res) => {
       res.setHeader('Allow', 'GET');
       sendProblem(res, problem('method_not_allowed', `/v1${req.path} takes GET`));
+    });
+    router.all('/config/reload', (req, res) => {
+      res.setHeader('Allow', 'POST');
+      sendProblem(res, problem('method_not_allowed', `/v1${req.path} takes POST`));
     });
     return router;
   }

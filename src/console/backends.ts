@@ -2,6 +2,7 @@ import type { Backend, BackendState } from '../backends/backend.js';
 import type { BackendKind } from '../config/model.js';
 import type { OpsView } from '../ops/view.js';
 import type { Grant } from '../registry/grant.js';
+import { exposedPerBackend } from '../ops/readiness.js';
 
 /** One upstream as GET /v1/backends and the console show it. */
 export interface BackendRow {
@@ -15,8 +16,10 @@ export interface BackendRow {
   /** How long it has been ready, in ms, and since when (ISO time); absent when not ready. */
   uptimeMs?: number;
   readySince?: string;
-  /** Tools of this backend in the merged catalog that the caller may use. */
+  /** Tools of this backend in the merged catalog that the caller may use (filters and policies applied). */
   tools: number;
+  /** Operators: the upstream's own tool count, before the backend's `tools` filters. */
+  upstreamTools?: number;
   /** Single-session backends: calls waiting and running, and whether this replica holds the session. */
   queue?: { mode: 'memory' | 'redis'; depth: number; running: number; owner: boolean };
   /** Reconnection attempts since the backend was started. */
@@ -28,13 +31,12 @@ function visible(b: Backend, grant: Grant, granted: Map<string, number>): boolea
   return grant.all || grant.backend(b.name) || (granted.get(b.name) ?? 0) > 0;
 }
 
-/** The backends a principal may see, with the tools it may use counted per backend. */
-export function backendRows(view: OpsView, grant: Grant, now = Date.now()): BackendRow[] {
-  const granted = new Map<string, number>();
-  for (const t of view.snapshot().tools) {
-    if (grant.all || grant.tool(t.exposed, t.backend))
-      granted.set(t.backend, (granted.get(t.backend) ?? 0) + 1);
-  }
+/**
+ * The backends a principal may see, with the tools it may use counted per backend (and, for an operator, the
+ * upstream's own count beside it).
+ */
+export function backendRows(view: OpsView, grant: Grant, operator = false, now = Date.now()): BackendRow[] {
+  const granted = exposedPerBackend(view.snapshot(), grant);
   return view
     .backends()
     .filter((b) => visible(b, grant, granted))
@@ -52,6 +54,7 @@ export function backendRows(view: OpsView, grant: Grant, now = Date.now()): Back
           ? { uptimeMs: uptime, readySince: new Date(now - uptime).toISOString() }
           : {}),
         tools: granted.get(b.name) ?? 0,
+        ...(operator ? { upstreamTools: b.catalog.tools.length } : {}),
         ...(q ? { queue: { mode: q.mode, depth: q.depth, running: q.running, owner: q.owner } } : {}),
         reconnects: b.reconnects,
       };

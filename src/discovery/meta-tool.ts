@@ -88,7 +88,14 @@ export const META_TOOL: Tool = {
       reranked: {
         type: 'object',
         description: "The client's model's pick among the candidates (rerank: sampling).",
-        properties: { tool: { type: ['string', 'null'] }, arguments: { type: 'object' } },
+        // anyOf rather than a type array, which clients mapping schemas onto a single-type dialect reject.
+        properties: {
+          tool: {
+            anyOf: [{ type: 'string' }, { type: 'null' }],
+            description: 'The tool it picked, or null when none fits.',
+          },
+          arguments: { type: 'object' },
+        },
         required: ['tool'],
       },
       note: { type: 'string' },

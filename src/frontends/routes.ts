@@ -3,6 +3,9 @@ import type { Gates } from '../server/http.js';
 import { LegacySseFrontend, MESSAGES_PATH } from './sse.js';
 import { subprotocolCredential, type WebSocketFrontend } from './ws.js';
 
+/** The paths besides /mcp that clients use: these frontends, the REST API and its description. */
+export const FRONTEND_PATHS = ['/ws', '/sse', MESSAGES_PATH, '/v1', '/openapi.json'];
+
 /** Mounts `GET /ws`, `GET /sse` and `POST /messages` behind the same gates, in the same order, as /mcp. */
 export function mountFrontends(
   app: express.Express,

@@ -1,12 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import WebSocket from 'ws';
-import { SESSION_NOTIFICATION } from './ws-transport.js';
+import { SESSION_NOTIFICATION } from './ws-protocol.js';
 
 /** Options of the WebSocket client transport. */
 export interface WebSocketClientOptions {
-  /** Extra headers of the upgrade request, e.g. `{ 'x-api-key': '…' }` or `{ authorization: 'Bearer …' }`. */
-  headers?: Record<string, string>;
+  /**
+   * Extra headers of the upgrade request, e.g. `{ 'x-api-key': '…' }` or `{ authorization: 'Bearer …' }`; a header
+   * whose value is undefined (an unset environment variable) is not sent.
+   */
+  headers?: Record<string, string | undefined>;
   /** A bearer token sent in the subprotocol list (`mcp, bearer.<token>`), the way a browser must. */
   subprotocolToken?: string;
   /** Re-attach attempts after the socket drops (default 5), each after `reattachDelayMs` (default 200). */
@@ -60,7 +63,10 @@ export class WebSocketClientTransport implements Transport {
   private open(url: URL): Promise<void> {
     const protocols = ['mcp'];
     if (this.options.subprotocolToken) protocols.push(`bearer.${this.options.subprotocolToken}`);
-    const ws = new WebSocket(url, protocols, { headers: this.options.headers });
+    const headers = Object.fromEntries(
+      Object.entries(this.options.headers ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
+    );
+    const ws = new WebSocket(url, protocols, { headers });
     return new Promise((resolve, reject) => {
       ws.once('unexpected-response', (req, res: IncomingMessage) => {
         let body = '';

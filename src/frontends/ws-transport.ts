@@ -9,12 +9,10 @@ import {
 } from '@modelcontextprotocol/server';
 import WebSocket, { type RawData } from 'ws';
 import { log } from '../log.js';
+import { SESSION_NOTIFICATION } from './ws-protocol.js';
 import { SHUTTING_DOWN } from '../server/drain.js';
 import { deeperThan } from '../server/json-depth.js';
 import { rateRefusal, type FrontendDeps } from './limits.js';
-
-/** The notification that tells a WebSocket client its session id (the first frame on every socket). */
-export const SESSION_NOTIFICATION = 'notifications/switchboard/session';
 
 /** Messages kept for a dropped socket at most; beyond that the oldest are dropped. */
 const MAX_QUEUED = 1000;

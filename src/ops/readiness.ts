@@ -1,8 +1,28 @@
+import { ALLOW_ALL, type Grant } from '../registry/grant.js';
+import type { Snapshot } from '../registry/catalog.js';
 import type { OpsView } from './view.js';
 
-/** The /readyz body: config file, backends with state and catalog sizes, sessions, name collisions, reloads. */
-export function readiness(view: OpsView): Record<string, unknown> {
+/**
+ * Tools of each backend a principal may use: in the merged catalog (the backend's `tools` filters applied) and
+ * permitted by its policies. The one definition of a backend's tool count, in /readyz, `status` and the console.
+ */
+export function exposedPerBackend(snapshot: Snapshot, grant: Grant): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const t of snapshot.tools) {
+    if (grant.all || grant.tool(t.exposed, t.backend))
+      counts.set(t.backend, (counts.get(t.backend) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/**
+ * The /readyz body: config file, backends with state and catalog sizes, sessions, name collisions, reloads. Tool
+ * counts are those of the caller (`grant`): `tools` is what its tools/list shows, a backend's `tools` what it
+ * may use of that backend, beside `upstreamTools`, the upstream's own count.
+ */
+export function readiness(view: OpsView, grant: Grant = ALLOW_ALL): Record<string, unknown> {
   const snapshot = view.snapshot();
+  const exposed = exposedPerBackend(snapshot, grant);
   const config = view.config();
   const reload = view.reload();
   const draining = view.draining().map((b) => ({ backend: b.name, inFlight: b.inFlight }));
@@ -11,7 +31,7 @@ export function readiness(view: OpsView): Record<string, unknown> {
     status: view.starting() ? 'starting' : 'ready',
     config: config.file,
     sessions: view.sessions(),
-    tools: snapshot.tools.length,
+    tools: view.listedTools(grant).length,
     backends: Object.fromEntries(
       view.backends().map((b) => {
         const queue = view.queue(b);
@@ -27,7 +47,8 @@ export function readiness(view: OpsView): Record<string, unknown> {
             ...(b.tokens
               ? { oauth: { tokenRequests: b.tokens.requests, expiresIn: b.tokens.expiresIn() } }
               : {}),
-            tools: b.catalog.tools.length,
+            tools: exposed.get(b.name) ?? 0,
+            upstreamTools: b.catalog.tools.length,
             resources: b.catalog.resources.length,
             prompts: b.catalog.prompts.length,
             ...(queue ? { queue } : {}),

@@ -4,6 +4,7 @@ import type { ReloadStatus } from '../config/reload-status.js';
 import type { QueueReadiness } from '../queue/gateway-queues.js';
 import type { QueueStats } from '../queue/types.js';
 import type { Snapshot } from '../registry/catalog.js';
+import type { Grant } from '../registry/grant.js';
 
 /** What the operations endpoints read from the running gateway, each value current at the call. */
 export interface OpsView {
@@ -11,6 +12,8 @@ export interface OpsView {
   /** Short hash of the active configuration. */
   configHash(): string;
   snapshot(): Snapshot;
+  /** The names of the tools a principal's tools/list shows (discovery's exposure and its policies applied). */
+  listedTools(grant: Grant): string[];
   /** Every configured backend. */
   backends(): Backend[];
   /** Backends removed or replaced by a reload that still finish calls in flight. */

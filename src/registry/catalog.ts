@@ -93,8 +93,14 @@ function merge<T extends { name: string }>(
   return { list, byName };
 }
 
-function signature(items: unknown[]): string {
-  return JSON.stringify(items);
+/** A list's signature: its content and how often its upstreams announced a change (see BackendCatalog). */
+function signature(items: unknown[], announcements: number): string {
+  return `${announcements}:${JSON.stringify(items)}`;
+}
+
+/** How many announcements the ready backends made (a sum: a backend that never announced changes nothing). */
+function announced(ready: Backend[], what: 'tools' | 'resources' | 'prompts'): number {
+  return ready.reduce((n, b) => n + (b.catalog.announced?.[what] ?? 0), 0);
 }
 
 /** Builds a snapshot from the ready backends, in config order. */
@@ -165,9 +171,9 @@ export function build(backends: Backend[], separator: string, version: number): 
     },
     lists,
     signature: {
-      tools: signature(lists.tools),
-      prompts: signature(lists.prompts),
-      resources: signature([lists.resources, lists.templates]),
+      tools: signature(lists.tools, announced(ready, 'tools')),
+      prompts: signature(lists.prompts, announced(ready, 'prompts')),
+      resources: signature([lists.resources, lists.templates], announced(ready, 'resources')),
     },
   };
 }

@@ -3,7 +3,7 @@ import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { NextFunction, Request, Response } from 'express';
 import type { AuthSettings } from '../config/model.js';
 import { log } from '../log.js';
-import { AuthFailure, Authenticator } from './auth.js';
+import { AuthFailure, Authenticator, type SignInVerification } from './auth.js';
 
 /** The well-known path of this gateway's RFC 9728 protected-resource metadata. */
 export const RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource';
@@ -14,11 +14,18 @@ export type AuthSource = () => Authenticator;
 /** Counts a refused request (metrics): `kind` such as `auth`, `reason` a short fixed code. */
 export type RefusalCounter = (kind: string, reason: string) => void;
 
-/** An Authenticator that follows a settings getter, rebuilt (JWKS cache included) only when the settings change. */
-export function authSource(settings: () => AuthSettings): AuthSource {
-  let current = new Authenticator(settings());
+/**
+ * An Authenticator that follows a settings getter, rebuilt (JWKS cache included) only when the settings change.
+ * `signIn` gives the running sign-in authorization server's verification keys, once it has started.
+ */
+export function authSource(
+  settings: () => AuthSettings,
+  signIn: () => SignInVerification | undefined = () => undefined,
+): AuthSource {
+  let current = new Authenticator(settings(), signIn());
   return () => {
-    if (current.settings !== settings()) current = new Authenticator(settings());
+    if (current.settings !== settings() || current.signInSource !== signIn())
+      current = new Authenticator(settings(), signIn());
     return current;
   };
 }
@@ -149,12 +156,17 @@ export function authGate(source: AuthSource, need: 'client' | 'operator', count?
 export function resourceMetadata(source: AuthSource) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const auth = source();
+    if (!auth.oauth) return next();
     const jwt = auth.settings.jwt;
-    if (!jwt) return next();
-    const scopes = [...new Set([...jwt.requiredScopes, auth.settings.operatorScope])];
+    // With sign-in, the scopes its users can be granted (a client asks for what is listed here).
+    const scopes = auth.settings.signIn
+      ? auth.settings.signIn.scopes
+      : [...new Set([...(jwt?.requiredScopes ?? []), auth.settings.operatorScope])];
+    // Public metadata: browser-based clients read it across origins.
+    res.setHeader('Access-Control-Allow-Origin', '*');
     res.json({
       resource: auth.settings.resource ?? `${publicOrigin(req, auth)}/mcp`,
-      authorization_servers: jwt.authorizationServers,
+      authorization_servers: auth.authorizationServers,
       scopes_supported: scopes,
       bearer_methods_supported: ['header'],
     });

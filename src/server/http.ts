@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthInfo } from '@modelcontextprotocol/server';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { log } from '../log.js';
 import {
@@ -13,7 +14,7 @@ import { jsonBody } from './json-body.js';
 import { deeperThan } from './json-depth.js';
 import { isLegacyPost, type ModernEndpoint } from './modern.js';
 import { rateGate, type RateGateDeps } from './rate-gate.js';
-import { originChecks, type OriginPolicy } from './security.js';
+import { anyOrigin, originChecks, type OriginPolicy } from './security.js';
 import { statusOnly } from './auth-http.js';
 import type { SessionManager } from './sessions.js';
 import { authOf, rpcError } from './replies.js';
@@ -51,8 +52,8 @@ export interface HttpDeps {
   auth: AuthSource;
   /** Per-principal rate limiting. */
   rate: RateGateDeps;
-  /** The JSON body of /readyz. */
-  readiness(): Record<string, unknown>;
+  /** The JSON body of /readyz, with the tool counts of the caller (authenticated, or anyone without auth). */
+  readiness(auth: AuthInfo | undefined): Record<string, unknown>;
   /** Serves /metrics (the Prometheus text exposition). */
   metrics(req: IncomingMessage, res: ServerResponse): void;
   /** Counts requests refused here (authentication). */
@@ -61,12 +62,16 @@ export interface HttpDeps {
   drain?: Drain;
   /** The REST API (/v1 tools, resources, prompts, discovery; /openapi.json): its routes behind the given gates. */
   rest?: (gates: Gates) => express.Router;
+  /** Path prefixes served across origins by design (sign-in's /oauth/): Host checked app-wide, Origin by the route. */
+  crossOrigin?: string[];
   /** Paths whose refusals by the shared gates are answered as problem documents (REST), with the handler that does it. */
   problems?: { paths: string[]; handler: RequestHandler };
   /** Adds routes beside /mcp (the web console and its /v1 API), behind the gates given. */
   mount?: (app: express.Express, gates: Gates) => void;
   /** Mounts other frontends' routes (legacy SSE, WebSocket) behind the same gates as /mcp. */
   frontends?: (app: express.Express, gates: Gates) => void;
+  /** Paths a 404 lists besides /mcp and the operations endpoints (other frontends, REST, the console). */
+  endpoints?: string[];
 }
 
 /** Batches existed only in protocol version 2025-03-26; later versions (and this gateway by default) refuse them. */
@@ -103,7 +108,8 @@ function rejectDeep(max: number) {
 export function createApp(deps: HttpDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  const checks = originChecks(deps.policy);
+  const policy = deps.policy;
+  const checks = originChecks(policy);
   const guard = checks.guard;
   // Probes get their status even from a Host not allowed (a kubelet probes the pod's IP): the status alone,
   // never the detail, which is no more than a DNS-rebinding page could learn from whether the port answers.
@@ -112,16 +118,21 @@ export function createApp(deps: HttpDeps): express.Express {
   });
   app.use('/readyz', statusOnly(deps.auth, checks.passes));
   const operator = authGate(deps.auth, 'operator', deps.refusal);
-  app.get('/readyz', operator, (_req, res) => {
-    const body = deps.readiness();
+  app.get('/readyz', operator, (req, res) => {
+    const body = deps.readiness(authOf(req));
     // Not ready while starting or shutting down, so a load balancer sends no traffic here.
     if (deps.drain?.active) res.status(503).json({ ...body, status: 'draining' });
     else res.status(body.status === 'ready' ? 200 : 503).json(body);
   });
-  // Every other route, the ones mounted below by other modules included, is behind the Host and Origin checks;
-  // the routes' own guards then pass at once. Refusals on problem routes are answered as problems.
+  // Every other route, the ones mounted below by other modules included, is behind the Host and Origin checks (the
+  // routes' own guards then pass at once); routes served across origins by design have their Host checked here
+  // and their Origin by their own rules. Refusals on problem routes are answered as problems.
   if (deps.problems) app.use(deps.problems.paths, deps.problems.handler);
-  app.use(guard);
+  const hostOnly = originChecks(anyOrigin(typeof policy === 'function' ? policy : () => policy)).guard;
+  const crossOrigin = ['/.well-known/', ...(deps.crossOrigin ?? [])];
+  app.use((req, res, next) => {
+    (crossOrigin.some((p) => req.path.startsWith(p)) ? hostOnly : guard)(req, res, next);
+  });
   app.get('/metrics', operator, (req, res) => {
     deps.metrics(req, res);
   });
@@ -184,8 +195,9 @@ export function createApp(deps: HttpDeps): express.Express {
     rpcError(res, 405, -32000, 'Method not allowed');
   });
   if (deps.rest) app.use(deps.rest(gates));
+  const endpoints = ['/mcp', ...(deps.endpoints ?? []), '/healthz', '/readyz', '/metrics'];
   app.use((_req, res) => {
-    res.status(404).json({ error: 'not found', endpoints: ['/mcp', '/healthz', '/readyz', '/metrics'] });
+    res.status(404).json({ error: 'not found', endpoints });
   });
   // Body-parser failures (bad JSON, too large) and anything unexpected end here with a JSON-RPC error.
   app.use(

@@ -28,7 +28,11 @@ export class AuthFailure extends Error {
 type LocalKeys = ReturnType<typeof createLocalJWKSet>;
 type KeySource = (...args: Parameters<LocalKeys>) => ReturnType<LocalKeys>;
 
-function keySource(s: JwtSettings): KeySource {
+/** A verifier's settings: a configured issuer's, or the gateway's own sign-in issuer's (keys given, `typ` checked). */
+export type VerifierSettings = JwtSettings & { jwks?: JSONWebKeySet; typ?: string };
+
+function keySource(s: VerifierSettings): KeySource {
+  if (s.jwks) return createLocalJWKSet(s.jwks);
   if (s.jwksUrl) {
     return createRemoteJWKSet(new URL(s.jwksUrl), {
       cooldownDuration: s.jwksCooldownMs,
@@ -58,6 +62,7 @@ function cause(err: unknown): string {
     if (err.claim === 'nbf') return 'token not yet valid';
     if (err.claim === 'iss') return 'wrong issuer';
     if (err.claim === 'aud') return 'wrong audience';
+    if (err.claim === 'typ') return 'not an access token';
     return `invalid "${err.claim}" claim`;
   }
   if (err instanceof errors.JWSSignatureVerificationFailed) return 'bad signature';
@@ -95,19 +100,22 @@ function groupsOf(payload: JWTPayload, claim: string): string[] {
   return typeof raw === 'string' ? raw.split(' ').filter(Boolean) : [];
 }
 
-/** A verified token's principal (`sub`), scopes, groups and expiry. */
+/** A verified token's principal (`sub`, of `issuer`), scopes, groups and expiry. */
 export interface VerifiedToken {
+  issuer: string;
   subject: string;
   scopes: string[];
   groups: string[];
   expiresAt?: number;
+  /** The sign-in a gateway-issued token belongs to (its `gid` claim). */
+  grantId?: string;
 }
 
 /** Verifies bearer JWTs against one issuer's keys (remote JWKS cached by jose, or a local file). */
 export class JwtVerifier {
   private readonly keys: KeySource;
 
-  constructor(private readonly settings: JwtSettings) {
+  constructor(private readonly settings: VerifierSettings) {
     this.keys = keySource(settings);
   }
 
@@ -121,6 +129,7 @@ export class JwtVerifier {
         audience: s.audience,
         algorithms: s.algorithms,
         clockTolerance: Math.round(s.clockToleranceMs / 1000),
+        ...(s.typ && { typ: s.typ }),
       }));
     } catch (err) {
       throw new AuthFailure(keysUnavailable(err) ? 503 : 401, cause(err));
@@ -128,10 +137,12 @@ export class JwtVerifier {
     if (typeof payload.sub !== 'string' || !payload.sub)
       throw new AuthFailure(401, 'token has no "sub" claim');
     return {
+      issuer: s.issuer,
       subject: payload.sub,
       scopes: scopesOf(payload),
       groups: groupsOf(payload, s.groupsClaim),
       expiresAt: payload.exp,
+      grantId: typeof payload.gid === 'string' ? payload.gid : undefined,
     };
   }
 }

@@ -8,6 +8,7 @@ import {
   type Server,
 } from '@modelcontextprotocol/server';
 import { toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
+import { isModernVersion } from '../backends/mcp-headers.js';
 import type { Origin } from '../backends/origin.js';
 import { log } from '../log.js';
 import type { Grant } from '../registry/grant.js';
@@ -22,6 +23,7 @@ export const LISTEN_PREFIX = 'listen:';
 function listenOrigin(id: string): Origin {
   const origin: Origin = {
     sessionId: id,
+    perRequest: true,
     capabilities: () => undefined,
     logLevel: () => undefined,
     headers: () => ({}),
@@ -40,9 +42,19 @@ function listenOrigin(id: string): Origin {
  */
 export async function isLegacyPost(req: IncomingMessage, body: unknown): Promise<boolean> {
   if (req.headers['mcp-session-id'] !== undefined || Array.isArray(body)) return true;
-  const meta = (body as { params?: { _meta?: Record<string, unknown> } } | undefined)?.params?._meta;
-  if (meta?.[PROTOCOL_VERSION_META_KEY] === undefined) return true;
+  const b = body as { method?: unknown; params?: { _meta?: Record<string, unknown> } } | undefined;
+  if (b?.params?._meta?.[PROTOCOL_VERSION_META_KEY] === undefined && !claimsModern(req, b?.method))
+    return true;
   return isLegacyRequest(await toWebRequest(req, body), body);
+}
+
+/**
+ * A request without the `_meta` envelope whose `MCP-Protocol-Version` header names a 2026-07-28 revision is a
+ * malformed 2026 request (the SDK answers it -32602 with its id), not 2025 traffic without a session.
+ */
+function claimsModern(req: IncomingMessage, method: unknown): boolean {
+  const version = req.headers['mcp-protocol-version'];
+  return typeof version === 'string' && isModernVersion(version) && method !== 'initialize';
 }
 
 /**

@@ -109,6 +109,10 @@ export async function relayWithInput<T extends object>(
       requestState: state.state,
       inputResponses: extra.mcpReq.inputResponses,
     };
+  } else if (extra.mcpReq.inputResponses !== undefined) {
+    // Answers without a requestState (a stateless upstream needs none) go to the backend that serves the target.
+    const backend = dispatch.owner(binding.method as 'tools/call', binding.target);
+    if (backend) resume = { backend, inputResponses: extra.mcpReq.inputResponses };
   }
 
   if (!peer.perRequest) {

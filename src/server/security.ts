@@ -27,13 +27,26 @@ function compile(policy: OriginPolicy) {
 /** Why a request fails the checks (the 403's message and what to log), or the Origin to allow by CORS. */
 type Verdict = { refused: string; log: Record<string, unknown> } | { refused?: undefined; cors?: string };
 
-/** Requests that passed the guard once: later guards on their route let them through at once. */
-const PASSED = Symbol('origin-checked');
-type Marked = Request & { [PASSED]?: true };
+/**
+ * The same policy with any Origin accepted (the Host still checked): for routes browser-based clients call
+ * across origins by design (public metadata, OAuth endpoints). A getter, rebuilt when the policy changes.
+ */
+export function anyOrigin(policy: () => OriginPolicy): () => OriginPolicy {
+  let from: OriginPolicy | undefined;
+  let derived: OriginPolicy | undefined;
+  return () => {
+    const p = policy();
+    if (p !== from) {
+      from = p;
+      derived = { ...p, allowedOrigins: ['*'] };
+    }
+    return derived!;
+  };
+}
 
 /** The DNS-rebinding checks of one policy source (a getter follows config reloads). */
 export interface OriginChecks {
-  /** Refuses (403) a request whose Host or Origin is not allowed; once passed, a request passes again at once. */
+  /** Refuses (403) a request whose Host or Origin is not allowed; once passed, it passes this guard again at once. */
   guard: RequestHandler;
   /** Whether a request passes the checks (nothing is answered, nothing logged). */
   passes(req: Request): boolean;
@@ -46,6 +59,9 @@ export interface OriginChecks {
  */
 export function originChecks(policy: OriginPolicy | (() => OriginPolicy)): OriginChecks {
   const current = typeof policy === 'function' ? policy : () => policy;
+  // Requests that passed this guard once: its later uses on their route let them through at once.
+  const PASSED = Symbol('origin-checked');
+  type Marked = Request & { [PASSED]?: true };
   let compiled = compile(current());
   const verdict = (req: Request): Verdict => {
     if (compiled.policy !== current()) compiled = compile(current());

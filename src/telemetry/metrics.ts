@@ -76,6 +76,7 @@ export class GatewayMetrics implements Recorder {
   private readonly reconnects: Counter;
   private readonly reloads: Counter;
   private readonly refusals: Counter;
+  private readonly slips: Counter;
 
   constructor(settings: TelemetrySettings) {
     this.prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
@@ -132,6 +133,10 @@ export class GatewayMetrics implements Recorder {
     this.refusals = meter.createCounter('switchboard_refusals_total', {
       description: 'Requests refused before reaching a backend, by kind (auth, rate_limit) and reason.',
     });
+    this.slips = meter.createCounter('switchboard_upstream_slips_total', {
+      description:
+        'Upstream answers the gateway normalised instead of failing them (e.g. a missing resultType), by backend and kind.',
+    });
   }
 
   toolCall(labels: CallLabels, seconds: number, timing: CallTiming): void {
@@ -166,6 +171,10 @@ export class GatewayMetrics implements Recorder {
 
   refusal(kind: string, reason: string): void {
     this.refusals.add(1, { kind, reason });
+  }
+
+  upstreamSlip(backend: string, kind: string): void {
+    this.slips.add(1, { backend, kind });
   }
 
   /** Registers values read at each collection (gauges of the gateway's state). */

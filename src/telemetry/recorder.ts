@@ -38,6 +38,8 @@ export interface Recorder {
   reload(outcome: 'ok' | 'failed'): void;
   /** A request refused before it reached a backend: `kind` such as `auth` or `rate_limit`, `reason` a short code. */
   refusal(kind: string, reason: string): void;
+  /** An upstream answer the gateway normalised (a recoverable slip such as a missing `resultType`), by kind. */
+  upstreamSlip(backend: string, kind: string): void;
 }
 
 /** A recorder that records nothing (unit tests of single components). */
@@ -50,6 +52,7 @@ export const METRICS_OFF: Recorder = {
   reconnect: () => {},
   reload: () => {},
   refusal: () => {},
+  upstreamSlip: () => {},
 };
 
 /** What components receive: the metric recorder and the tracer (TRACING_OFF until tracing starts, if ever). */

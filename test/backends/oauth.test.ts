@@ -42,6 +42,22 @@ function readyz(gateway: Gateway): string {
 }
 
 describe('OAuth client credentials toward an upstream', () => {
+  it('sends a published resource exactly as published: a bare origin gets no trailing "/"', async () => {
+    const bare = new ProtectedUpstream(as);
+    bare.published = 'origin';
+    await bare.start();
+    const issued = as.issued().length;
+    const { gateway } = await startGateway(yaml('httpServices', bare.mcpUrl, secretAuth()));
+    try {
+      const seen = as.issued().slice(issued);
+      assert.equal(seen[0]?.resource, new URL(bare.mcpUrl).origin);
+      assert.equal(gateway.pool.get('api')?.state, 'ready', readyz(gateway));
+    } finally {
+      await gateway.close();
+      await bare.stop();
+    }
+  });
+
   it('discovers the authorization server from the 401, fetches a token on first use and sends the resource', async () => {
     const issued = as.issued().length;
     const refused = upstream.refusals.length;

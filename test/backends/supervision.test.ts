@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isAlive } from '../../src/backends/process-tree.js';
+import { status } from '../../src/cli-status.js';
 import {
   EVERYTHING,
   FIXTURE,
@@ -99,6 +100,38 @@ ${fixtureStdio('fx')}`);
     assert.equal(res.isError, true);
     assert.match(text(res), /backend "broken" is down/);
   });
+});
+
+describe('a child that dies during start-up', () => {
+  // A block copied from examples/ into the root config: its path is relative to examples/, so node cannot find it.
+  for (const protocol of ['2025-11-25', 'auto']) {
+    it(`reports its stderr as the backend's last error in /readyz, /v1/backends and status (protocol ${protocol})`, async () => {
+      const { gateway, url } = await startGateway(`
+mcpServers:
+  copied:
+    command: ${JSON.stringify(process.execPath)}
+    args: [../node_modules/@modelcontextprotocol/server-everything/dist/index.js, stdio]
+    protocol: "${protocol}"
+    restart: { max_attempts: 1 }
+${fixtureStdio('fx')}`);
+      cleanups.push(() => gateway.close());
+      await waitFor(() => gateway.pool.get('copied')!.state === 'down', 10_000, 'copied down');
+      const cause =
+        /child process exited \(?.*during start-up: Error: Cannot find module '[^']*server-everything\/dist\/index\.js'/;
+      type Ready = { backends: Record<string, { state: string; lastError?: string }> };
+      const ready = await fetch(new URL('/readyz', url)).then((r) => r.json() as Promise<Ready>);
+      assert.match(ready.backends.copied!.lastError!, cause);
+      type Rows = { backends: { name: string; lastError?: string }[] };
+      const rows = await fetch(new URL('/v1/backends', url)).then((r) => r.json() as Promise<Rows>);
+      assert.match(rows.backends.find((b) => b.name === 'copied')!.lastError!, cause);
+      const lines = await status({ url: url.href, json: false });
+      assert.match(
+        lines.find((l) => l.startsWith('copied'))!,
+        /Cannot find module/,
+      );
+      assert.equal(ready.backends.fx!.state, 'ready');
+    });
+  }
 });
 
 describe('timeouts', () => {

@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { validateDiff } from '../../src/cli-diff.js';
+import { reload } from '../../src/cli-reload.js';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
@@ -127,11 +129,35 @@ describe('switchboard validate --diff', () => {
     const next = writeConfig(
       `mcpServers:\n${fixtureStdio('a', '    tools: { exclude: [crash] }\n')}${fixtureStdio('b', '    tools: { include: [add] }\n')}`,
     );
-    const res = await cliAsync('validate', '--against-running', url.href, next);
+    // The base URL, as `status --url` takes it.
+    const res = await cliAsync('validate', '--against-running', new URL('/', url).href, next);
     assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stdout, /^tools of http:\/\/127\.0\.0\.1:\d+\/mcp -> \S+: 2 change\(s\)\n/);
     assert.match(res.stdout, /\+ tool b__add/);
     assert.match(res.stdout, /- tool a__crash/);
     assert.doesNotMatch(res.stdout, /tool a__add/);
+    assert.doesNotMatch(res.stdout, /smart_tool_discovery|renamed/, 'the meta-tool is listed on both sides');
+  });
+
+  it("--against-running compares what the credential's principal sees, under the same policies", async () => {
+    const KEY = 'bot-key-0123456789abcdef';
+    const yaml = `gateway:
+  auth:
+    api_keys: [{ name: bot, key: ${KEY} }]
+    policies: [{ match: { principal: bot }, allow: { tools: [a__add, a__echo] } }]
+mcpServers:\n${fixtureStdio('a')}`;
+    const { gateway, url } = await startGateway(yaml);
+    cleanups.push(() => gateway.close());
+    const lines: string[] = [];
+    await validateDiff(
+      { next: writeConfig(yaml), againstRunning: url.href, credential: KEY, json: false },
+      (l) => lines.push(l),
+    );
+    assert.match(lines.join('\n'), /: no changes$/);
+    await assert.rejects(
+      validateDiff({ next: writeConfig(yaml), againstRunning: url.href, json: false }, () => {}),
+      /cannot list the tools of http:\/\/127\.0\.0\.1:\d+\/mcp: .*--api-key/,
+    );
   });
 });
 
@@ -149,5 +175,59 @@ describe('switchboard tools', () => {
     assert.ok(out.tools.some((t) => t.name === 'old__add') && out.tools.some((t) => t.name === 'new__add'));
     assert.deepEqual(out.backends.old, { state: 'ready', protocol: '2025-11-25' });
     assert.deepEqual(out.backends.new, { state: 'ready', protocol: '2026-07-28' });
+  });
+});
+
+describe('switchboard reload', () => {
+  const OPERATOR = 'operator-key-0123456789abcdef';
+  const CLIENT = 'client-key-0123456789abcdef';
+  const auth = `gateway:\n  auth:\n    api_keys:\n      - { name: ops, key: ${OPERATOR}, operator: true }\n      - { name: bot, key: ${CLIENT} }\n`;
+
+  it('makes a running gateway re-read its file (POST /v1/config/reload), with an operator credential', async () => {
+    const { gateway, url, file } = await startGateway(`${auth}mcpServers:\n${fixtureStdio('a')}`);
+    cleanups.push(() => gateway.close());
+    writeFileSync(file, `${auth}mcpServers:\n${fixtureStdio('a')}${fixtureStdio('b')}`);
+    const base = new URL('/', url).href;
+
+    // The refusals through the command's own function (each CLI start costs seconds on a loaded machine).
+    await assert.rejects(
+      reload({ url: base }),
+      /^Error: \S+\/v1\/config\/reload refused: HTTP 401 .*pass an operator credential/,
+    );
+    await assert.rejects(
+      reload({ url: base, credential: CLIENT }),
+      /refused: HTTP 403 .*needs operator rights/,
+    );
+    assert.equal(gateway.pool.get('b'), undefined, 'refused requests reloaded nothing');
+
+    const res = await cliAsync('reload', '--url', url.href, '--api-key', OPERATOR);
+    assert.equal(res.status, 0, res.stderr);
+    assert.match(
+      res.stdout,
+      /^http:\/\/127\.0\.0\.1:\d+: config reloaded \(sha256 [0-9a-f]{12}\); 1 reload\(s\) since start\n$/,
+    );
+    assert.ok(gateway.pool.get('b'), 'backend b added by the reload');
+
+    writeFileSync(file, `${auth}mcpServers:\n  b: { command: x, nope: 1 }\n`);
+    await assert.rejects(
+      reload({ url: base, credential: OPERATOR }),
+      /^Error: reload refused: the config file was refused .*running configuration was kept\n.*external-mcp-servers\.yaml:\d+:\d+: mcpServers\.b\.nope: unknown key/,
+    );
+    assert.ok(gateway.pool.get('b'), 'the running config was kept');
+  });
+
+  it('keeps the Host/Origin guard and takes only POST', async () => {
+    const { gateway, url } = await startGateway(`mcpServers:\n${fixtureStdio('a')}`);
+    cleanups.push(() => gateway.close());
+    const endpoint = new URL('/v1/config/reload', url);
+    const foreign = await fetch(endpoint, { method: 'POST', headers: { Origin: 'https://evil.example' } });
+    assert.equal(foreign.status, 403);
+    const get = await fetch(endpoint);
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get('allow'), 'POST');
+    assert.equal(gateway.readiness().reload, undefined, 'nothing reloaded');
+    const ok = await fetch(endpoint, { method: 'POST' });
+    assert.equal(ok.status, 200);
+    assert.equal(((await ok.json()) as { reload: { last: string } }).reload.last, 'ok');
   });
 });

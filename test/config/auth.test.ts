@@ -36,7 +36,7 @@ describe('secure by default', () => {
     assert.equal(fromFile.length, 1);
     assert.match(
       fromFile[0]!,
-      /^\/cfg\/external-mcp-servers\.yaml:2:9: gateway\.host: listening on 0\.0\.0\.0 without client authentication: configure gateway\.auth\.api_keys or gateway\.auth\.jwt, or set gateway\.auth\.allow_unauthenticated: true$/,
+      /^\/cfg\/external-mcp-servers\.yaml:2:9: gateway\.host: listening on 0\.0\.0\.0 without client authentication: configure gateway\.auth\.api_keys, gateway\.auth\.jwt or gateway\.auth\.sign_in, or set gateway\.auth\.allow_unauthenticated: true$/,
     );
     assert.equal(problems('mcpServers: {}\n', '10.0.0.5').length, 1, 'a --host override too');
   });

@@ -147,4 +147,15 @@ describe('diffTools', () => {
       changed: ['b__same'],
     });
   });
+
+  it('never calls two unrelated names a rename, however alike their definitions', () => {
+    const same = (name: string) => tool(name, 'Does the thing', { q: {} });
+    const diff = diffTools(
+      [same('smart_tool_discovery'), same('a__one'), same('b__x')],
+      [same('c__two'), same('d__y'), same('b__renamed'), same('a-x')],
+    );
+    assert.deepEqual(diff.renamed, [{ from: 'b__x', to: 'b__renamed' }]);
+    assert.deepEqual(diff.removed, ['smart_tool_discovery', 'a__one']);
+    assert.deepEqual(diffTools([same('a-x')], [same('b-x')], '-').renamed, [{ from: 'a-x', to: 'b-x' }]);
+  });
 });

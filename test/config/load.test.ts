@@ -62,7 +62,7 @@ httpServices:
 `);
     assert.deepEqual(found, [
       '/cfg/test.yaml:4:5: mcpServers.fs: missing required key "command"',
-      '/cfg/test.yaml:7:15: httpServices.web.base_url: "ftp://x" does not match ^https?://',
+      '/cfg/test.yaml:7:15: httpServices.web.base_url: invalid value "ftp://x": An http:// or https:// URL: the upstream\'s Streamable HTTP endpoint, e.g. https://mcp.example.com/mcp.',
       '/cfg/test.yaml:8:21: httpServices.web.single_session: must be boolean',
     ]);
   });

@@ -19,13 +19,23 @@ if (!upstream?.startsWith('http')) {
   process.exit(2);
 }
 
-/** Arguments that satisfy a tool's input schema well enough for a test call. */
+/**
+ * Arguments that satisfy a tool's input schema well enough for a test call: the required properties only
+ * (optional ones stay absent, which the custom-header scenario checks), and a non-ASCII string where a
+ * property is mirrored into an `Mcp-Param-*` header (which must then be base64-encoded).
+ */
 function sampleArguments(tool: Tool): Record<string, unknown> {
   const args: Record<string, unknown> = {};
-  const props = (tool.inputSchema.properties ?? {}) as Record<string, { type?: string }>;
+  const props = (tool.inputSchema.properties ?? {}) as Record<
+    string,
+    { type?: string; 'x-mcp-header'?: string }
+  >;
+  const required = tool.inputSchema.required;
   for (const [name, schema] of Object.entries(props)) {
+    if (required && !required.includes(name)) continue;
+    const text = schema['x-mcp-header'] ? 'tëst' : 'test';
     args[name] =
-      schema.type === 'number' || schema.type === 'integer' ? 1 : schema.type === 'boolean' ? true : 'test';
+      schema.type === 'number' || schema.type === 'integer' ? 1 : schema.type === 'boolean' ? true : text;
   }
   return args;
 }
@@ -84,8 +94,12 @@ try {
   }));
   client.setRequestHandler('roots/list', () => ({ roots: [] }));
   await client.connect(new StreamableHTTPClientTransport(new URL(gateway.url)));
-  for (const tool of (await client.listTools()).tools) {
-    const result = await client.callTool({ name: tool.name, arguments: sampleArguments(tool) });
+  const { tools } = await client.listTools();
+  for (const tool of tools) {
+    // The schema-preservation scenario asks for another tool's inputSchema back, as the client received it.
+    const echoed = tools.find((t) => t.name !== tool.name && t.name !== 'smart_tool_discovery')?.inputSchema;
+    const args = tool.name === 'json_schema_echo' ? { schema: echoed } : sampleArguments(tool);
+    const result = await client.callTool({ name: tool.name, arguments: args });
     console.log(`${tool.name}: ${JSON.stringify(result.content)}`);
   }
   await client.close();

@@ -5,11 +5,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CreateMessageResultSchema, ElicitResultSchema } from '@modelcontextprotocol/core';
-import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import { createMcpExpressApp } from '@modelcontextprotocol/express';
-import { completable, McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
+import {
+  completable,
+  createMcpHandler,
+  isLegacyRequest,
+  McpServer,
+  ResourceTemplate,
+} from '@modelcontextprotocol/server';
 import type { ElicitRequestFormParams, LoggingLevel, ServerContext } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { refuseUndeclared, register2026, type ListHooks } from './fixture-2026.js';
 
 const PNG =
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
@@ -310,12 +317,34 @@ function build(): McpServer {
   registerTools(server, () => level);
   registerResources(server);
   registerPrompts(server);
+  register2026(server, hooks);
+  refuseUndeclared(server);
   return server;
 }
 
+/** Servers of open 2025 sessions, told when a hook changes the lists (2026 listen streams hear `modern`). */
+const sessionServers = new Set<McpServer>();
+const hooks: ListHooks = {
+  toolsChanged: () => {
+    modern.notify.toolsChanged();
+    for (const s of sessionServers) s.sendToolListChanged();
+  },
+  promptsChanged: () => {
+    modern.notify.promptsChanged();
+    for (const s of sessionServers) s.sendPromptListChanged();
+  },
+};
+
 const app = createMcpExpressApp({ host: '127.0.0.1' });
 const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
+// 2026-07-28 requests: one server per request through the SDK's per-request entry; the rest is 2025 traffic.
+const modern = createMcpHandler(() => build(), { legacy: 'reject' });
+const serveModern = toNodeHandler(modern);
 app.all('/mcp', async (req, res) => {
+  if (req.method === 'POST' && !(await isLegacyRequest(await toWebRequest(req, req.body), req.body))) {
+    await serveModern(req, res, req.body);
+    return;
+  }
   const id = req.headers['mcp-session-id'] as string | undefined;
   let transport = id ? sessions.get(id) : undefined;
   if (id && !transport) {
@@ -329,7 +358,10 @@ app.all('/mcp', async (req, res) => {
       onsessionclosed: (sid) => void sessions.delete(sid),
     });
     transport = created;
-    await build().connect(created);
+    const server = build();
+    sessionServers.add(server);
+    await server.connect(created);
+    server.server.onclose = () => void sessionServers.delete(server);
   }
   await transport.handleRequest(req, res, req.body);
 });

@@ -124,13 +124,13 @@ describe('console API', () => {
       hash: string;
       sha256: string;
       file: string;
-      config: { backends: { env?: unknown }[] };
+      config: { mcpServers: Record<string, { env?: unknown }> };
     };
     assert.equal(body.file, file);
     const readyz = (await (await get('/readyz', OPS)).json()) as { configHash?: string };
     assert.equal(body.sha256, readyz.configHash);
     assert.equal(body.hash, readyz.configHash?.slice(0, 12));
-    assert.equal((body.config.backends[0]!.env as Record<string, string>).API_TOKEN, '[redacted]');
+    assert.equal((body.config.mcpServers.alpha!.env as Record<string, string>).API_TOKEN, '[redacted]');
   });
 
   it('pushes backend changes and reload results on /v1/events, filtered by policy', async () => {

@@ -14,6 +14,7 @@ const SECRETS = {
   redis: 'redis-password-GGGGGG',
   state: 'state-secret-HHHHHHHHHHHHHHHHHHHHHHHH',
   apiKey: 'client-api-key-IIIIIII',
+  disabledUrl: 'disabled-url-password-JJJJJJ',
   short: 'ab12',
 };
 
@@ -32,6 +33,7 @@ httpServices:
   b: { base_url: https://b.example.com/mcp, auth: { type: bearer, token: "${SECRETS.bearer}" } }
   q: { base_url: https://q.example.com/mcp, auth: { type: query_param, param: k, value: "${SECRETS.query}" } }
   s: { base_url: https://s.example.com/mcp, auth: { type: basic, username: svc, password: "${SECRETS.basic}" } }
+  off: { enabled: false, base_url: "https://u:${SECRETS.disabledUrl}@off.example.com/mcp", request_timeout: 5s }
 `;
 
 describe('redactedConfig', () => {
@@ -55,6 +57,22 @@ describe('redactedConfig', () => {
       '"name":"ci"',
     ]) {
       assert.ok(shown.includes(kept), `${kept} missing: ${shown}`);
+    }
+  });
+
+  it('shows the YAML keys of the file, not the internal model', () => {
+    for (const key of [
+      '"mcpServers"',
+      '"httpServices"',
+      '"request_state_secret"',
+      '"api_keys"',
+      '"base_url"',
+    ]) {
+      assert.ok(shown.includes(key), `${key} missing: ${shown}`);
+    }
+    assert.ok(shown.includes('"request_timeout":"5s"'), shown);
+    for (const internal of ['backends', 'requestTimeoutMs', 'apiKeys', 'requestStateSecret']) {
+      assert.ok(!shown.includes(`"${internal}"`), `${internal} shown: ${shown}`);
     }
   });
 

@@ -59,7 +59,7 @@ describe('web console in Chromium', { skip: missing && `no Chromium at ${CHROMIU
     api_keys:
       - { name: ops, key: "${KEY}", operator: true }
 mcpServers:
-${fixtureStdio('alpha')}${fixtureStdio('beta', '    restart: { initial_delay: 30s }\n')}  everything:
+${fixtureStdio('alpha', '    tools: { exclude: [crash] }\n')}${fixtureStdio('beta', '    restart: { initial_delay: 30s }\n')}  everything:
     command: ${JSON.stringify(process.execPath)}
     args: [${JSON.stringify(EVERYTHING)}, "stdio"]
 httpServices:
@@ -120,6 +120,11 @@ httpServices:
     }
     const alpha = page.locator('tr[data-backend="alpha"]');
     assert.match(await alpha.innerText(), /stdio/);
+    // 2025-11-25 is the current session-based revision; the operator sees what alpha's filter hides.
+    assert.match(await alpha.innerText(), /2025-11-25 \(session-based\)/);
+    assert.doesNotMatch(await page.locator('table.backends').innerText(), /legacy/);
+    const upstream = gateway.backend('alpha')!.catalog.tools.length;
+    assert.equal(await alpha.locator('td.num').first().innerText(), `${upstream - 1} of ${upstream}`);
     assert.match(await page.locator('tr[data-backend="remote"]').innerText(), /http/);
     await page.locator('.live[data-live="live"]').waitFor();
     // The key lives in the tab's sessionStorage: a reload does not ask again.
@@ -203,6 +208,11 @@ httpServices:
     assert.equal(await hash.innerText(), gateway.readiness().configHash?.toString().slice(0, 12));
     const text = await page.locator('#config').innerText();
     assert.ok(!text.includes(KEY), 'the API key is not shown');
+    // The file's own YAML keys, not the gateway's internal model.
+    assert.match(text, /"mcpServers"/);
+    assert.match(text, /"api_keys"/);
+    assert.match(text, /"initial_delay": "30s"/);
+    assert.doesNotMatch(text, /initialDelayMs|"backends"|apiKeys/);
     assert.match(text, /No reload since the gateway started/);
     await shot('06-config');
   });

@@ -271,3 +271,19 @@ mcpServers: {}
     await client.close();
   });
 });
+
+describe('WebSocket client transport', () => {
+  it('leaves out a header whose value is undefined (the docs example with SWITCHBOARD_API_KEY unset)', async () => {
+    const { gateway, url } = await startGateway(`mcpServers:\n${fixtureStdio('a')}`);
+    try {
+      const ws = new URL('/ws', url.href.replace(/^http/, 'ws'));
+      const transport = new WebSocketClientTransport(ws, { headers: { 'X-API-Key': undefined } });
+      const client = new Client({ name: 'ws-example', version: '1.0.0' });
+      await client.connect(transport);
+      assert.ok((await client.listTools()).tools.some((t) => t.name === 'a__add'));
+      await client.close();
+    } finally {
+      await gateway.close();
+    }
+  });
+});

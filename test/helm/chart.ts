@@ -86,3 +86,32 @@ export function requireRenderer(t: TestContext): ((extra: string[]) => Rendered)
   t.skip(msg);
   return undefined;
 }
+
+/** Kinds whose API group kubernetes-models does not cover (custom resources), left unchecked. */
+const CUSTOM_KINDS = new Set(['monitoring.coreos.com/v1/ServiceMonitor']);
+
+/**
+ * Checks rendered objects against the Kubernetes OpenAPI schemas of their kind (kubernetes-models, offline);
+ * returns one `Kind name: problem` line per invalid object, empty when all are valid.
+ */
+export async function kubernetesProblems(objects: K8sObject[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const o of objects) {
+    if (CUSTOM_KINDS.has(`${o.apiVersion}/${o.kind}`)) continue;
+    const models = (await import(`kubernetes-models/${o.apiVersion}`)) as Record<
+      string,
+      new (data: unknown) => { validate(): void }
+    >;
+    const Model = models[o.kind];
+    if (!Model) {
+      problems.push(`${o.kind} ${o.metadata.name}: no schema for ${o.apiVersion}/${o.kind}`);
+      continue;
+    }
+    try {
+      new Model(o).validate();
+    } catch (err) {
+      problems.push(`${o.kind} ${o.metadata.name}: ${(err as Error).message}`);
+    }
+  }
+  return problems;
+}

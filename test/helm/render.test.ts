@@ -4,6 +4,7 @@
  * values ask for. Skips loudly where no renderer exists.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, it, type TestContext } from 'node:test';
 import { parse } from 'yaml';
 import { loadConfig, parseConfig } from '../../src/config/load.js';
@@ -12,7 +13,7 @@ import { configSchema } from '../../src/config/validate.js';
 import { Gateway } from '../../src/gateway.js';
 import { EVERYTHING, waitFor, writeConfig } from '../helpers/gateway.js';
 import { raw } from '../helpers/http.js';
-import { CHART, ciFiles, type K8sObject, type Rendered, requireRenderer } from './chart.js';
+import { CHART, ciFiles, type K8sObject, kubernetesProblems, type Rendered, requireRenderer } from './chart.js';
 
 interface Container {
   env?: {
@@ -62,6 +63,7 @@ function podEnv(objects: K8sObject[]): Record<string, string> {
     if (e.value !== undefined) env[e.name] = e.value;
     else if (e.valueFrom?.fieldRef?.fieldPath === 'status.podIP') env[e.name] = POD_IP;
     else if (e.name.endsWith('REDIS_URL')) env[e.name] = 'redis://:secret@redis.example.internal:6379/0';
+    else if (e.name.startsWith('SWITCHBOARD_SIGNIN_KEY_')) env[e.name] = SIGNING_KEY;
     else env[e.name] = `secret-${e.valueFrom!.secretKeyRef!.key}-0123456789abcdef0123456789abcdef`;
   }
   return env;
@@ -76,6 +78,9 @@ function gatewayConfig(objects: K8sObject[]): GatewayConfig {
 /** The pod address the stand-in downward API gives. */
 const POD_IP = '10.244.1.17';
 
+const SIGNING_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .privateKey.export({ format: 'pem', type: 'pkcs8' })
+  .toString();
 const SECRETS = { existingSecret: 'switchboard', requestStateSecretKey: 'request-state-secret' };
 const KEY = { auth: { apiKeys: [{ name: 'ci-bot', secretKey: 'ci-bot-key' }] } };
 const json = (v: unknown) => ['--set-json', JSON.stringify(v)];
@@ -83,9 +88,10 @@ const hasShutdownGrace = 'shutdown_grace' in (configSchema as { $defs: { gateway
 
 describe(`the chart at ${CHART}, rendered`, () => {
   for (const file of ciFiles()) {
-    it(`${file}: the embedded config passes the gateway's loader with the pod's environment`, (t) => {
+    it(`${file}: valid Kubernetes objects, and the embedded config passes the gateway's loader`, async (t) => {
       const objects = render(t, ['-f', `${CHART}/${file}`]);
       if (!objects) return;
+      assert.deepEqual(await kubernetesProblems(objects), [], 'every object fits its Kubernetes schema');
       const config = gatewayConfig(objects);
       assert.equal(config.gateway.host, '0.0.0.0');
       assert.equal(config.gateway.port, 8080);
@@ -93,6 +99,31 @@ describe(`the chart at ${CHART}, rendered`, () => {
       assert.ok(config.gateway.allowedHosts?.includes('rel-switchboard.default.svc'));
     });
   }
+
+  it('sign-in: the identity provider secret and signing keys from the Secret, the config passing the loader', (t) => {
+    const signIn = {
+      enabled: true,
+      issuer: 'https://mcp.example.com',
+      signingKeySecretKeys: ['signin-key-new', 'signin-key-old'],
+      idp: { issuer: 'https://login.example.com', client_id: 'switchboard', claims: { subject: 'email' } },
+      idpClientSecretKey: 'idp-secret',
+      allow: { email_domains: ['example.com'] },
+      settings: { access_token_ttl: '5m' },
+    };
+    const objects = render(t, [...json({ secrets: { existingSecret: 'switchboard' }, auth: { signIn } })]);
+    if (!objects) return;
+    const text = one(objects, 'ConfigMap').data!['external-mcp-servers.yaml']!;
+    assert.ok(!text.includes('BEGIN PRIVATE KEY') && !text.includes('secret-idp-secret'), 'no secret in the ConfigMap');
+    const env = pod(objects).containers[0]!.env!.map((e) => `${e.name}=${e.valueFrom?.secretKeyRef?.key ?? ''}`);
+    for (const e of ['SWITCHBOARD_SIGNIN_KEY_0=signin-key-new', 'SWITCHBOARD_SIGNIN_KEY_1=signin-key-old', 'SWITCHBOARD_SIGNIN_IDP_SECRET=idp-secret'])
+      assert.ok(env.includes(e), `${e} in ${env.join(' ')}`);
+    const s = gatewayConfig(objects).gateway.auth.signIn!;
+    assert.equal(s.issuer, 'https://mcp.example.com');
+    assert.equal(s.keys.length, 2);
+    assert.equal(s.idp.clientSecret, 'secret-idp-secret-0123456789abcdef0123456789abcdef');
+    assert.equal(s.accessTokenTtlMs, 300_000);
+    assert.deepEqual(s.allow.emailDomains, ['example.com']);
+  });
 
   it('ci/default.yaml: one pod, non-root, read-only root, config mounted as a folder, probes on healthz and readyz', (t) => {
     const objects = render(t, ['-f', `${CHART}/ci/default.yaml`]);
@@ -132,6 +163,38 @@ describe(`the chart at ${CHART}, rendered`, () => {
     assert.equal(ingress['nginx.ingress.kubernetes.io/proxy-send-timeout'], '3600');
     assert.ok(gatewayConfig(objects).gateway.allowedHosts?.includes('mcp.example.com'), 'Ingress hosts are allowed');
     assert.ok(pod(objects).affinity?.podAntiAffinity, 'replicas spread over nodes');
+  });
+
+  it('the Kubernetes schema check rejects an object that does not fit (a grace period written as 1.2e+06)', async (t) => {
+    const objects = render(t, ['-f', `${CHART}/ci/default.yaml`]);
+    if (!objects) return;
+    const deployment = structuredClone(one(objects, 'Deployment'));
+    (deployment.spec as { template: { spec: Record<string, unknown> } }).template.spec.terminationGracePeriodSeconds =
+      '1.2e+06';
+    const problems = await kubernetesProblems([deployment]);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /^Deployment rel-switchboard: .*terminationGracePeriodSeconds must be integer/);
+  });
+
+  it('the Ingress routes every client endpoint by default: /mcp, /ws, /sse, /messages, REST, OAuth metadata', async (t) => {
+    const objects = render(t, [
+      '-f',
+      `${CHART}/ci/default.yaml`,
+      ...json({ ingress: { enabled: true, hosts: [{ host: 'mcp.example.com' }] } }),
+    ]);
+    if (!objects) return;
+    type Rules = { rules: { http: { paths: { path: string }[] } }[] };
+    const paths = (one(objects, 'Ingress').spec as Rules).rules[0]!.http.paths.map((p) => p.path);
+    assert.deepEqual(paths, [
+      '/mcp',
+      '/ws',
+      '/sse',
+      '/messages',
+      '/v1',
+      '/openapi.json',
+      '/.well-known/oauth-protected-resource',
+    ]);
+    assert.deepEqual(await kubernetesProblems(objects), []);
   });
 
   it('ci/redis-in-chart.yaml: a Redis Deployment and Service, the gateway pointed at it, no affinity needed', (t) => {
@@ -195,6 +258,9 @@ describe(`the chart at ${CHART}, rendered`, () => {
       [30_000, 5 + 30 + 5],
       ['1500ms', 5 + 2 + 5],
       [0, 5 + 0 + 5],
+      // A million ms and up: helm's toString would write 1.2e+06 and the pod would get 11 s.
+      [1_200_000, 5 + 1200 + 5],
+      [86_400_000, 5 + 86_400 + 5],
     ];
     for (const [grace, seconds] of cases) {
       const gateway = grace === undefined ? {} : { shutdown_grace: grace };
@@ -205,8 +271,11 @@ describe(`the chart at ${CHART}, rendered`, () => {
         gateway: Record<string, unknown>;
       };
       assert.equal(raw.gateway.shutdown_grace, grace ?? '25s', 'passed to the gateway as given (values.yaml: 25s)');
-      // The gateway's loader accepts it once graceful shutdown (gateway.shutdown_grace) is in the schema.
-      if (grace !== undefined && hasShutdownGrace) gatewayConfig(objects);
+      // The gateway's loader reads the same duration the pod's grace period was computed from.
+      if (grace !== undefined && hasShutdownGrace) {
+        const ms = gatewayConfig(objects).gateway.shutdownGraceMs;
+        assert.equal(Math.ceil(ms / 1000), seconds - 10, `the gateway's own shutdown_grace ${String(grace)}`);
+      }
     }
   });
 
@@ -257,7 +326,12 @@ describe(`the chart at ${CHART}, rendered`, () => {
   });
 
   const refusals: { why: string; args: string[]; says: RegExp }[] = [
-    { why: 'no client authentication', args: [], says: /set auth\.apiKeys or auth\.jwt/ },
+    { why: 'no client authentication', args: [], says: /set auth\.apiKeys, auth\.jwt or auth\.signIn/ },
+    {
+      why: 'sign-in without a public issuer',
+      args: [...json({ secrets: { existingSecret: 'sb' }, auth: { signIn: { enabled: true, signingKeySecretKeys: ['k'], idp: { issuer: 'https://login.example.com', client_id: 'sb' } } } })],
+      says: /auth\.signIn\.issuer or auth\.resource/,
+    },
     {
       why: 'several replicas without a shared requestState key',
       args: ['-f', `${CHART}/ci/default.yaml`, ...json({ replicaCount: 2 })],
@@ -272,6 +346,26 @@ describe(`the chart at ${CHART}, rendered`, () => {
       why: 'an autoscaler whose minimum is above its maximum',
       args: ['-f', `${CHART}/ci/production.yaml`, ...json({ autoscaling: { minReplicas: 12 } })],
       says: /autoscaling\.minReplicas \(12\) is above autoscaling\.maxReplicas \(10\)/,
+    },
+    {
+      why: 'a PodDisruptionBudget whose minAvailable equals the autoscaler\'s minReplicas (drains would hang)',
+      args: ['-f', `${CHART}/ci/production.yaml`, ...json({ podDisruptionBudget: { minAvailable: 3 } })],
+      says: /podDisruptionBudget\.minAvailable \(3\) keeps all 3 pod\(s\) of autoscaling\.minReplicas/,
+    },
+    {
+      why: 'a PodDisruptionBudget of minAvailable 100%',
+      args: ['-f', `${CHART}/ci/production.yaml`, ...json({ podDisruptionBudget: { minAvailable: '100%' } })],
+      says: /podDisruptionBudget\.minAvailable \(100%\) keeps all 3 pod\(s\)/,
+    },
+    {
+      why: 'a PodDisruptionBudget of minAvailable 1 on one replica',
+      args: ['-f', `${CHART}/ci/default.yaml`, ...json({ podDisruptionBudget: { minAvailable: 1 } })],
+      says: /podDisruptionBudget\.minAvailable \(1\) keeps all 1 pod\(s\) of replicaCount/,
+    },
+    {
+      why: 'a PodDisruptionBudget of maxUnavailable 0',
+      args: ['-f', `${CHART}/ci/default.yaml`, ...json({ podDisruptionBudget: { maxUnavailable: 0 } })],
+      says: /podDisruptionBudget\.maxUnavailable \(0\) allows no eviction/,
     },
     {
       why: 'a Secret key without the Secret',

@@ -46,6 +46,16 @@ describe('values.schema.json', () => {
     },
     { why: 'an API key with no source', values: { auth: { apiKeys: [{ name: 'ci' }] } }, at: '/auth/apiKeys/0' },
     {
+      why: "the identity provider's secret given inline",
+      values: { auth: { signIn: { idp: { issuer: 'https://login.example.com', client_secret: 'inline' } } } },
+      at: '/auth/signIn/idp',
+    },
+    {
+      why: 'sign-in enabled without a signing key',
+      values: { auth: { signIn: { enabled: true, idp: { issuer: 'https://login.example.com' } } } },
+      at: '/auth/signIn',
+    },
+    {
       why: 'external Redis without the Secret key of its URL',
       values: { redis: { mode: 'external' }, secrets: { existingSecret: 'switchboard' } },
       at: '/secrets',

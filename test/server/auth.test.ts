@@ -92,7 +92,10 @@ describe('API keys', () => {
   });
 
   it('refuse a missing or wrong key with 401, and keep /healthz open', async () => {
-    const missing = await refused({}, /^Unauthorized: no credentials/);
+    const missing = await refused(
+      {},
+      /^Unauthorized: no credentials \(send Authorization: Bearer <token or API key>, or X-API-Key: <API key>\)/,
+    );
     assert.ok(!missing.challenge.includes('error='), 'no error code when no credentials were sent');
     const wrong = await refused(bearer('wrong-key-0123456789'), /invalid API key/, 'wrong-key-0123456789');
     assert.match(wrong.challenge, /error="invalid_token"/);

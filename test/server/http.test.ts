@@ -35,6 +35,24 @@ describe('/mcp over HTTP', () => {
     assert.equal(local.headers['access-control-allow-origin'], `http://localhost:${url.port}`);
   });
 
+  it('answers an unknown path with 404 listing every endpoint a client or operator may use', async () => {
+    const res = await fetch(new URL('/no-such-path', url));
+    assert.equal(res.status, 404);
+    const body = (await res.json()) as { endpoints: string[] };
+    assert.deepEqual(body.endpoints, [
+      '/mcp',
+      '/ws',
+      '/sse',
+      '/messages',
+      '/v1',
+      '/openapi.json',
+      '/',
+      '/healthz',
+      '/readyz',
+      '/metrics',
+    ]);
+  });
+
   it('creates sessions with random ids and answers unknown sessions with 404', async () => {
     const a = await raw(url, 'POST', json, JSON.stringify(INIT));
     const b = await raw(url, 'POST', json, JSON.stringify(INIT));

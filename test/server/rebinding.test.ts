@@ -52,6 +52,8 @@ describe('DNS-rebinding checks on every route', () => {
   for (const foreign of FOREIGN) {
     it(`refuses a foreign ${foreign.name} with 403 naming the setting, on every route but the probes`, async () => {
       for (const [method, path, body] of ROUTES) {
+        // Public metadata is read across origins by design: only its Host is checked (below).
+        if (foreign.name === 'Origin' && path.startsWith('/.well-known/')) continue;
         const headers: Record<string, string> = { ...json, ...foreign.headers };
         if (path === '/ws') Object.assign(headers, { connection: 'Upgrade', upgrade: 'websocket' });
         const res = await raw(new URL(path, url), method, headers, body);
@@ -71,6 +73,14 @@ describe('DNS-rebinding checks on every route', () => {
       assert.deepEqual(JSON.parse(healthz.body), { status: 'ok' });
     });
   }
+
+  it('lets public metadata be read from any Origin, but only under an allowed Host', async () => {
+    const path = new URL('/.well-known/oauth-protected-resource', url);
+    const crossOrigin = await raw(path, 'GET', { origin: 'http://evil.example.com' });
+    assert.notEqual(crossOrigin.status, 403, crossOrigin.body);
+    const rebound = await raw(path, 'GET', { host: 'evil.example.com' });
+    assert.equal(rebound.status, 403);
+  });
 
   it('answers REST refusals as problems, and serves an allowed Host in full', async () => {
     const rest = await raw(new URL('/v1/tools', url), 'GET', { host: 'evil.example.com' });

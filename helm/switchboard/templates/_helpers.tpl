@@ -47,7 +47,12 @@ duration as in the config schema; 25s, the gateway's default, when unset) + a ma
 {{- define "switchboard.terminationGracePeriodSeconds" -}}
 {{- $g := .Values.config.gateway | default dict -}}
 {{- $grace := "25s" -}}
-{{- if hasKey $g "shutdown_grace" }}{{ $grace = toString $g.shutdown_grace | nospace }}{{ end -}}
+{{- if hasKey $g "shutdown_grace" -}}
+{{- $v := $g.shutdown_grace -}}
+{{- /* A number is milliseconds. Values arrive as float64, which toString writes as 1.2e+06 from a million up. */ -}}
+{{- if or (kindIs "float64" $v) (kindIs "int64" $v) (kindIs "int" $v) }}{{ $grace = printf "%dms" (int64 $v) }}
+{{- else }}{{ $grace = toString $v | nospace }}{{ end -}}
+{{- end -}}
 {{- $unit := get (dict "ms" 0.001 "s" 1.0 "m" 60.0 "h" 3600.0 "" 0.001) (regexFind "[a-z]*$" $grace) -}}
 {{- add (int .Values.preStopSleepSeconds) (ceil (mulf (float64 (regexFind "^[0-9.]+" $grace)) $unit)) (int .Values.terminationGraceMarginSeconds) -}}
 {{- end -}}

@@ -12,8 +12,28 @@ export interface BackendRow {
   uptimeMs?: number;
   readySince?: string;
   tools: number;
+  /** Operators only: the upstream's own count, before filters and policies. */
+  upstreamTools?: number;
   queue?: { mode: string; depth: number; running: number; owner: boolean };
   reconnects: number;
+}
+
+/** How each protocol era is shown: 2025-11-25 is the current session-based revision, not a legacy one. */
+const ERA_LABEL: Record<string, string> = { legacy: 'session-based', modern: 'per request' };
+
+/** The tools the caller may use, and for an operator the upstream's own count when some are hidden. */
+function tools(row: BackendRow): HTMLElement {
+  const hidden = row.upstreamTools !== undefined && row.upstreamTools !== row.tools;
+  return h(
+    'td',
+    {
+      class: 'num',
+      title: hidden
+        ? `${row.tools} exposed of the ${row.upstreamTools} the upstream lists (tools filters or policies hide the rest)`
+        : undefined,
+    },
+    hidden ? `${row.tools} of ${row.upstreamTools}` : String(row.tools),
+  );
 }
 
 function uptime(row: BackendRow): string {
@@ -51,7 +71,7 @@ export class BackendsPanel {
               th('Transport'),
               th('Protocol', 'Protocol era and version negotiated'),
               th('Uptime'),
-              th('Tools', 'Tools you may use'),
+              th('Tools', 'Tools you may use (operators: of the upstream’s own count)'),
               th('Queue', 'Single-session backends: waiting / running'),
               th('Reconnects'),
               th('Last error'),
@@ -93,11 +113,14 @@ export class BackendsPanel {
             'td',
             {},
             r.protocol
-              ? [r.protocol.version ?? '', r.protocol.era ? ` (${r.protocol.era})` : ''].join('')
+              ? [
+                  r.protocol.version ?? '',
+                  r.protocol.era ? ` (${ERA_LABEL[r.protocol.era] ?? r.protocol.era})` : '',
+                ].join('')
               : '—',
           ),
           h('td', { class: 'uptime' }, uptime(r)),
-          h('td', { class: 'num' }, r.tools),
+          tools(r),
           h(
             'td',
             { class: 'num' },

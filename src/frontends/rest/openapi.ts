@@ -198,7 +198,21 @@ function security(auth: AuthSettings): { schemes: Json; requirement?: Json[] } {
     schemes.apiKey = { type: 'apiKey', in: 'header', name: 'X-API-Key' };
     schemes.bearer = { type: 'http', scheme: 'bearer', description: 'An API key or a JWT' };
   }
-  if (auth.jwt) schemes.bearer = { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' };
+  if (auth.jwt || auth.signIn) schemes.bearer = { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' };
+  const signIn = auth.signIn;
+  if (signIn)
+    schemes.signIn = {
+      type: 'oauth2',
+      description: 'Sign in with the team identity provider (authorization code with PKCE S256)',
+      flows: {
+        authorizationCode: {
+          authorizationUrl: `${signIn.issuer}/oauth/authorize`,
+          tokenUrl: `${signIn.issuer}/oauth/token`,
+          refreshUrl: `${signIn.issuer}/oauth/token`,
+          scopes: Object.fromEntries(signIn.scopes.map((s) => [s, `the ${s} scope of this gateway`])),
+        },
+      },
+    };
   const names = Object.keys(schemes);
   if (!names.length) return { schemes };
   const requirement: Json[] = names.map((n) => ({ [n]: [] }));

@@ -28,6 +28,7 @@ type RestCode =
   | 'unavailable'
   | 'discovery_off'
   | 'method_not_allowed'
+  | 'config_invalid'
   | 'internal_error';
 
 /** The HTTP status of each code. */
@@ -62,6 +63,8 @@ const STATUS: Record<RestCode, number> = {
   unavailable: 503,
   discovery_off: 404,
   method_not_allowed: 405,
+  // A reload asked for (POST /v1/config/reload) found the file invalid; the running config is kept.
+  config_invalid: 422,
   internal_error: 500,
 };
 
