@@ -10,8 +10,8 @@ import { listKind } from './backends/catalog-fetch.js';
 import type { IncomingMessage } from 'node:http';
 import { gatewayPath } from './cli-status.js';
 import { authEnabled } from './config/auth.js';
-import { Authenticator } from './server/auth.js';
-import { visibleTools } from './server/handlers.js';
+import { Authenticator } from './server/auth/authenticator.js';
+import { visibleTools } from './server/relay/handlers.js';
 
 /** What `switchboard validate --diff / --against-running` compares. */
 export interface DiffRequest {

@@ -12,7 +12,7 @@ import { watchConfig } from './config/watch.js';
 import { connectStdio } from './frontends/connect.js';
 import { serveStdio } from './frontends/stdio.js';
 import { Gateway } from './gateway.js';
-import { killChildren, shutdown } from './lifecycle.js';
+import { killChildren, shutdown } from './runtime/shutdown.js';
 import { log } from './log.js';
 import { VERSION } from './version.js';
 

@@ -4,19 +4,24 @@ import type { z } from 'zod';
 import type { BackendSpec } from '../config/model.js';
 import { GatewayError } from '../errors.js';
 import { backendLog } from '../log.js';
-import { ClientSessions } from './client-sessions.js';
-import { InFlight, type UpstreamListener } from './origin.js';
-import { closeWithTree } from './process-tree.js';
-import { endGroup } from './process-group.js';
+import { ClientSessions } from './sessions/client-sessions.js';
+import { InFlight, type UpstreamListener } from './relay/origin.js';
+import { closeWithTree } from './supervision/process-tree.js';
+import { endGroup } from './supervision/process-group.js';
 import {
   installRelay,
   keepProgressBeforeResponses,
   RELAYED_CAPABILITIES,
   relayedSubset,
   upstreamClient,
-} from './relay.js';
-import { StickyState } from './sticky.js';
-import { createTransport, endSession, type BuiltTransport, type TransportFactory } from './transports.js';
+} from './relay/relay.js';
+import { StickyState } from './sessions/sticky.js';
+import {
+  createTransport,
+  endSession,
+  type BuiltTransport,
+  type TransportFactory,
+} from './transports/factory.js';
 import {
   EMPTY_CATALOG,
   fetchCatalog,
@@ -24,23 +29,23 @@ import {
   refreshKind,
   type BackendCatalog,
 } from './catalog-fetch.js';
-import { reconnectDelay, startHeartbeat } from './reconnect.js';
-import { EraMemory } from './era.js';
-import { sessionExpired } from './upstream-errors.js';
-import { requestFailure } from './request-failure.js';
-import { requestInEra, type UpstreamRequestOptions } from './upstream-request.js';
+import { reconnectDelay, startHeartbeat } from './supervision/reconnect.js';
+import { EraMemory } from './sessions/era.js';
+import { sessionExpired } from './sessions/upstream-errors.js';
+import { requestFailure } from './sessions/request-failure.js';
+import { requestInEra, type UpstreamRequestOptions } from './sessions/upstream-request.js';
 import { telemetryOff, type Telemetry } from '../telemetry/recorder.js';
-import { isOAuth, oauthFailure, UpstreamTokens } from './oauth.js';
-import { Retirement } from './retirement.js';
+import { isOAuth, oauthFailure, UpstreamTokens } from './oauth/tokens.js';
+import { Retirement } from './supervision/retirement.js';
 import { upstreamSpan } from './span.js';
 import { instrumented } from './instrumented.js';
-import { LegacyCompanion } from './legacy-companion.js';
-import { toolCallHeaders } from './mcp-headers.js';
+import { LegacyCompanion } from './sessions/legacy-companion.js';
+import { toolCallHeaders } from './transports/mcp-headers.js';
 import { completeResultTypes, UpstreamSlips } from './slips.js';
-import { childExitReason } from './stderr-tail.js';
+import { childExitReason } from './transports/stderr-tail.js';
 
 export type { BackendCatalog } from './catalog-fetch.js';
-export type { UpstreamRequestOptions } from './upstream-request.js';
+export type { UpstreamRequestOptions } from './sessions/upstream-request.js';
 
 /** Lifecycle of a backend connection. */
 export type BackendState = 'connecting' | 'ready' | 'down' | 'stopped';

@@ -3,10 +3,10 @@ import type { BackendSpec } from '../config/model.js';
 import { GatewayError } from '../errors.js';
 import { log } from '../log.js';
 import { Backend } from './backend.js';
-import type { UpstreamListener } from './origin.js';
+import type { UpstreamListener } from './relay/origin.js';
 import { waitAtMost } from '../time.js';
 import { telemetryOff, type Telemetry } from '../telemetry/recorder.js';
-import type { TransportFactory } from './transports.js';
+import type { TransportFactory } from './transports/factory.js';
 
 /** What a reconcile did, by backend name. */
 export interface ReconcileResult {

@@ -1,7 +1,7 @@
 import type { CallToolResult, ServerContext } from '@modelcontextprotocol/server';
 import { CreateMessageResultSchema } from '@modelcontextprotocol/core';
 import type { UpstreamRequestOptions } from '../backends/backend.js';
-import type { Origin } from '../backends/origin.js';
+import type { Origin } from '../backends/relay/origin.js';
 import type { Dispatcher } from '../dispatch/dispatch.js';
 import { ALLOW_ALL, type Grant } from '../registry/grant.js';
 import { callMetaTool } from './call.js';

@@ -15,7 +15,7 @@ import {
 } from '@modelcontextprotocol/core';
 import { z } from 'zod';
 import type { Backend, UpstreamRequestOptions } from '../backends/backend.js';
-import type { Origin } from '../backends/origin.js';
+import type { Origin } from '../backends/relay/origin.js';
 import { log } from '../log.js';
 import { resourceBackend, type Entry, type Snapshot } from '../registry/catalog.js';
 import { ConnectWaits } from './connect-wait.js';

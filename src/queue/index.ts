@@ -1,9 +1,9 @@
 import { MemoryQueue } from './memory.js';
-import { RedisQueue } from './redis.js';
+import { RedisQueue } from './redis/queue.js';
 import type { CallQueue, Executor } from './types.js';
 
 export { MemoryQueue, type MemoryQueueOptions } from './memory.js';
-export { RedisQueue, type RedisQueueOptions } from './redis.js';
+export { RedisQueue, type RedisQueueOptions } from './redis/queue.js';
 export { QueueError, isQueueError, type QueueErrorCode } from './errors.js';
 export type * from './types.js';
 

@@ -48,7 +48,7 @@ export class SingleSession {
     this.queue = redis
       ? new DeferredQueue(
           spec.name,
-          import('./redis.js').then(
+          import('./redis/queue.js').then(
             ({ RedisQueue }) =>
               new RedisQueue(
                 {

@@ -1,0 +1,262 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { createQueue, isQueueError, RedisQueue, type RedisQueueOptions } from '../../../src/queue/index.js';
+import { call, RecordingExecutor, sleep, until } from '../helpers.js';
+import { deleteKeys, REDIS_URL, redisReachable, requireRedis, testPrefix } from '../redis-helpers.js';
+
+const reachable = await redisReachable();
+const LEASE_MS = 3000;
+
+function rejectsWith(code: string) {
+  return (err: unknown): boolean => {
+    assert.ok(isQueueError(err), `expected a QueueError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    assert.equal(err.backend, 'lic');
+    return true;
+  };
+}
+
+/** Replicas (separate connections, as separate processes would have) sharing one backend and prefix. */
+class Cluster {
+  readonly prefix = testPrefix();
+  readonly ex = new RecordingExecutor();
+  readonly replicas: RedisQueue[] = [];
+  /** Which replica ran each call. */
+  readonly ranOn = new Map<number, number>();
+  owners = 0;
+  maxOwners = 0;
+
+  constructor(n: number, opts: Partial<RedisQueueOptions> = {}) {
+    for (let r = 0; r < n; r++) {
+      const q = new RedisQueue(
+        { backend: 'lic', url: REDIS_URL, prefix: this.prefix, leaseMs: LEASE_MS, ...opts },
+        (req, ctx) => {
+          this.ranOn.set(Number(req.params?.i), r);
+          return this.ex.fn(req, ctx);
+        },
+      );
+      q.onOwnershipChange((owned) => {
+        this.owners += owned ? 1 : -1;
+        this.maxOwners = Math.max(this.maxOwners, this.owners);
+      });
+      this.replicas.push(q);
+    }
+  }
+
+  async owner(): Promise<RedisQueue> {
+    await until(() => this.replicas.some((q) => q.isOwner), LEASE_MS * 3, 'an owner');
+    return this.replicas.find((q) => q.isOwner) as RedisQueue;
+  }
+
+  async nonOwner(): Promise<RedisQueue> {
+    const owner = await this.owner();
+    return this.replicas.find((q) => q !== owner) as RedisQueue;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.replicas.map((q) => q.close()));
+    await deleteKeys(this.prefix);
+  }
+}
+
+describe('RedisQueue (cluster-wide, real Redis)', () => {
+  const clusters: Cluster[] = [];
+  const cluster = (n: number, opts?: Partial<RedisQueueOptions>): Cluster => {
+    const c = new Cluster(n, opts);
+    clusters.push(c);
+    return c;
+  };
+  afterEach(async () => {
+    await Promise.all(clusters.splice(0).map((c) => c.close()));
+  });
+  const probe = reachable ? new Redis(REDIS_URL) : undefined;
+  after(() => probe?.disconnect());
+
+  it('300 concurrent calls over 3 replicas: all succeed, one at a time, on the one owner', async (t) => {
+    if (!requireRedis(t, reachable)) return;
+    const c = cluster(3);
+    const calls = Array.from({ length: 300 }, (_, i) =>
+      c.replicas[i % 3]!.submit(call(i, { ms: i % 2 }), { timeoutMs: 60_000 }),
+    );
+    const results = await Promise.all(calls);
+    assert.deepEqual(
+      results,
+      results.map((_, i) => ({ i })),
+    );
+    assert.equal(c.ex.maxInFlight, 1);
+    assert.equal(c.ex.started.length, 300);
+    assert.equal(new Set(c.ex.started).size, 300);
+    assert.equal(c.replicas.filter((q) => q.isOwner).length, 1);
+    assert.equal(c.maxOwners, 1);
+    const owner = c.replicas.findIndex((q) => q.isOwner);
+    assert.deepEqual(new Set(c.ranOn.values()), new Set([owner]));
+    const processed = c.replicas.reduce((n, q) => n + q.stats().processed, 0);
+    assert.equal(processed, 300);
+  });
+
+  it('keeps FIFO order for calls submitted from one replica', async (t) => {
+    if (!requireRedis(t, reachable)) return;
+    const c = cluster(2);
+    const from = await c.nonOwner();
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => from.submit(call(i))));
+    assert.equal(results.length, 50);
+    assert.deepEqual(
+      c.ex.started,
+      Array.from({ length: 50 }, (_, i) => i),
+    );
+  });
+
+  it('relays progress to a caller on a non-owner replica', async (t) => {
+    if (!requireRedis(t, reachable)) return;
+    const c = cluster(2);
+    const caller = await c.nonOwner();
+    const seen: unknown[] = [];
+    const progress = [
+      { progress: 1, total: 3, message: 'one' },
+      { progress: 2, total: 3 },
+      { progress: 3, total: 3 },
+    ];
+    const result = await caller.submit(call(0, { progress }), { onProgress: (p) => seen.push(p) });
+    assert.deepEqual(result, { i: 0 });
+    assert.deepEqual(seen, progress);
+  });
+
+  it('a cancelled waiting call never runs; a cancelled running call is aborted on the owner', async (t) => {
+    if (!requireRedis(t, reachable)) return;
+    const c = cluster(3);
+    const caller = await c.nonOwner();
+    const runCtl = new AbortController();
+    const running = caller.submit(call(0, { hold: true }), { signal: runCtl.signal });
+    await c.ex.startedCall(0);
+    const waitCtl = new AbortController();
+    const waiting = c.replicas[2]!.submit(call(1), { signal: waitCtl.signal });
+    await until(async () => (await probe!.zcard(`${c.prefix}:lic:admitted`)) === 1, 5000, 'call 1 admitted');
+    waitCtl.abort();
+    await assert.rejects(waiting, rejectsWith('cancelled'));
+    runCtl.abort();
+    await assert.rejects(running, (err: unknown) => {
+      rejectsWith('cancelled')(err);
+      assert.match((err as Error).message, /it was running/);
+      return true;
+    });
+    await until(() => c.ex.aborted.includes(0), 5000, 'the owner to abort call 0');
+    assert.deepEqual(await caller.submit(call(2)), { i: 2 });
+    assert.deepEqual(c.ex.started, [0, 2]);
+  });
+
+  it('rejects at once when max_queue_size calls are waiting anywhere in the cluster', async (t) => {
+    if (!requireRedis(t, reachable)) return;
+    const c = cluster(3, { maxQueueSize: 2 });
+    const [a, b, d] = c.replicas as [RedisQueue, RedisQueue, RedisQueue];
+    const first = a.submit(call(0, { hold: true }));
+    await c.ex.startedCall(0);
+    const waiting = [b.submit(call(1)), d.submit(call(2))];
+    await until(
+      async () => (await probe!.zcard(`${c.prefix}:lic:admitted`)) === 2,
+      5000,
+      'two calls admitted',
+    );
+    await assert.rejects(a.submit(call(3)), (err: unknown) => {
+      rejectsWith('queue_full')(err);
+      assert.match((err as Error).message, /backend "lic" queue is full \(max_queue_size 2\); retry later/);
+      return true;
+    });
+    c.ex.release(0);
+    assert.deepEqual(await Promise.all([first, ...waiting]), [{ i: 0 }, { i: 1 }, { i: 2 }]);
+    assert.equal(a.stats().rejected, 1);
+  });
+
+  it('wait timeout removes a waiting call; whole timeout aborts a running call across replicas', async (t) => {
+    if (!requireRedis(t, reachable)) return;
+    const c = cluster(2);
+    const caller = await c.nonOwner();
+    const submitted = Date.now();
+    let runningSettled = false;
+    const running = caller.submit(call(0, { hold: true }), { timeoutMs: 3000, queueTimeoutMs: 1000 });
+    void running.catch(() => (runningSettled = true));
+    await c.ex.startedCall(0);
+    const waiting = caller.submit(call(1), { queueTimeoutMs: 100 });
+    const waitingWhole = caller.submit(call(2), { timeoutMs: 200 });
+    await assert.rejects(waiting, rejectsWith('queue_timeout'));
+    await assert.rejects(waitingWhole, rejectsWith('request_timeout'));
+    // Its wait timeout has passed, but it had started: only the whole-call timeout applies to it now.
+    await sleep(Math.max(0, submitted + 1500 - Date.now()));
+    assert.equal(runningSettled, false);
+    await assert.rejects(running, (err: unknown) => {
+      rejectsWith('request_timeout')(err);
+      assert.match((err as Error).message, /it was running/);
+      return true;
+    });
+    await until(() => c.ex.aborted.includes(0), 5000, 'the owner to abort call 0');
+    assert.deepEqual(await caller.submit(call(3)), { i: 3 });
+    assert.deepEqual(c.ex.started, [0, 3]);
+  });
+
+  it('returns executor errors with their code and data to a caller on another replica', async (t) => {
+    if (!requireRedis(t, reachable)) return;
+    const prefix = testPrefix();
+    const mk = (): RedisQueue =>
+      new RedisQueue({ backend: 'lic', url: REDIS_URL, prefix, leaseMs: LEASE_MS }, async () => {
+        throw Object.assign(new Error('tool exploded'), { code: -32603, data: { why: 'test' } });
+      });
+    const [a, b] = [mk(), mk()];
+    try {
+      await until(() => a.isOwner || b.isOwner, LEASE_MS * 3, 'an owner');
+      const caller = a.isOwner ? b : a;
+      await assert.rejects(caller.submit(call(0)), (err: unknown) => {
+        assert.ok(!isQueueError(err));
+        assert.equal((err as Error).message, 'tool exploded');
+        assert.equal((err as Error & { code: number }).code, -32603);
+        assert.deepEqual((err as Error & { data: unknown }).data, { why: 'test' });
+        return true;
+      });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await deleteKeys(prefix);
+    }
+  });
+
+  it('hands ownership over promptly when the owner closes', async (t) => {
+    if (!requireRedis(t, reachable)) return;
+    const c = cluster(2);
+    const owner = await c.owner();
+    const other = c.replicas.find((q) => q !== owner) as RedisQueue;
+    await owner.close();
+    assert.equal(await probe!.exists(`${c.prefix}:lic:owner`), 0);
+    await until(() => other.isOwner, LEASE_MS * 3, 'the other replica to own');
+    assert.deepEqual(await other.submit(call(0)), { i: 0 });
+    await assert.rejects(owner.submit(call(1)), rejectsWith('closed'));
+  });
+
+  it('createQueue builds a Redis queue when Redis is configured, and close leaves no timers or sockets', async (t) => {
+    if (!requireRedis(t, reachable)) return;
+    const count = (): { timers: number; sockets: number } => {
+      const all = process.getActiveResourcesInfo();
+      return {
+        timers: all.filter((r) => r === 'Timeout').length,
+        sockets: all.filter((r) => r === 'TCPSocketWrap').length,
+      };
+    };
+    await sleep(300); // let sockets closed by earlier tests finish closing
+    const before = count();
+    const prefix = testPrefix();
+    try {
+      const q = createQueue(
+        { backend: 'lic', redis: { url: REDIS_URL, prefix, leaseMs: LEASE_MS } },
+        async () => 'ok',
+      );
+      assert.ok(q instanceof RedisQueue);
+      assert.equal(await q.submit(call(0)), 'ok');
+      assert.equal(q.stats().mode, 'redis');
+      await q.close();
+      await until(
+        () => count().timers <= before.timers && count().sockets <= before.sockets,
+        2000,
+        `timers and sockets back to ${JSON.stringify(before)}`,
+      );
+    } finally {
+      await deleteKeys(prefix);
+    }
+  });
+});
