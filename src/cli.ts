@@ -142,10 +142,8 @@ async function diff(
 
 async function tools(path: string, json: boolean): Promise<void> {
   const gateway = new Gateway(load(path));
-  await gateway.pool.reconcile(gateway.config.backends);
-  await gateway.pool.settled();
-  gateway.rebuild();
-  const snapshot = gateway.snapshot();
+  await gateway.startBackends();
+  const snapshot = gateway.catalog.snapshot();
   const rows = snapshot.tools.map((e) => ({
     name: e.exposed,
     backend: e.backend,

@@ -1,33 +1,29 @@
-/** Process lifecycle: graceful shutdown of a running gateway, and the runtime fields /readyz adds for it. */
+/** Graceful shutdown of a running gateway, and the forced stop of its children on a second signal. */
+import type { BackendPool } from '../backends/pool.js';
 import { signalGroup } from '../backends/supervision/process-group.js';
 import { descendants, signalAll } from '../backends/supervision/process-tree.js';
-import type { Gateway } from '../gateway.js';
 import { log } from '../log.js';
+import type { GatewayQueues } from '../queue/gateway-queues.js';
+import type { Drain } from '../server/http/drain.js';
+import type { InputBridge } from '../server/relay/input-bridge.js';
 import { waitAtMost } from '../time.js';
-import { VERSION } from '../version.js';
+
+/** What shutdown stops: the parts of a running gateway it waits for, cuts short and closes. */
+export interface Stoppable {
+  readonly config: { gateway: { shutdownGraceMs: number } };
+  readonly drain: Pick<Drain, 'begin' | 'counts' | 'idle'>;
+  readonly input: { bridge: Pick<InputBridge, 'size' | 'idle' | 'close'> };
+  readonly pool: Pick<BackendPool, 'inFlight' | 'shutdownExpired' | 'close'>;
+  readonly queues: Pick<GatewayQueues, 'drain' | 'waiting' | 'shutdownExpired' | 'close'>;
+  readonly sessions: { readonly size: number };
+  /** Closes what is left: listener, sessions, frontends. */
+  close(): Promise<void>;
+}
 
 /** How long calls cut off when the grace ran out may take to get their error onto the wire. */
 const ANSWER_MS = 2000;
-const startedAt = Date.now();
 
-/** The process-level fields of /readyz: version, pid, uptime, config hash, traffic by protocol era. */
-export function runtimeReadiness(gateway: Gateway): Record<string, unknown> {
-  const traffic = gateway.drain.counts();
-  return {
-    version: VERSION,
-    pid: process.pid,
-    uptimeMs: Date.now() - startedAt,
-    ...(gateway.config.hash ? { configHash: gateway.config.hash } : {}),
-    eras: {
-      '2025-11-25': { sessions: gateway.sessions.size },
-      '2026-07-28': { listenStreams: traffic.listenStreams, parkedCalls: gateway.input.bridge.size },
-    },
-    requestsInFlight: traffic.requests,
-    ...(gateway.drain.active ? { shuttingDown: true } : {}),
-  };
-}
-
-function inFlight(gateway: Gateway) {
+function inFlight(gateway: Stoppable) {
   const { requests, methods } = gateway.drain.counts();
   return {
     requests,
@@ -40,7 +36,7 @@ function inFlight(gateway: Gateway) {
 }
 
 /** Resolves once no request is being served and no parked call waits for its client's retry. */
-async function idle(gateway: Gateway): Promise<void> {
+async function idle(gateway: Stoppable): Promise<void> {
   while (gateway.drain.counts().requests > 0 || gateway.input.bridge.size > 0) {
     await Promise.all([gateway.drain.idle(), gateway.input.bridge.idle()]);
   }
@@ -52,7 +48,7 @@ async function idle(gateway: Gateway): Promise<void> {
  * answered with a `shutting_down` error; then backends stop (process trees terminated), sessions and
  * listen streams close, and the listener closes. Never throws.
  */
-export async function shutdown(gateway: Gateway, signal: string): Promise<void> {
+export async function shutdown(gateway: Stoppable, signal: string): Promise<void> {
   const graceMs = gateway.config.gateway.shutdownGraceMs;
   const t0 = performance.now();
   gateway.drain.begin();
@@ -94,7 +90,7 @@ export async function shutdown(gateway: Gateway, signal: string): Promise<void> 
 }
 
 /** A second signal: terminates every backend's process tree and group at once (SIGKILL), so nothing is orphaned. */
-export function killChildren(gateway: Gateway): void {
+export function killChildren(gateway: { readonly pool: Pick<BackendPool, 'all'> }): void {
   const pids = gateway.pool.all().flatMap((b) => (b.pid ? [b.pid, ...descendants(b.pid)] : []));
   signalAll(pids, 'SIGKILL');
   for (const b of gateway.pool.all()) if (b.group) signalGroup(b.group, 'SIGKILL');

@@ -34,19 +34,26 @@ export function visibleTools(
   return access.views.toolsFor(snapshot, listed, grant);
 }
 
+/** What the request handlers answer from and relay through. */
+export interface HandlerDeps {
+  routes: RouteTable;
+  dispatcher: Dispatcher;
+  peers: Peers;
+  input: InputSupport;
+  access: Access;
+  discovery?: Discovery;
+  telemetry?: Telemetry;
+}
+
 /** Installs the gateway's request handlers on one downstream session's server; all answers come from the current snapshot. */
 export function installHandlers(
   server: Server,
-  routes: RouteTable,
-  dispatch: Dispatcher,
-  peers: Peers,
-  input: InputSupport,
-  access: Access,
-  discovery?: Discovery,
+  deps: HandlerDeps,
   /** Set when the server serves one 2026-07-28 request: that request's pseudo-session id. */
   requestId?: string,
-  telemetry: Telemetry = telemetryOff(),
 ): void {
+  const { routes, dispatcher: dispatch, peers, input, access, discovery } = deps;
+  const telemetry = deps.telemetry ?? telemetryOff();
   const peer = peers.attach(server, requestId);
   /** Each request in its server span (when tracing is on); `target` is a tool or prompt name, if any. */
   const span = <T>(extra: Extra, target: string | undefined, body: (trace?: Context) => T | Promise<T>) =>
@@ -81,7 +88,18 @@ export function installHandlers(
     trace?: Context,
   ) =>
     guarded(() =>
-      relayWithInput(input, dispatch, peers.register(peer), extra, meta, { method, target }, body, trace),
+      relayWithInput(
+        {
+          support: input,
+          dispatch,
+          peer: peers.register(peer),
+          extra,
+          meta,
+          binding: { method, target },
+          trace,
+        },
+        body,
+      ),
     );
 
   server.setRequestHandler('tools/list', (_req, ctx) =>
@@ -100,7 +118,7 @@ export function installHandlers(
           return guarded(() => Promise.reject(new GatewayError('not_permitted', message)));
         }
         const meta = (opts: RelayedOptions) =>
-          handleMetaCall(discovery, dispatch, args, _meta, ctx, opts, grant);
+          handleMetaCall({ discovery, dispatch, args, meta: _meta, extra: ctx, opts, grant });
         return relayed(ctx, _meta, meta, trace);
       }
       const call = (opts: RelayedOptions) => dispatch.callTool(name, args, _meta, opts, grant);

@@ -104,20 +104,27 @@ export class Peer {
   }
 }
 
+/** What the peers tell the rest of the gateway. */
+export interface PeerHooks {
+  /** A session set its log level (the gateway records it for other replicas). */
+  levelChanged?: (sessionId: string, level: LoggingLevel) => void;
+  /** A session subscribed to or unsubscribed from a URI (recorded for other replicas). */
+  subscriptionChanged?: (session: string, uri: string, subscribed: boolean) => void;
+  /** An upstream updated a resource some 2026-07-28 listen stream holds (the per-request endpoint tells them). */
+  listenedResourceUpdated?: (uri: string) => void;
+}
+
 /** The gateway's downstream sessions, for what upstreams send to clients rather than to the catalog. */
 export class Peers implements UpstreamListener {
   private readonly byId = new Map<string, Peer>();
   readonly subscriptions: Subscriptions;
-
-  /** Told when a session sets its log level (the gateway records it for other replicas). */
-  onLevel?: (sessionId: string, level: LoggingLevel) => void;
   private readonly byServer = new WeakMap<Server, Peer>();
 
-  /** Where resource updates for 2026-07-28 listen streams go (set by the modern endpoint). */
-  onListenedResourceUpdated?: (uri: string) => void;
-
-  constructor(private readonly dispatch: Dispatcher) {
-    this.subscriptions = new Subscriptions(dispatch);
+  constructor(
+    private readonly dispatch: Dispatcher,
+    private readonly hooks: PeerHooks = {},
+  ) {
+    this.subscriptions = new Subscriptions(dispatch, hooks.subscriptionChanged);
   }
 
   /** Sessions registered now (each is released when its server closes). */
@@ -155,7 +162,7 @@ export class Peers implements UpstreamListener {
   /** Records a session's level and forwards the effective levels upstream. */
   async setLevel(peer: Peer, level: LoggingLevel, extra: Extra): Promise<void> {
     this.register(peer).level = level;
-    if (!peer.perRequest) this.onLevel?.(peer.id, level);
+    if (!peer.perRequest) this.hooks.levelChanged?.(peer.id, level);
     await this.dispatch.setLevel(this.sharedLevel(), peer.origin(extra));
   }
 
@@ -219,6 +226,6 @@ export class Peers implements UpstreamListener {
         ?.server.sendResourceUpdated({ uri })
         .catch(() => {});
     }
-    if (listened) this.onListenedResourceUpdated?.(uri);
+    if (listened) this.hooks.listenedResourceUpdated?.(uri);
   }
 }

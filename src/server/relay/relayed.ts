@@ -55,6 +55,19 @@ function principalOf(extra: Extra): string {
   return extra.http?.authInfo?.clientId ?? '';
 }
 
+/** One request relayed by relayWithInput: who asked, through what, and what the sealed state is bound to. */
+export interface InputRelay {
+  support: InputSupport;
+  dispatch: Dispatcher;
+  peer: Peer;
+  extra: Extra;
+  meta: Meta;
+  /** The method and target a sealed requestState is bound to (the principal is added from `extra`). */
+  binding: Omit<StateBinding, 'principal'>;
+  /** The request's server span context, if tracing. */
+  trace?: Context;
+}
+
 /**
  * Relays a request whose answer may need the client's input mid-call (tools/call, prompts/get,
  * resources/read), across protocol eras:
@@ -65,15 +78,10 @@ function principalOf(extra: Extra): string {
  *   call (see InputBridge).
  */
 export async function relayWithInput<T extends object>(
-  support: InputSupport,
-  dispatch: Dispatcher,
-  peer: Peer,
-  extra: Extra,
-  meta: Meta,
-  binding: Omit<StateBinding, 'principal'>,
+  relayed: InputRelay,
   run: (opts: RelayedOptions) => Promise<T>,
-  trace?: Context,
 ): Promise<T | InputRequiredResult> {
+  const { support, dispatch, peer, extra, meta, binding, trace } = relayed;
   const bound: StateBinding = { ...binding, principal: principalOf(extra) };
   const seal = (nonce: string) => support.codec.mint({ kind: 'parked', nonce }, bound);
   const relay = async (opts: RelayedOptions): Promise<T | InputRequiredResult> => {

@@ -24,10 +24,11 @@ export class Subscriptions {
   /** Entry keys by session and URI. */
   private readonly bySession = new Map<string, Map<string, string>>();
 
-  /** Told when a session subscribes to or unsubscribes from a URI (the gateway records it for other replicas). */
-  onChange?: (session: string, uri: string, subscribed: boolean) => void;
-
-  constructor(private readonly dispatch: Dispatcher) {}
+  constructor(
+    private readonly dispatch: Dispatcher,
+    /** Told when a session subscribes to or unsubscribes from a URI (the gateway records it for other replicas). */
+    private readonly onChange?: (session: string, uri: string, subscribed: boolean) => void,
+  ) {}
 
   /** Subscribes a session to a URI, subscribing upstream if it is the first subscriber. */
   async subscribe(

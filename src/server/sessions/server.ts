@@ -1,22 +1,10 @@
 import { Server, type AuthInfo, type ServerOptions } from '@modelcontextprotocol/server';
-import type { Discovery } from '../../discovery/index.js';
-import type { Dispatcher, RouteTable } from '../../dispatch/dispatch.js';
 import type { Grant } from '../../registry/grant.js';
-import type { Telemetry } from '../../telemetry/recorder.js';
 import { VERSION } from '../../version.js';
-import { installHandlers, type Access } from '../relay/handlers.js';
-import type { Peers } from '../relay/peers.js';
-import type { InputSupport } from '../relay/relayed.js';
+import { installHandlers, type HandlerDeps } from '../relay/handlers.js';
 
 /** What the downstream MCP servers of sessions and requests are built from. */
-export interface SessionServerDeps {
-  routes: RouteTable;
-  dispatcher: Dispatcher;
-  peers: Peers;
-  input: InputSupport;
-  access: Access;
-  discovery: Discovery;
-  telemetry: Telemetry;
+export interface SessionServerDeps extends HandlerDeps {
   /** The instructions a new session of a principal (its grant) gets. */
   instructions(grant: Grant): string | undefined;
   /** The 2026-07-28 cache hints of list results. */
@@ -40,7 +28,14 @@ export function sessionServer(deps: SessionServerDeps, requestId?: string, auth?
       ...(requestId && { cacheHints: deps.cacheHints() }),
     },
   );
-  const { routes, dispatcher, peers, input, access, discovery, telemetry } = deps;
-  installHandlers(server, routes, dispatcher, peers, input, access, discovery, requestId, telemetry);
+  installHandlers(server, deps, requestId);
   return server;
+}
+
+/** Makes downstream servers: `requestId` for one 2026-07-28 request, else a 2025 session's, for a principal. */
+export type SessionServerFactory = (requestId: string | undefined, auth: AuthInfo | undefined) => Server;
+
+/** The factory every session, attached transport, 2026 request and REST call gets its server from. */
+export function sessionServers(deps: SessionServerDeps): SessionServerFactory {
+  return (requestId, auth) => sessionServer(deps, requestId, auth);
 }
