@@ -5,14 +5,13 @@ import type { BackendSpec } from '../config/model.js';
 import { GatewayError } from '../errors.js';
 import { backendLog } from '../log.js';
 import { ClientSessions } from './sessions/client-sessions.js';
-import { InFlight, type UpstreamListener } from './relay/origin.js';
+import { InFlight, type Origin, type UpstreamListener } from './relay/origin.js';
 import { closeWithTree } from './supervision/process-tree.js';
 import { endGroup } from './supervision/process-group.js';
 import {
   installRelay,
   keepProgressBeforeResponses,
   RELAYED_CAPABILITIES,
-  relayedSubset,
   upstreamClient,
 } from './relay/relay.js';
 import { StickyState } from './sessions/sticky.js';
@@ -31,16 +30,14 @@ import {
 } from './catalog-fetch.js';
 import { reconnectDelay, startHeartbeat } from './supervision/reconnect.js';
 import { EraMemory } from './sessions/era.js';
-import { sessionExpired } from './sessions/upstream-errors.js';
-import { requestFailure } from './sessions/request-failure.js';
-import { requestInEra, type UpstreamRequestOptions } from './sessions/upstream-request.js';
+import type { UpstreamRequestOptions } from './sessions/upstream-request.js';
+import { sendUpstream, type UpstreamSession } from './sessions/send.js';
 import { telemetryOff, type Telemetry } from '../telemetry/recorder.js';
 import { isOAuth, oauthFailure, UpstreamTokens } from './oauth/tokens.js';
 import { Retirement } from './supervision/retirement.js';
 import { upstreamSpan } from './span.js';
 import { instrumented } from './instrumented.js';
 import { LegacyCompanion } from './sessions/legacy-companion.js';
-import { toolCallHeaders } from './transports/mcp-headers.js';
 import { completeResultTypes, UpstreamSlips } from './slips.js';
 import { childExitReason } from './transports/stderr-tail.js';
 
@@ -341,7 +338,6 @@ export class Backend {
     params: Record<string, unknown> | undefined,
     schema: S,
     opts: UpstreamRequestOptions,
-    retried = false,
   ): Promise<z.infer<S>> {
     const client = this.client;
     if (!client || this.state !== 'ready') {
@@ -351,69 +347,55 @@ export class Backend {
         this.name,
       );
     }
-    if (this.clientSessions && opts.origin) {
-      return this.clientSessions.request(opts.origin, method, params, schema, opts);
+    const target = {
+      backend: this.name,
+      timeoutMs: this.spec.requestTimeoutMs,
+      tools: this.catalog.tools,
+      tokens: this.tokens,
+    };
+    const origin = opts.origin;
+    if (this.clientSessions && origin) {
+      // A level set before first use is applied when the session opens; no need to open one just for it.
+      if (method === 'logging/setLevel' && !this.clientSessions.has(origin.sessionId))
+        return {} as z.infer<S>;
+      const sessions = this.clientSessions;
+      return sendUpstream(target, () => sessions.session(origin), method, params, schema, opts);
     }
-    const timeoutMs = opts.timeoutMs ?? this.spec.requestTimeoutMs;
-    if (opts.resume && opts.resume.backend !== this.name) {
-      throw new GatewayError(
-        'invalid_arguments',
-        `requestState was issued for backend "${opts.resume.backend}", not "${this.name}"; start the request again`,
-        this.name,
-      );
-    }
-    const side = LegacyCompanion.serves(opts.origin) ? this.companion : undefined;
+    return sendUpstream(target, () => this.sharedSession(client, origin), method, params, schema, opts);
+  }
+
+  /** The shared connection as a request goes on it, or its 2025 companion for a 2025 client. */
+  private async sharedSession(client: Client, origin: Origin | undefined): Promise<UpstreamSession> {
+    const side = LegacyCompanion.serves(origin) ? this.companion : undefined;
     const legacy = await side?.connection();
-    try {
-      const request = {
-        method,
-        params,
-        logLevel: opts.origin?.logLevel(),
-        clientCapabilities: opts.origin && relayedSubset(opts.origin.capabilities()),
-        resume: opts.resume,
-        options: {
-          signal: opts.signal,
-          timeout: timeoutMs,
-          onprogress: opts.onprogress,
-          resetTimeoutOnProgress: opts.onprogress !== undefined,
-          headers:
-            legacy || this.era.era !== 'modern'
-              ? undefined
-              : toolCallHeaders(this.catalog.tools, method, params),
+    if (side && legacy) {
+      return {
+        client: legacy,
+        era: 'legacy',
+        track: (o, run) => side.origins.track(o, run),
+        resubscribe: () => undefined,
+        sent: (method, params) => side.sticky.record(method, params),
+        renew: async () => {
+          this.log.warn('upstream session expired; re-initializing');
+          await side.reset(legacy);
         },
+        drop: (reason) => this.dropConnection(client, reason),
+        release: () => undefined,
       };
-      if (side && legacy) {
-        const result = (await side.origins.track(opts.origin, () =>
-          requestInEra(legacy, 'legacy', () => undefined, request, schema),
-        )) as z.infer<S>;
-        side.sticky.record(method, params);
-        return result;
-      }
-      const result = (await this.origins.track(opts.origin, () =>
-        requestInEra(client, this.era.era, (m, p) => this.resubscribe(client, m, p), request, schema),
-      )) as z.infer<S>;
-      this.sticky.record(method, params);
-      return result;
-    } catch (err) {
-      const aborted = opts.signal?.aborted === true;
-      if (!retried && !aborted && sessionExpired(err)) {
-        // The upstream forgot our session (restarted, expired): the request was not processed, so
-        // re-initializing and sending it once more is safe.
-        this.log.warn('upstream session expired; re-initializing');
-        if (side && legacy) await side.reset(legacy);
-        else await this.reconnectNow(client, 'upstream session expired');
-        return this.send(method, params, schema, opts, true);
-      }
-      const failure = requestFailure(err, {
-        backend: this.name,
-        method,
-        timeoutMs,
-        aborted,
-        tokens: this.tokens,
-      });
-      if (failure.drop) this.dropConnection(client, failure.drop);
-      throw failure.error;
     }
+    return {
+      client,
+      era: this.era.era,
+      track: (o, run) => this.origins.track(o, run),
+      resubscribe: (m, p) => this.resubscribe(client, m, p),
+      sent: (method, params) => this.sticky.record(method, params),
+      renew: async () => {
+        this.log.warn('upstream session expired; re-initializing');
+        await this.reconnectNow(client, 'upstream session expired');
+      },
+      drop: (reason) => this.dropConnection(client, reason),
+      release: () => undefined,
+    };
   }
 
   /** Replaces the connection now (shared by concurrent callers), e.g. after the upstream lost our session. */
