@@ -2,10 +2,9 @@ import { SseError, type Client } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { BackendSpec } from '../config/model.js';
-import { GatewayError } from '../errors.js';
 import { backendLog } from '../log.js';
 import { ClientSessions } from './sessions/client-sessions.js';
-import { InFlight, type Origin, type UpstreamListener } from './relay/origin.js';
+import { InFlight, type UpstreamListener } from './relay/origin.js';
 import { closeWithTree } from './supervision/process-tree.js';
 import { endGroup } from './supervision/process-group.js';
 import {
@@ -16,6 +15,7 @@ import {
 } from './relay/relay.js';
 import { StickyState } from './sessions/sticky.js';
 import {
+  connectTimeoutMs,
   createTransport,
   endSession,
   type BuiltTransport,
@@ -31,12 +31,11 @@ import {
 import { reconnectDelay, startHeartbeat } from './supervision/reconnect.js';
 import { EraMemory } from './sessions/era.js';
 import type { UpstreamRequestOptions } from './sessions/upstream-request.js';
-import { sendUpstream, type UpstreamSession } from './sessions/send.js';
+import type { SharedConnection } from './sessions/shared-session.js';
+import { requestBackend } from './requests.js';
 import { telemetryOff, type Telemetry } from '../telemetry/recorder.js';
 import { isOAuth, oauthFailure, UpstreamTokens } from './oauth/tokens.js';
 import { Retirement } from './supervision/retirement.js';
-import { upstreamSpan } from './span.js';
-import { instrumented } from './instrumented.js';
 import { LegacyCompanion } from './sessions/legacy-companion.js';
 import { completeResultTypes, UpstreamSlips } from './slips.js';
 import { childExitReason } from './transports/stderr-tail.js';
@@ -48,8 +47,6 @@ export type { UpstreamRequestOptions } from './sessions/upstream-request.js';
 export type BackendState = 'connecting' | 'ready' | 'down' | 'stopped';
 
 const STABLE_UPTIME_MS = 10_000;
-/** How long a child process may take to answer initialize (package managers such as npx can be slow). */
-const STDIO_STARTUP_TIMEOUT_MS = 60_000;
 
 /** One upstream MCP server: an SDK client, its state machine, reconnect backoff and catalog. */
 export class Backend {
@@ -179,7 +176,7 @@ export class Backend {
     });
     try {
       await client.connect(built.transport, {
-        timeout: this.connectTimeoutMs(),
+        timeout: connectTimeoutMs(this.spec),
         ...this.era.connectOptions(),
       });
       this.era.learned(client);
@@ -214,10 +211,6 @@ export class Backend {
       if ((this.state as BackendState) === 'stopped') return;
       this.fail(`connect failed: ${message}`);
     }
-  }
-
-  private connectTimeoutMs(): number {
-    return 'connectTimeoutMs' in this.spec ? this.spec.connectTimeoutMs : STDIO_STARTUP_TIMEOUT_MS;
   }
 
   private async refresh(client: Client, what: 'tools' | 'resources' | 'prompts'): Promise<void> {
@@ -288,29 +281,13 @@ export class Backend {
   }
 
   /** Sends one request upstream; throws GatewayError when down, timed out, disconnected, refused or removed. */
-  async request<S extends z.ZodType>(
+  request<S extends z.ZodType>(
     method: string,
     params: Record<string, unknown> | undefined,
     schema: S,
     opts: UpstreamRequestOptions = {},
   ): Promise<z.infer<S>> {
-    this.retirement.enter();
-    try {
-      return await instrumented(
-        this.telemetry,
-        {
-          backend: this.name,
-          method,
-          span: () => upstreamSpan(this, method, params),
-          trace: opts.trace,
-          timing: opts.timing,
-        },
-        (withTrace) => this.send(method, withTrace(params), schema, opts),
-        (err) => this.retirement.cutOff(method) ?? err,
-      );
-    } finally {
-      this.retirement.leave();
-    }
+    return requestBackend(this, this.retirement, method, params, schema, opts);
   }
 
   /** Calls currently inside request(); a retiring backend waits for zero before closing. */
@@ -333,68 +310,16 @@ export class Backend {
     await this.stop();
   }
 
-  private async send<S extends z.ZodType>(
-    method: string,
-    params: Record<string, unknown> | undefined,
-    schema: S,
-    opts: UpstreamRequestOptions,
-  ): Promise<z.infer<S>> {
+  /** The shared connection as a request borrows it, when connected. */
+  shared(): SharedConnection | undefined {
     const client = this.client;
-    if (!client || this.state !== 'ready') {
-      throw new GatewayError(
-        'backend_unavailable',
-        `backend "${this.name}" is ${this.state}${this.lastError ? ` (${this.lastError})` : ''}`,
-        this.name,
-      );
-    }
-    const target = {
-      backend: this.name,
-      timeoutMs: this.spec.requestTimeoutMs,
-      tools: this.catalog.tools,
-      tokens: this.tokens,
-    };
-    const origin = opts.origin;
-    if (this.clientSessions && origin) {
-      // A level set before first use is applied when the session opens; no need to open one just for it.
-      if (method === 'logging/setLevel' && !this.clientSessions.has(origin.sessionId))
-        return {} as z.infer<S>;
-      const sessions = this.clientSessions;
-      return sendUpstream(target, () => sessions.session(origin), method, params, schema, opts);
-    }
-    return sendUpstream(target, () => this.sharedSession(client, origin), method, params, schema, opts);
-  }
-
-  /** The shared connection as a request goes on it, or its 2025 companion for a 2025 client. */
-  private async sharedSession(client: Client, origin: Origin | undefined): Promise<UpstreamSession> {
-    const side = LegacyCompanion.serves(origin) ? this.companion : undefined;
-    const legacy = await side?.connection();
-    if (side && legacy) {
-      return {
-        client: legacy,
-        era: 'legacy',
-        track: (o, run) => side.origins.track(o, run),
-        resubscribe: () => undefined,
-        sent: (method, params) => side.sticky.record(method, params),
-        renew: async () => {
-          this.log.warn('upstream session expired; re-initializing');
-          await side.reset(legacy);
-        },
-        drop: (reason) => this.dropConnection(client, reason),
-        release: () => undefined,
-      };
-    }
+    if (!client) return undefined;
+    const { era, origins, sticky, companion, log } = this;
     return {
-      client,
-      era: this.era.era,
-      track: (o, run) => this.origins.track(o, run),
-      resubscribe: (m, p) => this.resubscribe(client, m, p),
-      sent: (method, params) => this.sticky.record(method, params),
-      renew: async () => {
-        this.log.warn('upstream session expired; re-initializing');
-        await this.reconnectNow(client, 'upstream session expired');
-      },
+      ...{ client, era: era.era, origins, sticky, companion, log },
+      resubscribe: (method, params) => this.resubscribe(client, method, params),
+      reconnect: (reason) => this.reconnectNow(client, reason),
       drop: (reason) => this.dropConnection(client, reason),
-      release: () => undefined,
     };
   }
 

@@ -8,6 +8,7 @@ import { InFlight, type Origin, type UpstreamListener } from '../relay/origin.js
 import { closeWithTree } from '../supervision/process-tree.js';
 import { installRelay, keepProgressBeforeResponses, relayedSubset, upstreamClient } from '../relay/relay.js';
 import {
+  connectTimeoutMs,
   createTransport,
   endSession,
   type BuiltTransport,
@@ -27,8 +28,6 @@ interface Connection {
   busy: number;
   lastUsed: number;
 }
-
-const STDIO_STARTUP_TIMEOUT_MS = 60_000;
 
 /** The configured forward_headers present on a downstream request. */
 function forwarded(spec: BackendSpec, origin: Origin): Record<string, string> {
@@ -190,7 +189,7 @@ export class ClientSessions {
       this.conns.delete(id);
       log.info('per-client upstream session closed by the upstream');
     };
-    const timeout = 'connectTimeoutMs' in spec ? spec.connectTimeoutMs : STDIO_STARTUP_TIMEOUT_MS;
+    const timeout = connectTimeoutMs(spec);
     conn.opened = (async () => {
       await client.connect(conn.built.transport, { timeout });
       keepProgressBeforeResponses(conn.built.transport);
