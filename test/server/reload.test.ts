@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, renameSync, symlinkSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { descendants, isAlive } from '../../src/backends/process-tree.js';
+import { descendants, isAlive } from '../../src/backends/supervision/process-tree.js';
 import { loadConfig } from '../../src/config/load.js';
 import { watchConfig } from '../../src/config/watch.js';
 import { Gateway } from '../../src/gateway.js';
