@@ -11,7 +11,7 @@ import { ROOT } from '../helpers/gateway.js';
 
 it(
   'passes the MCP conformance suite directly, through switchboard and as a client',
-  { timeout: 180_000 },
+  { timeout: 480_000 },
   async () => {
     const child = spawn(
       process.execPath,

@@ -155,7 +155,7 @@ export async function serveCli(yaml: string) {
   child.stderr!.on('data', (d: Buffer) => (io.err += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   try {
-    const line = await waitFor(() => /listening on (\S+)/.exec(io.out)?.[1] ?? '', 20_000, 'gateway URL');
+    const line = await waitFor(() => /listening on (\S+)/.exec(io.out)?.[1] ?? '', 60_000, 'gateway URL');
     return { child, url: new URL(line), base: new URL('/', line), io, exited };
   } catch (err) {
     child.kill('SIGTERM');
