@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Request } from 'express';
 import type { AuthInfo, Server } from '@modelcontextprotocol/server';
+import { AuditRecorder } from './audit/recorder.js';
+import { auditRouter } from './audit/routes.js';
+import type { Front } from './audit/event.js';
 import { BackendPool } from './backends/pool.js';
 import type { TransportFactory } from './backends/transports.js';
 import { diffConfigs, keepSignIn, RESTART_SETTINGS } from './config/diff.js';
@@ -117,6 +121,8 @@ export class Gateway implements RouteTable {
   /** Metrics (always) and tracing (when enabled, from start()); every component records through it. */
   readonly telemetry: Telemetry & { metrics: GatewayMetrics };
   private hash: string;
+  /** The audit trail (gateway.audit): requests, sessions and refusals, in a local ring and the sinks. */
+  readonly audit: AuditRecorder;
 
   /**
    * @param loadOptions how the config was loaded (CLI overrides), reused on reload.
@@ -131,6 +137,15 @@ export class Gateway implements RouteTable {
     setSecrets(configSecrets(config));
     applyHeapGrowth(config.gateway.heapGrowthPercent);
     this.telemetry = { tracing: TRACING_OFF, metrics: new GatewayMetrics(config.gateway.telemetry) };
+    this.audit = new AuditRecorder({
+      settings: config.gateway.audit,
+      telemetry: config.gateway.telemetry,
+      redis: config.gateway.redis,
+      owner: (method, target) => this.dispatcher.owner(method, target),
+      payloads: (backend) => this.pool.get(backend)?.spec.auditPayloads === true,
+      signInIssuer: () => this.authServer?.verification().issuer,
+    });
+    this.telemetry.audit = this.audit;
     this.queues = new GatewayQueues(() => this.config.gateway.redis, this.telemetry);
     this.dispatcher = new Dispatcher(this, this.queues.runner, this.telemetry);
     this.peers = new Peers(this.dispatcher);
@@ -171,7 +186,9 @@ export class Gateway implements RouteTable {
         resubscribe: (id, uri) =>
           this.peers.resubscribe(id, uri, this.access.grant(this.sessions.authOf(id))),
       });
-    this.attached = new AttachedSessions((auth) => this.createSessionServer(undefined, auth));
+    this.attached = new AttachedSessions((auth, kind) =>
+      this.createSessionServer(undefined, auth, kind as Front),
+    );
     this.input = {
       codec: new RequestStateCodec(config.gateway.requestStateSecret),
       bridge: new InputBridge(),
@@ -183,7 +200,7 @@ export class Gateway implements RouteTable {
     );
     this.peers.onListenedResourceUpdated = (uri) => this.modern.resourceUpdated(uri);
     this.announcer = new ListAnnouncer(this.access, [this.sessions, this.attached], this.modern);
-    this.telemetry.metrics.observe(gauges(this.ops));
+    this.telemetry.metrics.observe([...gauges(this.ops), ...this.audit.metrics()]);
   }
 
   /** The gateway as /readyz and /metrics read it. */
@@ -258,14 +275,16 @@ export class Gateway implements RouteTable {
   }
 
   /** A downstream server: one per 2025 session, or one per 2026-07-28 request (`requestId`), for a principal. */
-  private createSessionServer(requestId?: string, auth?: AuthInfo): Server {
+  private createSessionServer(requestId?: string, auth?: AuthInfo, front: Front = 'http'): Server {
     this.serverDeps ??= {
       ...{ routes: this, access: this.access, telemetry: this.telemetry, input: this.input },
       ...{ dispatcher: this.dispatcher, peers: this.peers, discovery: this.discovery },
       instructions: (grant) => this.instructions.for(this.current, this.pool.all(), grant),
       cacheHints: () => this.announcer.cacheHints(),
     };
-    return sessionServer(this.serverDeps, requestId, auth);
+    const server = sessionServer(this.serverDeps, requestId, auth);
+    if (!requestId) this.audit.session(server, front, auth);
+    return server;
   }
 
   /** Rebuilds the snapshot after any backend change and tells sessions which lists changed. */
@@ -355,6 +374,7 @@ export class Gateway implements RouteTable {
       buckets: () => (this.buckets ??= createBuckets(this.config.gateway.redis)),
       limit: (auth: AuthInfo) => this.policies().limits(auth).rateLimit,
       failMode: () => this.config.gateway.auth.rateLimitFailMode,
+      refused: (auth: AuthInfo, req: Request, reason: string) => this.audit.rateLimited(auth, req, reason),
     };
     const frontends: FrontendDeps = {
       attached: this.attached,
@@ -388,10 +408,11 @@ export class Gateway implements RouteTable {
       crossOrigin: as ? ['/oauth/'] : [],
       mount: (a, gates) => {
         as?.mount(a);
+        a.use('/v1', auditRouter(this.audit, gates));
         mountConsole(this.console, g.console)(a, gates);
       },
       rest: restApi({
-        session: (auth) => this.createSessionServer(undefined, auth),
+        session: (auth) => this.createSessionServer(undefined, auth, 'rest'),
         routes: this,
         access: this.access,
         discovery: this.discovery,
@@ -442,6 +463,7 @@ export class Gateway implements RouteTable {
     await (await this.buckets?.catch(() => undefined))?.close();
     await this.pool.close();
     await this.authServer?.close();
+    await this.audit.close();
     await Promise.all([this.telemetry.tracing.shutdown(), this.telemetry.metrics.shutdown()]);
   }
 }

@@ -90,3 +90,11 @@ export function principalOf(auth: AuthInfo | undefined, signInIssuer?: string): 
 export function principalKey(p: Principal): string {
   return p.kind === 'anonymous' ? 'anonymous' : `${p.kind}:${p.id}`;
 }
+
+/** The front of a request, from its path (for refusals made before a session exists). */
+export function frontOfPath(path: string): Front {
+  if (path.startsWith('/ws')) return 'ws';
+  if (path.startsWith('/sse') || path.startsWith('/messages')) return 'sse';
+  if (path.startsWith('/v1') || path.startsWith('/openapi')) return 'rest';
+  return 'http';
+}

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
 import type { AuthInfo, Server } from '@modelcontextprotocol/server';
 import { trace as otelTrace } from '@opentelemetry/api';
@@ -7,6 +8,7 @@ import { log } from '../log.js';
 import type { ObservedMetric } from '../telemetry/recorder.js';
 import {
   AUDIT_SCHEMA_VERSION,
+  frontOfPath,
   principalOf,
   type AuditDraft,
   type AuditEvent,
@@ -231,13 +233,18 @@ export class AuditRecorder implements RequestAudit {
   }
 
   /** Records a request refused by the rate limit (`reason`: exhausted or limiter_unavailable). */
-  rateLimited(auth: AuthInfo | undefined, front: Front, reason: string, session?: string): void {
+  rateLimited(
+    auth: AuthInfo | undefined,
+    req: IncomingMessage & { originalUrl?: string },
+    reason: string,
+  ): void {
+    const session = req.headers['mcp-session-id'];
     this.record({
       time: new Date().toISOString(),
       kind: 'rate_limit/refused',
       principal: principalOf(auth, this.deps.signInIssuer?.()),
-      front,
-      ...(session ? { session } : {}),
+      front: frontOfPath(req.originalUrl ?? req.url ?? ''),
+      ...(typeof session === 'string' ? { session } : {}),
       outcome: 'refused',
       error: reason,
     });

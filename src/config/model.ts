@@ -269,7 +269,7 @@ export interface GatewaySettings {
 export type AuditSinkSettings =
   | { type: 'file'; path: string }
   | { type: 'stdout' }
-  | { type: 'redis'; stream?: string; maxLen: number }
+  | { type: 'redis'; url?: string; stream?: string; maxLen: number }
   | { type: 'otel'; endpoint?: string };
 
 /** `gateway.audit`, normalised. */

@@ -18,6 +18,10 @@ export type AuditSink =
   | {
       type: 'redis';
       /**
+       * A Redis of its own for the stream (default: gateway.redis); a password in it is never logged.
+       */
+      url?: string;
+      /**
        * The stream's key (default: "<gateway.redis.prefix>:audit").
        */
       stream?: string;

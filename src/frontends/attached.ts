@@ -18,7 +18,7 @@ interface Attached {
 export class AttachedSessions {
   private readonly servers = new Map<Server, Attached>();
 
-  constructor(private readonly makeServer: (auth: AuthInfo | undefined) => Server) {}
+  constructor(private readonly makeServer: (auth: AuthInfo | undefined, kind: string) => Server) {}
 
   /** Number of open attached sessions. */
   get size(): number {
@@ -40,7 +40,7 @@ export class AttachedSessions {
    */
   async open(transport: Transport, kind: string, auth?: AuthInfo, onClosed?: () => void): Promise<Server> {
     transport.sessionId ??= `${kind}:${randomUUID()}`;
-    const server = this.makeServer(auth);
+    const server = this.makeServer(auth, kind);
     // The peer's close handler (set by the factory) still runs: ours wraps it.
     const released = server.onclose;
     server.onclose = () => {

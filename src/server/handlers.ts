@@ -15,6 +15,7 @@ import {
   type RelayedOptions,
 } from './relayed.js';
 import { traced } from './traced.js';
+import type { RequestFacts } from '../audit/hook.js';
 
 /** What a principal may use (gateway.auth.policies), and the lists filtered for it. */
 export interface Access {
@@ -84,6 +85,19 @@ export function installHandlers(
       relayWithInput(input, dispatch, peers.register(peer), extra, meta, { method, target }, body, trace),
     );
 
+  // --- audit hook (src/audit): tools/call, resources/read and prompts/get, with how each ended ---
+  const audited = <T>(
+    ctx: Extra,
+    facts: Pick<RequestFacts, 'method' | 'target' | 'arguments' | 'trace'>,
+    body: () => Promise<T>,
+  ): Promise<T> => {
+    const { audit } = telemetry;
+    if (!audit) return body();
+    const session = ctx.sessionId ?? (peer.perRequest ? peer.id : undefined);
+    const auth = ctx.http?.authInfo;
+    return audit.around({ ...facts, server, auth, session, perRequest: peer.perRequest }, body);
+  };
+
   server.setRequestHandler('tools/list', (_req, ctx) =>
     span(ctx, undefined, () => ({ tools: visibleTools(routes, access, grantOf(ctx), discovery) })),
   );
@@ -93,7 +107,7 @@ export function installHandlers(
     const grant = grantOf(ctx);
     // Only names in the catalog (or the meta-tool's) name the span: a client's made-up name is not a target.
     const known = discovery?.handles(name) || routes.snapshot().toolsByName.has(name);
-    return span(ctx, known ? name : undefined, (trace) => {
+    const run = (trace?: Context) => {
       if (discovery?.handles(name)) {
         if (!grant.gatewayTool(name)) {
           const message = `tool "${name}" is not permitted for this client (gateway.auth.policies)`;
@@ -105,7 +119,10 @@ export function installHandlers(
       }
       const call = (opts: RelayedOptions) => dispatch.callTool(name, args, _meta, opts, grant);
       return withInput(ctx, _meta, 'tools/call', name, call, trace);
-    });
+    };
+    return span(ctx, known ? name : undefined, (trace) =>
+      audited(ctx, { method: 'tools/call', target: name, arguments: args, trace }, () => run(trace)),
+    );
   });
 
   server.setRequestHandler('resources/list', (_req, ctx) =>
@@ -116,13 +133,15 @@ export function installHandlers(
   );
   server.setRequestHandler('resources/read', (req, ctx) =>
     span(ctx, undefined, (trace) =>
-      withInput(
-        ctx,
-        req.params._meta,
-        'resources/read',
-        req.params.uri,
-        (opts) => dispatch.readResource(req.params.uri, opts, grantOf(ctx)),
-        trace,
+      audited(ctx, { method: 'resources/read', target: req.params.uri, trace }, () =>
+        withInput(
+          ctx,
+          req.params._meta,
+          'resources/read',
+          req.params.uri,
+          (opts) => dispatch.readResource(req.params.uri, opts, grantOf(ctx)),
+          trace,
+        ),
       ),
     ),
   );
@@ -159,13 +178,15 @@ export function installHandlers(
   server.setRequestHandler('prompts/get', (req, ctx) => {
     const { name } = req.params;
     return span(ctx, routes.snapshot().promptsByName.has(name) ? name : undefined, (trace) =>
-      withInput(
-        ctx,
-        req.params._meta,
-        'prompts/get',
-        name,
-        (opts) => dispatch.getPrompt(name, req.params.arguments, opts, grantOf(ctx)),
-        trace,
+      audited(ctx, { method: 'prompts/get', target: name, arguments: req.params.arguments, trace }, () =>
+        withInput(
+          ctx,
+          req.params._meta,
+          'prompts/get',
+          name,
+          (opts) => dispatch.getPrompt(name, req.params.arguments, opts, grantOf(ctx)),
+          trace,
+        ),
       ),
     );
   });

@@ -20,8 +20,9 @@ export function makeSinks(
     if (s.type === 'file') sinks.push(new FileSink(s.path));
     else if (s.type === 'stdout') sinks.push(new StdoutSink());
     else if (s.type === 'otel') sinks.push(new OtelLogSink(s.endpoint, telemetry));
-    else if (redis && !stream) {
-      stream = new RedisStreamSink(redis.url, s.stream ?? `${redis.prefix}:audit`, s.maxLen);
+    else if ((s.url ?? redis) && !stream) {
+      const url = s.url ?? redis!.url;
+      stream = new RedisStreamSink(url, s.stream ?? `${redis?.prefix ?? 'switchboard'}:audit`, s.maxLen);
       sinks.push(stream);
     }
   }
