@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import type { Client } from '@modelcontextprotocol/client';
 import type { AuditEvent } from '../../src/audit/event.js';
 import type { Gateway } from '../../src/gateway.js';
@@ -171,5 +172,12 @@ ${fixtureStdio('docs')}`));
     );
     const post = await fetch(new URL('/v1/audit', url), { method: 'POST', headers: { 'X-API-Key': OPS } });
     assert.equal(post.status, 405);
+
+    const doc = (await (
+      await fetch(new URL('/openapi.json', url), { headers: { 'X-API-Key': OPS } })
+    ).json()) as { paths: Record<string, unknown> };
+    assert.ok(doc.paths['/v1/audit'], 'GET /v1/audit is in the OpenAPI document');
+    const verdict = await new Validator().validate(doc as never);
+    assert.equal(verdict.valid, true, JSON.stringify(verdict.errors));
   });
 });
