@@ -225,6 +225,7 @@ export class Gateway implements RouteTable {
     view: this.ops,
     grant: (auth) => this.access.grant(auth),
     reload: () => this.reload(),
+    activity: () => this.audit.activity.view(),
   });
 
   /** New sessions' instructions, per snapshot and grant. */

@@ -15,6 +15,7 @@ import {
   type AuditKind,
   type Front,
 } from './event.js';
+import { Activity } from './activity.js';
 import type { RequestAudit, RequestFacts } from './hook.js';
 import { endingOfError, endingOfResult, type Ending } from './outcome.js';
 import { recordPayload } from './payload.js';
@@ -53,6 +54,8 @@ export class AuditRecorder implements RequestAudit {
   private readonly sinks: AuditSink[];
   /** The Redis stream sink, when configured: GET /v1/audit reads it (every replica's events). */
   readonly stream?: RedisStreamSink;
+  /** This replica's per-backend rates, errors and latencies, and open sessions (the console's Activity panel). */
+  readonly activity = new Activity();
   private readonly fronts = new WeakMap<object, Front>();
   private readonly dropped = new Map<string, number>();
   private readonly warned = new Map<string, number>();
@@ -87,6 +90,7 @@ export class AuditRecorder implements RequestAudit {
       ...draft,
     };
     this.ring.push(event);
+    this.activity.add(event);
     for (const sink of this.sinks) this.write(sink, event);
     for (const listener of this.listeners) listener(event);
     return event;
