@@ -65,7 +65,7 @@ export class ActivityPanel {
   private readonly status = h('p', { class: 'muted', 'aria-live': 'polite' });
   private readonly filters = h('form', { class: 'filters', id: 'audit-filters' });
   private plots = new Map<string, uPlot>();
-  private backends = '';
+  private backends?: string;
   private latest?: string;
   private loading?: Promise<void>;
   private again = false;
@@ -135,6 +135,10 @@ export class ActivityPanel {
       const last = names.map((n) => [...c.pick(view.backends[n]!)].reverse().find((v) => v !== null) ?? null);
       this.charts.querySelector(`[data-chart="${c.id}"]`)?.setAttribute('data-last', JSON.stringify(last));
     }
+    // Calls in the whole window per backend, for a glance (and tests) that do not depend on bucket edges.
+    const seconds = view.bucketMs / 1000;
+    const totals = names.map((n) => Math.round(view.backends[n]!.calls.reduce((x, y) => x + y, 0) * seconds));
+    this.charts.setAttribute('data-calls', JSON.stringify(totals));
     const sessions = Object.entries(view.sessions).sort();
     replace(
       this.sessions,
@@ -198,7 +202,8 @@ export class ActivityPanel {
         height: 140,
         legend: { show: true },
         cursor: { show: true },
-        scales: { x: { time: true } },
+        // A bucket's point sits at its start: the scale runs one bucket further, so the newest one shows.
+        scales: { x: { time: true, range: (_u, min, max) => [min, max + 15] } },
         axes: [{}, { values: (_u, vals) => vals.map((v) => c.unit(v)), size: 50 }],
         series: [
           {},
