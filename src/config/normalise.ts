@@ -88,7 +88,8 @@ function auditSettings(a: Audit = {}, baseDir: string): AuditSettings {
     payloadMaxBytes: a.payload_max_bytes ?? 4096,
     sinks: (a.sinks ?? []).map((s): AuditSinkSettings => {
       if (s.type === 'file') return { type: 'file', path: resolve(baseDir, s.path) };
-      if (s.type === 'redis') return { type: 'redis', url: s.url, stream: s.stream, maxLen: s.max_len ?? 100_000 };
+      if (s.type === 'redis')
+        return { type: 'redis', url: s.url, stream: s.stream, maxLen: s.max_len ?? 100_000 };
       if (s.type === 'otel') return { type: 'otel', endpoint: s.endpoint };
       return { type: 'stdout' };
     }),
