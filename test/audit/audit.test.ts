@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import type { Client } from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { AuditEvent } from '../../src/audit/event.js';
 import type { Gateway } from '../../src/gateway.js';
 import { fixtureStdio, startGateway, waitFor } from '../helpers/gateway.js';
@@ -88,6 +88,29 @@ ${fixtureStdio('docs')}`));
     assert.deepEqual(prompt?.arguments, { value: { name: 'alice' } });
     const opened = local({ kind: 'session/open', session: call.session })[0];
     assert.deepEqual(opened?.principal, { kind: 'api_key', id: 'alice' });
+
+    // A 2026-07-28 call (no session) and a REST call are recorded with their era and front.
+    const modern = new Client(
+      { name: 'audit-2026', version: '1.0.0' },
+      { versionNegotiation: { mode: 'auto' } },
+    );
+    const headers = { 'X-API-Key': ALICE };
+    await modern.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }));
+    clients.push(modern);
+    await modern.callTool({ name: 'docs__add', arguments: { a: 5, b: 5 } });
+    const perRequest = local({ era: '2026-07-28' })[0];
+    assert.equal(perRequest?.target, 'docs__add');
+    assert.equal(perRequest?.front, 'http');
+    assert.match(perRequest?.session ?? '', /^req:/);
+    const rest = await fetch(new URL('/v1/tools/docs__add/call', url), {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ a: 1, b: 1 }),
+    });
+    assert.equal(rest.status, 200);
+    const viaRest = local({ front: 'rest' })[0];
+    assert.equal(viaRest?.target, 'docs__add');
+    assert.deepEqual(viaRest?.principal, { kind: 'api_key', id: 'alice' });
 
     const bob = await clientWith(url, BOB);
     const refused = await bob.callTool({ name: 'fx__slow', arguments: { ms: 1 } }).catch((e: unknown) => e);
