@@ -387,7 +387,11 @@ export class Gateway implements RouteTable {
       sessionCap: this.sessionCap,
       cluster: this.sessions.store,
     };
-    const as = (this.authServer = await loadSignIn(g, () => this.config.gateway));
+    const as = (this.authServer = await loadSignIn(
+      g,
+      () => this.config.gateway,
+      (e) => this.audit.signedIn(e),
+    ));
     const ws = (this.ws = new WebSocketFrontend(frontends, this.seams.wsTiming ?? WS_TIMING));
     const sse = (this.sse = new LegacySseFrontend(frontends));
     const app = createApp({

@@ -254,6 +254,18 @@ export class AuditRecorder implements RequestAudit {
     });
   }
 
+  /** Records a sign-in at the identity provider (gateway.auth.sign_in): the user, or why it was refused. */
+  signedIn(e: { subject?: string; refused?: string; idp: string }): void {
+    this.record({
+      time: new Date().toISOString(),
+      kind: 'sign_in',
+      principal: e.subject === undefined ? { kind: 'anonymous' } : { kind: 'user', id: e.subject },
+      target: e.idp,
+      outcome: e.refused === undefined ? 'ok' : 'refused',
+      ...(e.refused !== undefined ? { error: e.refused } : {}),
+    });
+  }
+
   /** Waits for writes in flight (at most `ms`), then closes the sinks. */
   async close(ms = 2000): Promise<void> {
     let timer: NodeJS.Timeout | undefined;

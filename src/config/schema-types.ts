@@ -1122,7 +1122,7 @@ export interface Telemetry {
   };
 }
 /**
- * The audit trail (docs/audit.md): one event per tools/call, resource read, prompt get, session opened or closed, policy refusal and rate-limit refusal. Events are always kept in a local ring (GET /v1/audit, the console's Activity panel) and written to the sinks listed. Takes a restart.
+ * The audit trail (docs/audit.md): one event per tools/call, resource read, prompt get, session opened or closed, policy refusal, rate-limit refusal and sign-in. Events are always kept in a local ring (GET /v1/audit, the console's Activity panel) and written to the sinks listed. Takes a restart.
  *
  * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
  * via the `definition` "audit".
