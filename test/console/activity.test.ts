@@ -1,10 +1,10 @@
 /**
  * The console's Activity panel in a real browser (Debian's Chromium driven by playwright-core): its charts move
- * when calls are made through the SDK client, and an error shows in the events list. The screenshot taken here
- * is docs/activity.png.
+ * when calls are made through the SDK client, and an error shows in the events list. Its screenshot (in
+ * test-artifacts/console/) is what docs/activity.png shows.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -31,6 +31,7 @@ describe('console Activity panel in Chromium', { skip: missing && `no Chromium a
   const pageErrors: string[] = [];
 
   before(async () => {
+    mkdirSync(join(ROOT, 'test-artifacts/console'), { recursive: true });
     await buildConsole();
     ({ gateway, url } = await startGateway(`gateway:
   auth:
@@ -107,7 +108,8 @@ ${fixtureStdio('alpha')}${fixtureStdio('beta', '    single_session: true\n')}`))
     await page.fill('#audit-filters input[name="backend"]', '');
     await page.click('#audit-filters button[type="submit"]');
     await page.locator('table.events tr[data-outcome="tool_error"]').first().waitFor();
-    await page.screenshot({ path: join(ROOT, 'docs/activity.png') });
+    // docs/activity.png is a copy of this screenshot.
+    await page.screenshot({ path: join(ROOT, 'test-artifacts/console/activity.png') });
     await client.close();
     assert.deepEqual(pageErrors, []);
   });
