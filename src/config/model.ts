@@ -305,3 +305,6 @@ export interface GatewayConfig {
   /** The file as loaded, with its YAML keys and `${VAR}`s expanded (secrets included): what the console shows, redacted. */
   source?: SwitchboardConfig;
 }
+
+/** Longest exposed tool or prompt name (what clients such as model APIs accept). */
+export const MAX_NAME_LENGTH = 64;

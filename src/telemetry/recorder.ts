@@ -1,5 +1,4 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { RequestAudit } from '../audit/hook.js';
 import { TRACING_OFF, type Tracing } from './tracing.js';
 
 /** Labels of one tools/call: backend and exposed tool name (bounded by the catalog), and its outcome. */
@@ -60,8 +59,6 @@ export const METRICS_OFF: Recorder = {
 export interface Telemetry {
   tracing: Tracing;
   readonly metrics: Recorder;
-  /** The audit trail requests are recorded in (src/audit), when the gateway has one. */
-  audit?: RequestAudit;
 }
 
 /** Telemetry that records nothing. */

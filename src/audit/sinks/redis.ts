@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { commandClient } from '../../queue/redis-connections.js';
+import { commandClient } from '../../redis/connections.js';
 import type { AuditEvent } from '../event.js';
 import { matches, type AuditFilter, type AuditPage } from '../query.js';
 import type { AuditSink } from './sink.js';
