@@ -4,6 +4,7 @@ const LAYERS = [
   ['leaves', '^src/(errors|log|time|version|jsonrpc-kind)\\.ts$|^src/redis/'],
   ['config', '^src/config/'],
   ['telemetry', '^src/telemetry/'],
+  ['audit', '^src/audit/'],
   ['backends', '^src/backends/'],
   ['registry', '^src/registry/'],
   ['routing', '^src/(discovery|queue|dispatch)/'],

@@ -2,7 +2,7 @@
  * Builds the web console (src/console/ui) into dist/console-ui: one bundled, minified app.js (esbuild),
  * app.css and index.html. `npm run build` runs it after tsc; the gateway serves the result, nothing from a CDN.
  */
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -24,7 +24,9 @@ export async function buildConsole(out = `${root}dist/console-ui`): Promise<stri
     legalComments: 'none',
     logLevel: 'warning',
   });
-  copyFileSync(`${src}/style.css`, `${out}/app.css`);
+  // uPlot's own stylesheet (the Activity panel's charts) goes first, so the console's rules can refine it.
+  const uplotCss = readFileSync(`${root}node_modules/uplot/dist/uPlot.min.css`, 'utf8');
+  writeFileSync(`${out}/app.css`, `${uplotCss}\n${readFileSync(`${src}/style.css`, 'utf8')}`);
   copyFileSync(`${src}/index.html`, `${out}/index.html`);
   return out;
 }

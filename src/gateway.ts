@@ -2,15 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuthInfo } from '@modelcontextprotocol/server';
+import { AuditRecorder } from './audit/recorder.js';
 import { BackendPool } from './backends/pool.js';
 import type { TransportFactory } from './backends/transports/factory.js';
 import { formatProblem } from './config/errors.js';
 import { preflight } from './config/preflight.js';
 import type { LoadOptions } from './config/load.js';
-import type { GatewayConfig, GatewaySettings } from './config/model.js';
+import type { GatewayConfig } from './config/model.js';
 import type { ReloadStatus } from './config/reload-status.js';
 import { configSecrets } from './config/secrets.js';
 import { AttachedSessions } from './frontends/attached.js';
+import { auditRouter } from './frontends/rest/audit.js';
 import { restApi } from './frontends/rest/router.js';
 import { PROBLEM_ROUTES } from './frontends/rest/problem.js';
 import type { FrontendDeps } from './frontends/limits.js';
@@ -54,7 +56,7 @@ import type { InputSupport } from './server/relay/relayed.js';
 import { RequestStateCodec } from './server/relay/request-state.js';
 import { SessionCluster } from './server/sessions/cluster.js';
 import { SubscriptionHandover } from './server/sessions/handover.js';
-import type { SessionLimits } from './server/sessions/session.js';
+import { sessionLimits } from './server/sessions/session.js';
 import { SessionManager } from './server/sessions/sessions.js';
 import { GatewayMetrics } from './telemetry/metrics.js';
 import type { Telemetry } from './telemetry/recorder.js';
@@ -96,7 +98,7 @@ export class Gateway {
   readonly input: InputSupport;
   /** With Redis: moves a stopped replica's resource subscriptions to the replica holding the session's stream. */
   private readonly handover?: SubscriptionHandover;
-  /** Graceful shutdown of /mcp: requests in flight, and 503 for new ones once draining (see lifecycle.ts). */
+  /** Graceful shutdown of /mcp: requests in flight, and 503 for new ones once draining (see runtime/shutdown.ts). */
   readonly drain = new Drain();
   /** What each principal may use (gateway.auth.policies, followed across reloads), and its filtered lists. */
   readonly access: Access;
@@ -113,6 +115,8 @@ export class Gateway {
   private readonly reloader: ConfigReloader;
   /** Metrics (always) and tracing (when enabled, from start()); every component records through it. */
   readonly telemetry: Telemetry & { metrics: GatewayMetrics };
+  /** The audit trail: requests, sessions, refusals and sign-ins, in a local ring and the sinks (src/audit). */
+  readonly audit: AuditRecorder;
   private hash: string;
 
   /**
@@ -128,6 +132,12 @@ export class Gateway {
     setSecrets(configSecrets(config));
     applyHeapGrowth(config.gateway.heapGrowthPercent);
     this.telemetry = { tracing: TRACING_OFF, metrics: new GatewayMetrics(config.gateway.telemetry) };
+    this.audit = new AuditRecorder({
+      ...{ settings: config.gateway.audit, telemetry: config.gateway.telemetry, redis: config.gateway.redis },
+      owner: (method, target) => this.dispatcher.owner(method, target),
+      payloads: (backend) => this.pool.get(backend)?.spec.auditPayloads === true,
+      signInIssuer: () => this.authServer?.verification().issuer,
+    });
     this.queues = new GatewayQueues(() => this.config.gateway.redis, this.telemetry);
     this.catalog = new LiveCatalog({
       backends: () => this.pool,
@@ -168,13 +178,14 @@ export class Gateway {
     const cluster = redis && new SessionCluster(redis);
     this.servers = sessionServers({
       ...{ routes: this.catalog, access: this.access, telemetry: this.telemetry, input: this.input },
-      ...{ dispatcher: this.dispatcher, peers: this.peers, discovery: this.discovery },
+      ...{ dispatcher: this.dispatcher, peers: this.peers, discovery: this.discovery, audit: this.audit },
       instructions: (grant) => this.instructions.for(this.catalog.snapshot(), this.pool.all(), grant),
       cacheHints: () => this.announcer.cacheHints(),
+      sessionMade: (server, front, auth) => this.audit.session(server, front, auth),
     });
     this.sessions = new SessionManager(
       (auth) => this.servers(undefined, auth),
-      this.sessionLimits(config.gateway),
+      sessionLimits(config.gateway, this.sessionCap),
       cluster,
       {
         restored: (record, server) => record.level && this.peers.restoreLevel(server, record.level),
@@ -190,7 +201,7 @@ export class Gateway {
         resubscribe: (id, uri) =>
           this.peers.resubscribe(id, uri, this.access.grant(this.sessions.authOf(id))),
       });
-    this.attached = new AttachedSessions((auth) => this.servers(undefined, auth));
+    this.attached = new AttachedSessions((auth, kind) => this.servers(undefined, auth, kind));
     this.modern = new ModernEndpoint(
       (auth) => this.servers(`req:${randomUUID()}`, auth),
       this.peers.subscriptions,
@@ -207,7 +218,7 @@ export class Gateway {
       rebuild: () => this.catalog.rebuild(),
       changed: () => this.console.changed(),
     });
-    this.telemetry.metrics.observe(gauges(this.ops));
+    this.telemetry.metrics.observe([...gauges(this.ops), ...this.audit.metrics()]);
   }
 
   /** The gateway as /readyz and /metrics read it. */
@@ -232,23 +243,13 @@ export class Gateway {
     view: this.ops,
     grant: (auth) => this.access.grant(auth),
     reload: () => this.reload(),
+    activity: () => this.audit.activity.view(),
   });
 
   /** New sessions' instructions, per snapshot and grant. */
   private readonly instructions = new Instructions();
   /** A principal's session cap (its policy's max_sessions, else max_sessions_per_principal). */
   private readonly sessionCap = (auth: AuthInfo) => this.policies().limits(auth).maxSessions;
-
-  /** The limits of 2025-era sessions, from the gateway settings. */
-  private sessionLimits(g: GatewaySettings): SessionLimits {
-    const { maxSessions, sessionIdleTimeoutMs: idleTimeoutMs, sessionEvictionMinIdleMs } = g;
-    return {
-      maxSessions,
-      idleTimeoutMs,
-      evictionMinIdleMs: sessionEvictionMinIdleMs,
-      perPrincipal: this.sessionCap,
-    };
-  }
 
   /** Rate-limit buckets, made on first use: in Redis when the gateway has Redis, else in this process. */
   private buckets?: Promise<Buckets>;
@@ -272,7 +273,7 @@ export class Gateway {
     this.config = next;
     this.hash = configHash(next);
     setSecrets(configSecrets(next));
-    this.sessions.setLimits(this.sessionLimits(gateway));
+    this.sessions.setLimits(sessionLimits(gateway, this.sessionCap));
     if (gateway.logLevel && !process.env.SWITCHBOARD_LOG_LEVEL) log.level = gateway.logLevel;
     applyHeapGrowth(gateway.heapGrowthPercent);
   }
@@ -297,6 +298,7 @@ export class Gateway {
       buckets: () => (this.buckets ??= createBuckets(this.config.gateway.redis)),
       limit: (auth: AuthInfo) => this.policies().limits(auth).rateLimit,
       failMode: () => this.config.gateway.auth.rateLimitFailMode,
+      refused: (...refusal: Parameters<AuditRecorder['rateLimited']>) => this.audit.rateLimited(...refusal),
     };
     const frontends: FrontendDeps = {
       attached: this.attached,
@@ -308,7 +310,8 @@ export class Gateway {
       sessionCap: this.sessionCap,
       cluster: this.sessions.store,
     };
-    const as = (this.authServer = await loadSignIn(g, () => this.config.gateway));
+    const signedIn = (e: Parameters<AuditRecorder['signedIn']>[0]) => this.audit.signedIn(e);
+    const as = (this.authServer = await loadSignIn(g, () => this.config.gateway, signedIn));
     const ws = (this.ws = new WebSocketFrontend(frontends, this.seams.wsTiming ?? WS_TIMING));
     const sse = (this.sse = new LegacySseFrontend(frontends));
     const app = createApp({
@@ -330,10 +333,11 @@ export class Gateway {
       crossOrigin: as ? ['/oauth/'] : [],
       mount: (a, gates) => {
         as?.mount(a);
+        a.use('/v1', auditRouter(this.audit, gates));
         mountConsole(this.console, g.console)(a, gates);
       },
       rest: restApi({
-        session: (auth) => this.servers(undefined, auth),
+        session: (auth) => this.servers(undefined, auth, 'rest'),
         routes: this.catalog,
         access: this.access,
         discovery: this.discovery,
@@ -390,6 +394,7 @@ export class Gateway {
     await (await this.buckets?.catch(() => undefined))?.close();
     await this.pool.close();
     await this.authServer?.close();
+    await this.audit.close();
     await Promise.all([this.telemetry.tracing.shutdown(), this.telemetry.metrics.shutdown()]);
   }
 }

@@ -15,7 +15,7 @@ import type { OriginPolicy } from '../server/http/security.js';
 import { Accounts } from './accounts.js';
 import { hashId } from './adapter.js';
 import { UpstreamIdp } from './idp.js';
-import { interactionRoutes } from './interactions.js';
+import { interactionRoutes, type SignInListener } from './interactions.js';
 import { mountProvider } from './mount.js';
 import { createProvider, publicJwks } from './provider.js';
 import { RedisStore } from './redis-store.js';
@@ -27,6 +27,8 @@ export interface AuthServerDeps {
   redis?: { url: string; prefix: string };
   /** The gateway's DNS-rebinding policy (followed across reloads). */
   policy: () => OriginPolicy;
+  /** Told of each sign-in (the audit trail). */
+  signedIn?: SignInListener;
 }
 
 /** Secrets derived from a signing key: cookie signing and CSRF tokens follow key rotation without extra settings. */
@@ -73,6 +75,7 @@ export class AuthServer {
       store,
       settings,
       csrfKey: derived(keys[0]!, 'csrf'),
+      ...(deps.signedIn ? { signedIn: deps.signedIn } : {}),
     });
     log.info(
       {

@@ -21,7 +21,12 @@ export interface InteractionDeps {
   settings: SignInSettings;
   /** Secret for CSRF tokens. */
   csrfKey: Buffer;
+  /** Told of each sign-in at the identity provider: the user, or why it was refused (the audit trail). */
+  signedIn?: SignInListener;
 }
+
+/** A sign-in's end: the user's subject when known, and the refusal's reason when refused. */
+export type SignInListener = (e: { subject?: string; refused?: string; idp: string }) => void;
 
 type LoginResult = { accountId: string } | { error: string; error_description: string };
 
@@ -129,16 +134,19 @@ export function interactionRoutes(d: InteractionDeps): Router {
       const refused = refusal(account, d.settings.allow);
       if (refused) {
         log.warn({ principal: account.sub }, `sign-in refused: ${refused}`);
+        d.signedIn?.({ subject: account.sub, refused, idp: d.idp.name });
         result = { error: 'access_denied', error_description: refused };
       } else {
         await d.accounts.save(account);
         log.info({ principal: account.sub, idp: d.idp.name }, 'sign-in: user authenticated');
+        d.signedIn?.({ subject: account.sub, idp: d.idp.name });
         result = { accountId: account.sub };
       }
     } catch (err) {
       if (err instanceof IdpUnavailable) return idpDown(res, err);
       if (!(err instanceof IdpRefused)) throw err;
       log.warn({ cause: err.message }, 'sign-in refused by the identity provider');
+      d.signedIn?.({ refused: 'identity_provider', idp: d.idp.name });
       result = { error: 'access_denied', error_description: err.message };
     }
     await d.store.set(resultKey(pending.uid), JSON.stringify(result), LOGIN_TTL_MS);

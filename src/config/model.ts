@@ -39,6 +39,8 @@ export interface BackendSpecBase {
   forwardHeaders: string[];
   /** Whether smart discovery indexes this backend's tools. */
   discovery: boolean;
+  /** Whether the audit trail records this backend's arguments and results (redacted, size-capped). */
+  auditPayloads: boolean;
   /** The protocol era spoken upstream: pinned, or `auto` (probe once, then reuse the answer). */
   protocol: UpstreamProtocol;
 }
@@ -259,6 +261,23 @@ export interface GatewaySettings {
   telemetry: TelemetrySettings;
   /** The web console: whether it is served, and where (a path ending without a slash, or "/"). */
   console: { enabled: boolean; path: string };
+  /** The audit trail (gateway.audit). */
+  audit: AuditSettings;
+}
+
+/** One place audit events are written to besides the local ring. */
+export type AuditSinkSettings =
+  | { type: 'file'; path: string }
+  | { type: 'stdout' }
+  | { type: 'redis'; url?: string; stream?: string; maxLen: number }
+  | { type: 'otel'; endpoint?: string };
+
+/** `gateway.audit`, normalised. */
+export interface AuditSettings {
+  enabled: boolean;
+  ringSize: number;
+  payloadMaxBytes: number;
+  sinks: AuditSinkSettings[];
 }
 
 /** `gateway.telemetry` with the OTEL_* environment applied. */

@@ -5,6 +5,8 @@ import { parseDuration } from './interpolate.js';
 import { secretValues } from './secret-values.js';
 import { configSchema } from './validate.js';
 import type {
+  AuditSettings,
+  AuditSinkSettings,
   BackendSpec,
   BackendSpecBase,
   DiscoverySettings,
@@ -12,7 +14,7 @@ import type {
   GatewaySettings,
   TelemetrySettings,
 } from './model.js';
-import type { BackendCommon, Discovery, SwitchboardConfig, Telemetry } from './schema-types.js';
+import type { Audit, BackendCommon, Discovery, SwitchboardConfig, Telemetry } from './schema-types.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -74,6 +76,23 @@ function gatewaySettings(
     auth: authSettings(g.auth, baseDir, { host, port: overrides.port ?? g.port ?? 8080 }, maxSessions),
     telemetry: telemetrySettings(g.telemetry, env),
     console: { enabled: g.console?.enabled ?? true, path: g.console?.path?.replace(/(.)\/+$/, '$1') ?? '/' },
+    audit: auditSettings(g.audit, baseDir),
+  };
+}
+
+/** `gateway.audit`: a file sink's path relative to the config file's folder. */
+function auditSettings(a: Audit = {}, baseDir: string): AuditSettings {
+  return {
+    enabled: a.enabled ?? true,
+    ringSize: a.ring_size ?? 10_000,
+    payloadMaxBytes: a.payload_max_bytes ?? 4096,
+    sinks: (a.sinks ?? []).map((s): AuditSinkSettings => {
+      if (s.type === 'file') return { type: 'file', path: resolve(baseDir, s.path) };
+      if (s.type === 'redis')
+        return { type: 'redis', url: s.url, stream: s.stream, maxLen: s.max_len ?? 100_000 };
+      if (s.type === 'otel') return { type: 'otel', endpoint: s.endpoint };
+      return { type: 'stdout' };
+    }),
   };
 }
 
@@ -120,6 +139,7 @@ function common(name: string, c: BackendCommon, gateway: GatewaySettings): Omit<
     maxSessions: c.max_sessions,
     forwardHeaders: [],
     discovery: c.discovery ?? true,
+    auditPayloads: c.audit_payloads ?? false,
     protocol: '2025-11-25',
   };
 }

@@ -1,6 +1,43 @@
 /* Generated from schemas/switchboard.schema.json by `npm run gen:types`; do not edit. */
 
 /**
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "auditSink".
+ */
+export type AuditSink =
+  | {
+      type: 'file';
+      /**
+       * The file events are appended to, one JSON object per line (relative to the config file's folder).
+       */
+      path: string;
+    }
+  | {
+      type: 'stdout';
+    }
+  | {
+      type: 'redis';
+      /**
+       * A Redis of its own for the stream (default: gateway.redis); a password in it is never logged.
+       */
+      url?: string;
+      /**
+       * The stream's key (default: "<gateway.redis.prefix>:audit").
+       */
+      stream?: string;
+      /**
+       * How many events the stream keeps, about (XADD MAXLEN ~).
+       */
+      max_len?: number;
+    }
+  | {
+      type: 'otel';
+      /**
+       * OTLP/HTTP logs URL, e.g. http://collector:4318/v1/logs (default: from the OTEL_EXPORTER_OTLP_* variables, else http://localhost:4318/v1/logs).
+       */
+      endpoint?: string;
+    };
+/**
  * An MCP server the gateway starts as a child process and talks to over stdio.
  *
  * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
@@ -605,6 +642,7 @@ export interface Gateway {
      */
     path?: string;
   };
+  audit?: Audit;
 }
 /**
  * Smart discovery: the smart_tool_discovery meta-tool that finds (and can call) the right tool for a plain-language request.
@@ -1084,6 +1122,30 @@ export interface Telemetry {
   };
 }
 /**
+ * The audit trail (docs/audit.md): one event per tools/call, resource read, prompt get, session opened or closed, policy refusal, rate-limit refusal and sign-in. Events are always kept in a local ring (GET /v1/audit, the console's Activity panel) and written to the sinks listed. Takes a restart.
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "audit".
+ */
+export interface Audit {
+  /**
+   * Set to false to record no audit events at all.
+   */
+  enabled?: boolean;
+  /**
+   * How many recent events this replica keeps in memory for GET /v1/audit (without a Redis sink) and the console.
+   */
+  ring_size?: number;
+  /**
+   * With a backend's audit_payloads: the largest arguments or result recorded, in bytes of JSON; larger ones are cut and marked truncated.
+   */
+  payload_max_bytes?: number;
+  /**
+   * Where events are written besides the local ring. A sink that fails never fails the request: its events are dropped and counted (switchboard_audit_dropped_total).
+   */
+  sinks?: AuditSink[];
+}
+/**
  * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
  * via the `definition` "backendCommon".
  */
@@ -1154,6 +1216,10 @@ export interface BackendCommon {
      */
     max_delay?: number | string;
   };
+  /**
+   * Record the arguments and results of this backend's calls, prompt gets and resource reads in the audit trail (redacted by the log redaction rules and cut to gateway.audit.payload_max_bytes). Off: they are never recorded.
+   */
+  audit_payloads?: boolean;
 }
 /**
  * Which upstream tools to expose, by glob on the upstream tool name; exclude wins over include.

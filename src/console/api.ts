@@ -18,6 +18,8 @@ export interface ConsoleHost {
   grant(auth: AuthInfo | undefined): Grant;
   /** Re-reads the config file and applies it, as SIGHUP does (`switchboard reload`). */
   reload(): Promise<ReloadStatus>;
+  /** For operators: the Activity panel's figures (audit trail), sent on the event stream as they change. */
+  activity?(): unknown;
 }
 
 /** How often open event streams are checked for changes no rebuild announces (queue depth, running calls). */
@@ -91,6 +93,7 @@ export class ConsoleApi {
         const grant = this.host.grant(auth);
         const rows = backendRows(view, grant, operator);
         stream.send('backends', { backends: rows }, rowKey(rows));
+        if (operator && this.host.activity) stream.send('activity', this.host.activity());
         if (!all) return;
         stream.send('tools', { version: view.snapshot().version }, toolsKey(view, grant));
         if (operator) {

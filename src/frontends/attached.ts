@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthInfo, Server, Transport } from '@modelcontextprotocol/server';
+import type { Front } from '../audit/event.js';
 import { log } from '../log.js';
 import type { ListChanges } from '../server/sessions/session.js';
 
@@ -18,7 +19,7 @@ interface Attached {
 export class AttachedSessions {
   private readonly servers = new Map<Server, Attached>();
 
-  constructor(private readonly makeServer: (auth: AuthInfo | undefined) => Server) {}
+  constructor(private readonly makeServer: (auth: AuthInfo | undefined, kind: Front) => Server) {}
 
   /** Number of open attached sessions. */
   get size(): number {
@@ -38,9 +39,9 @@ export class AttachedSessions {
    * `<kind>:<uuid>`, so the relay can key per-session state (log level, subscriptions, upstream sessions).
    * `onClosed` runs when the session closes (the frontend forgets it).
    */
-  async open(transport: Transport, kind: string, auth?: AuthInfo, onClosed?: () => void): Promise<Server> {
+  async open(transport: Transport, kind: Front, auth?: AuthInfo, onClosed?: () => void): Promise<Server> {
     transport.sessionId ??= `${kind}:${randomUUID()}`;
-    const server = this.makeServer(auth);
+    const server = this.makeServer(auth, kind);
     // The peer's close handler (set by the factory) still runs: ours wraps it.
     const released = server.onclose;
     server.onclose = () => {

@@ -311,6 +311,9 @@ describe('sign-in refuses bad input', { skip }, () => {
     assert.equal(q.get('error'), 'access_denied');
     assert.match(q.get('error_description')!, /bob may not sign in here/);
     assert.equal(q.get('code'), null);
+    const refused = stack.gateway.audit.recent({ kind: 'sign_in', outcome: 'refused' }, 1)[0];
+    assert.deepEqual(refused?.principal, { kind: 'user', id: 'bob' });
+    assert.match(refused?.error ?? '', /bob may not sign in here/);
   });
 
   it('answers a denied consent with access_denied', async () => {

@@ -67,6 +67,14 @@ describe('sign-in with the SDK client and a browser', { skip }, () => {
       assert.deepEqual(claims.groups, ['platform', 'staff']);
       assert.equal(claims.scope, 'mcp');
       assert.ok(provider.saved!.refresh_token, 'a refresh token was issued');
+      // The audit trail has the sign-in and names the call's principal as the signed-in user.
+      const audit = stack.gateway.audit;
+      const signIn = audit.recent({ kind: 'sign_in' }, 10)[0];
+      assert.deepEqual(signIn?.principal, { kind: 'user', id: 'alice' });
+      assert.equal(signIn?.outcome, 'ok');
+      const call = audit.recent({ kind: 'tools/call', tool: 'alpha__add' }, 1)[0];
+      assert.deepEqual(call?.principal, { kind: 'user', id: 'alice' });
+      assert.equal(call?.era, era === 'modern' ? '2026-07-28' : '2025');
     });
   }
 

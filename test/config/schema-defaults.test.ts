@@ -60,6 +60,16 @@ const applied: Record<string, (c: GatewayConfig) => unknown> = {
   '#backendCommon.single_session': () => stdio.singleSession,
   '#backendCommon.retry_on_failover': () => stdio.retryOnFailover,
   '#backendCommon.discovery': () => stdio.discovery,
+  '#backendCommon.audit_payloads': () => stdio.auditPayloads,
+  '#audit.enabled': () => g.audit.enabled,
+  '#audit.ring_size': () => g.audit.ringSize,
+  '#audit.payload_max_bytes': () => g.audit.payloadMaxBytes,
+  '#audit.sinks': () => g.audit.sinks,
+  '#auditSink.max_len': () => {
+    const yaml = 'gateway:\n  audit: { sinks: [{ type: redis }] }\nmcpServers:\n  s: { command: node }\n';
+    const sink = parseConfig(yaml, '/cfg/audit.yaml', { env: {} }).gateway.audit.sinks[0]!;
+    return sink.type === 'redis' ? sink.maxLen : undefined;
+  },
   '#backendCommon.session_mode': () => stdio.sessionMode,
   '#backendCommon.idle_timeout': () => stdio.idleTimeoutMs,
   '#backendCommon.restart.max_attempts': () => stdio.restart.maxAttempts,

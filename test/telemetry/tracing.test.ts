@@ -104,6 +104,9 @@ describe('spans of a tools/call', () => {
       traceparentOf(upstreamSpan!),
       'the stdio upstream got our span in _meta',
     );
+    // The call's audit event carries the trace id of its server span.
+    const audited = gateway.audit.recent({ tool: 'fx__meta' }, 1)[0];
+    assert.equal(audited?.trace_id, server.spanContext().traceId);
   });
 
   it('failures set error.type: a tool error result, and a JSON-RPC error', async () => {

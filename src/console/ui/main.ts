@@ -1,4 +1,5 @@
-/** The switchboard web console: a key prompt when auth is on, then Backends, Tools and Config panels. */
+/** The switchboard web console: a key prompt when auth is on, then Backends, Tools, Activity and Config panels. */
+import { ActivityPanel, type ActivityView } from './activity.js';
 import { api, ApiError, clearKey, getKey, openStream, readEvents, setKey } from './api.js';
 import { BackendsPanel, type BackendRow } from './backends.js';
 import { ConfigPanel } from './config.js';
@@ -6,7 +7,7 @@ import { h, replace } from './dom.js';
 import { ToolsPanel } from './tools.js';
 
 const root = document.getElementById('app')!;
-type Tab = 'backends' | 'tools' | 'config';
+type Tab = 'backends' | 'tools' | 'activity' | 'config';
 
 /** Asks for a key; the page shows nothing else until /v1 accepts one. */
 function keyPrompt(message?: string): void {
@@ -64,7 +65,9 @@ function shell(first: BackendRow[]): void {
   const backends = new BackendsPanel();
   const tools = new ToolsPanel();
   const config = new ConfigPanel();
+  const activity = new ActivityPanel();
   backends.update(first);
+  activity.updateQueues(first);
   const live = h('span', { class: 'live', 'data-live': 'connecting', 'aria-live': 'polite' }, 'connecting…');
   const tab = (id: Tab, label: string, key: string) =>
     h('a', { href: `#/${id}`, 'data-tab': id, 'aria-keyshortcuts': key, title: `${label} (${key})` }, label);
@@ -73,6 +76,7 @@ function shell(first: BackendRow[]): void {
     { 'aria-label': 'Sections' },
     tab('backends', 'Backends', 'b'),
     tab('tools', 'Tools', 't'),
+    tab('activity', 'Activity', 'a'),
     tab('config', 'Config', 'c'),
   );
   const forget = getKey()
@@ -93,10 +97,13 @@ function shell(first: BackendRow[]): void {
 
   const route = () => {
     const [, section = 'backends', ...rest] = location.hash.replace(/^#/, '').split('/');
-    const current = (['backends', 'tools', 'config'].includes(section) ? section : 'backends') as Tab;
+    const tabs = ['backends', 'tools', 'activity', 'config'];
+    const current = (tabs.includes(section) ? section : 'backends') as Tab;
     for (const a of nav.querySelectorAll('a'))
       a.setAttribute('aria-current', String(a.dataset.tab === current));
-    const panel = { backends: backends.el, tools: tools.el, config: config.el }[current];
+    const panel = { backends: backends.el, tools: tools.el, activity: activity.el, config: config.el }[
+      current
+    ];
     if (main.firstChild !== panel) replace(main, panel);
     if (current === 'tools') {
       if (!toolsLoaded) {
@@ -128,7 +135,10 @@ function shell(first: BackendRow[]): void {
       attempt = 0;
       await readEvents(res, (e) => {
         const data = JSON.parse(e.data) as Record<string, unknown>;
-        if (e.event === 'backends') backends.update(data.backends as BackendRow[]);
+        if (e.event === 'backends') {
+          backends.update(data.backends as BackendRow[]);
+          activity.updateQueues(data.backends as BackendRow[]);
+        } else if (e.event === 'activity') activity.update(data as unknown as ActivityView);
         else if (e.event === 'tools' && toolsLoaded) tools.load().catch(refused);
         else if (e.event === 'config' && configLoaded) config.load().catch(refused);
       });
@@ -150,7 +160,7 @@ document.addEventListener('keydown', (ev) => {
   const target = ev.target as HTMLElement;
   if (ev.ctrlKey || ev.metaKey || ev.altKey || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return;
   if (!document.querySelector('header nav')) return;
-  const go: Record<string, string> = { b: '#/backends', t: '#/tools', c: '#/config' };
+  const go: Record<string, string> = { b: '#/backends', t: '#/tools', a: '#/activity', c: '#/config' };
   if (ev.key === '/') {
     ev.preventDefault();
     if (!location.hash.startsWith('#/tools')) location.hash = '#/tools';

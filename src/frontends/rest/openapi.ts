@@ -1,5 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/server';
 import type { AuthSettings } from '../../config/model.js';
+import { AUDIT_EVENT_SCHEMA, AUDIT_PATHS } from '../../audit/openapi.js';
 import { VERSION } from '../../version.js';
 
 type Json = Record<string, unknown>;
@@ -53,6 +54,7 @@ const SCHEMAS: Json = {
   },
   CallToolResult: callResult(),
   Arguments: { type: 'object', additionalProperties: true },
+  AuditEvent: AUDIT_EVENT_SCHEMA,
 };
 
 function callResult(structured: Json = { type: 'object' }): Json {
@@ -225,7 +227,7 @@ function security(auth: AuthSettings): { schemes: Json; requirement?: Json[] } {
  * use, whose request body is the tool's input schema.
  */
 export function openApiDocument(tools: (Tool & { backend: string })[], auth: AuthSettings): Json {
-  const paths = fixedPaths();
+  const paths: Json = { ...fixedPaths(), ...AUDIT_PATHS };
   for (const tool of tools) {
     const body = { required: true, content: json(tool.inputSchema as Json) };
     paths[`/v1/tools/${encodeURIComponent(tool.name)}/call`] = {

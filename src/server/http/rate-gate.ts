@@ -14,6 +14,8 @@ export interface RateGateDeps {
   limit(auth: AuthInfo): RateLimitSettings | undefined;
   /** Whether to serve (open) or refuse (closed) while the buckets cannot be read. */
   failMode(): 'open' | 'closed';
+  /** Told of each refusal (the audit trail), with the request and a reason code. */
+  refused?(auth: AuthInfo, req: Request, reason: 'exhausted' | 'limiter_unavailable'): void;
 }
 
 function refuse(res: Response, status: 429 | 503, retryAfterS: number, message: string): void {
@@ -45,10 +47,12 @@ export function rateGate(deps: RateGateDeps, count?: RefusalCounter) {
         if (verdict.ok === 'unknown') {
           if (deps.failMode() === 'open') return next();
           count?.('rate_limit', 'limiter_unavailable');
+          deps.refused?.(auth, req, 'limiter_unavailable');
           return refuse(res, 503, 1, 'Rate limiter unavailable (its Redis cannot be reached); retry later');
         }
         const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
         count?.('rate_limit', 'exhausted');
+        deps.refused?.(auth, req, 'exhausted');
         if (!limited.has(who) && limited.size < 10_000) {
           limited.add(who);
           log.warn({ principal: who, retryAfterS: seconds }, 'request refused: rate limit');

@@ -2,6 +2,7 @@ import type { AuthInfo, Server, Tool } from '@modelcontextprotocol/server';
 import { handleMetaCall, type Discovery } from '../../discovery/index.js';
 import type { Dispatcher, RouteTable } from '../../dispatch/dispatch.js';
 import type { Context } from '@opentelemetry/api';
+import type { RequestAudit, RequestFacts } from '../../audit/hook.js';
 import { telemetryOff, type Telemetry } from '../../telemetry/recorder.js';
 import type { Grant, GrantViews } from '../../registry/grant.js';
 import { GatewayError } from '../../errors.js';
@@ -43,6 +44,8 @@ export interface HandlerDeps {
   access: Access;
   discovery?: Discovery;
   telemetry?: Telemetry;
+  /** The audit trail each tools/call, resources/read and prompts/get is recorded in (src/audit). */
+  audit?: RequestAudit;
 }
 
 /** Installs the gateway's request handlers on one downstream session's server; all answers come from the current snapshot. */
@@ -102,6 +105,19 @@ export function installHandlers(
       ),
     );
 
+  // --- audit hook (src/audit): tools/call, resources/read and prompts/get, with how each ended ---
+  const audited = <T>(
+    ctx: Extra,
+    facts: Pick<RequestFacts, 'method' | 'target' | 'arguments' | 'trace'>,
+    body: () => Promise<T>,
+  ): Promise<T> => {
+    const { audit } = deps;
+    if (!audit) return body();
+    const session = ctx.sessionId ?? (peer.perRequest ? peer.id : undefined);
+    const auth = ctx.http?.authInfo;
+    return audit.around({ ...facts, server, auth, session, perRequest: peer.perRequest }, body);
+  };
+
   server.setRequestHandler('tools/list', (_req, ctx) =>
     span(ctx, undefined, () => ({ tools: visibleTools(routes, access, grantOf(ctx), discovery) })),
   );
@@ -111,7 +127,7 @@ export function installHandlers(
     const grant = grantOf(ctx);
     // Only names in the catalog (or the meta-tool's) name the span: a client's made-up name is not a target.
     const known = discovery?.handles(name) || routes.snapshot().toolsByName.has(name);
-    return span(ctx, known ? name : undefined, (trace) => {
+    const run = (trace?: Context) => {
       if (discovery?.handles(name)) {
         if (!grant.gatewayTool(name)) {
           const message = `tool "${name}" is not permitted for this client (gateway.auth.policies)`;
@@ -123,7 +139,10 @@ export function installHandlers(
       }
       const call = (opts: RelayedOptions) => dispatch.callTool(name, args, _meta, opts, grant);
       return withInput(ctx, _meta, 'tools/call', name, call, trace);
-    });
+    };
+    return span(ctx, known ? name : undefined, (trace) =>
+      audited(ctx, { method: 'tools/call', target: name, arguments: args, trace }, () => run(trace)),
+    );
   });
 
   server.setRequestHandler('resources/list', (_req, ctx) =>
@@ -134,13 +153,15 @@ export function installHandlers(
   );
   server.setRequestHandler('resources/read', (req, ctx) =>
     span(ctx, undefined, (trace) =>
-      withInput(
-        ctx,
-        req.params._meta,
-        'resources/read',
-        req.params.uri,
-        (opts) => dispatch.readResource(req.params.uri, opts, grantOf(ctx)),
-        trace,
+      audited(ctx, { method: 'resources/read', target: req.params.uri, trace }, () =>
+        withInput(
+          ctx,
+          req.params._meta,
+          'resources/read',
+          req.params.uri,
+          (opts) => dispatch.readResource(req.params.uri, opts, grantOf(ctx)),
+          trace,
+        ),
       ),
     ),
   );
@@ -177,13 +198,15 @@ export function installHandlers(
   server.setRequestHandler('prompts/get', (req, ctx) => {
     const { name } = req.params;
     return span(ctx, routes.snapshot().promptsByName.has(name) ? name : undefined, (trace) =>
-      withInput(
-        ctx,
-        req.params._meta,
-        'prompts/get',
-        name,
-        (opts) => dispatch.getPrompt(name, req.params.arguments, opts, grantOf(ctx)),
-        trace,
+      audited(ctx, { method: 'prompts/get', target: name, arguments: req.params.arguments, trace }, () =>
+        withInput(
+          ctx,
+          req.params._meta,
+          'prompts/get',
+          name,
+          (opts) => dispatch.getPrompt(name, req.params.arguments, opts, grantOf(ctx)),
+          trace,
+        ),
       ),
     );
   });

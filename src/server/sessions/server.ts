@@ -1,4 +1,5 @@
 import { Server, type AuthInfo, type ServerOptions } from '@modelcontextprotocol/server';
+import type { Front } from '../../audit/event.js';
 import type { Grant } from '../../registry/grant.js';
 import { VERSION } from '../../version.js';
 import { installHandlers, type HandlerDeps } from '../relay/handlers.js';
@@ -9,6 +10,8 @@ export interface SessionServerDeps extends HandlerDeps {
   instructions(grant: Grant): string | undefined;
   /** The 2026-07-28 cache hints of list results. */
   cacheHints(): ServerOptions['cacheHints'];
+  /** Told of each 2025 session's server as it is made, with its front (the audit trail follows its open and close). */
+  sessionMade?(server: Server, front: Front, auth: AuthInfo | undefined): void;
 }
 
 /** A downstream server: one per 2025 session, or one per 2026-07-28 request (`requestId`), for a principal. */
@@ -32,10 +35,21 @@ export function sessionServer(deps: SessionServerDeps, requestId?: string, auth?
   return server;
 }
 
-/** Makes downstream servers: `requestId` for one 2026-07-28 request, else a 2025 session's, for a principal. */
-export type SessionServerFactory = (requestId: string | undefined, auth: AuthInfo | undefined) => Server;
+/**
+ * Makes downstream servers: `requestId` for one 2026-07-28 request, else a 2025 session's, for a principal,
+ * on a front (`/mcp` unless told).
+ */
+export type SessionServerFactory = (
+  requestId: string | undefined,
+  auth: AuthInfo | undefined,
+  front?: Front,
+) => Server;
 
 /** The factory every session, attached transport, 2026 request and REST call gets its server from. */
 export function sessionServers(deps: SessionServerDeps): SessionServerFactory {
-  return (requestId, auth) => sessionServer(deps, requestId, auth);
+  return (requestId, auth, front = 'http') => {
+    const server = sessionServer(deps, requestId, auth);
+    if (!requestId) deps.sessionMade?.(server, front, auth);
+    return server;
+  };
 }

@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isJSONRPCResponse } from '@modelcontextprotocol/server';
 import type { AuthInfo, JSONRPCMessage, Server } from '@modelcontextprotocol/server';
+import type { GatewaySettings } from '../../config/model.js';
 import { authOf } from '../http/replies.js';
 import type { SessionRecord } from './cluster.js';
 import type { SessionTransport } from './transport.js';
@@ -43,6 +44,15 @@ export interface SessionLimits {
   evictionMinIdleMs: number;
   /** A principal's own cap on open sessions (gateway.auth), if any. */
   perPrincipal?: (auth: AuthInfo) => number | undefined;
+}
+
+/** The limits of 2025-era sessions, from the gateway settings and a principal's own cap. */
+export function sessionLimits(
+  g: GatewaySettings,
+  perPrincipal: SessionLimits['perPrincipal'],
+): SessionLimits {
+  const { maxSessions, sessionIdleTimeoutMs: idleTimeoutMs, sessionEvictionMinIdleMs } = g;
+  return { maxSessions, idleTimeoutMs, evictionMinIdleMs: sessionEvictionMinIdleMs, perPrincipal };
 }
 
 /** What the rest of the gateway learns about sessions shared with other replicas. */
