@@ -60,6 +60,7 @@ import { GatewayMetrics } from './telemetry/metrics.js';
 import type { Telemetry } from './telemetry/recorder.js';
 import { startTracing, TRACING_OFF, type TracingOptions } from './telemetry/tracing.js';
 import { waitAtMost } from './time.js';
+import { Toolsets } from './toolsets/index.js';
 
 /** How long a reload waits for new backends' first connection attempt before telling clients, at most. */
 const RELOAD_SETTLE_MS = 5000;
@@ -98,6 +99,8 @@ export class Gateway implements RouteTable {
   private readonly handover?: SubscriptionHandover;
   /** Graceful shutdown of /mcp: requests in flight, and 503 for new ones once draining (see lifecycle.ts). */
   readonly drain = new Drain();
+  /** The tool sets (`toolsets:`) served at /mcp/<set>. */
+  readonly toolsets: Toolsets;
   /** What each principal may use (gateway.auth.policies, followed across reloads), and its filtered lists. */
   readonly access: Access;
   readonly policies: () => PolicyEngine;
@@ -152,7 +155,7 @@ export class Gateway implements RouteTable {
     const redis = config.gateway.redis;
     const cluster = redis && new SessionCluster(redis);
     this.sessions = new SessionManager(
-      (auth) => this.createSessionServer(undefined, auth),
+      (auth, set) => (set ? this.toolsets.server(set, auth) : this.createSessionServer(undefined, auth)),
       this.sessionLimits(config.gateway),
       cluster,
       {
@@ -183,6 +186,21 @@ export class Gateway implements RouteTable {
     );
     this.peers.onListenedResourceUpdated = (uri) => this.modern.resourceUpdated(uri);
     this.announcer = new ListAnnouncer(this.access, [this.sessions, this.attached], this.modern);
+    this.toolsets = new Toolsets(
+      {
+        ...{ routes: this, runner: this.queues.runner, telemetry: this.telemetry },
+        grant: (auth) => this.policies().grant(auth),
+        discovery: () => this.config.gateway.discovery,
+        indexed: (backend) => this.pool.get(backend)?.spec.discovery !== false,
+        subscriptions: this.peers.subscriptions,
+        serverDeps: () => ({
+          ...{ peers: this.peers, input: this.input, telemetry: this.telemetry },
+          cacheHints: () => this.announcer.cacheHints(),
+        }),
+      },
+      () => this.config.toolsets ?? [],
+      [this.sessions],
+    );
     this.telemetry.metrics.observe(gauges(this.ops));
   }
 
@@ -280,6 +298,7 @@ export class Gateway implements RouteTable {
     }
     this.reportedCollisions = new Set(next.collisions.map((c) => c.message));
     this.announcer.announce(next);
+    this.toolsets.follow(next);
   }
 
   /**
@@ -319,8 +338,10 @@ export class Gateway implements RouteTable {
       ...kept,
       auth: keepSignIn(running.auth, next.gateway.auth),
     };
-    if (JSON.stringify(running.auth.policies) !== JSON.stringify(gateway.auth.policies))
+    if (JSON.stringify(running.auth.policies) !== JSON.stringify(gateway.auth.policies)) {
       this.announcer.policiesUpdated();
+      this.toolsets.policiesUpdated();
+    }
     this.config = { ...next, gateway };
     this.hash = configHash(this.config);
     setSecrets(configSecrets(this.config));
@@ -328,6 +349,7 @@ export class Gateway implements RouteTable {
     if (gateway.logLevel && !process.env.SWITCHBOARD_LOG_LEVEL) log.level = gateway.logLevel;
     applyHeapGrowth(gateway.heapGrowthPercent);
     this.announcer.hold();
+    this.toolsets.hold();
     const result = await this.pool.reconcile(next.backends, gateway.reloadGracePeriodMs);
     const status = this.reloads.succeeded();
     this.telemetry.metrics.reload('ok');
@@ -338,6 +360,7 @@ export class Gateway implements RouteTable {
     );
     const settling = waitAtMost(this.pool.settled(), RELOAD_SETTLE_MS).finally(() => {
       this.announcer.release();
+      this.toolsets.release();
       this.rebuild();
     });
     return { status, settling };
@@ -400,6 +423,7 @@ export class Gateway implements RouteTable {
         maxJsonDepth: g.maxJsonDepth,
       }),
       frontends: (a, gates) => mountFrontends(a, gates, ws, sse),
+      toolsets: { find: (name, auth) => this.toolsets.endpoint(name, auth) },
       endpoints: [
         ...FRONTEND_PATHS,
         ...(g.console.enabled ? [g.console.path] : []),
@@ -430,6 +454,7 @@ export class Gateway implements RouteTable {
     this.console.close();
     this.input.bridge.close();
     await this.modern.close();
+    await this.toolsets.close();
     this.handover?.close();
     await this.sessions.close();
     await this.ws?.close();

@@ -1,5 +1,6 @@
 import type { JsonWebKey } from 'node:crypto';
 import type { Auth, SwitchboardConfig } from './schema-types.js';
+import type { ToolsetSpec } from '../toolsets/spec.js';
 
 /** The three upstream transport kinds. */
 export type BackendKind = 'stdio' | 'http' | 'sse';
@@ -279,6 +280,8 @@ export interface GatewayConfig {
   backends: BackendSpec[];
   /** Names of backends present but `enabled: false`. */
   disabled: string[];
+  /** `toolsets:`: named views of the catalog served at /mcp/<name> (absent: none). */
+  toolsets?: ToolsetSpec[];
   /** Every secret value the file holds (fields the schema marks `x-secret`, URL passwords), for masking. */
   secrets: string[];
   /** SHA-256 (hex) of the file's text as loaded: compare with `sha256sum`. */

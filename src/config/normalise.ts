@@ -4,6 +4,7 @@ import { upstreamAuth } from './upstream-auth.js';
 import { parseDuration } from './interpolate.js';
 import { secretValues } from './secret-values.js';
 import { configSchema } from './validate.js';
+import { toolsetSpecs } from '../toolsets/spec.js';
 import type {
   BackendSpec,
   BackendSpecBase,
@@ -194,5 +195,6 @@ export function normalise(
       },
     });
   }
-  return { file, gateway, backends, disabled, secrets: secretValues(raw, configSchema, baseDir) };
+  const secrets = secretValues(raw, configSchema, baseDir);
+  return { file, gateway, backends, disabled, secrets, toolsets: toolsetSpecs(raw) };
 }
