@@ -22,6 +22,8 @@ export class Toolsets {
   private readonly served = new Map<string, ServedSet>();
   private readonly announced = new Map<string, Snapshot>();
   private readonly warned = new Set<string>();
+  /** Sets removed from the config whose sessions the next `follow` tells that their lists emptied. */
+  private gone: ServedSet[] = [];
   private holds = 0;
   private policiesChanged = false;
 
@@ -74,14 +76,19 @@ export class Toolsets {
 
   /** A new catalog snapshot (or config): every set's view, discovery index and waiting calls follow it. */
   follow(base: Snapshot): void {
-    const gone = this.sync();
+    this.sync();
+    const gone = this.gone;
+    this.gone = [];
     for (const set of this.served.values()) {
       const view = set.current();
       set.discovery.follow(view.snapshot);
       set.dispatcher.connecting.changed();
       this.warnUnmatched(set, view.unmatched, base);
     }
-    if (this.holds > 0) return;
+    if (this.holds > 0) {
+      this.gone.unshift(...gone);
+      return;
+    }
     const all = this.policiesChanged;
     this.policiesChanged = false;
     for (const set of [...this.served.values(), ...gone]) this.announce(set, all);
@@ -96,16 +103,15 @@ export class Toolsets {
     await Promise.all([...this.served.values()].map((s) => s.modern.close()));
   }
 
-  /** Makes, updates and removes served sets to match the config; returns the removed ones. */
-  private sync(): ServedSet[] {
+  /** Makes, updates and removes served sets to match the config. */
+  private sync(): void {
     const specs = this.specs();
     const names = new Set(specs.map((s) => s.name));
-    const gone: ServedSet[] = [];
     for (const [name, set] of this.served) {
       if (names.has(name)) continue;
       set.remove();
       this.served.delete(name);
-      gone.push(set);
+      this.gone.push(set);
       log.info({ toolset: name }, 'tool set removed');
     }
     for (const spec of specs) {
@@ -113,7 +119,6 @@ export class Toolsets {
       if (set) set.spec = spec;
       else this.served.set(spec.name, new ServedSet(spec, this.host));
     }
-    return gone;
   }
 
   /** Tells a set's sessions (as each principal sees the set) and listen streams which lists changed. */
@@ -143,7 +148,7 @@ export class Toolsets {
   private warnUnmatched(set: ServedSet, unmatched: string[], base: Snapshot): void {
     if (!unmatched.length) return;
     const backends = this.host.routes.backends();
-    if (!backends.every((b) => base.served.has(b.name))) return;
+    if (!backends.length || !backends.every((b) => base.served.has(b.name))) return;
     for (const glob of unmatched) {
       const key = `${set.spec.name}\u0000${glob}\u0000${JSON.stringify(set.spec.tools)}`;
       if (this.warned.has(key)) continue;
