@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { Gateway } from '../../src/gateway.js';
+import { log } from '../../src/log.js';
 import { fixtureStdio, startGateway, text, waitFor } from '../helpers/gateway.js';
 
 const YAML = `mcpServers:
@@ -59,8 +60,24 @@ describe('tool sets at /mcp/<set>', () => {
   let gateway: Gateway;
   let base: URL;
   const at = (set: string) => new URL(`${base.href}/${set}`);
+  const warned: string[] = [];
   before(async () => {
-    ({ gateway, url: base } = await startGateway(YAML));
+    const warn = log.warn.bind(log);
+    log.warn = ((...args: unknown[]) => {
+      warned.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+      return (warn as (...a: unknown[]) => void)(...args);
+    }) as typeof log.warn;
+    try {
+      ({ gateway, url: base } = await startGateway(YAML));
+    } finally {
+      log.warn = warn;
+    }
+  });
+
+  it('warns at load of a glob that matches no tool, once every backend is ready', () => {
+    const unmatched = warned.filter((w) => w.includes('matches no tool'));
+    assert.deepEqual(unmatched.length, 1, warned.join('\n'));
+    assert.match(unmatched[0]!, /tool set "data": tools glob "b__nothing_\*" matches no tool of the catalog/);
   });
   after(() => gateway?.close());
 
