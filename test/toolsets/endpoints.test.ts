@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { Gateway } from '../../src/gateway.js';
+import { Tiktoken } from 'js-tiktoken/lite';
+import o200k from 'js-tiktoken/ranks/o200k_base';
 import { log } from '../../src/log.js';
 import { fixtureStdio, startGateway, text, waitFor } from '../helpers/gateway.js';
 
@@ -33,9 +35,12 @@ toolsets:
   lean:
     tools: ["a__*", "b__*"]
     discovery_only: true
+    overrides:
+      b__pid: { keywords: [whoami, "operating system identity"] }
 `;
 
 type Era = 'legacy' | 'modern';
+const encoder = new Tiktoken(o200k);
 
 async function connect(url: URL, era: Era) {
   const client = new Client(
@@ -200,6 +205,43 @@ describe('tool sets at /mcp/<set>', () => {
       });
     });
   }
+
+  it('indexes operator hints in the set only, without showing them', async () => {
+    const search = async (url: URL) => {
+      const client = await connect(url, 'legacy');
+      try {
+        const r = await client.callTool({
+          name: 'smart_tool_discovery',
+          arguments: { request: 'whoami', limit: 3 },
+        });
+        return r.structuredContent as { tools: Record<string, unknown>[] };
+      } finally {
+        await client.close();
+      }
+    };
+    const lean = await search(at('lean'));
+    assert.equal(lean.tools[0]?.name, 'b__pid', JSON.stringify(lean.tools));
+    assert.ok(!JSON.stringify(lean).includes('operating system identity'), 'hints are not shown');
+    const all = await search(base);
+    assert.ok(!all.tools.some((t) => t.name === 'b__pid'), 'no hint outside the set');
+  });
+
+  it('lists far less in a discovery-only set (bytes and tokens of the real tools/list result)', async () => {
+    const sizes = async (url: URL) => {
+      const client = await connect(url, 'legacy');
+      try {
+        const json = JSON.stringify(await client.listTools());
+        return { bytes: Buffer.byteLength(json), tokens: encoder.encode(json).length };
+      } finally {
+        await client.close();
+      }
+    };
+    const full = await sizes(base);
+    const lean = await sizes(at('lean'));
+    assert.ok(lean.tokens > 100, `the meta-tool's schema is counted: ${lean.tokens}`);
+    assert.ok(full.bytes > 3 * lean.bytes, `${full.bytes} vs ${lean.bytes} bytes`);
+    assert.ok(full.tokens > 3 * lean.tokens, `${full.tokens} vs ${lean.tokens} tokens`);
+  });
 
   it('answers an unknown set with 404 naming the sets', async () => {
     const res = await fetch(at('nope'), {
