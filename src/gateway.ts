@@ -174,7 +174,9 @@ export class Gateway implements RouteTable {
         resubscribe: (id, uri) =>
           this.peers.resubscribe(id, uri, this.access.grant(this.sessions.authOf(id))),
       });
-    this.attached = new AttachedSessions((auth) => this.createSessionServer(undefined, auth));
+    this.attached = new AttachedSessions((auth, set) =>
+      set ? this.toolsets.server(set, auth) : this.createSessionServer(undefined, auth),
+    );
     this.input = {
       codec: new RequestStateCodec(config.gateway.requestStateSecret),
       bridge: new InputBridge(),
@@ -199,7 +201,7 @@ export class Gateway implements RouteTable {
         }),
       },
       () => this.config.toolsets ?? [],
-      [this.sessions],
+      [this.sessions, this.attached],
     );
     this.telemetry.metrics.observe(gauges(this.ops));
   }

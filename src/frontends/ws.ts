@@ -4,7 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { WebSocketServer } from 'ws';
 import { log } from '../log.js';
 import { takeUpgrade } from '../server/upgrade.js';
-import { sessionRefusal, type FrontendDeps } from './limits.js';
+import { sessionRefusal, setOf, type FrontendDeps } from './limits.js';
 import { WebSocketSessionTransport, type SocketTiming } from './ws-transport.js';
 import { authOf, rpcError } from '../server/replies.js';
 
@@ -115,7 +115,7 @@ export class WebSocketFrontend {
       this.sessions.set(id, transport);
       transport.attach(socket, auth, false);
       this.deps.attached
-        .open(transport, 'ws', auth, () => this.sessions.delete(id))
+        .open(transport, 'ws', auth, () => this.sessions.delete(id), setOf(req))
         .catch((err: unknown) => {
           log.error({ err: String(err) }, 'websocket session failed to start');
           this.sessions.delete(id);

@@ -33,6 +33,8 @@ export interface Gates {
   isOperator(req: Request): boolean;
   /** JSON body parsing with gateway.max_body_bytes, then gateway.max_json_depth. */
   body: RequestHandler[];
+  /** A path's tool set (`:toolset`): unknown or not visible to the caller → 404 naming the ones it may use. */
+  toolset: RequestHandler;
   /** Graceful shutdown: new streams (`get`) and requests (`post`) refused, REST requests counted (`request`). */
   drain: { get: RequestHandler; post: RequestHandler; request: RequestHandler };
 }
@@ -209,6 +211,7 @@ export function createApp(deps: HttpDeps): express.Express {
       return !source.enabled || (info !== undefined && source.isOperator(info));
     },
     body: [jsonBody(deps.maxBodyBytes), rejectDeep(deps.maxJsonDepth)],
+    toolset: (req, res, next) => void (endpoint(req, res) && next()),
     drain: { get: drainGet, post: drainPost, request: deps.drain?.request ?? pass },
   };
   deps.mount?.(app, gates);

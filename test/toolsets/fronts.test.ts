@@ -1,0 +1,88 @@
+/** Tool sets on the other fronts: /sse/<set> (2024-11-05 clients) and /ws/<set>, with real SDK clients. */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { Client, SSEClientTransport, type Transport } from '@modelcontextprotocol/client';
+import { WebSocketClientTransport } from '../../src/frontends/ws-client.js';
+import type { Gateway } from '../../src/gateway.js';
+import { fixtureStdio, startGateway, text, waitFor } from '../helpers/gateway.js';
+import { sdkProgressRace, tap } from '../frontends/suite.js';
+
+const yaml = (rename: string) => `mcpServers:
+${fixtureStdio('a')}${fixtureStdio('b')}
+toolsets:
+  coding:
+    tools: ["a__*"]
+    overrides:
+      a__slow: { name: ${rename} }
+`;
+
+describe('tool sets on /sse/<set> and /ws/<set>', () => {
+  let gateway: Gateway;
+  let base: URL;
+  let file: string;
+  const clients: Client[] = [];
+  before(async () => {
+    ({ gateway, url: base, file } = await startGateway(yaml('nap')));
+  });
+  after(async () => {
+    for (const c of clients) await c.close().catch(() => {});
+    await gateway?.close();
+  });
+
+  async function connect(transport: Transport, legacy = false) {
+    const client = new Client(
+      { name: 'sets-fronts', version: '1.0.0' },
+      legacy ? { supportedProtocolVersions: ['2024-11-05'] } : {},
+    );
+    const changed = { tools: 0 };
+    client.setNotificationHandler('notifications/tools/list_changed', () => void changed.tools++);
+    client.onerror = (err) => assert.ok(sdkProgressRace(err), String(err));
+    await client.connect(transport);
+    clients.push(client);
+    return { client, changed, wire: tap(transport) };
+  }
+
+  const fronts = {
+    sse: () => connect(new SSEClientTransport(new URL('/sse/coding', base)), true),
+    ws: () => connect(new WebSocketClientTransport(new URL('/ws/coding', base.href.replace(/^http/, 'ws')))),
+  };
+
+  for (const [front, open] of Object.entries(fronts)) {
+    it(`serves the set on /${front}/<set>: its tools, a renamed tool called with progress`, async () => {
+      const { client, wire } = await open();
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      assert.ok(names.includes('nap') && names.includes('a__add'), names.join());
+      assert.ok(!names.includes('a__slow') && !names.some((n) => n.startsWith('b__')));
+      // On the wire (see test/frontends/suite.ts): the SDK may handle progress after the response it precedes.
+      const from = wire.length;
+      const r = await client.callTool(
+        { name: 'nap', arguments: { ms: 30, steps: 2 } },
+        { onprogress: () => {} },
+      );
+      assert.equal(text(r), 'slept 30');
+      const progress = wire
+        .slice(from)
+        .flatMap((m) => ('method' in m && m.method === 'notifications/progress' ? [m.params?.progress] : []));
+      assert.deepEqual(progress, [1, 2]);
+      await assert.rejects(client.callTool({ name: 'b__add', arguments: { a: 1, b: 1 } }), /Unknown tool/);
+    });
+
+    it(`answers an unknown set on /${front}/<set> with 404 naming the sets`, async () => {
+      const res = await fetch(new URL(`/${front}/nope`, base));
+      assert.equal(res.status, 404);
+      assert.match(((await res.json()) as { error: { message: string } }).error.message, /\/mcp\/coding/);
+    });
+  }
+
+  it('tells the sets sessions on every front when the set changes on reload', async () => {
+    const sse = await fronts.sse();
+    const ws = await fronts.ws();
+    writeFileSync(file, yaml('siesta'));
+    await gateway.reload();
+    await waitFor(() => sse.changed.tools > 0 && ws.changed.tools > 0, 10_000, 'list_changed on both');
+    for (const { client } of [sse, ws]) {
+      assert.ok((await client.listTools()).tools.some((t) => t.name === 'siesta'));
+    }
+  });
+});
