@@ -61,6 +61,7 @@ import type { Telemetry } from './telemetry/recorder.js';
 import { startTracing, TRACING_OFF, type TracingOptions } from './telemetry/tracing.js';
 import { waitAtMost } from './time.js';
 import { Toolsets } from './toolsets/index.js';
+import { withSetRestApis } from './toolsets/rest.js';
 
 /** How long a reload waits for new backends' first connection attempt before telling clients, at most. */
 const RELOAD_SETTLE_MS = 5000;
@@ -394,6 +395,11 @@ export class Gateway implements RouteTable {
     const as = (this.authServer = await loadSignIn(g, () => this.config.gateway));
     const ws = (this.ws = new WebSocketFrontend(frontends, this.seams.wsTiming ?? WS_TIMING));
     const sse = (this.sse = new LegacySseFrontend(frontends));
+    const restLimits = {
+      auth: () => this.config.gateway.auth,
+      maxBodyBytes: g.maxBodyBytes,
+      maxJsonDepth: g.maxJsonDepth,
+    };
     const app = createApp({
       sessions: this.sessions,
       modern: this.modern,
@@ -415,15 +421,17 @@ export class Gateway implements RouteTable {
         as?.mount(a);
         mountConsole(this.console, g.console)(a, gates);
       },
-      rest: restApi({
-        session: (auth) => this.createSessionServer(undefined, auth),
-        routes: this,
-        access: this.access,
-        discovery: this.discovery,
-        auth: () => this.config.gateway.auth,
-        maxBodyBytes: g.maxBodyBytes,
-        maxJsonDepth: g.maxJsonDepth,
-      }),
+      rest: withSetRestApis(
+        restApi({
+          session: (auth) => this.createSessionServer(undefined, auth),
+          routes: this,
+          access: this.access,
+          discovery: this.discovery,
+          ...restLimits,
+        }),
+        this.toolsets,
+        restLimits,
+      ),
       frontends: (a, gates) => mountFrontends(a, gates, ws, sse),
       toolsets: { find: (name, auth) => this.toolsets.endpoint(name, auth) },
       endpoints: [

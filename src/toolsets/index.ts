@@ -49,8 +49,14 @@ export class Toolsets {
 
   /** The set's 2026-07-28 endpoint if the principal may see it, else the names of the sets it may see. */
   endpoint(name: string, auth: AuthInfo | undefined): ModernEndpoint | string[] {
+    const found = this.endpointSet(name, auth);
+    return Array.isArray(found) ? found : found.modern;
+  }
+
+  /** The set if the principal may see it, else the names of the sets it may see. */
+  endpointSet(name: string, auth: AuthInfo | undefined): ServedSet | string[] {
     const set = this.get(name);
-    return set?.visibleTo(auth) ? set.modern : this.visible(auth);
+    return set?.visibleTo(auth) ? set : this.visible(auth);
   }
 
   /** The names of the sets a principal may see (something in them is permitted to it). */

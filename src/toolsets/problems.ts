@@ -3,6 +3,17 @@ import type { SwitchboardConfig } from '../config/schema-types.js';
 import { MAX_NAME_LENGTH } from '../registry/naming.js';
 import { META_TOOL_NAME } from '../discovery/meta-tool.js';
 
+/** Names under /v1 that are not tool sets (the REST API's and the console's own paths). */
+export const RESERVED_SET_NAMES = [
+  'tools',
+  'resources',
+  'prompts',
+  'discover',
+  'backends',
+  'events',
+  'config',
+];
+
 /** Locates a key path in the file (config/load's locator). */
 type Located = (path: (string | number)[], message: string, onKey?: boolean) => ConfigProblem;
 
@@ -13,6 +24,10 @@ type Located = (path: (string | number)[], message: string, onKey?: boolean) => 
 export function toolsetProblems(raw: SwitchboardConfig, at: Located): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const [set, t] of Object.entries(raw.toolsets ?? {})) {
+    if (RESERVED_SET_NAMES.includes(set)) {
+      const message = `"${set}" is a path of the REST API (/v1/${set}); name the set otherwise`;
+      problems.push(at(['toolsets', set], message, true));
+    }
     const taken = new Map<string, string>();
     for (const [tool, o] of Object.entries(t.overrides ?? {})) {
       const name = o.name;

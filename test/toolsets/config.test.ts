@@ -91,6 +91,12 @@ describe('toolsets config', () => {
     );
   });
 
+  it('refuses a set named like a path of the REST API, at its key', () => {
+    assert.deepEqual(problems(`${BACKENDS}toolsets:\n  tools:\n    tools: "*"\n`), [
+      '/cfg/sets.yaml:5:3: toolsets.tools: "tools" is a path of the REST API (/v1/tools); name the set otherwise',
+    ]);
+  });
+
   it('refuses set names that are not a path segment and renames with other characters, located', () => {
     const found = problems(`${BACKENDS}toolsets:
   "a/b":

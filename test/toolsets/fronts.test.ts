@@ -75,6 +75,39 @@ describe('tool sets on /sse/<set> and /ws/<set>', () => {
     });
   }
 
+  it('serves the set over REST at /v1/<set>/… with its own OpenAPI document', async () => {
+    const get = async (path: string) => {
+      const res = await fetch(new URL(path, base));
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const tools = (await get('/v1/coding/tools')).body.tools as { name: string; backend: string }[];
+    assert.ok(tools.some((t) => t.name === 'nap' && t.backend === 'a'));
+    assert.ok(!tools.some((t) => t.name.startsWith('b__')));
+    const res = await fetch(new URL('/v1/coding/tools/nap/call', base), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ms: 5 }),
+    });
+    assert.equal(res.status, 200);
+    assert.equal(text(await res.json()), 'slept 5');
+    const doc = (await get('/v1/coding/openapi.json')).body as {
+      paths: Record<string, unknown>;
+      info: { title: string };
+    };
+    assert.ok('/v1/coding/tools/nap/call' in doc.paths && '/v1/coding/tools' in doc.paths);
+    assert.ok(!Object.keys(doc.paths).some((p) => p.includes('b__')));
+    assert.match(doc.info.title, /tool set coding/);
+    const unknown = await get('/v1/nope/tools');
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.code, 'unknown_toolset');
+    assert.match(String(unknown.body.detail), /tool sets you may use: \/v1\/coding$/);
+    const all = (await get('/v1/tools')).body.tools as { name: string }[];
+    assert.ok(
+      all.some((t) => t.name === 'b__add'),
+      'the main REST API is unchanged',
+    );
+  });
+
   it('tells the sets sessions on every front when the set changes on reload', async () => {
     const sse = await fronts.sse();
     const ws = await fronts.ws();
