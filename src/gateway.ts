@@ -196,13 +196,10 @@ export class Gateway implements RouteTable {
         discovery: () => this.config.gateway.discovery,
         indexed: (backend) => this.pool.get(backend)?.spec.discovery !== false,
         subscriptions: this.peers.subscriptions,
-        serverDeps: () => ({
-          ...{ peers: this.peers, input: this.input, telemetry: this.telemetry },
-          cacheHints: () => this.announcer.cacheHints(),
-        }),
+        serverDeps: () => ({ peers: this.peers, input: this.input, telemetry: this.telemetry }),
+        audiences: [this.sessions, this.attached],
       },
       () => this.config.toolsets ?? [],
-      [this.sessions, this.attached],
     );
     this.telemetry.metrics.observe(gauges(this.ops));
   }

@@ -2,17 +2,11 @@ import type { AuthInfo, Server } from '@modelcontextprotocol/server';
 import { log } from '../log.js';
 import type { Snapshot } from '../registry/catalog.js';
 import type { ModernEndpoint } from '../server/modern.js';
-import type { ListChanges } from '../server/sessions.js';
 import { ServedSet, type SetHost } from './served.js';
 import type { ToolsetSpec } from './spec.js';
 
 export type { ToolsetSpec } from './spec.js';
-export type { SetHost } from './served.js';
-
-/** Sessions of some transport that can be told, per set, which lists changed. */
-export interface SetAudience {
-  broadcast(changesFor: (auth: AuthInfo | undefined) => ListChanges, set: string): void;
-}
+export type { SetAudience, SetHost } from './served.js';
 
 /**
  * The configured tool sets (`toolsets:`), each served at /mcp/<name>: follows the config and every catalog
@@ -20,17 +14,14 @@ export interface SetAudience {
  */
 export class Toolsets {
   private readonly served = new Map<string, ServedSet>();
-  private readonly announced = new Map<string, Snapshot>();
   private readonly warned = new Set<string>();
   /** Sets removed from the config whose sessions the next `follow` tells that their lists emptied. */
   private gone: ServedSet[] = [];
   private holds = 0;
-  private policiesChanged = false;
 
   constructor(
     private readonly host: SetHost,
     private readonly specs: () => ToolsetSpec[],
-    private readonly audiences: SetAudience[],
   ) {
     this.sync();
   }
@@ -68,45 +59,56 @@ export class Toolsets {
   /** Holds announcements (a reload in progress) until as many release() calls. */
   hold(): void {
     this.holds++;
+    for (const set of this.all()) set.announcer.hold();
   }
 
   /** Ends one hold; the caller follows the current snapshot next. */
   release(): void {
     this.holds--;
+    for (const set of this.all()) set.announcer.release();
   }
 
   /** The policies changed: the next announcement tells every set's sessions that every list changed. */
   policiesUpdated(): void {
-    this.policiesChanged = true;
+    for (const set of this.all()) set.announcer.policiesUpdated();
   }
 
-  /** A new catalog snapshot (or config): every set's view, discovery index and waiting calls follow it. */
+  /**
+   * A new catalog snapshot (or config): every set's view, discovery index and waiting calls follow it, and each
+   * set's sessions are told what changed in its view; those of a removed set, that their lists emptied.
+   */
   follow(base: Snapshot): void {
     this.sync();
-    const gone = this.gone;
-    this.gone = [];
     for (const set of this.served.values()) {
       const view = set.current();
       set.discovery.follow(view.snapshot);
       set.dispatcher.connecting.changed();
       this.warnUnmatched(set, view.unmatched, base);
+      set.announcer.announce(view.snapshot);
     }
-    if (this.holds > 0) {
-      this.gone.unshift(...gone);
-      return;
-    }
-    const all = this.policiesChanged;
-    this.policiesChanged = false;
-    for (const set of [...this.served.values(), ...gone]) this.announce(set, all);
-    for (const set of gone) {
-      this.announced.delete(set.spec.name);
+    if (this.holds > 0) return;
+    for (const set of this.gone) {
+      set.announcer.announce(set.current().snapshot);
       void set.modern.close();
     }
+    this.gone = [];
   }
 
   /** Ends every set's listen streams. */
   async close(): Promise<void> {
     await Promise.all([...this.served.values()].map((s) => s.modern.close()));
+  }
+
+  /** A new served set, held as long as the others are. */
+  private made(spec: ToolsetSpec): ServedSet {
+    const set = new ServedSet(spec, this.host);
+    for (let i = 0; i < this.holds; i++) set.announcer.hold();
+    return set;
+  }
+
+  /** The served sets and the removed ones not yet told. */
+  private all(): ServedSet[] {
+    return [...this.served.values(), ...this.gone];
   }
 
   /** Makes, updates and removes served sets to match the config. */
@@ -123,31 +125,8 @@ export class Toolsets {
     for (const spec of specs) {
       const set = this.served.get(spec.name);
       if (set) set.spec = spec;
-      else this.served.set(spec.name, new ServedSet(spec, this.host));
+      else this.served.set(spec.name, this.made(spec));
     }
-  }
-
-  /** Tells a set's sessions (as each principal sees the set) and listen streams which lists changed. */
-  private announce(set: ServedSet, all: boolean): void {
-    const name = set.spec.name;
-    const next = set.current().snapshot;
-    const told = this.announced.get(name);
-    this.announced.set(name, next);
-    if (!told || told === next) return;
-    const changed = (a: Snapshot['signature'], b: Snapshot['signature']): ListChanges => ({
-      tools: all || a.tools !== b.tools,
-      prompts: all || a.prompts !== b.prompts,
-      resources: all || a.resources !== b.resources,
-    });
-    const changes = changed(told.signature, next.signature);
-    const { views } = set.access;
-    const changesFor = (auth: AuthInfo | undefined) => {
-      const grant = set.access.grant(auth);
-      if (grant.all) return changes;
-      return changed(views.view(told, grant).signature, views.view(next, grant).signature);
-    };
-    for (const audience of this.audiences) audience.broadcast(changesFor, name);
-    set.modern.broadcast(changes);
   }
 
   /** Once every backend is ready, a `tools` glob matching nothing is worth a warning (once per glob). */

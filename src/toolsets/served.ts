@@ -9,9 +9,11 @@ import type { GatewayError } from '../errors.js';
 import { build, type Snapshot } from '../registry/catalog.js';
 import { GrantViews, type Grant } from '../registry/grant.js';
 import { Instructions } from '../registry/instructions.js';
+import { ListAnnouncer } from '../server/announcer.js';
 import type { Access } from '../server/handlers.js';
 import { ModernEndpoint } from '../server/modern.js';
 import { sessionServer, type SessionServerDeps } from '../server/session-server.js';
+import type { ListChanges } from '../server/sessions.js';
 import type { Subscriptions } from '../server/subscriptions.js';
 import type { Telemetry } from '../telemetry/recorder.js';
 import { SetGrants } from './grant.js';
@@ -31,7 +33,14 @@ export interface SetHost {
   indexed(backend: string): boolean;
   subscriptions: Subscriptions;
   /** What session servers are built from, besides what each set replaces. */
-  serverDeps(): Pick<SessionServerDeps, 'peers' | 'input' | 'telemetry' | 'cacheHints'>;
+  serverDeps(): Pick<SessionServerDeps, 'peers' | 'input' | 'telemetry'>;
+  /** Where the sessions of every set are held (each told of its own set's changes only). */
+  audiences: SetAudience[];
+}
+
+/** Sessions of some transport that can be told, per set, which lists changed. */
+export interface SetAudience {
+  broadcast(changesFor: ListChanges | ((auth: AuthInfo | undefined) => ListChanges), set: string): void;
 }
 
 /** A view of nothing: what the sessions of a removed set see until they end. */
@@ -58,6 +67,8 @@ export class ServedSet {
   readonly access: Access;
   /** The set's 2026-07-28 side (its listen streams are told of the set's list changes only). */
   readonly modern: ModernEndpoint;
+  /** Tells the set's sessions which lists of its view changed, as each principal sees them. */
+  readonly announcer: ListAnnouncer;
 
   constructor(
     public spec: ToolsetSpec,
@@ -83,6 +94,11 @@ export class ServedSet {
       host.subscriptions,
       this.access.grant,
     );
+    const name = spec.name;
+    const audiences = host.audiences.map((a) => ({
+      broadcast: (changesFor: Parameters<SetAudience['broadcast']>[0]) => a.broadcast(changesFor, name),
+    }));
+    this.announcer = new ListAnnouncer(this.access, audiences, this.modern);
   }
 
   /** The set's view of the gateway's current snapshot. */
@@ -109,6 +125,7 @@ export class ServedSet {
       discovery: this.discovery,
       access: this.access,
       instructions: (grant) => this.instructions(grant),
+      cacheHints: () => this.announcer.cacheHints(),
     };
     return sessionServer(deps, requestId, auth);
   }
