@@ -5,13 +5,8 @@ import { META_TOOL_NAME } from '../discovery/meta-tool.js';
 
 /** Names under /v1 that are not tool sets (the REST API's and the console's own paths). */
 export const RESERVED_SET_NAMES = [
-  'tools',
-  'resources',
-  'prompts',
-  'discover',
-  'backends',
-  'events',
-  'config',
+  ...['tools', 'resources', 'prompts', 'discover'],
+  ...['backends', 'events', 'config', 'toolsets'],
 ];
 
 /** Locates a key path in the file (config/load's locator). */

@@ -48,8 +48,28 @@ export function setRestApi(toolsets: Toolsets, deps: SetRestDeps): (gates: Gates
       sendProblem(res, problem('unknown_toolset', detail));
     };
     const checked = express.Router();
+    checked.get(LIST_PATH, gates.auth, gates.rate, (req, res) => {
+      const auth = authOf(req);
+      const sets = toolsets.visible(auth).map((name) => toolsets.get(name)!);
+      res.json({ toolsets: sets.map((s) => describeSet(s)) });
+    });
     checked.use(gates.auth, resolve);
-    return (req, res, next) => (SET_PATH.test(req.path) ? checked(req, res, next) : next());
+    return (req, res, next) =>
+      SET_PATH.test(req.path) || req.path === LIST_PATH ? checked(req, res, next) : next();
+  };
+}
+
+/** GET /v1/toolsets: the sets the caller may use (the console's set picker). */
+const LIST_PATH = '/v1/toolsets';
+
+/** A set as GET /v1/toolsets lists it. */
+function describeSet(set: ServedSet) {
+  const { name, description, discoveryOnly } = set.spec;
+  return {
+    name,
+    ...(description !== undefined && { description }),
+    discoveryOnly,
+    endpoints: { mcp: `/mcp/${name}`, rest: `/v1/${name}` },
   };
 }
 
