@@ -103,6 +103,8 @@ export class Toolsets {
   private made(spec: ToolsetSpec): ServedSet {
     const set = new ServedSet(spec, this.host);
     for (let i = 0; i < this.holds; i++) set.announcer.hold();
+    // Searchable at once, not only from the next snapshot (a set added by a reload is served before it settles).
+    set.discovery.follow(set.current().snapshot);
     return set;
   }
 

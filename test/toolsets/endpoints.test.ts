@@ -190,6 +190,14 @@ describe('tool sets at /mcp/<set>', () => {
             ['smart_tool_discovery'],
           );
           assert.equal(text(await lean.callTool({ name: 'b__add', arguments: { a: 4, b: 5 } })), '9');
+          const named = await lean.callTool({
+            name: 'smart_tool_discovery',
+            arguments: { tool_name: 'a__add', arguments: { a: 1, b: 1 } },
+          });
+          const executed = (named.structuredContent as { executed: { tool: string; result: unknown } })
+            .executed;
+          assert.equal(executed.tool, 'a__add');
+          assert.equal(text(executed.result), '2');
           const found = (
             await lean.callTool({
               name: 'smart_tool_discovery',
