@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Client, SSEClientTransport, type Transport } from '@modelcontextprotocol/client';
-import { WebSocketClientTransport } from '../../src/frontends/ws-client.js';
+import { WebSocketClientTransport, WebSocketUpgradeError } from '../../src/frontends/ws-client.js';
 import type { Gateway } from '../../src/gateway.js';
 import { fixtureStdio, startGateway, text, waitFor } from '../helpers/gateway.js';
 import { sdkProgressRace, tap } from '../frontends/suite.js';
@@ -106,6 +106,26 @@ describe('tool sets on /sse/<set> and /ws/<set>', () => {
       all.some((t) => t.name === 'b__add'),
       'the main REST API is unchanged',
     );
+  });
+
+  it('re-attaches a WebSocket session only on the path of its set', async () => {
+    const wsBase = base.href.replace(/^http/, 'ws');
+    const transport = new WebSocketClientTransport(new URL('/ws/coding', wsBase));
+    const { client } = await connect(transport);
+    const id = transport.session!;
+    const other = new URL('/ws', wsBase);
+    other.searchParams.set('session', id);
+    const err = await new WebSocketClientTransport(other).start().then(
+      () => assert.fail('attached to a set session on /ws'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WebSocketUpgradeError);
+    assert.equal(err.status, 404);
+    const first = transport.socket!;
+    first.terminate();
+    assert.ok((await client.listTools()).tools.some((t) => t.name === 'nap'));
+    assert.notEqual(transport.socket, first, 're-attached on its own path');
+    assert.equal(transport.session, id);
   });
 
   it('tells the sets sessions on every front when the set changes on reload', async () => {
