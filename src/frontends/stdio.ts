@@ -13,6 +13,8 @@ export interface StdioOptions {
   watch: boolean;
   /** Called once the gateway has stopped (stdin closed or a signal): the process exits with the code. */
   exit?: (code: number) => void;
+  /** Serve this tool set (`toolsets:`) instead of the whole catalog. */
+  toolset?: string;
 }
 
 /**
@@ -21,6 +23,11 @@ export interface StdioOptions {
  * closes, or on SIGINT/SIGTERM, every backend (and its children) is stopped before the process exits.
  */
 export async function serveStdio(gateway: Gateway, options: StdioOptions): Promise<void> {
+  const set = options.toolset ?? '';
+  if (set && !gateway.toolsets.get(set)) {
+    const known = (gateway.config.toolsets ?? []).map((t) => t.name).join(', ') || 'none';
+    throw new Error(`unknown tool set "${set}" (--toolset); the config has: ${known}`);
+  }
   const exit = options.exit ?? ((code: number) => process.exit(code));
   let watcher: { close(): void } | undefined;
   let stopping: Promise<void> | undefined;
@@ -49,7 +56,7 @@ export async function serveStdio(gateway: Gateway, options: StdioOptions): Promi
   gateway.rebuild();
   if (options.watch) watcher = watchConfig(gateway.config.file, () => void gateway.reload());
 
-  const server = await gateway.attached.open(new StdioServerTransport(), 'stdio');
+  const server = await gateway.attached.open(new StdioServerTransport(), 'stdio', undefined, undefined, set);
   const released = server.onclose;
   server.onclose = () => {
     released?.();

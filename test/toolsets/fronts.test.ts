@@ -1,11 +1,14 @@
-/** Tool sets on the other fronts: /sse/<set> (2024-11-05 clients) and /ws/<set>, with real SDK clients. */
+/** Tool sets on the other fronts: /sse/<set> (2024-11-05 clients), /ws/<set>, /v1/<set> and `switchboard stdio --toolset`. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Client, SSEClientTransport, type Transport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { WebSocketClientTransport, WebSocketUpgradeError } from '../../src/frontends/ws-client.js';
 import type { Gateway } from '../../src/gateway.js';
-import { fixtureStdio, startGateway, text, waitFor } from '../helpers/gateway.js';
+import { fixtureStdio, ROOT, startGateway, text, waitFor, writeConfig } from '../helpers/gateway.js';
 import { sdkProgressRace, tap } from '../frontends/suite.js';
 
 const yaml = (rename: string) => `mcpServers:
@@ -137,5 +140,46 @@ describe('tool sets on /sse/<set> and /ws/<set>', () => {
     for (const { client } of [sse, ws]) {
       assert.ok((await client.listTools()).tools.some((t) => t.name === 'siesta'));
     }
+  });
+});
+
+describe('switchboard stdio --toolset', () => {
+  const CLI = join(ROOT, 'src/cli.ts');
+  const file = writeConfig(yaml('nap'));
+  const args = (set: string) => [
+    '--import',
+    'tsx',
+    CLI,
+    'stdio',
+    '--no-watch',
+    '--config',
+    file,
+    '--toolset',
+    set,
+  ];
+
+  it('serves one set over stdio', async () => {
+    const client = new Client({ name: 'sets-stdio', version: '1.0.0' });
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: args('coding'),
+        cwd: ROOT,
+        env: { ...process.env, SWITCHBOARD_LOG_LEVEL: 'warn' } as Record<string, string>,
+      }),
+    );
+    try {
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      assert.ok(names.includes('nap') && !names.some((n) => n.startsWith('b__')), names.join());
+      assert.equal(text(await client.callTool({ name: 'nap', arguments: { ms: 1 } })), 'slept 1');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses an unknown set, naming those of the config', () => {
+    const run = spawnSync(process.execPath, args('nope'), { cwd: ROOT, input: '', encoding: 'utf8' });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /unknown tool set "nope" \(--toolset\); the config has: coding/);
   });
 });
