@@ -160,7 +160,8 @@ export function createApp(deps: HttpDeps): express.Express {
     const found = deps.toolsets?.find(name, authOf(req)) ?? [];
     if (!Array.isArray(found)) return { set: name, modern: found };
     log.warn({ toolset: name }, 'request refused: unknown tool set');
-    const known = found.length ? found.map((n) => `/mcp/${n}`).join(', ') : 'none';
+    const front = `/${req.path.split('/')[1]}`; // /mcp, /sse or /ws: the sets are named on the path asked
+    const known = found.length ? found.map((n) => `${front}/${n}`).join(', ') : 'none';
     rpcError(res, 404, -32001, `Unknown tool set "${name}"; tool sets you may use: ${known}`);
   };
   const MCP = ['/mcp', '/mcp/:toolset'];

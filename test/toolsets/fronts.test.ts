@@ -74,7 +74,8 @@ describe('tool sets on /sse/<set> and /ws/<set>', () => {
     it(`answers an unknown set on /${front}/<set> with 404 naming the sets`, async () => {
       const res = await fetch(new URL(`/${front}/nope`, base));
       assert.equal(res.status, 404);
-      assert.match(((await res.json()) as { error: { message: string } }).error.message, /\/mcp\/coding/);
+      const { message } = ((await res.json()) as { error: { message: string } }).error;
+      assert.match(message, new RegExp(`tool sets you may use: /${front}/coding$`));
     });
   }
 
