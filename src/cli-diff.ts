@@ -5,13 +5,12 @@ import { loadConfig } from './config/load.js';
 import type { GatewayConfig } from './config/model.js';
 import { Gateway } from './gateway.js';
 import { VERSION } from './version.js';
-import { waitAtMost } from './time.js';
 import { listKind } from './backends/catalog-fetch.js';
 import type { IncomingMessage } from 'node:http';
 import { gatewayPath } from './cli-status.js';
 import { authEnabled } from './config/auth.js';
-import { Authenticator } from './server/auth.js';
-import { visibleTools } from './server/handlers.js';
+import { Authenticator } from './server/auth/authenticator.js';
+import { visibleTools } from './server/relay/handlers.js';
 
 /** What `switchboard validate --diff / --against-running` compares. */
 export interface DiffRequest {
@@ -66,9 +65,7 @@ async function principal(config: GatewayConfig, credential: string | undefined, 
 async function configuredTools(config: GatewayConfig, timeoutMs: number, credential: string | undefined) {
   const gateway = new Gateway(config);
   try {
-    await gateway.pool.reconcile(config.backends);
-    await waitAtMost(gateway.pool.settled(), timeoutMs);
-    gateway.rebuild();
+    await gateway.startBackends(timeoutMs);
     const warnings = gateway.pool
       .all()
       .filter((b) => b.state !== 'ready')
@@ -76,7 +73,7 @@ async function configuredTools(config: GatewayConfig, timeoutMs: number, credent
         (b) => `backend "${b.name}" did not start (${b.lastError ?? b.state}); its tools are not compared`,
       );
     const grant = gateway.access.grant(await principal(config, credential, warnings));
-    return { tools: visibleTools(gateway, gateway.access, grant, gateway.discovery), warnings };
+    return { tools: visibleTools(gateway.catalog, gateway.access, grant, gateway.discovery), warnings };
   } finally {
     await gateway.close();
   }

@@ -12,7 +12,7 @@ import { watchConfig } from './config/watch.js';
 import { connectStdio } from './frontends/connect.js';
 import { serveStdio } from './frontends/stdio.js';
 import { Gateway } from './gateway.js';
-import { killChildren, shutdown } from './lifecycle.js';
+import { killChildren, shutdown } from './runtime/shutdown.js';
 import { log } from './log.js';
 import { VERSION } from './version.js';
 
@@ -143,10 +143,8 @@ async function diff(
 
 async function tools(path: string, json: boolean): Promise<void> {
   const gateway = new Gateway(load(path));
-  await gateway.pool.reconcile(gateway.config.backends);
-  await gateway.pool.settled();
-  gateway.rebuild();
-  const snapshot = gateway.snapshot();
+  await gateway.startBackends();
+  const snapshot = gateway.catalog.snapshot();
   const rows = snapshot.tools.map((e) => ({
     name: e.exposed,
     backend: e.backend,

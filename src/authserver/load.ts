@@ -1,5 +1,5 @@
 import type { GatewaySettings } from '../config/model.js';
-import type { OriginPolicy } from '../server/security.js';
+import type { OriginPolicy } from '../server/http/security.js';
 import type { AuthServer } from './index.js';
 
 /**

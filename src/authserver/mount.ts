@@ -3,7 +3,7 @@ import type express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { SignInSettings } from '../config/model.js';
-import { anyOrigin, originGuard, type OriginPolicy } from '../server/security.js';
+import { anyOrigin, originGuard, type OriginPolicy } from '../server/http/security.js';
 import { ROUTES } from './provider.js';
 
 const METADATA = ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration'];

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { commandClient } from '../queue/redis-connections.js';
+import { commandClient } from '../redis/connections.js';
 import type { AuthStore, StoredRecord } from './store.js';
 
 /** Marks a record consumed unless it is gone (-1) or already consumed (0): the once-only check, in one step. */

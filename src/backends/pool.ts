@@ -1,12 +1,11 @@
 import { canonical, connectionKey } from '../config/diff.js';
 import type { BackendSpec } from '../config/model.js';
-import { GatewayError } from '../errors.js';
 import { log } from '../log.js';
 import { Backend } from './backend.js';
-import type { UpstreamListener } from './origin.js';
+import type { UpstreamListener } from './relay/origin.js';
 import { waitAtMost } from '../time.js';
 import { telemetryOff, type Telemetry } from '../telemetry/recorder.js';
-import type { TransportFactory } from './transports.js';
+import type { TransportFactory } from './transports/factory.js';
 
 /** What a reconcile did, by backend name. */
 export interface ReconcileResult {
@@ -62,17 +61,6 @@ export class BackendPool {
   /** All running backends in config order. */
   all(): Backend[] {
     return [...this.backends.values()];
-  }
-
-  /** The error for a name a backend that is not ready would expose (it carries that backend's prefix), if any. */
-  unavailableOwner(name: string, separator: string): GatewayError | undefined {
-    for (const b of this.backends.values()) {
-      if (b.state === 'ready' || !b.spec.prefix || !name.startsWith(`${b.spec.prefix}${separator}`)) continue;
-      const why = b.lastError ? ` (${b.lastError})` : '';
-      const message = `backend "${b.name}" is ${b.state}${why}; tool "${name}" is unavailable`;
-      return new GatewayError('backend_unavailable', message, b.name);
-    }
-    return undefined;
   }
 
   private changed = (backend?: Backend): void => {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { ProblemLog } from '../queue/problem-log.js';
-import { commandClient, redactUrl, subscriberClient } from '../queue/redis-connections.js';
+import { ProblemLog } from '../redis/problem-log.js';
+import { commandClient, redactUrl, subscriberClient } from '../redis/connections.js';
 import type { BackendCatalog, BackendState } from './backend.js';
 
 /** This process, as other replicas see it in a published catalog. */

@@ -1,6 +1,5 @@
 import type { Tool } from '@modelcontextprotocol/server';
-import { MAX_NAME_LENGTH } from '../registry/naming.js';
-import type { BackendSpec, GatewayConfig, GatewaySettings } from './model.js';
+import { MAX_NAME_LENGTH, type BackendSpec, type GatewayConfig, type GatewaySettings } from './model.js';
 
 /** Backend fields that only affect naming, filtering, timeouts and backoff: a change applies to the running backend. */
 export const LIVE_BACKEND_FIELDS = [

@@ -22,7 +22,7 @@ import { normalise, type SettingOverrides } from './normalise.js';
 import type { SwitchboardConfig } from './schema-types.js';
 import { sessionModeProblems } from './session-mode.js';
 import { validateSchema } from './validate.js';
-import { toolsetProblems } from '../toolsets/problems.js';
+import { toolsetProblems } from './toolsets.js';
 
 /** Options for loading a config file. */
 export interface LoadOptions {

@@ -1,6 +1,6 @@
 import type { JsonWebKey } from 'node:crypto';
+import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import type { Auth, SwitchboardConfig } from './schema-types.js';
-import type { ToolsetSpec } from '../toolsets/spec.js';
 
 /** The three upstream transport kinds. */
 export type BackendKind = 'stdio' | 'http' | 'sse';
@@ -288,4 +288,39 @@ export interface GatewayConfig {
   hash?: string;
   /** The file as loaded, with its YAML keys and `${VAR}`s expanded (secrets included): what the console shows, redacted. */
   source?: SwitchboardConfig;
+}
+
+/** Longest exposed tool or prompt name (what clients such as model APIs accept). */
+export const MAX_NAME_LENGTH = 64;
+
+/** The smart discovery meta-tool's exposed name (discovery/meta-tool.ts); a tool set may not rename a tool to it. */
+export const META_TOOL_NAME = 'smart_tool_discovery';
+
+/** What a set changes about one tool of the catalog. */
+export interface ToolOverrideSpec {
+  /** The name agents of the set see and call. */
+  name?: string;
+  title?: string;
+  description?: string;
+  /** Merged over the upstream tool's annotations. */
+  annotations?: ToolAnnotations;
+  /** Operator hints indexed by discovery in this set, never shown to agents. */
+  keywords: string[];
+}
+
+/** One `toolsets:` entry after defaults: a named, curated view of the catalog. */
+export interface ToolsetSpec {
+  name: string;
+  description?: string;
+  instructions?: string;
+  /** Globs over the gateway's exposed tool names. */
+  tools: string[];
+  excludeTools: string[];
+  /** Globs over backend names whose resources (and templates) the set exposes. */
+  resources: string[];
+  /** Globs over backend names whose prompts the set exposes. */
+  prompts: string[];
+  discoveryOnly: boolean;
+  /** By the tool's exposed name in the gateway's catalog. */
+  overrides: Map<string, ToolOverrideSpec>;
 }

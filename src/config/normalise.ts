@@ -4,7 +4,7 @@ import { upstreamAuth } from './upstream-auth.js';
 import { parseDuration } from './interpolate.js';
 import { secretValues } from './secret-values.js';
 import { configSchema } from './validate.js';
-import { toolsetSpecs } from '../toolsets/spec.js';
+import { toolsetSpecs } from './toolsets.js';
 import type {
   BackendSpec,
   BackendSpecBase,

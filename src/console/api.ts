@@ -5,11 +5,11 @@ import { log } from '../log.js';
 import type { OpsView } from '../ops/view.js';
 import type { ReloadStatus } from '../config/reload-status.js';
 import type { Grant } from '../registry/grant.js';
-import type { Gates } from '../server/http.js';
+import type { Gates } from '../server/http/app.js';
 import { backendRows, rowKey } from './backends.js';
 import { redactedConfig } from './config.js';
 import { openEventStream, type EventStream } from './events.js';
-import { authOf } from '../server/replies.js';
+import { authOf } from '../server/http/replies.js';
 
 /** What the console's API reads from the running gateway. */
 export interface ConsoleHost {

@@ -1,6 +1,6 @@
 import type express from 'express';
 import type { GatewaySettings } from '../config/model.js';
-import type { Gates } from '../server/http.js';
+import type { Gates } from '../server/http/app.js';
 import type { ConsoleApi } from './api.js';
 import { consoleStatic } from './static.js';
 

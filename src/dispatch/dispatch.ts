@@ -15,9 +15,10 @@ import {
 } from '@modelcontextprotocol/core';
 import { z } from 'zod';
 import type { Backend, UpstreamRequestOptions } from '../backends/backend.js';
-import type { Origin } from '../backends/origin.js';
+import type { Origin } from '../backends/relay/origin.js';
 import { log } from '../log.js';
-import { resourceBackend, type Entry, type Snapshot } from '../registry/catalog.js';
+import { resourceBackend, type Entry } from '../registry/catalog.js';
+import type { RouteTable } from '../registry/live.js';
 import { ConnectWaits } from './connect-wait.js';
 import { ALLOW_ALL, type Grant } from '../registry/grant.js';
 import { GatewayError } from '../errors.js';
@@ -43,15 +44,8 @@ function notPermitted(what: string, backend: string): GatewayError {
   );
 }
 
-/** Where requests are routed: the current snapshot and the backends by name. */
-export interface RouteTable {
-  snapshot(): Snapshot;
-  backend(name: string): Backend | undefined;
-  /** Every configured backend, ready or not. */
-  backends(): Backend[];
-  /** For a name not in the snapshot: the error of a not-ready backend whose prefix it carries, if any. */
-  unavailableOwner(name: string): GatewayError | undefined;
-}
+/** Where requests are routed (the live catalog); defined with it in the registry. */
+export type { RouteTable };
 
 /** Runs one upstream request for a backend; single-session backends put it through their queue. */
 export type UpstreamRunner = <S extends z.ZodType>(

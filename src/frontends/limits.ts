@@ -1,8 +1,8 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { log } from '../log.js';
-import type { SessionCluster } from '../server/cluster.js';
-import type { Drain } from '../server/drain.js';
-import type { RateGateDeps } from '../server/rate-gate.js';
+import type { SessionCluster } from '../server/sessions/cluster.js';
+import type { Drain } from '../server/http/drain.js';
+import type { RateGateDeps } from '../server/http/rate-gate.js';
 import type { AttachedSessions } from './attached.js';
 
 /** What the WebSocket and legacy SSE frontends share with /mcp: limits, rate buckets, drain and sessions. */

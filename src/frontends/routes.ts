@@ -1,5 +1,5 @@
 import type express from 'express';
-import type { Gates } from '../server/http.js';
+import type { Gates } from '../server/http/app.js';
 import { LegacySseFrontend, MESSAGES_PATH } from './sse.js';
 import { subprotocolCredential, type WebSocketFrontend } from './ws.js';
 

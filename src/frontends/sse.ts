@@ -12,7 +12,7 @@ import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import type { Request, Response } from 'express';
 import { log } from '../log.js';
 import { sessionRefusal, setOf, type FrontendDeps } from './limits.js';
-import { authOf, rpcError } from '../server/replies.js';
+import { authOf, rpcError } from '../server/http/replies.js';
 
 /** Where clients of the legacy transport POST their messages (the `endpoint` event names it with the session). */
 export const MESSAGES_PATH = '/messages';

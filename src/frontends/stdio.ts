@@ -1,11 +1,23 @@
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { watchConfig } from '../config/watch.js';
-import type { Gateway } from '../gateway.js';
+import type { GatewayConfig } from '../config/model.js';
+import type { AttachedSessions } from './attached.js';
 import { log } from '../log.js';
-import { waitAtMost } from '../time.js';
 
 /** How long the first session waits for backends' first connection attempt, at most (later ones arrive as list_changed). */
 const STARTUP_SETTLE_MS = 10_000;
+
+/** What the stdio frontend runs: the gateway without its HTTP listener. */
+export interface StdioGateway {
+  readonly config: GatewayConfig;
+  readonly attached: Pick<AttachedSessions, 'open'>;
+  /** The tool sets (`toolsets:`); a set `--toolset` names must be one of them. */
+  readonly toolsets: { get(name: string): unknown };
+  /** Starts the backends, waits up to `settleMs` for their first connection attempts, and builds the catalog. */
+  startBackends(settleMs?: number): Promise<void>;
+  reload(): Promise<unknown>;
+  close(): Promise<void>;
+}
 
 /** Options of the stdio frontend. */
 export interface StdioOptions {
@@ -22,7 +34,7 @@ export interface StdioOptions {
  * as in `serve`, but no HTTP listener; stdout carries only protocol messages (logs go to stderr). When stdin
  * closes, or on SIGINT/SIGTERM, every backend (and its children) is stopped before the process exits.
  */
-export async function serveStdio(gateway: Gateway, options: StdioOptions): Promise<void> {
+export async function serveStdio(gateway: StdioGateway, options: StdioOptions): Promise<void> {
   const set = options.toolset ?? '';
   if (set && !gateway.toolsets.get(set)) {
     const known = (gateway.config.toolsets ?? []).map((t) => t.name).join(', ') || 'none';
@@ -51,9 +63,7 @@ export async function serveStdio(gateway: Gateway, options: StdioOptions): Promi
     void gateway.reload();
   });
 
-  await gateway.pool.reconcile(gateway.config.backends);
-  await waitAtMost(gateway.pool.settled(), STARTUP_SETTLE_MS);
-  gateway.rebuild();
+  await gateway.startBackends(STARTUP_SETTLE_MS);
   if (options.watch) watcher = watchConfig(gateway.config.file, () => void gateway.reload());
 
   const server = await gateway.attached.open(new StdioServerTransport(), 'stdio', undefined, undefined, set);

@@ -10,8 +10,8 @@ import {
 import WebSocket, { type RawData } from 'ws';
 import { log } from '../log.js';
 import { SESSION_NOTIFICATION } from './ws-protocol.js';
-import { SHUTTING_DOWN } from '../server/drain.js';
-import { deeperThan } from '../server/json-depth.js';
+import { SHUTTING_DOWN } from '../server/http/drain.js';
+import { deeperThan } from '../server/http/json-depth.js';
 import { rateRefusal, type FrontendDeps } from './limits.js';
 
 /** Messages kept for a dropped socket at most; beyond that the oldest are dropped. */

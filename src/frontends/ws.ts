@@ -3,10 +3,10 @@ import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { WebSocketServer } from 'ws';
 import { log } from '../log.js';
-import { takeUpgrade } from '../server/upgrade.js';
+import { takeUpgrade } from '../server/http/upgrade.js';
 import { sessionRefusal, setOf, type FrontendDeps } from './limits.js';
 import { WebSocketSessionTransport, type SocketTiming } from './ws-transport.js';
-import { authOf, rpcError } from '../server/replies.js';
+import { authOf, rpcError } from '../server/http/replies.js';
 
 /** The WebSocket subprotocol of MCP, which the gateway selects. */
 export const MCP_SUBPROTOCOL = 'mcp';

@@ -45,6 +45,17 @@ export interface Snapshot {
   signature: { tools: string; prompts: string; resources: string };
   /** The backends whose catalogs this snapshot holds (those that were ready when it was built). */
   served: Set<string>;
+  /** Backends not ready when it was built that have a prefix: names carrying it are theirs, though unlisted. */
+  unavailable: Unavailable[];
+}
+
+/** A backend that was not ready when a snapshot was built, as calls to its names are told. */
+export interface Unavailable {
+  backend: string;
+  /** The prefix and separator its exposed names start with. */
+  namePrefix: string;
+  state: string;
+  lastError?: string;
 }
 
 /** An empty snapshot, before any backend is ready. */
@@ -154,9 +165,18 @@ export function build(backends: Backend[], separator: string, version: number): 
     resources: resources.map((r) => r.item),
     templates: templates.map((t) => t.item),
   };
+  const unavailable = backends
+    .filter((b) => b.state !== 'ready' && b.spec.prefix)
+    .map((b) => ({
+      backend: b.name,
+      namePrefix: `${b.spec.prefix}${separator}`,
+      state: b.state,
+      ...(b.lastError ? { lastError: b.lastError } : {}),
+    }));
   return {
     version,
     served: new Set(ready.map((b) => b.name)),
+    unavailable,
     tools: tools.list,
     toolsByName: tools.byName,
     prompts: prompts.list,

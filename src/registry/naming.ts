@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { MAX_NAME_LENGTH } from '../config/model.js';
 
-/** Longest exposed tool or prompt name (what clients such as model APIs accept). */
-export const MAX_NAME_LENGTH = 64;
+/** Longest exposed tool or prompt name (defined with the config, whose checks need it too). */
+export { MAX_NAME_LENGTH };
+
 const VALID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** A short, stable hash of a string (8 hex characters). */

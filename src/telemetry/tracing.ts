@@ -1,5 +1,4 @@
 import type { Attributes, Context, Span } from '@opentelemetry/api';
-import type { TelemetrySettings } from '../config/model.js';
 
 /** A started span and the context that has it as the active span (the parent of what it causes). */
 export interface Scope {
@@ -73,14 +72,4 @@ export interface TracingOptions {
   exporter?: SpanExporterLike;
   /** `simple` exports each span as it ends (tests); `batch` (default) batches as in production. */
   processor?: 'simple' | 'batch';
-}
-
-/**
- * Starts tracing when the settings enable it or an exporter is given, loading the OpenTelemetry tracing
- * SDK only then (a dynamic import); otherwise returns TRACING_OFF.
- */
-export async function startTracing(settings: TelemetrySettings, opts: TracingOptions = {}): Promise<Tracing> {
-  if (!settings.traces.enabled && !opts.exporter) return TRACING_OFF;
-  const { SdkTracing } = await import('./tracing-sdk.js');
-  return new SdkTracing(settings, opts);
 }

@@ -1,12 +1,21 @@
 import type { AuthInfo, Server } from '@modelcontextprotocol/server';
 import { log } from '../log.js';
 import type { Snapshot } from '../registry/catalog.js';
-import type { ModernEndpoint } from '../server/modern.js';
+import type { ModernEndpoint } from '../server/sessions/per-request.js';
+import { setHost, type SetGateway } from './host.js';
 import { ServedSet, type SetHost } from './served.js';
-import type { ToolsetSpec } from './spec.js';
+import type { ToolsetSpec } from '../config/model.js';
 
-export type { ToolsetSpec } from './spec.js';
+export type { ToolsetSpec } from '../config/model.js';
 export type { SetAudience, SetHost } from './served.js';
+export type { SetGateway } from './host.js';
+
+/** What a reload tells of policy changes and holds while it settles (ListAnnouncer's side of it). */
+export interface Announcing {
+  policiesUpdated(): void;
+  hold(): void;
+  release(): void;
+}
 
 /**
  * The configured tool sets (`toolsets:`), each served at /mcp/<name>: follows the config and every catalog
@@ -24,6 +33,11 @@ export class Toolsets {
     private readonly specs: () => ToolsetSpec[],
   ) {
     this.sync();
+  }
+
+  /** The tool sets of a gateway's config, served from that gateway. */
+  static of(gateway: SetGateway): Toolsets {
+    return new Toolsets(setHost(gateway), () => gateway.config.toolsets ?? []);
   }
 
   /** A set by name, if configured. */
@@ -54,6 +68,24 @@ export class Toolsets {
   visible(auth: AuthInfo | undefined): string[] {
     this.sync();
     return [...this.served.values()].filter((s) => s.visibleTo(auth)).map((s) => s.spec.name);
+  }
+
+  /** The gateway's announcer with every set's alongside: a reload holds, releases and re-announces both. */
+  alongside(announcer: Announcing): Announcing {
+    return {
+      policiesUpdated: () => {
+        announcer.policiesUpdated();
+        this.policiesUpdated();
+      },
+      hold: () => {
+        announcer.hold();
+        this.hold();
+      },
+      release: () => {
+        announcer.release();
+        this.release();
+      },
+    };
   }
 
   /** Holds announcements (a reload in progress) until as many release() calls. */

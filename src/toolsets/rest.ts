@@ -1,10 +1,10 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { problem, sendProblem } from '../frontends/rest/problem.js';
 import { restApi, type RestDeps } from '../frontends/rest/router.js';
-import type { Gates } from '../server/http.js';
-import { authOf } from '../server/replies.js';
+import type { Gates } from '../server/http/app.js';
+import { authOf } from '../server/http/replies.js';
 import type { Toolsets } from './index.js';
-import { RESERVED_SET_NAMES } from './problems.js';
+import { RESERVED_SET_NAMES } from '../config/toolsets.js';
 import type { ServedSet } from './served.js';
 
 /** `/v1/<set>/…`: a path of a set's REST API (its first segment is no path of the main API). */
@@ -81,12 +81,13 @@ function underSet<T extends Record<string, unknown>>(doc: T, name: string, base:
   return { ...doc, info, paths: moved };
 }
 
-/** The main REST API with every tool set's in front of it. */
-export function withSetRestApis(
-  main: (gates: Gates) => express.Router,
-  toolsets: Toolsets,
-  deps: SetRestDeps,
-): (gates: Gates) => express.Router {
-  const sets = setRestApi(toolsets, deps);
+/** The main REST API (`deps`) with every tool set's in front of it. */
+export function restApiWithSets(toolsets: Toolsets, deps: RestDeps): (gates: Gates) => express.Router {
+  const main = restApi(deps);
+  const sets = setRestApi(toolsets, {
+    auth: deps.auth,
+    maxBodyBytes: deps.maxBodyBytes,
+    maxJsonDepth: deps.maxJsonDepth,
+  });
   return (gates) => express.Router().use(sets(gates), main(gates));
 }

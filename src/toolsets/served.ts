@@ -9,15 +9,15 @@ import type { GatewayError } from '../errors.js';
 import { build, type Snapshot } from '../registry/catalog.js';
 import { GrantViews, type Grant } from '../registry/grant.js';
 import { Instructions } from '../registry/instructions.js';
-import { ListAnnouncer } from '../server/announcer.js';
-import type { Access } from '../server/handlers.js';
-import { ModernEndpoint } from '../server/modern.js';
-import { sessionServer, type SessionServerDeps } from '../server/session-server.js';
-import type { ListChanges } from '../server/sessions.js';
-import type { Subscriptions } from '../server/subscriptions.js';
+import { ListAnnouncer } from '../server/relay/announcer.js';
+import type { Access } from '../server/relay/handlers.js';
+import { ModernEndpoint } from '../server/sessions/per-request.js';
+import { sessionServer, type SessionServerDeps } from '../server/sessions/server.js';
+import type { ListChanges } from '../server/sessions/session.js';
+import type { Subscriptions } from '../server/relay/subscriptions.js';
 import type { Telemetry } from '../telemetry/recorder.js';
 import { SetGrants } from './grant.js';
-import type { ToolsetSpec } from './spec.js';
+import type { ToolsetSpec } from '../config/model.js';
 import { buildView, type SetView } from './view.js';
 
 /** What every served set shares with the gateway. */

@@ -1,7 +1,7 @@
 import type { Tool } from '@modelcontextprotocol/server';
 import picomatch from 'picomatch';
 import type { Collision, Entry, Snapshot } from '../registry/catalog.js';
-import type { ToolOverrideSpec, ToolsetSpec } from './spec.js';
+import type { ToolOverrideSpec, ToolsetSpec } from '../config/model.js';
 
 type Matcher = (value: string) => boolean;
 const NEVER: Matcher = () => false;
@@ -102,6 +102,7 @@ export function buildView(base: Snapshot, spec: ToolsetSpec): SetView {
   const snapshot: Snapshot = {
     version: base.version,
     served: base.served,
+    unavailable: [], // a set's names are not the catalog's: ServedSet's routes find a down backend's names
     tools,
     toolsByName,
     prompts,

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Client, ProtocolError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { isAlive } from '../../src/backends/process-tree.js';
+import { isAlive } from '../../src/backends/supervision/process-tree.js';
 import { connectClient, fixtureStdio, serveCli, text, treeOf, waitFor } from '../helpers/gateway.js';
 import { INIT, json, raw } from '../helpers/http.js';
 

@@ -72,7 +72,7 @@ ${fixtureStdio('a')}`,
     const header = lines.findIndex((l) => l.startsWith('BACKEND'));
     assert.match(lines[header]!, /^BACKEND\s+KIND\s+STATE\s+ERA\s+TOOLS\s+QUEUE\s+UPTIME\s+LAST ERROR$/);
     const row = lines[header + 1]!.split(/\s{2,}/);
-    const tools = gateway.backend('a')!.catalog.tools.length;
+    const tools = gateway.catalog.backend('a')!.catalog.tools.length;
     assert.deepEqual(row.slice(0, 6), ['a', 'stdio', 'ready', '2025-11-25', String(tools), '-']);
     assert.match(row[6]!, /^\d+(ms|s|m\d+s)/);
   });

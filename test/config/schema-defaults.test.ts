@@ -112,8 +112,8 @@ const applied: Record<string, (c: GatewayConfig) => unknown> = {
 
 /** Defaults applied where a request is made, not in the normalised config; their own tests cover them. */
 const APPLIED_LATER: Record<string, string> = {
-  '#auth.header': 'src/backends/transports.ts applyAuth (test/backends/transports.test.ts)',
-  '#auth.algorithm': 'src/backends/oauth-clients.ts (test/backends/oauth.test.ts)',
+  '#auth.header': 'src/backends/transports/factory.ts applyAuth (test/backends/transports/factory.test.ts)',
+  '#auth.algorithm': 'src/backends/oauth/clients.ts (test/backends/oauth/tokens.test.ts)',
 };
 
 /** Durations compare in milliseconds, as the model holds them. */

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { OAuthError } from '@modelcontextprotocol/client';
 import { ConfigError, formatProblem } from '../../src/config/errors.js';
 import { parseConfig } from '../../src/config/load.js';
-import { describeTokenFailure, scrub } from '../../src/backends/oauth-errors.js';
+import { describeTokenFailure, scrub } from '../../src/backends/oauth/errors.js';
 
 function problems(yaml: string): string[] {
   try {

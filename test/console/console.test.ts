@@ -128,7 +128,7 @@ toolsets:
     // 2025-11-25 is the current session-based revision; the operator sees what alpha's filter hides.
     assert.match(await alpha.innerText(), /2025-11-25 \(session-based\)/);
     assert.doesNotMatch(await page.locator('table.backends').innerText(), /legacy/);
-    const upstream = gateway.backend('alpha')!.catalog.tools.length;
+    const upstream = gateway.catalog.backend('alpha')!.catalog.tools.length;
     assert.equal(await alpha.locator('td.num').first().innerText(), `${upstream - 1} of ${upstream}`);
     assert.match(await page.locator('tr[data-backend="remote"]').innerText(), /http/);
     await page.locator('.live[data-live="live"]').waitFor();
@@ -226,7 +226,7 @@ toolsets:
     await page.keyboard.press('b');
     await page.locator('tr[data-backend="beta"] [data-state="ready"]').waitFor();
     await page.evaluate('window.marker = 42');
-    const pid = gateway.backend('beta')!.pid;
+    const pid = gateway.catalog.backend('beta')!.pid;
     assert.ok(pid, 'beta runs a child process');
     process.kill(pid, 'SIGKILL');
     await page.locator('tr[data-backend="beta"] [data-state="down"]').waitFor();

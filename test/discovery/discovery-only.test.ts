@@ -56,7 +56,7 @@ describe('examples/discovery-only.yaml', () => {
   });
 
   it('finds every catalog tool through the meta-tool, and they stay callable by name', async () => {
-    for (const entry of gateway.snapshot().tools) {
+    for (const entry of gateway.catalog.snapshot().tools) {
       const request = entry.item.description ?? entry.original;
       const r = await report(client, { request, backend: entry.backend });
       assert.ok(

@@ -29,7 +29,7 @@ ${fixtureStdio('fx', '    restart: { initial_delay: 1s, max_delay: 1s }\n')}`));
     const tools = (await client.listTools()).tools;
     const meta = tools.find((t) => t.name === 'smart_tool_discovery');
     assert.ok(meta?.outputSchema, 'meta-tool with outputSchema');
-    assert.equal(tools.length, gateway.snapshot().tools.length + 1);
+    assert.equal(tools.length, gateway.catalog.snapshot().tools.length + 1);
     assert.ok(tools.some((t) => t.name === 'fx__add') && tools.some((t) => t.name === 'every__echo'));
   });
 
@@ -136,7 +136,7 @@ ${fixtureStdio('fx', '    restart: { initial_delay: 1s, max_delay: 1s }\n')}`));
     );
     const down = await report(client, { request: 'add two numbers' });
     assert.ok(down.tools.every((t) => t.backend === 'every'));
-    await waitFor(() => gateway.backend('fx')?.state === 'ready', 15_000, 'fx restarts');
+    await waitFor(() => gateway.catalog.backend('fx')?.state === 'ready', 15_000, 'fx restarts');
     const back = await report(client, { request: 'add two numbers' });
     assert.equal(back.tools[0]?.name, 'fx__add');
   });

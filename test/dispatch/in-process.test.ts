@@ -9,7 +9,7 @@ import { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { loadConfig } from '../../src/config/load.js';
 import { Gateway } from '../../src/gateway.js';
-import type { TransportFactory } from '../../src/backends/transports.js';
+import type { TransportFactory } from '../../src/backends/transports/factory.js';
 import { connectClient, text, writeConfig } from '../helpers/gateway.js';
 
 /** An upstream named `name` with an `echo` tool that says who answered, and a tool of its own. */

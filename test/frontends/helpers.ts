@@ -30,7 +30,7 @@ export async function startWith(
   const gateway = new Gateway(loadConfig(file, options), options, { wsTiming: timing });
   await gateway.start();
   await gateway.pool.settled();
-  await waitFor(() => gateway.snapshot().toolsByName.has('a__add'), 20_000, 'backend a listed');
+  await waitFor(() => gateway.catalog.snapshot().toolsByName.has('a__add'), 20_000, 'backend a listed');
   return { gateway, base: new URL('/', gateway.url), file };
 }
 

@@ -35,7 +35,11 @@ let base: URL;
 before(async () => {
   ({ gateway } = await startGateway(yaml));
   base = new URL(gateway.url);
-  await waitFor(() => gateway.snapshot().toolsByName.has('docs__add'), 20_000, 'both fixtures listed');
+  await waitFor(
+    () => gateway.catalog.snapshot().toolsByName.has('docs__add'),
+    20_000,
+    'both fixtures listed',
+  );
 });
 after(async () => {
   await gateway?.close();
@@ -184,7 +188,7 @@ describe('REST API', () => {
   });
 
   it('answers 502 when the backend is down and 504 when the upstream times out', async () => {
-    await waitFor(() => gateway.backend('down')?.state !== 'connecting', 10_000, 'down has failed');
+    await waitFor(() => gateway.catalog.backend('down')?.state !== 'connecting', 10_000, 'down has failed');
     const down = await rest(base, 'POST', '/v1/tools/down__anything/call', { headers: ALICE, body: {} });
     assert.equal(down.status, 502, JSON.stringify(down.body));
     assert.equal(problemOf(down.body).code, 'backend_unavailable');

@@ -53,7 +53,7 @@ ${fixtureStdio('a', '    tools: { exclude: [crash, slow] }\n')}${fixtureStdio('b
 
   it('/readyz counts what the operator may use, and tools/list as the operator gets it', async () => {
     const names = await listed(OPS);
-    const upstream = gateway.backend('b')!.catalog.tools.length;
+    const upstream = gateway.catalog.backend('b')!.catalog.tools.length;
     const ready = await get<Ready>('/readyz', OPS);
     assert.equal(ready.tools, names.length, 'the top-level count is the length of tools/list');
     assert.ok(names.includes('smart_tool_discovery'));
@@ -85,7 +85,7 @@ ${fixtureStdio('a', '    tools: { exclude: [crash, slow] }\n')}${fixtureStdio('b
     const ops = await get<Rows>('/v1/backends', OPS);
     assert.equal(
       ops.backends.find((r) => r.name === 'a')!.upstreamTools,
-      gateway.backend('a')!.catalog.tools.length,
+      gateway.catalog.backend('a')!.catalog.tools.length,
     );
   });
 });

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { Client, CreateMessageRequest } from '@modelcontextprotocol/client';
-import { InFlight, type Origin } from '../../src/backends/origin.js';
-import { missingCapability } from '../../src/backends/relay.js';
+import { InFlight, type Origin } from '../../src/backends/relay/origin.js';
+import { missingCapability } from '../../src/backends/relay/relay.js';
 import type { Gateway } from '../../src/gateway.js';
 import {
   EVERYTHING,

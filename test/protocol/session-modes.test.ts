@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { isAlive } from '../../src/backends/process-tree.js';
+import { isAlive } from '../../src/backends/supervision/process-tree.js';
 import type { Gateway } from '../../src/gateway.js';
 import {
   FIXTURE,

@@ -157,6 +157,6 @@ describe('single_session in one gateway (in-process queue)', () => {
     assert.equal(stats.sessionsOpened, 2);
     assert.equal(stats.maxConcurrentSessions, 1, 'never two sessions at once');
     assert.equal(stats.refusedSessions, 0);
-    assert.equal(gateway.queues.get('single')?.backend, gateway.backend('single'));
+    assert.equal(gateway.queues.get('single')?.backend, gateway.catalog.backend('single'));
   });
 });

@@ -5,7 +5,7 @@ import type { Backend } from '../../src/backends/backend.js';
 import { build } from '../../src/registry/catalog.js';
 import type { Grant } from '../../src/registry/grant.js';
 import { SetGrants } from '../../src/toolsets/grant.js';
-import type { ToolOverrideSpec, ToolsetSpec } from '../../src/toolsets/spec.js';
+import type { ToolOverrideSpec, ToolsetSpec } from '../../src/config/model.js';
 import { buildView } from '../../src/toolsets/view.js';
 
 function backend(name: string, tools: string[], capabilities: Record<string, object> = {}) {

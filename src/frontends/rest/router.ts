@@ -5,9 +5,9 @@ import type { AuthSettings } from '../../config/model.js';
 import { META_TOOL_NAME, type Discovery } from '../../discovery/index.js';
 import type { RouteTable } from '../../dispatch/dispatch.js';
 import { log } from '../../log.js';
-import { visibleTools, type Access } from '../../server/handlers.js';
-import type { Gates } from '../../server/http.js';
-import { deeperThan } from '../../server/json-depth.js';
+import { visibleTools, type Access } from '../../server/relay/handlers.js';
+import type { Gates } from '../../server/http/app.js';
+import { deeperThan } from '../../server/http/json-depth.js';
 import { ArgumentValidator, describeErrors } from './arguments.js';
 import { openApiDocument } from './openapi.js';
 import {

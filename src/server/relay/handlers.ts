@@ -1,0 +1,205 @@
+import type { AuthInfo, Server, Tool } from '@modelcontextprotocol/server';
+import { handleMetaCall, type Discovery } from '../../discovery/index.js';
+import type { Dispatcher, RouteTable } from '../../dispatch/dispatch.js';
+import type { Context } from '@opentelemetry/api';
+import { telemetryOff, type Telemetry } from '../../telemetry/recorder.js';
+import type { Grant, GrantViews } from '../../registry/grant.js';
+import { GatewayError } from '../../errors.js';
+import type { Extra, Peers } from './peers.js';
+import {
+  guarded,
+  relayWithInput,
+  upstreamOptions,
+  type InputSupport,
+  type Meta,
+  type RelayedOptions,
+} from './relayed.js';
+import { traced } from './traced.js';
+
+/** What a principal may use (gateway.auth.policies), and the lists filtered for it. */
+export interface Access {
+  grant(auth: AuthInfo | undefined): Grant;
+  views: GrantViews;
+}
+
+/** The tools a principal's tools/list shows: the catalog under the discovery exposure, filtered by its grant. */
+export function visibleTools(
+  routes: RouteTable,
+  access: Access,
+  grant: Grant,
+  discovery?: Discovery,
+): Tool[] {
+  const snapshot = routes.snapshot();
+  const listed = discovery ? discovery.listed(snapshot) : snapshot.lists.tools;
+  return access.views.toolsFor(snapshot, listed, grant);
+}
+
+/** What the request handlers answer from and relay through. */
+export interface HandlerDeps {
+  routes: RouteTable;
+  dispatcher: Dispatcher;
+  peers: Peers;
+  input: InputSupport;
+  access: Access;
+  discovery?: Discovery;
+  telemetry?: Telemetry;
+}
+
+/** Installs the gateway's request handlers on one downstream session's server; all answers come from the current snapshot. */
+export function installHandlers(
+  server: Server,
+  deps: HandlerDeps,
+  /** Set when the server serves one 2026-07-28 request: that request's pseudo-session id. */
+  requestId?: string,
+): void {
+  const { routes, dispatcher: dispatch, peers, input, access, discovery } = deps;
+  const telemetry = deps.telemetry ?? telemetryOff();
+  const peer = peers.attach(server, requestId);
+  /** Each request in its server span (when tracing is on); `target` is a tool or prompt name, if any. */
+  const span = <T>(extra: Extra, target: string | undefined, body: (trace?: Context) => T | Promise<T>) =>
+    traced(telemetry.tracing, server, extra, target, body);
+  const grantOf = (extra: Extra) => access.grant(extra.http?.authInfo);
+  const view = (extra: Extra) => access.views.view(routes.snapshot(), grantOf(extra));
+  /** Runs a relayed request; progress and log messages it caused are sent before its answer. */
+  const relayed = <T>(
+    extra: Extra,
+    meta: Meta,
+    body: (opts: RelayedOptions) => Promise<T>,
+    trace?: Context,
+  ) =>
+    guarded(async () => {
+      if (peer.perRequest) peer.levelFrom(extra);
+      const opts = upstreamOptions(peers.register(peer), extra, meta, undefined, trace);
+      try {
+        return await body(opts);
+      } finally {
+        await opts.origin.settled();
+        // A 2026 request has no session: per-client upstream sessions it opened end with it.
+        if (peer.perRequest) void dispatch.sessionClosed(peer.id);
+      }
+    });
+  /** Relays a request whose answer may need the client's input mid-call, in either era. */
+  const withInput = <T extends object>(
+    extra: Extra,
+    meta: Meta,
+    method: 'tools/call' | 'prompts/get' | 'resources/read',
+    target: string,
+    body: (opts: RelayedOptions) => Promise<T>,
+    trace?: Context,
+  ) =>
+    guarded(() =>
+      relayWithInput(
+        {
+          support: input,
+          dispatch,
+          peer: peers.register(peer),
+          extra,
+          meta,
+          binding: { method, target },
+          trace,
+        },
+        body,
+      ),
+    );
+
+  server.setRequestHandler('tools/list', (_req, ctx) =>
+    span(ctx, undefined, () => ({ tools: visibleTools(routes, access, grantOf(ctx), discovery) })),
+  );
+
+  server.setRequestHandler('tools/call', (req, ctx) => {
+    const { name, arguments: args, _meta } = req.params;
+    const grant = grantOf(ctx);
+    // Only names in the catalog (or the meta-tool's) name the span: a client's made-up name is not a target.
+    const known = discovery?.handles(name) || routes.snapshot().toolsByName.has(name);
+    return span(ctx, known ? name : undefined, (trace) => {
+      if (discovery?.handles(name)) {
+        if (!grant.gatewayTool(name)) {
+          const message = `tool "${name}" is not permitted for this client (gateway.auth.policies)`;
+          return guarded(() => Promise.reject(new GatewayError('not_permitted', message)));
+        }
+        const meta = (opts: RelayedOptions) =>
+          handleMetaCall({ discovery, dispatch, args, meta: _meta, extra: ctx, opts, grant });
+        return relayed(ctx, _meta, meta, trace);
+      }
+      const call = (opts: RelayedOptions) => dispatch.callTool(name, args, _meta, opts, grant);
+      return withInput(ctx, _meta, 'tools/call', name, call, trace);
+    });
+  });
+
+  server.setRequestHandler('resources/list', (_req, ctx) =>
+    span(ctx, undefined, () => ({ resources: view(ctx).resources })),
+  );
+  server.setRequestHandler('resources/templates/list', (_req, ctx) =>
+    span(ctx, undefined, () => ({ resourceTemplates: view(ctx).templates })),
+  );
+  server.setRequestHandler('resources/read', (req, ctx) =>
+    span(ctx, undefined, (trace) =>
+      withInput(
+        ctx,
+        req.params._meta,
+        'resources/read',
+        req.params.uri,
+        (opts) => dispatch.readResource(req.params.uri, opts, grantOf(ctx)),
+        trace,
+      ),
+    ),
+  );
+  server.setRequestHandler('resources/subscribe', (req, ctx) =>
+    span(ctx, undefined, (trace) =>
+      relayed(
+        ctx,
+        undefined,
+        async (opts) => {
+          await peers.subscriptions.subscribe(opts.origin, req.params.uri, opts.signal, grantOf(ctx));
+          return {};
+        },
+        trace,
+      ),
+    ),
+  );
+  server.setRequestHandler('resources/unsubscribe', (req, ctx) =>
+    span(ctx, undefined, (trace) =>
+      relayed(
+        ctx,
+        undefined,
+        async (opts) => {
+          await peers.subscriptions.unsubscribe(opts.origin, req.params.uri, opts.signal);
+          return {};
+        },
+        trace,
+      ),
+    ),
+  );
+
+  server.setRequestHandler('prompts/list', (_req, ctx) =>
+    span(ctx, undefined, () => ({ prompts: view(ctx).prompts })),
+  );
+  server.setRequestHandler('prompts/get', (req, ctx) => {
+    const { name } = req.params;
+    return span(ctx, routes.snapshot().promptsByName.has(name) ? name : undefined, (trace) =>
+      withInput(
+        ctx,
+        req.params._meta,
+        'prompts/get',
+        name,
+        (opts) => dispatch.getPrompt(name, req.params.arguments, opts, grantOf(ctx)),
+        trace,
+      ),
+    );
+  });
+
+  server.setRequestHandler('completion/complete', (req, ctx) =>
+    span(ctx, undefined, (trace) =>
+      relayed(ctx, undefined, (opts) => dispatch.complete(req.params, opts, grantOf(ctx)), trace),
+    ),
+  );
+  server.setRequestHandler('logging/setLevel', (req, ctx) =>
+    span(ctx, undefined, async () => {
+      await peers.setLevel(peer, req.params.level, ctx);
+      return {};
+    }),
+  );
+  server.setNotificationHandler('notifications/roots/list_changed', async () => {
+    await dispatch.rootsChanged(peers.register(peer).origin());
+  });
+}
