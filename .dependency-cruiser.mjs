@@ -9,6 +9,9 @@ const LAYERS = [
   ['registry', '^src/registry/'],
   ['routing', '^src/(discovery|queue|dispatch)/'],
   ['fronts', '^src/(server|frontends|console|authserver|ops|runtime)/'],
+  // A tool set is served by the fronts' own pieces (session servers, announcer, 2026 endpoint, REST router), one
+  // per set; the fronts reach the sets only through structural interfaces (SetEndpoints, StdioGateway.toolsets).
+  ['toolsets', '^src/toolsets/'],
   ['root', '^src/(gateway|cli[^/]*)\\.ts$'],
 ];
 

@@ -1,5 +1,6 @@
 /** Renders benchmark results as Markdown tables and checks them against the targets. */
 import type { CatalogResult } from './cases/catalog.js';
+import type { ListSizeRow } from './cases/listsize.js';
 import type { QueueResult } from './cases/queue.js';
 import type { ScaleResult } from './cases/scale.js';
 import type { ThroughputRow } from './cases/throughput.js';
@@ -14,6 +15,7 @@ export interface Results {
   catalog?: CatalogResult & { note?: string };
   queue?: QueueResult;
   replicas?: ReplicasResult;
+  listSize?: ListSizeRow[];
 }
 
 function table(head: string[], rows: (string | number)[][]): string {

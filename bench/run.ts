@@ -8,6 +8,7 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { catalog } from './cases/catalog.js';
+import { listSizes, listSizeTable } from './cases/listsize.js';
 import { queue } from './cases/queue.js';
 import { replicas } from './cases/replicas.js';
 import { scale } from './cases/scale.js';
@@ -39,7 +40,7 @@ const ALIASES: Record<string, string[]> = {
   peers: [...PEERS],
   throughput: [...TARGETS],
 };
-const OTHER_CASES = ['scale', 'catalog', 'queue', 'replicas'] as const;
+const OTHER_CASES = ['scale', 'catalog', 'queue', 'replicas', 'listsize'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -241,12 +242,20 @@ async function main(): Promise<void> {
     results.replicas = await replicas(quick ? 1 : 2, quick ? 3 : opts.durationS, [1, 16]);
   }
 
+  if (selected.has('listsize')) {
+    log('listsize: tools/list bytes and tokens, whole catalog vs a discovery-only tool set');
+    results.listSize = await listSizes();
+  }
+
   const checks = checkTargets(results);
   const report = [
     `## Throughput (SDK client, sequential echo calls per session; medians of ${opts.rounds} round(s) of ${opts.durationS} s)`,
     results.throughput.length ? throughputTable(results.throughput) : '(not run)',
     tracingTable(results.throughput),
     otherTables(results),
+    results.listSize
+      ? `## tools/list size: whole catalog vs a discovery-only tool set (tokens: o200k_base)\n\n${listSizeTable(results.listSize)}`
+      : '',
     '## Targets',
     targetsTable(checks),
   ].join('\n\n');

@@ -20,7 +20,7 @@ const USAGE = `switchboard ${VERSION}: one MCP endpoint in front of many MCP ser
 
 Usage:
   switchboard serve    [--config PATH] [--host H] [--port N]   start the gateway (reloads on file change and SIGHUP)
-  switchboard stdio    [--config PATH]                          serve the gateway as a stdio MCP server (no HTTP)
+  switchboard stdio    [--config PATH] [--toolset NAME]         serve the gateway (or one tool set) as a stdio MCP server
   switchboard connect  URL [--api-key KEY | --token T]           bridge stdio to a running gateway's /mcp
   switchboard validate [--config PATH]                          check a config file
   switchboard validate --diff OLD NEW                           what a reload from OLD to NEW would do
@@ -35,6 +35,7 @@ Options:
       --host H        listen address (default 127.0.0.1; env SWITCHBOARD_HOST)
   -p, --port N        listen port (default 8080; env SWITCHBOARD_PORT)
       --no-watch      serve, stdio: do not watch the config file (SIGHUP still reloads)
+      --toolset NAME  stdio: serve this tool set (toolsets: in the config) instead of the whole catalog
       --json          machine-readable output (tools, status, validate --diff)
       --url URL       status, reload: the gateway's URL (default http://HOST:PORT from --config, or 127.0.0.1:8080)
       --api-key KEY   status, reload: an operator credential when gateway.auth is on (an API key with operator:
@@ -221,6 +222,7 @@ async function main(argv: string[]): Promise<void> {
       url: { type: 'string' },
       'api-key': { type: 'string' },
       token: { type: 'string' },
+      toolset: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
     },
@@ -233,7 +235,10 @@ async function main(argv: string[]): Promise<void> {
     case 'serve':
       return serve(values.config, overrides(values), !values['no-watch']);
     case 'stdio':
-      return serveStdio(new Gateway(load(values.config)), { watch: !values['no-watch'] });
+      return serveStdio(new Gateway(load(values.config)), {
+        watch: !values['no-watch'],
+        ...(values.toolset !== undefined && { toolset: values.toolset }),
+      });
     case 'connect':
       return connectStdio({
         url: gatewayUrl(positionals[1]),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuthInfo } from '@modelcontextprotocol/server';
+import type { Front } from './audit/event.js';
 import { AuditRecorder } from './audit/recorder.js';
 import { BackendPool } from './backends/pool.js';
 import type { TransportFactory } from './backends/transports/factory.js';
@@ -13,7 +14,6 @@ import type { ReloadStatus } from './config/reload-status.js';
 import { configSecrets } from './config/secrets.js';
 import { AttachedSessions } from './frontends/attached.js';
 import { auditRouter } from './frontends/rest/audit.js';
-import { restApi } from './frontends/rest/router.js';
 import { PROBLEM_ROUTES } from './frontends/rest/problem.js';
 import type { FrontendDeps } from './frontends/limits.js';
 import { FRONTEND_PATHS, mountFrontends } from './frontends/routes.js';
@@ -63,6 +63,8 @@ import type { Telemetry } from './telemetry/recorder.js';
 import { startTracing } from './telemetry/start-tracing.js';
 import { TRACING_OFF, type TracingOptions } from './telemetry/tracing.js';
 import { waitAtMost } from './time.js';
+import { Toolsets } from './toolsets/index.js';
+import { restApiWithSets } from './toolsets/rest.js';
 
 /** What tests and the bench replace in a gateway: the span exporter, WebSocket timing, the upstream transports. */
 export interface GatewaySeams {
@@ -100,6 +102,8 @@ export class Gateway {
   private readonly handover?: SubscriptionHandover;
   /** Graceful shutdown of /mcp: requests in flight, and 503 for new ones once draining (see runtime/shutdown.ts). */
   readonly drain = new Drain();
+  /** The tool sets (`toolsets:`) served at /mcp/<set>, /v1/<set>, /ws/<set>, /sse/<set> and stdio --toolset. */
+  readonly toolsets: Toolsets;
   /** What each principal may use (gateway.auth.policies, followed across reloads), and its filtered lists. */
   readonly access: Access;
   readonly policies: () => PolicyEngine;
@@ -147,6 +151,7 @@ export class Gateway {
         this.discovery.follow(next);
         this.console.changed();
         this.announcer.announce(next);
+        this.toolsets.follow(next);
       },
     });
     this.dispatcher = new Dispatcher(this.catalog, this.queues.runner, this.telemetry);
@@ -174,8 +179,7 @@ export class Gateway {
     };
     this.policies = policySource(() => this.config.gateway.auth);
     this.access = { grant: (auth) => this.policies().grant(auth), views: new GrantViews() };
-    const redis = config.gateway.redis;
-    const cluster = redis && new SessionCluster(redis);
+    const cluster = config.gateway.redis && new SessionCluster(config.gateway.redis);
     this.servers = sessionServers({
       ...{ routes: this.catalog, access: this.access, telemetry: this.telemetry, input: this.input },
       ...{ dispatcher: this.dispatcher, peers: this.peers, discovery: this.discovery, audit: this.audit },
@@ -184,7 +188,7 @@ export class Gateway {
       sessionMade: (server, front, auth) => this.audit.session(server, front, auth),
     });
     this.sessions = new SessionManager(
-      (auth) => this.servers(undefined, auth),
+      (auth, set) => this.setServer(auth, set, 'http'),
       sessionLimits(config.gateway, this.sessionCap),
       cluster,
       {
@@ -201,25 +205,30 @@ export class Gateway {
         resubscribe: (id, uri) =>
           this.peers.resubscribe(id, uri, this.access.grant(this.sessions.authOf(id))),
       });
-    this.attached = new AttachedSessions((auth, kind) => this.servers(undefined, auth, kind));
+    this.attached = new AttachedSessions((auth, kind, set) => this.setServer(auth, set, kind));
     this.modern = new ModernEndpoint(
       (auth) => this.servers(`req:${randomUUID()}`, auth),
       this.peers.subscriptions,
       this.access.grant,
     );
     this.announcer = new ListAnnouncer(this.access, [this.sessions, this.attached], this.modern);
+    this.toolsets = Toolsets.of(this);
     this.reloader = new ConfigReloader({
       loadOptions,
       config: () => this.config,
       apply: (next) => this.apply(next),
       pool: this.pool,
-      announcer: this.announcer,
+      announcer: this.toolsets.alongside(this.announcer),
       counted: (outcome) => this.telemetry.metrics.reload(outcome),
       rebuild: () => this.catalog.rebuild(),
       changed: () => this.console.changed(),
     });
     this.telemetry.metrics.observe([...gauges(this.ops), ...this.audit.metrics()]);
   }
+
+  /** A session server of `/mcp/<set>` (a tool set named) or of the whole catalog. */
+  private readonly setServer = (auth: AuthInfo | undefined, set: string, front: Front) =>
+    set ? this.toolsets.server(set, auth, front) : this.servers(undefined, auth, front);
 
   /** The gateway as /readyz and /metrics read it. */
   private readonly ops: OpsView = {
@@ -228,8 +237,7 @@ export class Gateway {
     snapshot: () => this.catalog.snapshot(),
     listedTools: (grant) => visibleTools(this.catalog, this.access, grant, this.discovery).map((t) => t.name),
     backends: () => this.pool.all(),
-    draining: () => this.pool.draining(),
-    sessions: () => this.sessions.size + this.attached.size,
+    ...{ draining: () => this.pool.draining(), sessions: () => this.sessions.size + this.attached.size },
     evicted: () => this.sessions.evicted,
     openRequests: () => this.modern.open,
     queue: (b) => this.queues.readiness(b),
@@ -300,14 +308,10 @@ export class Gateway {
       failMode: () => this.config.gateway.auth.rateLimitFailMode,
       refused: (...refusal: Parameters<AuditRecorder['rateLimited']>) => this.audit.rateLimited(...refusal),
     };
+    const limits = { maxBodyBytes: g.maxBodyBytes, maxJsonDepth: g.maxJsonDepth };
     const frontends: FrontendDeps = {
-      attached: this.attached,
-      drain: this.drain,
-      rate,
-      maxBodyBytes: g.maxBodyBytes,
-      maxJsonDepth: g.maxJsonDepth,
+      ...{ attached: this.attached, drain: this.drain, rate, ...limits, sessionCap: this.sessionCap },
       maxSessions: () => this.config.gateway.maxSessions,
-      sessionCap: this.sessionCap,
       cluster: this.sessions.store,
     };
     const signedIn = (e: Parameters<AuditRecorder['signedIn']>[0]) => this.audit.signedIn(e);
@@ -315,16 +319,11 @@ export class Gateway {
     const ws = (this.ws = new WebSocketFrontend(frontends, this.seams.wsTiming ?? WS_TIMING));
     const sse = (this.sse = new LegacySseFrontend(frontends));
     const app = createApp({
-      sessions: this.sessions,
-      modern: this.modern,
-      policy: () => this.config.gateway,
-      maxBodyBytes: g.maxBodyBytes,
-      maxJsonDepth: g.maxJsonDepth,
+      ...{ sessions: this.sessions, modern: this.modern, policy: () => this.config.gateway, ...limits, rate },
       auth: authSource(
         () => this.config.gateway.auth,
         () => as?.verification(),
       ),
-      rate,
       readiness: (auth) => this.readiness(auth),
       metrics: (req, res) => this.telemetry.metrics.serve(req, res),
       refusal: (kind, reason) => this.telemetry.metrics.refusal(kind, reason),
@@ -336,16 +335,16 @@ export class Gateway {
         a.use('/v1', auditRouter(this.audit, gates));
         mountConsole(this.console, g.console)(a, gates);
       },
-      rest: restApi({
+      rest: restApiWithSets(this.toolsets, {
         session: (auth) => this.servers(undefined, auth, 'rest'),
         routes: this.catalog,
         access: this.access,
         discovery: this.discovery,
         auth: () => this.config.gateway.auth,
-        maxBodyBytes: g.maxBodyBytes,
-        maxJsonDepth: g.maxJsonDepth,
+        ...limits,
       }),
       frontends: (a, gates) => mountFrontends(a, gates, ws, sse),
+      toolsets: { find: (name, auth) => this.toolsets.endpoint(name, auth) },
       endpoints: [
         ...FRONTEND_PATHS,
         ...(g.console.enabled ? [g.console.path] : []),
@@ -382,6 +381,7 @@ export class Gateway {
     this.console.close();
     this.input.bridge.close();
     await this.modern.close();
+    await this.toolsets.close();
     this.handover?.close();
     await this.sessions.close();
     await this.ws?.close();

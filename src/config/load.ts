@@ -22,6 +22,7 @@ import { normalise, type SettingOverrides } from './normalise.js';
 import type { SwitchboardConfig } from './schema-types.js';
 import { sessionModeProblems } from './session-mode.js';
 import { validateSchema } from './validate.js';
+import { toolsetProblems } from './toolsets.js';
 
 /** Options for loading a config file. */
 export interface LoadOptions {
@@ -109,6 +110,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     problems.push(...authProblems(raw as SwitchboardConfig, at));
     problems.push(...upstreamAuthProblems(raw as SwitchboardConfig, at));
     problems.push(...signInProblems(raw as SwitchboardConfig, at, dirname(file)));
+    problems.push(...toolsetProblems(raw as SwitchboardConfig, at));
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = normalise(raw as SwitchboardConfig, file, options.overrides, options.env);

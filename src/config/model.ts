@@ -1,4 +1,5 @@
 import type { JsonWebKey } from 'node:crypto';
+import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import type { Auth, SwitchboardConfig } from './schema-types.js';
 
 /** The three upstream transport kinds. */
@@ -298,6 +299,8 @@ export interface GatewayConfig {
   backends: BackendSpec[];
   /** Names of backends present but `enabled: false`. */
   disabled: string[];
+  /** `toolsets:`: named views of the catalog served at /mcp/<name> (absent: none). */
+  toolsets?: ToolsetSpec[];
   /** Every secret value the file holds (fields the schema marks `x-secret`, URL passwords), for masking. */
   secrets: string[];
   /** SHA-256 (hex) of the file's text as loaded: compare with `sha256sum`. */
@@ -308,3 +311,35 @@ export interface GatewayConfig {
 
 /** Longest exposed tool or prompt name (what clients such as model APIs accept). */
 export const MAX_NAME_LENGTH = 64;
+
+/** The smart discovery meta-tool's exposed name (discovery/meta-tool.ts); a tool set may not rename a tool to it. */
+export const META_TOOL_NAME = 'smart_tool_discovery';
+
+/** What a set changes about one tool of the catalog. */
+export interface ToolOverrideSpec {
+  /** The name agents of the set see and call. */
+  name?: string;
+  title?: string;
+  description?: string;
+  /** Merged over the upstream tool's annotations. */
+  annotations?: ToolAnnotations;
+  /** Operator hints indexed by discovery in this set, never shown to agents. */
+  keywords: string[];
+}
+
+/** One `toolsets:` entry after defaults: a named, curated view of the catalog. */
+export interface ToolsetSpec {
+  name: string;
+  description?: string;
+  instructions?: string;
+  /** Globs over the gateway's exposed tool names. */
+  tools: string[];
+  excludeTools: string[];
+  /** Globs over backend names whose resources (and templates) the set exposes. */
+  resources: string[];
+  /** Globs over backend names whose prompts the set exposes. */
+  prompts: string[];
+  discoveryOnly: boolean;
+  /** By the tool's exposed name in the gateway's catalog. */
+  overrides: Map<string, ToolOverrideSpec>;
+}

@@ -4,6 +4,7 @@ import { upstreamAuth } from './upstream-auth.js';
 import { parseDuration } from './interpolate.js';
 import { secretValues } from './secret-values.js';
 import { configSchema } from './validate.js';
+import { toolsetSpecs } from './toolsets.js';
 import type {
   AuditSettings,
   AuditSinkSettings,
@@ -214,5 +215,6 @@ export function normalise(
       },
     });
   }
-  return { file, gateway, backends, disabled, secrets: secretValues(raw, configSchema, baseDir) };
+  const secrets = secretValues(raw, configSchema, baseDir);
+  return { file, gateway, backends, disabled, secrets, toolsets: toolsetSpecs(raw) };
 }

@@ -501,6 +501,13 @@ export type Auth2 =
  * via the `definition` "globs".
  */
 export type Globs = string | [string, ...string[]];
+/**
+ * A tool set's name: the last segment of its endpoint path (/mcp/<name>).
+ *
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "toolsetName".
+ */
+export type ToolsetName = string;
 
 /**
  * The switchboard gateway configuration (external-mcp-servers.yaml).
@@ -524,6 +531,12 @@ export interface SwitchboardConfig {
    */
   sseServices?: {
     [k: string]: SseService;
+  };
+  /**
+   * Tool sets: named, curated views of the catalog, each served at /mcp/<name> (and /sse/<name>, /ws/<name>); policies apply on top. /mcp keeps the whole catalog.
+   */
+  toolsets?: {
+    [k: string]: Toolset;
   };
 }
 /**
@@ -1254,6 +1267,93 @@ export interface StringMap1 {
  */
 export interface StringMap2 {
   [k: string]: string;
+}
+/**
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "toolset".
+ */
+export interface Toolset {
+  /**
+   * What the set is for (shown in the 404 listing sets and the console).
+   */
+  description?: string;
+  /**
+   * Instructions a session of this set gets, before those of the backends it uses.
+   */
+  instructions?: string;
+  /**
+   * Tools in the set: globs (picomatch) over the gateway's exposed names, across backends (e.g. github__*). Absent: no tools.
+   */
+  tools?: string | [string, ...string[]];
+  /**
+   * Exposed names left out even when tools matches them.
+   */
+  exclude_tools?: string | [string, ...string[]];
+  /**
+   * Backends (names or globs) whose resources and resource templates the set exposes. Absent: none.
+   */
+  resources?: string | [string, ...string[]];
+  /**
+   * Backends (names or globs) whose prompts the set exposes. Absent: none.
+   */
+  prompts?: string | [string, ...string[]];
+  /**
+   * tools/list shows only smart_tool_discovery; every tool of the set stays callable by name, and discovery returns the input schema of what it finds.
+   */
+  discovery_only?: boolean;
+  /**
+   * Per tool (by its exposed name in the gateway's catalog): what agents of this set see instead.
+   */
+  overrides?: {
+    [k: string]: ToolOverride;
+  };
+}
+/**
+ * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
+ * via the `definition` "toolOverride".
+ */
+export interface ToolOverride {
+  /**
+   * The name agents of the set see and call (at most 64 characters); calls go to the original tool.
+   */
+  name?: string;
+  /**
+   * Replaces the tool's title.
+   */
+  title?: string;
+  /**
+   * Replaces the tool's description.
+   */
+  description?: string;
+  /**
+   * Merged over the tool's annotations (readOnlyHint, destructiveHint, idempotentHint, openWorldHint, title).
+   */
+  annotations?: {
+    /**
+     * Display title hint.
+     */
+    title?: string;
+    /**
+     * The tool does not change its environment.
+     */
+    readOnlyHint?: boolean;
+    /**
+     * The tool may destroy or overwrite data.
+     */
+    destructiveHint?: boolean;
+    /**
+     * Calling again with the same arguments has no further effect.
+     */
+    idempotentHint?: boolean;
+    /**
+     * The tool reaches outside systems.
+     */
+    openWorldHint?: boolean;
+  };
+  /**
+   * Operator hints for smart_tool_discovery: words or aliases indexed with the tool in this set (never shown to agents).
+   */
+  keywords?: string[];
 }
 /**
  * Names to values; every value is treated as a secret (masked in logs and the console).

@@ -26,7 +26,7 @@ export function toDocument(tool: IndexedTool): ToolDocument {
   return {
     id: documentId(tool.backend, tool.name),
     name: tool.name,
-    title: tool.title ?? '',
+    title: [tool.title ?? '', ...(tool.hints ?? [])].join(' ').trim(),
     description: words.slice(0, RANKING.summaryWords).join(' '),
     details: words.slice(RANKING.summaryWords).join(' '),
     params: describeParams(tool.inputSchema),
@@ -36,7 +36,7 @@ export function toDocument(tool: IndexedTool): ToolDocument {
 
 /** A cheap identity of everything the document is built from, to skip re-indexing unchanged tools. */
 export function fingerprint(tool: IndexedTool): string {
-  return JSON.stringify([tool.title, tool.description, tool.inputSchema]);
+  return JSON.stringify([tool.title, tool.description, tool.inputSchema, tool.hints]);
 }
 
 /** Parameter names, descriptions and string enum values, down to one level of nesting. */

@@ -77,7 +77,8 @@ function sameEntries(a: Entry<Tool>[], b: Entry<Tool>[]): boolean {
       x.item.title === y.item.title &&
       x.item.description === y.item.description &&
       x.item.inputSchema === y.item.inputSchema &&
-      x.item.annotations === y.item.annotations
+      x.item.annotations === y.item.annotations &&
+      x.hints?.join('\u0000') === y.hints?.join('\u0000')
     );
   });
 }
@@ -92,5 +93,6 @@ function toIndexed(entry: Entry<Tool>): IndexedTool {
   const title = entry.item.title ?? entry.item.annotations?.title;
   if (title !== undefined) tool.title = title;
   if (entry.item.description !== undefined) tool.description = entry.item.description;
+  if (entry.hints?.length) tool.hints = entry.hints;
   return tool;
 }

@@ -1,7 +1,8 @@
 import type { Tool } from '@modelcontextprotocol/server';
+import { META_TOOL_NAME } from '../config/model.js';
 
 /** The meta-tool's exposed name; exposed names of upstream tools carry a prefix, so it rarely collides. */
-export const META_TOOL_NAME = 'smart_tool_discovery';
+export { META_TOOL_NAME };
 
 /** Default and largest number of matches returned. */
 export const DEFAULT_LIMIT = 5;

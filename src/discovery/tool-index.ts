@@ -192,5 +192,6 @@ function slim(tool: IndexedTool, backend: string): IndexedTool {
   if (tool.title !== undefined) out.title = tool.title;
   if (tool.description !== undefined) out.description = tool.description;
   if (tool.inputSchema !== undefined) out.inputSchema = tool.inputSchema;
+  if (tool.hints?.length) out.hints = tool.hints;
   return out;
 }

@@ -5,6 +5,8 @@ export interface IndexedTool {
   title?: string;
   description?: string;
   inputSchema?: Record<string, unknown>;
+  /** Operator hints (a tool set's keywords and aliases): searched like the title, never shown. */
+  hints?: string[];
 }
 
 /** One ranked search result; `score` is the ranker's relevance (higher is better, not normalised). */

@@ -9,6 +9,8 @@ interface Attached {
   /** AuthInfo.clientId of the principal that opened it; empty without authentication. */
   principal: string;
   auth?: AuthInfo;
+  /** The tool set it serves ('' for the whole catalog). */
+  set: string;
 }
 
 /**
@@ -19,7 +21,9 @@ interface Attached {
 export class AttachedSessions {
   private readonly servers = new Map<Server, Attached>();
 
-  constructor(private readonly makeServer: (auth: AuthInfo | undefined, kind: Front) => Server) {}
+  constructor(
+    private readonly makeServer: (auth: AuthInfo | undefined, kind: Front, set: string) => Server,
+  ) {}
 
   /** Number of open attached sessions. */
   get size(): number {
@@ -37,11 +41,17 @@ export class AttachedSessions {
    * Connects a new session server to a transport, for the principal `auth` names (undefined without
    * authentication): its handlers see `auth` as /mcp's see a request's. Transports without a session id get
    * `<kind>:<uuid>`, so the relay can key per-session state (log level, subscriptions, upstream sessions).
-   * `onClosed` runs when the session closes (the frontend forgets it).
+   * `onClosed` runs when the session closes (the frontend forgets it). `set` names the tool set it serves.
    */
-  async open(transport: Transport, kind: Front, auth?: AuthInfo, onClosed?: () => void): Promise<Server> {
+  async open(
+    transport: Transport,
+    kind: Front,
+    auth?: AuthInfo,
+    onClosed?: () => void,
+    set = '',
+  ): Promise<Server> {
     transport.sessionId ??= `${kind}:${randomUUID()}`;
-    const server = this.makeServer(auth, kind);
+    const server = this.makeServer(auth, kind, set);
     // The peer's close handler (set by the factory) still runs: ours wraps it.
     const released = server.onclose;
     server.onclose = () => {
@@ -50,15 +60,16 @@ export class AttachedSessions {
       onClosed?.();
       released?.();
     };
-    this.servers.set(server, { kind, principal: auth?.clientId ?? '', auth });
+    this.servers.set(server, { kind, principal: auth?.clientId ?? '', auth, set });
     await server.connect(transport);
     log.info({ session: transport.sessionId, kind, principal: auth?.clientId }, 'attached session opened');
     return server;
   }
 
-  /** Tells every attached session about the lists that changed (as its principal sees them, when a function). */
-  broadcast(changesFor: ListChanges | ((auth: AuthInfo | undefined) => ListChanges)): void {
+  /** Tells the attached sessions of a set (the whole catalog's by default) about the lists that changed. */
+  broadcast(changesFor: ListChanges | ((auth: AuthInfo | undefined) => ListChanges), set = ''): void {
     for (const [s, a] of this.servers) {
+      if (a.set !== set) continue;
       const changes = typeof changesFor === 'function' ? changesFor(a.auth) : changesFor;
       if (changes.tools) void s.sendToolListChanged().catch(() => {});
       if (changes.prompts) void s.sendPromptListChanged().catch(() => {});

@@ -63,3 +63,9 @@ export async function rateRefusal(
   log.debug({ principal: auth.clientId }, 'request refused: rate limit');
   return `Too many requests: rate limit of ${bucket.rate} per ${bucket.perMs} ms (burst ${bucket.burst}) exceeded; retry after ${seconds} s`;
 }
+
+/** The tool set a request's path names (`/ws/<set>`, `/sse/<set>`), '' for the whole catalog. */
+export function setOf(req: { params: Record<string, string | string[] | undefined> }): string {
+  const set = req.params.toolset;
+  return typeof set === 'string' ? set : '';
+}

@@ -13,11 +13,11 @@ export function mountFrontends(
   ws: WebSocketFrontend,
   sse: LegacySseFrontend,
 ): void {
-  const { guard, auth, rate, body, drain } = gates;
-  app.get('/ws', guard, subprotocolCredential, auth, rate, drain.get, ws.handle);
-  app.get('/sse', guard, auth, rate, drain.get, sse.stream);
+  const { guard, auth, rate, body, drain, toolset } = gates;
+  app.get(['/ws', '/ws/:toolset'], guard, subprotocolCredential, auth, rate, drain.get, toolset, ws.handle);
+  app.get(['/sse', '/sse/:toolset'], guard, auth, rate, drain.get, toolset, sse.stream);
   app.post(MESSAGES_PATH, guard, auth, rate, ...body, drain.post, sse.post);
-  app.options(['/sse', MESSAGES_PATH], guard, (_req, res) => {
+  app.options(['/sse', '/sse/:toolset', MESSAGES_PATH], guard, (_req, res) => {
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
     res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Accept, Authorization, X-API-Key');
     res.status(204).end();

@@ -11,7 +11,7 @@ import {
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import type { Request, Response } from 'express';
 import { log } from '../log.js';
-import { sessionRefusal, type FrontendDeps } from './limits.js';
+import { sessionRefusal, setOf, type FrontendDeps } from './limits.js';
 import { authOf, rpcError } from '../server/http/replies.js';
 
 /** Where clients of the legacy transport POST their messages (the `endpoint` event names it with the session). */
@@ -124,7 +124,7 @@ export class LegacySseFrontend {
       res.once('close', () => void cluster.releaseStream(heldOn).catch(() => {}));
     }
     this.deps.attached
-      .open(transport, 'sse', auth, () => this.sessions.delete(id))
+      .open(transport, 'sse', auth, () => this.sessions.delete(id), setOf(req))
       .catch((err: unknown) => {
         this.sessions.delete(id);
         log.error({ err: String(err) }, 'legacy SSE session failed to start');

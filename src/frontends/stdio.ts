@@ -11,6 +11,8 @@ const STARTUP_SETTLE_MS = 10_000;
 export interface StdioGateway {
   readonly config: GatewayConfig;
   readonly attached: Pick<AttachedSessions, 'open'>;
+  /** The tool sets (`toolsets:`); a set `--toolset` names must be one of them. */
+  readonly toolsets: { get(name: string): unknown };
   /** Starts the backends, waits up to `settleMs` for their first connection attempts, and builds the catalog. */
   startBackends(settleMs?: number): Promise<void>;
   reload(): Promise<unknown>;
@@ -23,6 +25,8 @@ export interface StdioOptions {
   watch: boolean;
   /** Called once the gateway has stopped (stdin closed or a signal): the process exits with the code. */
   exit?: (code: number) => void;
+  /** Serve this tool set (`toolsets:`) instead of the whole catalog. */
+  toolset?: string;
 }
 
 /**
@@ -31,6 +35,11 @@ export interface StdioOptions {
  * closes, or on SIGINT/SIGTERM, every backend (and its children) is stopped before the process exits.
  */
 export async function serveStdio(gateway: StdioGateway, options: StdioOptions): Promise<void> {
+  const set = options.toolset ?? '';
+  if (set && !gateway.toolsets.get(set)) {
+    const known = (gateway.config.toolsets ?? []).map((t) => t.name).join(', ') || 'none';
+    throw new Error(`unknown tool set "${set}" (--toolset); the config has: ${known}`);
+  }
   const exit = options.exit ?? ((code: number) => process.exit(code));
   let watcher: { close(): void } | undefined;
   let stopping: Promise<void> | undefined;
@@ -57,7 +66,7 @@ export async function serveStdio(gateway: StdioGateway, options: StdioOptions): 
   await gateway.startBackends(STARTUP_SETTLE_MS);
   if (options.watch) watcher = watchConfig(gateway.config.file, () => void gateway.reload());
 
-  const server = await gateway.attached.open(new StdioServerTransport(), 'stdio');
+  const server = await gateway.attached.open(new StdioServerTransport(), 'stdio', undefined, undefined, set);
   const released = server.onclose;
   server.onclose = () => {
     released?.();

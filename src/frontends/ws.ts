@@ -4,7 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { WebSocketServer } from 'ws';
 import { log } from '../log.js';
 import { takeUpgrade } from '../server/http/upgrade.js';
-import { sessionRefusal, type FrontendDeps } from './limits.js';
+import { sessionRefusal, setOf, type FrontendDeps } from './limits.js';
 import { WebSocketSessionTransport, type SocketTiming } from './ws-transport.js';
 import { authOf, rpcError } from '../server/http/replies.js';
 
@@ -44,6 +44,8 @@ export function subprotocolCredential(req: Request, _res: Response, next: NextFu
 export class WebSocketFrontend {
   private readonly wss: WebSocketServer;
   private readonly sessions = new Map<string, WebSocketSessionTransport>();
+  /** The tool set each session serves ('' for the whole catalog), checked on re-attach. */
+  private readonly sets = new Map<string, string>();
 
   constructor(
     private readonly deps: FrontendDeps,
@@ -62,6 +64,11 @@ export class WebSocketFrontend {
       const id = (req as IncomingMessage & { wsSession?: string }).wsSession;
       if (id) headers.push(`Mcp-Session-Id: ${id}`);
     });
+  }
+
+  private forget(id: string): void {
+    this.sessions.delete(id);
+    this.sets.delete(id);
   }
 
   /** Number of WebSocket sessions (attached or waiting for re-attach). */
@@ -90,6 +97,8 @@ export class WebSocketFrontend {
         log.warn({ principal }, 'websocket re-attach refused: another principal');
         session = undefined;
       }
+      // A session of another tool set (or of the whole catalog) is unknown on this path.
+      if (session && this.sets.get(wanted) !== setOf(req)) session = undefined;
       if (!session) {
         return rpcError(
           res,
@@ -113,12 +122,13 @@ export class WebSocketFrontend {
       }
       const transport = new WebSocketSessionTransport(id, principal, auth, this.deps, this.timing);
       this.sessions.set(id, transport);
+      this.sets.set(id, setOf(req));
       transport.attach(socket, auth, false);
       this.deps.attached
-        .open(transport, 'ws', auth, () => this.sessions.delete(id))
+        .open(transport, 'ws', auth, () => this.forget(id), setOf(req))
         .catch((err: unknown) => {
           log.error({ err: String(err) }, 'websocket session failed to start');
-          this.sessions.delete(id);
+          this.forget(id);
           void transport.close(1011, 'session failed to start');
         });
     });
@@ -128,6 +138,7 @@ export class WebSocketFrontend {
   async close(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((s) => s.close(1001, 'switchboard shutting down')));
     this.sessions.clear();
+    this.sets.clear();
     this.wss.close();
   }
 }

@@ -12,6 +12,8 @@ export interface Entry<T> {
   original: string;
   /** The upstream definition with `name` replaced by the exposed name; everything else untouched. */
   item: T;
+  /** Operator hints (keywords, aliases) smart discovery indexes with the item; never listed. */
+  hints?: string[];
 }
 
 /** Two upstream items that mapped to the same exposed name or URI. */

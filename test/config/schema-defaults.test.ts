@@ -46,6 +46,8 @@ httpServices:
   h: { base_url: https://h.example/mcp }
 sseServices:
   e: { base_url: https://e.example/sse }
+toolsets:
+  t: {}
 `,
   '/cfg/defaults.yaml',
   { env: {} },
@@ -84,6 +86,7 @@ const applied: Record<string, (c: GatewayConfig) => unknown> = {
   '#sseService.reconnect': () => sse.reconnect,
   '#sseService.http_client': () => sse.httpClient,
   '#discovery.expose': () => g.discovery.expose,
+  '#toolset.discovery_only': (c) => c.toolsets?.[0]?.discoveryOnly,
   '#discovery.rerank': () => g.discovery.rerank,
   '#discovery.min_confidence': () => g.discovery.minConfidence ?? CONFIDENCE_RATIO,
   '#gateway.host': () => g.host,

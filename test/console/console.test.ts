@@ -65,6 +65,11 @@ ${fixtureStdio('alpha', '    tools: { exclude: [crash] }\n')}${fixtureStdio('bet
 httpServices:
   remote:
     base_url: http://127.0.0.1:${port}/mcp
+toolsets:
+  lean:
+    tools: ["alpha__*"]
+    overrides:
+      alpha__add: { name: plus }
 `));
     base = new URL(gateway.url).origin;
     profile = mkdtempSync(join(tmpdir(), 'switchboard-chromium-'));
@@ -235,6 +240,26 @@ httpServices:
     await page.locator('#tool-list a[data-tool="alpha__add"]').waitFor();
     await page.locator('#tool-list a[data-tool="beta__add"]').waitFor({ state: 'detached' });
     assert.equal(await page.evaluate('window.marker'), 42, 'the page was not reloaded');
+  });
+
+  it('shows what one tool set exposes when it is picked, and calls its renamed tool', async () => {
+    await page.keyboard.press('t');
+    await page.locator('#tool-list a[data-tool="alpha__add"]').waitFor();
+    await page.selectOption('#toolset', 'lean');
+    await page.locator('#tool-list a[data-tool="plus"]').click();
+    const listed = await page
+      .locator('#tool-list a[data-tool]')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('data-tool')));
+    assert.ok(!listed.some((t) => /^(beta|everything|remote)__|^alpha__add$/.test(t ?? '')), listed.join());
+    await page.locator('#tool-detail h3 code', { hasText: 'plus' }).waitFor();
+    await page.fill('[data-arg="a"]', '40');
+    await page.fill('[data-arg="b"]', '2');
+    await page.keyboard.press('Enter');
+    const result = page.locator('#tool-detail .result[data-outcome="ok"]');
+    assert.equal(await result.locator('pre.text').innerText(), '42');
+    await shot('08-tool-set');
+    await page.selectOption('#toolset', '');
+    await page.locator('#tool-list a[data-tool="alpha__add"]').waitFor();
   });
 
   it('raised no script errors', () => {

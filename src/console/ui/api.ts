@@ -59,11 +59,26 @@ async function failure(res: Response): Promise<ApiError> {
   return errorFrom(res.status, body, text);
 }
 
+/** The tool set the console looks at ('' for the whole catalog): its tools, discovery and calls. */
+let scope = '';
+
+/** Looks at one tool set (or, with '', the whole catalog) from now on. */
+export function setScope(set: string): void {
+  scope = set;
+}
+
+/** A /v1 path, under the chosen tool set for what a set changes. */
+function url(path: string): string {
+  return scope && /^\/(tools|discover|resources|prompts)(\/|$)/.test(path)
+    ? `/v1/${encodeURIComponent(scope)}${path}`
+    : `/v1${path}`;
+}
+
 /** GET or POST a /v1 path and parse its JSON answer. */
 export async function api<T>(path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(`/v1${path}`, {
+    res = await fetch(url(path), {
       method: body === undefined ? 'GET' : 'POST',
       headers: headers(body === undefined ? {} : { 'Content-Type': 'application/json' }),
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -114,7 +129,7 @@ export async function readEvents(res: Response, onEvent: (e: SseEvent) => void):
 export async function openStream(path: string, body: unknown, signal: AbortSignal): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(`/v1${path}`, {
+    res = await fetch(url(path), {
       method: body === undefined ? 'GET' : 'POST',
       headers: headers({
         Accept: 'text/event-stream',

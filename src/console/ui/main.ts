@@ -1,6 +1,6 @@
 /** The switchboard web console: a key prompt when auth is on, then Backends, Tools, Activity and Config panels. */
 import { ActivityPanel, type ActivityView } from './activity.js';
-import { api, ApiError, clearKey, getKey, openStream, readEvents, setKey } from './api.js';
+import { api, ApiError, clearKey, getKey, openStream, readEvents, setKey, setScope } from './api.js';
 import { BackendsPanel, type BackendRow } from './backends.js';
 import { ConfigPanel } from './config.js';
 import { h, replace } from './dom.js';
@@ -63,7 +63,7 @@ function stopEvents(): void {
 /** The console proper, after /v1/backends answered. */
 function shell(first: BackendRow[]): void {
   const backends = new BackendsPanel();
-  const tools = new ToolsPanel();
+  let tools = new ToolsPanel();
   const config = new ConfigPanel();
   const activity = new ActivityPanel();
   backends.update(first);
@@ -87,12 +87,30 @@ function shell(first: BackendRow[]): void {
       )
     : null;
   const main = h('main', { id: 'main' });
+  const picker = h('select', { id: 'toolset', 'aria-label': 'Tool set', hidden: true });
   replace(
     root,
-    h('header', {}, h('h1', {}, 'switchboard'), nav, h('div', { class: 'right' }, live, forget)),
+    h('header', {}, h('h1', {}, 'switchboard'), nav, h('div', { class: 'right' }, picker, live, forget)),
     main,
   );
   let toolsLoaded = false;
+  // The tool sets this key may use: the Tools panel shows the chosen one's tools, names and discovery.
+  void api<{ toolsets: { name: string; discoveryOnly: boolean }[] }>('/toolsets').then(
+    ({ toolsets }) => {
+      if (!toolsets.length) return;
+      const option = (value: string, label: string) => h('option', { value }, label);
+      replace(picker, option('', 'whole catalog'), ...toolsets.map((t) => option(t.name, `set: ${t.name}`)));
+      picker.hidden = false;
+      picker.addEventListener('change', () => {
+        setScope(picker.value);
+        tools = new ToolsPanel();
+        toolsLoaded = false;
+        if (location.hash.startsWith('#/tools')) location.hash = '#/tools';
+        route();
+      });
+    },
+    () => {},
+  );
   let configLoaded = false;
 
   const route = () => {

@@ -27,6 +27,7 @@ type RestCode =
   | 'payload_too_large'
   | 'unavailable'
   | 'discovery_off'
+  | 'unknown_toolset'
   | 'method_not_allowed'
   | 'config_invalid'
   | 'internal_error';
@@ -34,6 +35,7 @@ type RestCode =
 /** The HTTP status of each code. */
 const STATUS: Record<RestCode, number> = {
   unknown_tool: 404,
+  unknown_toolset: 404,
   unknown_prompt: 404,
   unknown_resource: 404,
   backend_unavailable: 502,

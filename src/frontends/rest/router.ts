@@ -32,6 +32,10 @@ export interface RestDeps {
   auth(): AuthSettings;
   maxBodyBytes: number;
   maxJsonDepth: number;
+  /** Where the API is served (default `/v1`, its OpenAPI document at /openapi.json; else at `<base>/openapi.json`). */
+  base?: string;
+  /** Adjusts the OpenAPI document (a tool set's paths and title). */
+  describe?: (doc: ReturnType<typeof openApiDocument>) => ReturnType<typeof openApiDocument>;
 }
 
 type Authed = Request & { auth?: AuthInfo };
@@ -193,7 +197,11 @@ export function restApi(deps: RestDeps): (gates: Gates) => express.Router {
     res.json(await session(req, (client) => client.getPrompt({ name, arguments: strings })));
   });
 
-  const openapi = handle(async (req, res) => void res.json(openApiDocument(toolsOf(req), deps.auth())));
+  const openapi = handle(async (req, res) => {
+    const doc = openApiDocument(toolsOf(req), deps.auth());
+    res.json(deps.describe ? deps.describe(doc) : doc);
+  });
+  const v1 = deps.base ?? '/v1';
 
   return (gates) => {
     const router = express.Router();
@@ -212,15 +220,15 @@ export function restApi(deps: RestDeps): (gates: Gates) => express.Router {
       },
     ];
     const routes: [string, 'get' | 'post', RequestHandler][] = [
-      ['/v1/tools', 'get', listTools],
-      ['/v1/tools/:name', 'get', getTool],
-      ['/v1/tools/:name/call', 'post', call],
-      ['/v1/discover', 'post', discover],
-      ['/v1/resources', 'get', listResources],
-      ['/v1/resources/read', 'get', readResource],
-      ['/v1/prompts', 'get', listPrompts],
-      ['/v1/prompts/:name', 'post', getPrompt],
-      ['/openapi.json', 'get', openapi],
+      [`${v1}/tools`, 'get', listTools],
+      [`${v1}/tools/:name`, 'get', getTool],
+      [`${v1}/tools/:name/call`, 'post', call],
+      [`${v1}/discover`, 'post', discover],
+      [`${v1}/resources`, 'get', listResources],
+      [`${v1}/resources/read`, 'get', readResource],
+      [`${v1}/prompts`, 'get', listPrompts],
+      [`${v1}/prompts/:name`, 'post', getPrompt],
+      [deps.base ? `${deps.base}/openapi.json` : '/openapi.json', 'get', openapi],
     ];
     for (const [path, method, fn] of routes) {
       router.options(path, problemsFromGates, gates.guard, (_req, res) => {

@@ -33,8 +33,16 @@ export interface Gates {
   isOperator(req: Request): boolean;
   /** JSON body parsing with gateway.max_body_bytes, then gateway.max_json_depth. */
   body: RequestHandler[];
+  /** A path's tool set (`:toolset`): unknown or not visible to the caller → 404 naming the ones it may use. */
+  toolset: RequestHandler;
   /** Graceful shutdown: new streams (`get`) and requests (`post`) refused, REST requests counted (`request`). */
   drain: { get: RequestHandler; post: RequestHandler; request: RequestHandler };
+}
+
+/** Tool sets served at `/mcp/<set>` (toolsets/). */
+export interface SetEndpoints {
+  /** The set's 2026-07-28 endpoint when the caller may see the set; else the names of the sets it may see. */
+  find(name: string, auth: AuthInfo | undefined): ModernEndpoint | string[];
 }
 
 /** What the HTTP layer needs from the rest of the gateway. */
@@ -70,6 +78,8 @@ export interface HttpDeps {
   mount?: (app: express.Express, gates: Gates) => void;
   /** Mounts other frontends' routes (legacy SSE, WebSocket) behind the same gates as /mcp. */
   frontends?: (app: express.Express, gates: Gates) => void;
+  /** Tool sets, served at /mcp/<set>. */
+  toolsets?: SetEndpoints;
   /** Paths a 404 lists besides /mcp and the operations endpoints (other frontends, REST, the console). */
   endpoints?: string[];
 }
@@ -143,7 +153,19 @@ export function createApp(deps: HttpDeps): express.Express {
   const pass = (_req: Request, _res: Response, next: NextFunction) => next();
   const drainPost = deps.drain?.post ?? pass;
   const drainGet = deps.drain?.get ?? pass;
-  app.options('/mcp', guard, (_req, res) => {
+  /** The set a request names (`/mcp/<set>`; '' for /mcp) and its 2026 side; undefined when refused here. */
+  const endpoint = (req: Request, res: Response): { set: string; modern: ModernEndpoint } | undefined => {
+    const name = req.params.toolset;
+    if (typeof name !== 'string') return { set: '', modern: deps.modern };
+    const found = deps.toolsets?.find(name, authOf(req)) ?? [];
+    if (!Array.isArray(found)) return { set: name, modern: found };
+    log.warn({ toolset: name }, 'request refused: unknown tool set');
+    const front = `/${req.path.split('/')[1]}`; // /mcp, /sse or /ws: the sets are named on the path asked
+    const known = found.length ? found.map((n) => `${front}/${n}`).join(', ') : 'none';
+    rpcError(res, 404, -32001, `Unknown tool set "${name}"; tool sets you may use: ${known}`);
+  };
+  const MCP = ['/mcp', '/mcp/:toolset'];
+  app.options(MCP, guard, (_req, res) => {
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
     res.setHeader(
       'Access-Control-Allow-Headers',
@@ -152,7 +174,7 @@ export function createApp(deps: HttpDeps): express.Express {
     res.status(204).end();
   });
   app.post(
-    '/mcp',
+    MCP,
     guard,
     auth,
     rate,
@@ -161,19 +183,23 @@ export function createApp(deps: HttpDeps): express.Express {
     rejectBatches,
     drainPost,
     (req, res, next) => {
+      const at = endpoint(req, res);
+      if (!at) return;
       // One endpoint, both eras: initialize and session traffic are 2025-era; the rest is per request.
       isLegacyPost(req, req.body)
         .then((legacy) =>
-          legacy ? deps.sessions.handle(req, res, req.body) : deps.modern.handle(req, res, req.body),
+          legacy ? deps.sessions.handle(req, res, req.body, at.set) : at.modern.handle(req, res, req.body),
         )
         .catch(next);
     },
   );
-  app.get('/mcp', guard, auth, rate, drainGet, (req, res, next) => {
-    deps.sessions.handle(req, res, undefined).catch(next);
+  app.get(MCP, guard, auth, rate, drainGet, (req, res, next) => {
+    const at = endpoint(req, res);
+    if (at) deps.sessions.handle(req, res, undefined, at.set).catch(next);
   });
-  app.delete('/mcp', guard, auth, rate, (req, res, next) => {
-    deps.sessions.handle(req, res, undefined).catch(next);
+  app.delete(MCP, guard, auth, rate, (req, res, next) => {
+    const at = endpoint(req, res);
+    if (at) deps.sessions.handle(req, res, undefined, at.set).catch(next);
   });
   const gates: Gates = {
     guard,
@@ -186,11 +212,12 @@ export function createApp(deps: HttpDeps): express.Express {
       return !source.enabled || (info !== undefined && source.isOperator(info));
     },
     body: [jsonBody(deps.maxBodyBytes), rejectDeep(deps.maxJsonDepth)],
+    toolset: (req, res, next) => void (endpoint(req, res) && next()),
     drain: { get: drainGet, post: drainPost, request: deps.drain?.request ?? pass },
   };
   deps.mount?.(app, gates);
   deps.frontends?.(app, gates);
-  app.all('/mcp', (_req, res) => {
+  app.all(MCP, (_req, res) => {
     res.setHeader('Allow', 'GET, POST, DELETE');
     rpcError(res, 405, -32000, 'Method not allowed');
   });

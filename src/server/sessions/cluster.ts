@@ -13,6 +13,8 @@ export interface SessionRecord {
   init: Record<string, unknown>;
   /** The level of the session's last logging/setLevel, if any. */
   level?: string;
+  /** The tool set it was initialized on (`/mcp/<set>`), if any. */
+  set?: string;
 }
 
 /** Cluster-wide session events every replica hears. */

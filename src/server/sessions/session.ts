@@ -22,6 +22,8 @@ export interface Session {
   principal: string;
   /** The principal's credentials as last presented (their claims decide what it may see). */
   auth?: AuthInfo;
+  /** The tool set it was initialized on (`/mcp/<set>`); empty for /mcp. */
+  set: string;
 }
 
 /** The authenticated principal of a request (set by the auth gate), or empty. */

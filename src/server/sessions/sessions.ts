@@ -34,7 +34,7 @@ export class SessionManager {
   private closing = false;
 
   constructor(
-    private readonly makeServer: (auth: AuthInfo | undefined) => Server,
+    private readonly makeServer: (auth: AuthInfo | undefined, set: string) => Server,
     private limits: SessionLimits,
     private readonly cluster?: SessionCluster,
     private readonly hooks: SessionHooks = {},
@@ -84,12 +84,12 @@ export class SessionManager {
     return this.cluster;
   }
 
-  /** Serves one HTTP request on /mcp (POST, GET or DELETE). */
-  async handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  /** Serves one HTTP request on /mcp, or on `/mcp/<set>` of a tool set (POST, GET or DELETE). */
+  async handle(req: IncomingMessage, res: ServerResponse, body: unknown, set = ''): Promise<void> {
     if (this.closing) return rawRpcError(res, 503, -32000, 'switchboard replica stopping: retry the request');
     const header = req.headers['mcp-session-id'];
     const id = Array.isArray(header) ? header[0] : header;
-    if (id) return this.serve(id, req, res, body);
+    if (id) return this.serve(id, req, res, body, set);
     if (req.method !== 'POST' || !isInitializeRequest(body)) {
       return rawRpcError(
         res,
@@ -104,15 +104,21 @@ export class SessionManager {
     const refusal = this.admission.admit(this.sessions, principal, cap, this.limits);
     if (refusal) return rawRpcError(res, 503, -32000, refusal);
     const init = (body as { params: Record<string, unknown> }).params;
-    const transport = await this.create(principal, auth, () => randomUUID(), init);
+    const transport = await this.create(principal, auth, set, () => randomUUID(), init);
     await transport.handleNode(req, res, body);
     if (!transport.sessionId) await transport.close();
   }
 
-  private async serve(id: string, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  private async serve(
+    id: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    set: string,
+  ): Promise<void> {
     let session: Session | undefined;
     try {
-      session = await this.find(id, principalOf(req), authOf(req));
+      session = await this.find(id, principalOf(req), authOf(req), set);
     } catch (err) {
       log.warn({ err: String(err) }, 'session store unreachable: cannot take the session up');
       return rawRpcError(res, 503, -32000, 'Session store (Redis) unreachable: retry later');
@@ -168,6 +174,7 @@ export class SessionManager {
     id: string,
     principal: string,
     auth: AuthInfo | undefined,
+    set: string,
   ): Promise<Session | undefined> {
     let session = this.sessions.get(id);
     if (!session && this.cluster) {
@@ -183,6 +190,8 @@ export class SessionManager {
       log.warn({ principal }, 'session refused: another principal');
       return undefined;
     }
+    // A session belongs to the endpoint it was initialized on: elsewhere it is unknown.
+    if (session && session.set !== set) return undefined;
     return session;
   }
 
@@ -197,7 +206,7 @@ export class SessionManager {
       log.warn({ principal }, 'session refused: another principal');
       return undefined;
     }
-    const transport = await this.create(record.principal, auth, () => id);
+    const transport = await this.create(record.principal, auth, record.set ?? '', () => id);
     await transport.replay(id, record.init);
     const session = this.sessions.get(id);
     if (session) this.hooks.restored?.(record, session.server);
@@ -209,10 +218,11 @@ export class SessionManager {
   private async create(
     principal: string,
     auth: AuthInfo | undefined,
+    set: string,
     idFor: () => string,
     init?: Record<string, unknown>,
   ): Promise<SessionTransport> {
-    const server = this.makeServer(auth);
+    const server = this.makeServer(auth, set);
     const cluster = this.cluster;
     const transport: SessionTransport = new SessionTransport({
       sessionIdGenerator: idFor,
@@ -223,6 +233,7 @@ export class SessionManager {
           transport,
           principal,
           auth,
+          set,
           openStreams: 0,
           busy: () => transport.busy,
         };
@@ -232,7 +243,7 @@ export class SessionManager {
           tagRequestId: (rid) => `${cluster.replica}.${rid}`,
           elsewhere: (m) => this.elsewhere(id, m),
         };
-        if (init) await this.records?.save({ id, principal, init });
+        if (init) await this.records?.save({ id, principal, init, ...(set && { set }) });
       },
       onsessionclosed: async (id) => {
         this.remove(id);
@@ -302,9 +313,10 @@ export class SessionManager {
     else log.debug({ session }, 'routed client answer for a session not held here: dropped');
   }
 
-  /** Tells every session about the lists that changed (as its principal sees them, when a function). */
-  broadcast(changesFor: ListChanges | ((auth: AuthInfo | undefined) => ListChanges)): void {
+  /** Tells the sessions of a set (/mcp's by default) about the lists that changed (as each principal sees them). */
+  broadcast(changesFor: ListChanges | ((auth: AuthInfo | undefined) => ListChanges), set = ''): void {
     for (const s of this.sessions.values()) {
+      if (s.set !== set) continue;
       const changes = typeof changesFor === 'function' ? changesFor(s.auth) : changesFor;
       if (changes.tools) void s.server.sendToolListChanged().catch(() => {});
       if (changes.prompts) void s.server.sendPromptListChanged().catch(() => {});
