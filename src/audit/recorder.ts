@@ -170,7 +170,7 @@ export class AuditRecorder implements RequestAudit {
   }
 
   private request(facts: RequestFacts, started: number, ms: number, ending: Ending, result: unknown): void {
-    const backend = this.deps.owner(facts.method, facts.target);
+    const backend = facts.backend ?? this.deps.owner(facts.method, facts.target);
     const traceId = facts.trace && otelTrace.getSpanContext(facts.trace)?.traceId;
     const payloads = backend !== undefined && this.deps.payloads(backend);
     const max = this.deps.settings.payloadMaxBytes;

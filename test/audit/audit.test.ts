@@ -29,6 +29,10 @@ describe('audit events', () => {
 ${KEYS}    policies:
       - { match: { key: bob }, deny: { tools: ["fx__slow"] }, rate_limit: { rate: 1, per: 1m, burst: 6 } }
       - { match: { principal: "*" } }
+toolsets:
+  math:
+    tools: ["docs__add"]
+    overrides: { docs__add: { name: plus } }
 mcpServers:
 ${fixtureStdio('fx', '    audit_payloads: true\n')}
 ${fixtureStdio('docs')}`));
@@ -145,6 +149,18 @@ ${fixtureStdio('docs')}`));
     const fromFile = lines!.map((l) => JSON.parse(l) as AuditEvent);
     assert.ok(fromFile.every((e) => e.v === 1 && typeof e.time === 'string' && e.principal));
     assert.ok(fromFile.some((e) => e.kind === 'rate_limit/refused'));
+  });
+
+  it("records a tool set's sessions and calls, with the backend behind a renamed tool", async () => {
+    const set = await clientWith(new URL('/mcp/math', url), ALICE);
+    clients.push(set);
+    const result = await set.callTool({ name: 'plus', arguments: { a: 20, b: 22 } });
+    assert.equal(result.isError, undefined);
+    const call = local({ kind: 'tools/call', target: 'plus' })[0];
+    assert.equal(call?.backend, 'docs');
+    assert.equal(call?.outcome, 'ok');
+    assert.deepEqual(call?.principal, { kind: 'api_key', id: 'alice' });
+    assert.equal(local({ kind: 'session/open', session: call!.session }).length, 1);
   });
 
   it('serves GET /v1/audit to operators only, filtered and paginated', async () => {

@@ -115,7 +115,8 @@ export function installHandlers(
     if (!audit) return body();
     const session = ctx.sessionId ?? (peer.perRequest ? peer.id : undefined);
     const auth = ctx.http?.authInfo;
-    return audit.around({ ...facts, server, auth, session, perRequest: peer.perRequest }, body);
+    const backend = deps.dispatcher.owner(facts.method, facts.target);
+    return audit.around({ ...facts, backend, server, auth, session, perRequest: peer.perRequest }, body);
   };
 
   server.setRequestHandler('tools/list', (_req, ctx) =>
