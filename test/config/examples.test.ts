@@ -35,3 +35,25 @@ describe('examples/', () => {
     });
   }
 });
+
+describe('upstreams the shipped configs run', () => {
+  // The container image and `npm install mcp-switchboard` leave devDependencies out: a package the shipped config
+  // or an example starts from node_modules must install with the project.
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<
+    string,
+    Record<string, string>
+  >;
+  const shipped = ['external-mcp-servers.yaml', ...readdirSync(DIR).map((f) => join('examples', f))];
+  for (const file of shipped) {
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    const names = new Set(
+      [...text.matchAll(/node_modules\/((?:@[a-z0-9.-]+\/)?[a-z0-9.-]+)/g)].map((m) => m[1]!),
+    );
+    for (const name of names) {
+      it(`${file}: ${name} installs without devDependencies`, () => {
+        const where = pkg.dependencies?.[name] ?? pkg.optionalDependencies?.[name];
+        assert.ok(where, `${name} is only a devDependency: the image's \`npm prune --omit=dev\` removes it`);
+      });
+    }
+  }
+});

@@ -34,6 +34,8 @@ export class RecordingExecutor {
   readonly aborted: number[] = [];
   inFlight = 0;
   maxInFlight = 0;
+  /** When set, every call fails with it once started. */
+  failWith: Error | undefined;
   private readonly holds = new Map<number, () => void>();
   private readonly startWaiters = new Map<number, () => void>();
 
@@ -54,6 +56,7 @@ export class RecordingExecutor {
     this.started.push(i);
     this.startWaiters.get(i)?.();
     try {
+      if (this.failWith) throw this.failWith;
       const progress = req.params?.progress as ProgressUpdate[] | undefined;
       for (const p of progress ?? []) onProgress(p);
       if (req.params?.hold) {

@@ -395,7 +395,11 @@ describe('what clients see', () => {
     version(2, `mcpServers:\n${fixtureStdio('a')}${fixtureStdio('b')}`);
     symlinkSync('..2026_02', join(dir, '..data_tmp'));
     renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
-    await waitFor(async () => (await toolNames(client)).includes('b__add'), 5000, 'B from the new ConfigMap');
+    await waitFor(
+      async () => (await toolNames(client)).includes('b__add'),
+      20_000,
+      'B from the new ConfigMap',
+    );
     assert.equal(reloadOf(gateway)?.last, 'ok');
   });
 });

@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { createQueue, isQueueError, RedisQueue, type RedisQueueOptions } from '../../../src/queue/index.js';
+import { createQueue, RedisQueue, type RedisQueueOptions } from '../../../src/queue/index.js';
+import { queueContract, rejectsWith } from '../contract.js';
 import { call, RecordingExecutor, sleep, until } from '../helpers.js';
 import { deleteKeys, REDIS_URL, redisReachable, requireRedis, testPrefix } from '../redis-helpers.js';
 
 const reachable = await redisReachable();
 const LEASE_MS = 3000;
-
-function rejectsWith(code: string) {
-  return (err: unknown): boolean => {
-    assert.ok(isQueueError(err), `expected a QueueError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    assert.equal(err.backend, 'lic');
-    return true;
-  };
-}
 
 /** Replicas (separate connections, as separate processes would have) sharing one backend and prefix. */
 class Cluster {
@@ -73,6 +65,23 @@ describe('RedisQueue (cluster-wide, real Redis)', () => {
   const probe = reachable ? new Redis(REDIS_URL) : undefined;
   after(() => probe?.disconnect());
 
+  describe('the queue contract, submitted on a replica that does not own the upstream', () => {
+    queueContract({
+      shortMs: 200,
+      make: async ({ maxQueueSize }, t) => {
+        if (!requireRedis(t, reachable)) return undefined;
+        const c = new Cluster(2, { maxQueueSize });
+        return {
+          queue: await c.nonOwner(),
+          ex: c.ex,
+          waiting: (n) =>
+            until(async () => (await probe!.zcard(`${c.prefix}:lic:admitted`)) === n, 5000, `${n} admitted`),
+          close: () => c.close(),
+        };
+      },
+    });
+  });
+
   it('300 concurrent calls over 3 replicas: all succeed, one at a time, on the one owner', async (t) => {
     if (!requireRedis(t, reachable)) return;
     const c = cluster(3);
@@ -95,56 +104,6 @@ describe('RedisQueue (cluster-wide, real Redis)', () => {
     assert.equal(processed, 300);
   });
 
-  it('keeps FIFO order for calls submitted from one replica', async (t) => {
-    if (!requireRedis(t, reachable)) return;
-    const c = cluster(2);
-    const from = await c.nonOwner();
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => from.submit(call(i))));
-    assert.equal(results.length, 50);
-    assert.deepEqual(
-      c.ex.started,
-      Array.from({ length: 50 }, (_, i) => i),
-    );
-  });
-
-  it('relays progress to a caller on a non-owner replica', async (t) => {
-    if (!requireRedis(t, reachable)) return;
-    const c = cluster(2);
-    const caller = await c.nonOwner();
-    const seen: unknown[] = [];
-    const progress = [
-      { progress: 1, total: 3, message: 'one' },
-      { progress: 2, total: 3 },
-      { progress: 3, total: 3 },
-    ];
-    const result = await caller.submit(call(0, { progress }), { onProgress: (p) => seen.push(p) });
-    assert.deepEqual(result, { i: 0 });
-    assert.deepEqual(seen, progress);
-  });
-
-  it('a cancelled waiting call never runs; a cancelled running call is aborted on the owner', async (t) => {
-    if (!requireRedis(t, reachable)) return;
-    const c = cluster(3);
-    const caller = await c.nonOwner();
-    const runCtl = new AbortController();
-    const running = caller.submit(call(0, { hold: true }), { signal: runCtl.signal });
-    await c.ex.startedCall(0);
-    const waitCtl = new AbortController();
-    const waiting = c.replicas[2]!.submit(call(1), { signal: waitCtl.signal });
-    await until(async () => (await probe!.zcard(`${c.prefix}:lic:admitted`)) === 1, 5000, 'call 1 admitted');
-    waitCtl.abort();
-    await assert.rejects(waiting, rejectsWith('cancelled'));
-    runCtl.abort();
-    await assert.rejects(running, (err: unknown) => {
-      rejectsWith('cancelled')(err);
-      assert.match((err as Error).message, /it was running/);
-      return true;
-    });
-    await until(() => c.ex.aborted.includes(0), 5000, 'the owner to abort call 0');
-    assert.deepEqual(await caller.submit(call(2)), { i: 2 });
-    assert.deepEqual(c.ex.started, [0, 2]);
-  });
-
   it('rejects at once when max_queue_size calls are waiting anywhere in the cluster', async (t) => {
     if (!requireRedis(t, reachable)) return;
     const c = cluster(3, { maxQueueSize: 2 });
@@ -165,56 +124,6 @@ describe('RedisQueue (cluster-wide, real Redis)', () => {
     c.ex.release(0);
     assert.deepEqual(await Promise.all([first, ...waiting]), [{ i: 0 }, { i: 1 }, { i: 2 }]);
     assert.equal(a.stats().rejected, 1);
-  });
-
-  it('wait timeout removes a waiting call; whole timeout aborts a running call across replicas', async (t) => {
-    if (!requireRedis(t, reachable)) return;
-    const c = cluster(2);
-    const caller = await c.nonOwner();
-    const submitted = Date.now();
-    let runningSettled = false;
-    const running = caller.submit(call(0, { hold: true }), { timeoutMs: 3000, queueTimeoutMs: 1000 });
-    void running.catch(() => (runningSettled = true));
-    await c.ex.startedCall(0);
-    const waiting = caller.submit(call(1), { queueTimeoutMs: 100 });
-    const waitingWhole = caller.submit(call(2), { timeoutMs: 200 });
-    await assert.rejects(waiting, rejectsWith('queue_timeout'));
-    await assert.rejects(waitingWhole, rejectsWith('request_timeout'));
-    // Its wait timeout has passed, but it had started: only the whole-call timeout applies to it now.
-    await sleep(Math.max(0, submitted + 1500 - Date.now()));
-    assert.equal(runningSettled, false);
-    await assert.rejects(running, (err: unknown) => {
-      rejectsWith('request_timeout')(err);
-      assert.match((err as Error).message, /it was running/);
-      return true;
-    });
-    await until(() => c.ex.aborted.includes(0), 5000, 'the owner to abort call 0');
-    assert.deepEqual(await caller.submit(call(3)), { i: 3 });
-    assert.deepEqual(c.ex.started, [0, 3]);
-  });
-
-  it('returns executor errors with their code and data to a caller on another replica', async (t) => {
-    if (!requireRedis(t, reachable)) return;
-    const prefix = testPrefix();
-    const mk = (): RedisQueue =>
-      new RedisQueue({ backend: 'lic', url: REDIS_URL, prefix, leaseMs: LEASE_MS }, async () => {
-        throw Object.assign(new Error('tool exploded'), { code: -32603, data: { why: 'test' } });
-      });
-    const [a, b] = [mk(), mk()];
-    try {
-      await until(() => a.isOwner || b.isOwner, LEASE_MS * 3, 'an owner');
-      const caller = a.isOwner ? b : a;
-      await assert.rejects(caller.submit(call(0)), (err: unknown) => {
-        assert.ok(!isQueueError(err));
-        assert.equal((err as Error).message, 'tool exploded');
-        assert.equal((err as Error & { code: number }).code, -32603);
-        assert.deepEqual((err as Error & { data: unknown }).data, { why: 'test' });
-        return true;
-      });
-    } finally {
-      await Promise.all([a.close(), b.close()]);
-      await deleteKeys(prefix);
-    }
   });
 
   it('hands ownership over promptly when the owner closes', async (t) => {
