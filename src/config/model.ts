@@ -135,7 +135,14 @@ export interface PolicyTargetSettings {
 /** One rule of gateway.auth.policies, normalised (every glob field a list). */
 export interface PolicyRuleSettings {
   name: string;
-  match: { principal?: string[]; key?: string[]; sub?: string[]; group?: string[]; scope?: string[] };
+  match: {
+    principal?: string[];
+    key?: string[];
+    sub?: string[];
+    issuer?: string[];
+    group?: string[];
+    scope?: string[];
+  };
   /** Undefined: the rule permits everything. */
   allow?: PolicyTargetSettings;
   deny: PolicyTargetSettings;

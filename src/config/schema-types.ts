@@ -773,7 +773,7 @@ export interface Policy {
    */
   match: {
     /**
-     * The principal's name: an API key's name or a token's sub.
+     * The principal's name, whatever the method (an API key named alice and a token with sub alice both match "alice"), or its typed identity: "key:<name>" for an API key, "jwt:<issuer>:<sub>" for a token.
      */
     principal?: string | [string, ...string[]];
     /**
@@ -784,6 +784,10 @@ export interface Policy {
      * A token's sub claim (API keys never match).
      */
     sub?: string | [string, ...string[]];
+    /**
+     * A token's issuer (iss) (API keys never match); with sub, one issuer's user.
+     */
+    issuer?: string | [string, ...string[]];
     /**
      * Any of the token's groups (jwt.groups_claim).
      */

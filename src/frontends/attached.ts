@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { AuthInfo, Server, Transport } from '@modelcontextprotocol/server';
 import { log } from '../log.js';
 import type { ListChanges } from '../server/sessions/sessions.js';
+import { principalOf } from '../principal.js';
 
 interface Attached {
   kind: string;
-  /** AuthInfo.clientId of the principal that opened it; empty without authentication. */
+  /** The typed identity (src/principal.ts) of the principal that opened it; empty without authentication. */
   principal: string;
   auth?: AuthInfo;
 }
@@ -49,9 +50,9 @@ export class AttachedSessions {
       onClosed?.();
       released?.();
     };
-    this.servers.set(server, { kind, principal: auth?.clientId ?? '', auth });
+    this.servers.set(server, { kind, principal: principalOf(auth), auth });
     await server.connect(transport);
-    log.info({ session: transport.sessionId, kind, principal: auth?.clientId }, 'attached session opened');
+    log.info({ session: transport.sessionId, kind, principal: principalOf(auth) }, 'attached session opened');
     return server;
   }
 

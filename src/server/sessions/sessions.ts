@@ -8,6 +8,7 @@ import { SessionTransport } from './transport.js';
 import { SessionAdmission, type EvictionReason } from './admission.js';
 import { SessionRecords } from './records.js';
 import { authOf, rawRpcError } from '../http/replies.js';
+import { principalOf } from '../../principal.js';
 
 /** One downstream client session: its MCP server, transport and activity. */
 interface Session {
@@ -20,15 +21,15 @@ interface Session {
   openStreams: number;
   /** Whether a call of it is in flight. */
   busy(): boolean;
-  /** Who initialized it (AuthInfo.clientId; empty without authentication): only they may use it. */
+  /** Who initialized it (its typed identity, src/principal.ts; empty without authentication): only they may use it. */
   principal: string;
   /** The principal's credentials as last presented (their claims decide what it may see). */
   auth?: AuthInfo;
 }
 
 /** The authenticated principal of a request (set by the auth gate), or empty. */
-function principalOf(req: IncomingMessage): string {
-  return authOf(req)?.clientId ?? '';
+function principalOfRequest(req: IncomingMessage): string {
+  return principalOf(authOf(req));
 }
 
 /** Which catalog lists changed between two snapshots. */
@@ -154,7 +155,7 @@ export class SessionManager {
       );
     }
     const auth = authOf(req);
-    const principal = principalOf(req);
+    const principal = principalOfRequest(req);
     const cap = auth && this.limits.perPrincipal?.(auth);
     const refusal = this.admission.admit(this.sessions, principal, cap, this.limits);
     if (refusal) return rawRpcError(res, 503, -32000, refusal);
@@ -167,7 +168,7 @@ export class SessionManager {
   private async serve(id: string, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     let session: Session | undefined;
     try {
-      session = await this.find(id, principalOf(req), authOf(req));
+      session = await this.find(id, principalOfRequest(req), authOf(req));
     } catch (err) {
       log.warn({ err: String(err) }, 'session store unreachable: cannot take the session up');
       return rawRpcError(res, 503, -32000, 'Session store (Redis) unreachable: retry later');
