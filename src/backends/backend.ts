@@ -2,7 +2,6 @@ import { SseError, type Client } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { BackendSpec } from '../config/model.js';
-import { GatewayError } from '../errors.js';
 import { backendLog } from '../log.js';
 import { ClientSessions } from './sessions/client-sessions.js';
 import { InFlight, type UpstreamListener } from './relay/origin.js';
@@ -12,11 +11,11 @@ import {
   installRelay,
   keepProgressBeforeResponses,
   RELAYED_CAPABILITIES,
-  relayedSubset,
   upstreamClient,
 } from './relay/relay.js';
 import { StickyState } from './sessions/sticky.js';
 import {
+  connectTimeoutMs,
   createTransport,
   endSession,
   type BuiltTransport,
@@ -31,16 +30,13 @@ import {
 } from './catalog-fetch.js';
 import { reconnectDelay, startHeartbeat } from './supervision/reconnect.js';
 import { EraMemory } from './sessions/era.js';
-import { sessionExpired } from './sessions/upstream-errors.js';
-import { requestFailure } from './sessions/request-failure.js';
-import { requestInEra, type UpstreamRequestOptions } from './sessions/upstream-request.js';
+import type { UpstreamRequestOptions } from './sessions/upstream-request.js';
+import type { SharedConnection } from './sessions/shared-session.js';
+import { requestBackend } from './requests.js';
 import { telemetryOff, type Telemetry } from '../telemetry/recorder.js';
 import { isOAuth, oauthFailure, UpstreamTokens } from './oauth/tokens.js';
 import { Retirement } from './supervision/retirement.js';
-import { upstreamSpan } from './span.js';
-import { instrumented } from './instrumented.js';
 import { LegacyCompanion } from './sessions/legacy-companion.js';
-import { toolCallHeaders } from './transports/mcp-headers.js';
 import { completeResultTypes, UpstreamSlips } from './slips.js';
 import { childExitReason } from './transports/stderr-tail.js';
 
@@ -51,8 +47,6 @@ export type { UpstreamRequestOptions } from './sessions/upstream-request.js';
 export type BackendState = 'connecting' | 'ready' | 'down' | 'stopped';
 
 const STABLE_UPTIME_MS = 10_000;
-/** How long a child process may take to answer initialize (package managers such as npx can be slow). */
-const STDIO_STARTUP_TIMEOUT_MS = 60_000;
 
 /** One upstream MCP server: an SDK client, its state machine, reconnect backoff and catalog. */
 export class Backend {
@@ -182,7 +176,7 @@ export class Backend {
     });
     try {
       await client.connect(built.transport, {
-        timeout: this.connectTimeoutMs(),
+        timeout: connectTimeoutMs(this.spec),
         ...this.era.connectOptions(),
       });
       this.era.learned(client);
@@ -217,10 +211,6 @@ export class Backend {
       if ((this.state as BackendState) === 'stopped') return;
       this.fail(`connect failed: ${message}`);
     }
-  }
-
-  private connectTimeoutMs(): number {
-    return 'connectTimeoutMs' in this.spec ? this.spec.connectTimeoutMs : STDIO_STARTUP_TIMEOUT_MS;
   }
 
   private async refresh(client: Client, what: 'tools' | 'resources' | 'prompts'): Promise<void> {
@@ -291,29 +281,13 @@ export class Backend {
   }
 
   /** Sends one request upstream; throws GatewayError when down, timed out, disconnected, refused or removed. */
-  async request<S extends z.ZodType>(
+  request<S extends z.ZodType>(
     method: string,
     params: Record<string, unknown> | undefined,
     schema: S,
     opts: UpstreamRequestOptions = {},
   ): Promise<z.infer<S>> {
-    this.retirement.enter();
-    try {
-      return await instrumented(
-        this.telemetry,
-        {
-          backend: this.name,
-          method,
-          span: () => upstreamSpan(this, method, params),
-          trace: opts.trace,
-          timing: opts.timing,
-        },
-        (withTrace) => this.send(method, withTrace(params), schema, opts),
-        (err) => this.retirement.cutOff(method) ?? err,
-      );
-    } finally {
-      this.retirement.leave();
-    }
+    return requestBackend(this, this.retirement, method, params, schema, opts);
   }
 
   /** Calls currently inside request(); a retiring backend waits for zero before closing. */
@@ -336,84 +310,17 @@ export class Backend {
     await this.stop();
   }
 
-  private async send<S extends z.ZodType>(
-    method: string,
-    params: Record<string, unknown> | undefined,
-    schema: S,
-    opts: UpstreamRequestOptions,
-    retried = false,
-  ): Promise<z.infer<S>> {
+  /** The shared connection as a request borrows it, when connected. */
+  shared(): SharedConnection | undefined {
     const client = this.client;
-    if (!client || this.state !== 'ready') {
-      throw new GatewayError(
-        'backend_unavailable',
-        `backend "${this.name}" is ${this.state}${this.lastError ? ` (${this.lastError})` : ''}`,
-        this.name,
-      );
-    }
-    if (this.clientSessions && opts.origin) {
-      return this.clientSessions.request(opts.origin, method, params, schema, opts);
-    }
-    const timeoutMs = opts.timeoutMs ?? this.spec.requestTimeoutMs;
-    if (opts.resume && opts.resume.backend !== this.name) {
-      throw new GatewayError(
-        'invalid_arguments',
-        `requestState was issued for backend "${opts.resume.backend}", not "${this.name}"; start the request again`,
-        this.name,
-      );
-    }
-    const side = LegacyCompanion.serves(opts.origin) ? this.companion : undefined;
-    const legacy = await side?.connection();
-    try {
-      const request = {
-        method,
-        params,
-        logLevel: opts.origin?.logLevel(),
-        clientCapabilities: opts.origin && relayedSubset(opts.origin.capabilities()),
-        resume: opts.resume,
-        options: {
-          signal: opts.signal,
-          timeout: timeoutMs,
-          onprogress: opts.onprogress,
-          resetTimeoutOnProgress: opts.onprogress !== undefined,
-          headers:
-            legacy || this.era.era !== 'modern'
-              ? undefined
-              : toolCallHeaders(this.catalog.tools, method, params),
-        },
-      };
-      if (side && legacy) {
-        const result = (await side.origins.track(opts.origin, () =>
-          requestInEra(legacy, 'legacy', () => undefined, request, schema),
-        )) as z.infer<S>;
-        side.sticky.record(method, params);
-        return result;
-      }
-      const result = (await this.origins.track(opts.origin, () =>
-        requestInEra(client, this.era.era, (m, p) => this.resubscribe(client, m, p), request, schema),
-      )) as z.infer<S>;
-      this.sticky.record(method, params);
-      return result;
-    } catch (err) {
-      const aborted = opts.signal?.aborted === true;
-      if (!retried && !aborted && sessionExpired(err)) {
-        // The upstream forgot our session (restarted, expired): the request was not processed, so
-        // re-initializing and sending it once more is safe.
-        this.log.warn('upstream session expired; re-initializing');
-        if (side && legacy) await side.reset(legacy);
-        else await this.reconnectNow(client, 'upstream session expired');
-        return this.send(method, params, schema, opts, true);
-      }
-      const failure = requestFailure(err, {
-        backend: this.name,
-        method,
-        timeoutMs,
-        aborted,
-        tokens: this.tokens,
-      });
-      if (failure.drop) this.dropConnection(client, failure.drop);
-      throw failure.error;
-    }
+    if (!client) return undefined;
+    const { era, origins, sticky, companion, log } = this;
+    return {
+      ...{ client, era: era.era, origins, sticky, companion, log },
+      resubscribe: (method, params) => this.resubscribe(client, method, params),
+      reconnect: (reason) => this.reconnectNow(client, reason),
+      drop: (reason) => this.dropConnection(client, reason),
+    };
   }
 
   /** Replaces the connection now (shared by concurrent callers), e.g. after the upstream lost our session. */

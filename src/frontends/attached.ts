@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthInfo, Server, Transport } from '@modelcontextprotocol/server';
 import { log } from '../log.js';
-import type { ListChanges } from '../server/sessions/sessions.js';
+import type { ListChanges } from '../server/sessions/session.js';
 import { principalOf } from '../principal.js';
 
 interface Attached {

@@ -1,13 +1,14 @@
 import type { Client } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
+import { EmptyResultSchema } from '@modelcontextprotocol/core';
 import type { BackendSpec } from '../../config/model.js';
-import { fromUpstream, GatewayError } from '../../errors.js';
-import type { UpstreamRequestOptions } from './upstream-request.js';
+import { GatewayError } from '../../errors.js';
+import type { UpstreamSession } from './send.js';
 import { InFlight, type Origin, type UpstreamListener } from '../relay/origin.js';
 import { closeWithTree } from '../supervision/process-tree.js';
 import { installRelay, keepProgressBeforeResponses, relayedSubset, upstreamClient } from '../relay/relay.js';
 import {
+  connectTimeoutMs,
   createTransport,
   endSession,
   type BuiltTransport,
@@ -15,7 +16,6 @@ import {
 } from '../transports/factory.js';
 import { TRACING_OFF, type Tracing } from '../../telemetry/tracing.js';
 import type { UpstreamTokens } from '../oauth/tokens.js';
-import { sessionExpired } from './upstream-errors.js';
 
 /** One downstream session's own upstream connection. */
 interface Connection {
@@ -28,8 +28,6 @@ interface Connection {
   busy: number;
   lastUsed: number;
 }
-
-const STDIO_STARTUP_TIMEOUT_MS = 60_000;
 
 /** The configured forward_headers present on a downstream request. */
 function forwarded(spec: BackendSpec, origin: Origin): Record<string, string> {
@@ -78,49 +76,47 @@ export class ClientSessions {
     return this.conns.has(session);
   }
 
-  /** Sends a request on the origin's own upstream session, opening it first if needed. */
-  async request<S extends z.ZodType>(
-    origin: Origin,
-    method: string,
-    params: Record<string, unknown> | undefined,
-    schema: S,
-    opts: UpstreamRequestOptions,
-    retried = false,
-  ): Promise<z.infer<S>> {
-    // A level set before first use is applied when the session opens; no need to open one just for it.
-    if (method === 'logging/setLevel' && !this.conns.has(origin.sessionId)) return {} as z.infer<S>;
+  /**
+   * The origin's own upstream session, opened first if needed, as one request goes on it (`sendUpstream`);
+   * busy until the request releases it, so that the idle sweep cannot close it under the request.
+   */
+  async session(origin: Origin): Promise<UpstreamSession> {
+    const id = origin.sessionId;
     const conn = this.acquire(origin);
-    const spec = this.spec();
-    const timeout = opts.timeoutMs ?? spec.requestTimeoutMs;
-    conn.headers = forwarded(spec, origin);
+    conn.headers = forwarded(this.spec(), origin);
     // Busy from the start, so that the idle sweep cannot close a connection that is still opening.
     conn.busy++;
-    try {
-      await this.opened(origin.sessionId, conn);
-      return await conn.inFlight.track(
-        origin,
-        () =>
-          conn.client.request({ method, params } as never, schema, {
-            signal: opts.signal,
-            timeout,
-            onprogress: opts.onprogress,
-            resetTimeoutOnProgress: opts.onprogress !== undefined,
-          }) as Promise<z.infer<S>>,
-      );
-    } catch (err) {
-      if (opts.signal?.aborted) {
-        throw new GatewayError('cancelled', `${method} on backend "${spec.name}" was cancelled`, spec.name);
-      }
-      if (!retried && sessionExpired(err)) {
-        this.log.warn({ session: short(origin.sessionId) }, 'per-client upstream session expired; reopening');
-        await this.drop(origin.sessionId, conn);
-        return this.request(origin, method, params, schema, opts, true);
-      }
-      throw fromUpstream(err, spec.name, method, timeout);
-    } finally {
+    const release = () => {
       conn.busy--;
       conn.lastUsed = Date.now();
+    };
+    try {
+      await this.opened(id, conn);
+    } catch (err) {
+      release();
+      throw err;
     }
+    const { client } = conn;
+    return {
+      client,
+      era: client.getProtocolEra() ?? 'legacy',
+      track: (o, run) => conn.inFlight.track(o, run),
+      // A 2026-07-28 session of this client's own: its subscription requests go as they are.
+      resubscribe: (method, params) =>
+        void client.request({ method, params } as never, EmptyResultSchema).catch((err: unknown) => {
+          this.log.warn({ session: short(id), err: String(err) }, `${method} failed`);
+        }),
+      sent: () => undefined,
+      renew: async () => {
+        this.log.warn({ session: short(id) }, 'per-client upstream session expired; reopening');
+        await this.drop(id, conn);
+      },
+      drop: (reason) => {
+        this.log.warn({ session: short(id) }, `dropping per-client upstream session: ${reason}`);
+        void this.drop(id, conn);
+      },
+      release,
+    };
   }
 
   /** Sends a notification on a session's upstream connection, if one is open. */
@@ -193,7 +189,7 @@ export class ClientSessions {
       this.conns.delete(id);
       log.info('per-client upstream session closed by the upstream');
     };
-    const timeout = 'connectTimeoutMs' in spec ? spec.connectTimeoutMs : STDIO_STARTUP_TIMEOUT_MS;
+    const timeout = connectTimeoutMs(spec);
     conn.opened = (async () => {
       await client.connect(conn.built.transport, { timeout });
       keepProgressBeforeResponses(conn.built.transport);

@@ -238,3 +238,11 @@ export async function endSession(transport: Transport | undefined): Promise<void
     END_SESSION_WAIT_MS,
   );
 }
+
+/** How long a child process may take to answer initialize (package managers such as npx can be slow). */
+const STDIO_STARTUP_TIMEOUT_MS = 60_000;
+
+/** How long a new connection to the upstream may take to initialize: connect_timeout, or a stdio child's start-up allowance. */
+export function connectTimeoutMs(spec: BackendSpec): number {
+  return 'connectTimeoutMs' in spec ? spec.connectTimeoutMs : STDIO_STARTUP_TIMEOUT_MS;
+}

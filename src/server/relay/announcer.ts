@@ -2,7 +2,7 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { EMPTY_SNAPSHOT, type Snapshot } from '../../registry/catalog.js';
 import type { Access } from './handlers.js';
-import type { ListChanges } from '../sessions/sessions.js';
+import type { ListChanges } from '../sessions/session.js';
 
 /** Something holding downstream sessions that can be told about list changes. */
 export interface Audience {

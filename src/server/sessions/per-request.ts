@@ -12,7 +12,7 @@ import { isModernVersion } from '../../backends/transports/mcp-headers.js';
 import type { Origin } from '../../backends/relay/origin.js';
 import { log } from '../../log.js';
 import type { Grant } from '../../registry/grant.js';
-import type { ListChanges } from './sessions.js';
+import type { ListChanges } from './session.js';
 import type { Subscriptions } from '../relay/subscriptions.js';
 import { authOf } from '../http/replies.js';
 
