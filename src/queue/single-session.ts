@@ -5,8 +5,7 @@ import type { CatalogView, SharedCatalog } from '../backends/shared-catalog.js';
 import type { GatewaySettings } from '../config/model.js';
 import { log } from '../log.js';
 import { forWire } from './gateway-errors.js';
-import { DeferredQueue } from './deferred.js';
-import { MemoryQueue } from './memory.js';
+import { createQueue } from './create.js';
 import type { CallQueue, Executor, QueuedRequest, SubmitOptions } from './types.js';
 import { TRACING_OFF, type Tracing } from '../telemetry/tracing.js';
 
@@ -45,25 +44,15 @@ export class SingleSession {
   ) {
     const spec = backend.spec;
     // The Redis modules (bullmq, ioredis) are loaded only when Redis is configured.
-    this.queue = redis
-      ? new DeferredQueue(
-          spec.name,
-          import('./redis/queue.js').then(
-            ({ RedisQueue }) =>
-              new RedisQueue(
-                {
-                  backend: spec.name,
-                  url: redis.url,
-                  prefix: redis.prefix,
-                  leaseMs: redis.leaseMs,
-                  maxQueueSize: spec.maxQueueSize,
-                  retryOnFailover: spec.retryOnFailover,
-                },
-                this.execute,
-              ),
-          ),
-        )
-      : new MemoryQueue({ backend: spec.name, maxQueueSize: spec.maxQueueSize }, this.execute);
+    this.queue = createQueue(
+      {
+        backend: spec.name,
+        maxQueueSize: spec.maxQueueSize,
+        redis: redis && { url: redis.url, prefix: redis.prefix, leaseMs: redis.leaseMs },
+        retryOnFailover: spec.retryOnFailover,
+      },
+      this.execute,
+    );
     if (!redis) {
       this.owned = true;
       // Started synchronously when nothing precedes it, so pool.settled() covers the first connection.
