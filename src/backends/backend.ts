@@ -4,6 +4,8 @@ import type { z } from 'zod';
 import type { BackendSpec } from '../config/model.js';
 import { backendLog } from '../log.js';
 import { ClientSessions } from './sessions/client-sessions.js';
+import { perUserAuth } from './credentials/configured.js';
+import type { GrantStore } from './credentials/store.js';
 import { InFlight, type UpstreamListener } from './relay/origin.js';
 import { closeWithTree } from './supervision/process-tree.js';
 import { endGroup } from './supervision/process-group.js';
@@ -90,6 +92,8 @@ export class Backend {
     readonly listener?: UpstreamListener,
     readonly telemetry: Telemetry = telemetryOff(),
     readonly transports: TransportFactory = createTransport,
+    /** The per-user grant store (gateway.credentials), for backends acting as each user. */
+    grants?: () => GrantStore,
   ) {
     this.name = spec.name;
     this.log = backendLog(spec.name);
@@ -98,14 +102,18 @@ export class Backend {
     if (spec.kind !== 'stdio' && isOAuth(spec.auth)) {
       this.tokens = new UpstreamTokens(spec.auth, new URL(spec.url), this.log);
     }
-    if (spec.sessionMode === 'per_client') {
+    const perUser = perUserAuth(spec, grants, this.log);
+    if (perUser) this.tokens = perUser.tokens;
+    if (spec.sessionMode === 'per_client' || perUser) {
       this.clientSessions = new ClientSessions(
         () => this.spec,
         this.log,
         listener,
         () => this.telemetry.tracing,
-        this.tokens,
+        // A user's session carries the user's own credential, never the backend's token.
+        perUser ? undefined : this.tokens,
         transports,
+        perUser?.users,
       );
     }
   }

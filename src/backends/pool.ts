@@ -1,3 +1,4 @@
+import type { GrantStore } from './credentials/store.js';
 import { canonical, connectionKey } from '../config/diff.js';
 import type { BackendSpec } from '../config/model.js';
 import { log } from '../log.js';
@@ -51,6 +52,8 @@ export class BackendPool {
     private readonly telemetry: Telemetry = telemetryOff(),
     /** How upstream connections are made (the real transports unless a test injects in-process ones). */
     private readonly transports?: TransportFactory,
+    /** The per-user grant store (gateway.credentials), made on first use. */
+    private readonly grants?: () => GrantStore,
   ) {}
 
   /** The backend currently serving a name. */
@@ -107,7 +110,14 @@ export class BackendPool {
         result[this.updateLive(current, spec) ? 'updated' : 'unchanged'].push(spec.name);
         continue;
       }
-      const backend = new Backend(spec, this.changed, this.listener, this.telemetry, this.transports);
+      const backend = new Backend(
+        spec,
+        this.changed,
+        this.listener,
+        this.telemetry,
+        this.transports,
+        this.grants,
+      );
       if (this.hooks.launch) this.hooks.launch(backend);
       else backend.start();
       if (current) {

@@ -258,6 +258,8 @@ export interface GatewaySettings {
   /** V8's heap growing percent to apply (0 = V8's own heuristic). */
   heapGrowthPercent: number;
   redis?: { url: string; prefix: string; leaseMs: number };
+  /** Keys of the per-user grant store (gateway.credentials), the sealing one first; undefined = not configured. */
+  credentialKeys?: string[];
   discovery: DiscoverySettings;
   /** Signs 2026-07-28 requestState; undefined = a random key per process. */
   requestStateSecret?: string;

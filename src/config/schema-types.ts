@@ -63,7 +63,14 @@ export type HttpService = BackendCommon & {
  * Credentials the gateway sends to the upstream (one of the types below).
  */
 export type Auth = {
-  type: 'bearer' | 'api_key' | 'query_param' | 'basic' | 'oauth_client_credentials' | 'oauth_private_key_jwt';
+  type:
+    | 'bearer'
+    | 'api_key'
+    | 'query_param'
+    | 'basic'
+    | 'oauth_client_credentials'
+    | 'oauth_private_key_jwt'
+    | 'token_exchange';
 } & (
   | {
       type: 'bearer';
@@ -175,6 +182,33 @@ export type Auth = {
        * An `audience` parameter for authorization servers that want one (e.g. Auth0).
        */
       audience?: string;
+    }
+  | {
+      type: 'token_exchange';
+      /**
+       * The authorization server's token endpoint that performs the exchange.
+       */
+      token_endpoint: string;
+      /**
+       * The gateway's client id at the authorization server.
+       */
+      client_id: string;
+      /**
+       * The client secret (usually ${VAR}).
+       */
+      client_secret: string;
+      /**
+       * The `audience` asked for the exchanged token.
+       */
+      audience?: string;
+      /**
+       * The RFC 8707 resource asked for the exchanged token (usually the upstream's URL).
+       */
+      resource?: string;
+      /**
+       * Space-separated scopes asked for the exchanged token.
+       */
+      scope?: string;
     }
 );
 /**
@@ -219,7 +253,14 @@ export type SseService = BackendCommon & {
  * Credentials the gateway sends to the upstream (one of the types below).
  */
 export type Auth1 = {
-  type: 'bearer' | 'api_key' | 'query_param' | 'basic' | 'oauth_client_credentials' | 'oauth_private_key_jwt';
+  type:
+    | 'bearer'
+    | 'api_key'
+    | 'query_param'
+    | 'basic'
+    | 'oauth_client_credentials'
+    | 'oauth_private_key_jwt'
+    | 'token_exchange';
 } & (
   | {
       type: 'bearer';
@@ -331,6 +372,33 @@ export type Auth1 = {
        * An `audience` parameter for authorization servers that want one (e.g. Auth0).
        */
       audience?: string;
+    }
+  | {
+      type: 'token_exchange';
+      /**
+       * The authorization server's token endpoint that performs the exchange.
+       */
+      token_endpoint: string;
+      /**
+       * The gateway's client id at the authorization server.
+       */
+      client_id: string;
+      /**
+       * The client secret (usually ${VAR}).
+       */
+      client_secret: string;
+      /**
+       * The `audience` asked for the exchanged token.
+       */
+      audience?: string;
+      /**
+       * The RFC 8707 resource asked for the exchanged token (usually the upstream's URL).
+       */
+      resource?: string;
+      /**
+       * Space-separated scopes asked for the exchanged token.
+       */
+      scope?: string;
     }
 );
 /**
@@ -456,6 +524,33 @@ export type Auth2 =
        * An `audience` parameter for authorization servers that want one (e.g. Auth0).
        */
       audience?: string;
+    }
+  | {
+      type: 'token_exchange';
+      /**
+       * The authorization server's token endpoint that performs the exchange.
+       */
+      token_endpoint: string;
+      /**
+       * The gateway's client id at the authorization server.
+       */
+      client_id: string;
+      /**
+       * The client secret (usually ${VAR}).
+       */
+      client_secret: string;
+      /**
+       * The `audience` asked for the exchanged token.
+       */
+      audience?: string;
+      /**
+       * The RFC 8707 resource asked for the exchanged token (usually the upstream's URL).
+       */
+      resource?: string;
+      /**
+       * Space-separated scopes asked for the exchanged token.
+       */
+      scope?: string;
     };
 /**
  * A glob (picomatch) or a list of globs.
@@ -589,6 +684,17 @@ export interface Gateway {
      * How long a single-session queue owner holds its lease; a dead owner is replaced within about lease × 1.25.
      */
     lease?: number | string;
+  };
+  /**
+   * The store of per-user upstream grants (auth: token_exchange): in Redis with gateway.redis, so every replica uses them, else in memory.
+   */
+  credentials?: {
+    /**
+     * AES-256-GCM keys (32 bytes, base64 or hex) sealing per-user upstream grants; the first seals, the others only open (key rotation).
+     *
+     * @minItems 1
+     */
+    keys: [string, ...string[]];
   };
   auth?: ClientAuth;
   telemetry?: Telemetry;
@@ -1203,7 +1309,14 @@ export interface StringMap3 {
   [k: string]: string;
 }
 export interface Auth3 {
-  type: 'bearer' | 'api_key' | 'query_param' | 'basic' | 'oauth_client_credentials' | 'oauth_private_key_jwt';
+  type:
+    | 'bearer'
+    | 'api_key'
+    | 'query_param'
+    | 'basic'
+    | 'oauth_client_credentials'
+    | 'oauth_private_key_jwt'
+    | 'token_exchange';
 }
 /**
  * This interface was referenced by `SwitchboardConfig`'s JSON-Schema
