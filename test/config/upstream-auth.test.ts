@@ -90,6 +90,25 @@ mcpServers:
     );
   });
 
+  it('gives token_exchange backends the per-user session settings, and refuses single_session', () => {
+    const keys = `gateway:\n  credentials: { keys: ["${Buffer.alloc(32, 1).toString('base64')}"] }\n`;
+    const te = '{ type: token_exchange, token_endpoint: "http://as/token", client_id: c, client_secret: s }';
+    const config = parseConfig(
+      `${keys}httpServices:\n  gh:\n    base_url: http://x\n    idle_timeout: 5m\n    max_sessions: 10\n    auth: ${te}\n`,
+      '/cfg/test.yaml',
+      { env: {} },
+    );
+    assert.equal(config.backends[0]!.idleTimeoutMs, 300_000);
+    const found = problems(
+      `${keys}httpServices:\n  gh:\n    base_url: http://x\n    single_session: true\n    auth: ${te}\n`,
+    );
+    assert.equal(found.length, 1, found.join('\n'));
+    assert.match(
+      found[0]!,
+      /httpServices\.gh\.single_session: auth: token_exchange opens one upstream session per user/,
+    );
+  });
+
   it('resolves private_key_file against the config folder and keeps the rest as written', () => {
     const config = parseConfig(
       `httpServices:\n  k:\n    base_url: http://x\n    auth: { type: oauth_private_key_jwt, client_id: c, private_key_file: keys/k.pem, scope: "a b" }\n`,
