@@ -1,4 +1,4 @@
-import { grantStore } from './backends/credentials/configured.js';
+import { credentialStores } from './backends/credentials/configured.js';
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -158,7 +158,7 @@ export class Gateway {
       this.queues,
       this.telemetry,
       seams.transports,
-      () => this.grantStore().store,
+      this.credentials,
     );
     this.input = {
       codec: new RequestStateCodec(config.gateway.requestStateSecret),
@@ -254,12 +254,8 @@ export class Gateway {
 
   /** Rate-limit buckets, made on first use: in Redis when the gateway has Redis, else in this process. */
   private buckets?: Promise<Buckets>;
-  /** The per-user grant store (gateway.credentials), made when a backend acting as each user first needs it. */
-  private grants?: ReturnType<typeof grantStore>;
-  private grantStore(): ReturnType<typeof grantStore> {
-    const g = this.config.gateway;
-    return (this.grants ??= grantStore(g.credentialKeys ?? [], g.redis));
-  }
+  /** The per-user grant store (gateway.credentials) and Redis, made when a backend acting as each user needs them. */
+  private readonly credentials = credentialStores(() => this.config.gateway);
 
   /** The base URL of /mcp once listening. */
   get url(): string {
@@ -397,7 +393,7 @@ export class Gateway {
     await this.queues.close();
     await (await this.buckets?.catch(() => undefined))?.close();
     await this.pool.close();
-    await this.grants?.close();
+    await this.credentials.close();
     await this.authServer?.close();
     await Promise.all([this.telemetry.tracing.shutdown(), this.telemetry.metrics.shutdown()]);
   }

@@ -4,8 +4,7 @@ import type { z } from 'zod';
 import type { BackendSpec } from '../config/model.js';
 import { backendLog } from '../log.js';
 import { ClientSessions } from './sessions/client-sessions.js';
-import { perUserAuth } from './credentials/configured.js';
-import type { GrantStore } from './credentials/store.js';
+import { perUserAuth, type CredentialStores } from './credentials/configured.js';
 import { InFlight, type UpstreamListener } from './relay/origin.js';
 import { closeWithTree } from './supervision/process-tree.js';
 import { endGroup } from './supervision/process-group.js';
@@ -92,8 +91,8 @@ export class Backend {
     readonly listener?: UpstreamListener,
     readonly telemetry: Telemetry = telemetryOff(),
     readonly transports: TransportFactory = createTransport,
-    /** The per-user grant store (gateway.credentials), for backends acting as each user. */
-    grants?: () => GrantStore,
+    /** The per-user stores (gateway.credentials, Redis), for backends acting as each user. */
+    credentials?: CredentialStores,
   ) {
     this.name = spec.name;
     this.log = backendLog(spec.name);
@@ -102,8 +101,8 @@ export class Backend {
     if (spec.kind !== 'stdio' && isOAuth(spec.auth)) {
       this.tokens = new UpstreamTokens(spec.auth, new URL(spec.url), this.log);
     }
-    const perUser = perUserAuth(spec, grants, this.log);
-    if (perUser) this.tokens = perUser.tokens;
+    const perUser = perUserAuth(spec, credentials, this.log);
+    if (perUser?.tokens) this.tokens = perUser.tokens;
     if (spec.sessionMode === 'per_client' || perUser) {
       this.clientSessions = new ClientSessions(
         () => this.spec,

@@ -1,4 +1,4 @@
-import type { GrantStore } from './credentials/store.js';
+import type { CredentialStores } from './credentials/configured.js';
 import { canonical, connectionKey } from '../config/diff.js';
 import type { BackendSpec } from '../config/model.js';
 import { log } from '../log.js';
@@ -52,8 +52,8 @@ export class BackendPool {
     private readonly telemetry: Telemetry = telemetryOff(),
     /** How upstream connections are made (the real transports unless a test injects in-process ones). */
     private readonly transports?: TransportFactory,
-    /** The per-user grant store (gateway.credentials), made on first use. */
-    private readonly grants?: () => GrantStore,
+    /** The per-user stores (gateway.credentials, Redis), made on first use. */
+    private readonly credentials?: CredentialStores,
   ) {}
 
   /** The backend currently serving a name. */
@@ -116,7 +116,7 @@ export class BackendPool {
         this.listener,
         this.telemetry,
         this.transports,
-        this.grants,
+        this.credentials,
       );
       if (this.hooks.launch) this.hooks.launch(backend);
       else backend.start();

@@ -70,7 +70,8 @@ export type Auth = {
     | 'basic'
     | 'oauth_client_credentials'
     | 'oauth_private_key_jwt'
-    | 'token_exchange';
+    | 'token_exchange'
+    | 'per_user_secret';
 } & (
   | {
       type: 'bearer';
@@ -209,6 +210,25 @@ export type Auth = {
        * Space-separated scopes asked for the exchanged token.
        */
       scope?: string;
+    }
+  | {
+      type: 'per_user_secret';
+      /**
+       * The header that carries the user's secret.
+       */
+      header?: string;
+      /**
+       * Written before the secret in the header, e.g. "Bearer ".
+       */
+      prefix?: string;
+      /**
+       * A folder of files, one per principal, named by its typed identity with characters outside A-Z a-z 0-9 . - written _XX (key:alice is key_3Aalice); relative to this config file; read at each new session.
+       */
+      folder?: string;
+      /**
+       * Sent in the header on the backend's own connection, which lists the catalog when no user is present; without it that connection sends none.
+       */
+      catalog_secret?: string;
     }
 );
 /**
@@ -260,7 +280,8 @@ export type Auth1 = {
     | 'basic'
     | 'oauth_client_credentials'
     | 'oauth_private_key_jwt'
-    | 'token_exchange';
+    | 'token_exchange'
+    | 'per_user_secret';
 } & (
   | {
       type: 'bearer';
@@ -399,6 +420,25 @@ export type Auth1 = {
        * Space-separated scopes asked for the exchanged token.
        */
       scope?: string;
+    }
+  | {
+      type: 'per_user_secret';
+      /**
+       * The header that carries the user's secret.
+       */
+      header?: string;
+      /**
+       * Written before the secret in the header, e.g. "Bearer ".
+       */
+      prefix?: string;
+      /**
+       * A folder of files, one per principal, named by its typed identity with characters outside A-Z a-z 0-9 . - written _XX (key:alice is key_3Aalice); relative to this config file; read at each new session.
+       */
+      folder?: string;
+      /**
+       * Sent in the header on the backend's own connection, which lists the catalog when no user is present; without it that connection sends none.
+       */
+      catalog_secret?: string;
     }
 );
 /**
@@ -551,6 +591,25 @@ export type Auth2 =
        * Space-separated scopes asked for the exchanged token.
        */
       scope?: string;
+    }
+  | {
+      type: 'per_user_secret';
+      /**
+       * The header that carries the user's secret.
+       */
+      header?: string;
+      /**
+       * Written before the secret in the header, e.g. "Bearer ".
+       */
+      prefix?: string;
+      /**
+       * A folder of files, one per principal, named by its typed identity with characters outside A-Z a-z 0-9 . - written _XX (key:alice is key_3Aalice); relative to this config file; read at each new session.
+       */
+      folder?: string;
+      /**
+       * Sent in the header on the backend's own connection, which lists the catalog when no user is present; without it that connection sends none.
+       */
+      catalog_secret?: string;
     };
 /**
  * A glob (picomatch) or a list of globs.
@@ -1316,7 +1375,8 @@ export interface Auth3 {
     | 'basic'
     | 'oauth_client_credentials'
     | 'oauth_private_key_jwt'
-    | 'token_exchange';
+    | 'token_exchange'
+    | 'per_user_secret';
 }
 /**
  * This interface was referenced by `SwitchboardConfig`'s JSON-Schema

@@ -28,7 +28,7 @@ function backendProblems(
 ): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   // A backend acting as each user has one upstream session per user: per_client's settings apply to it.
-  const perUser = c.auth?.type === 'token_exchange';
+  const perUser = c.auth?.type === 'token_exchange' || c.auth?.type === 'per_user_secret';
   const perClient = c.session_mode === 'per_client' || perUser;
   if (!perClient) {
     for (const key of PER_CLIENT_ONLY) {
@@ -42,7 +42,7 @@ function backendProblems(
       at(
         [section, name, perUser ? 'single_session' : 'session_mode'],
         perUser
-          ? 'auth: token_exchange opens one upstream session per user; it cannot be combined with single_session: true'
+          ? `auth: ${c.auth?.type} opens one upstream session per user; it cannot be combined with single_session: true`
           : 'session_mode: per_client opens one upstream session per client; it cannot be combined with single_session: true',
       ),
     );

@@ -6,6 +6,9 @@ type Located = (path: (string | number)[], message: string, onKey?: boolean) => 
 
 /** An upstream `auth` with paths made absolute against the config file's folder. */
 export function upstreamAuth(auth: Auth | undefined, baseDir: string): Auth | undefined {
+  if (auth?.type === 'per_user_secret' && auth.folder !== undefined) {
+    return { ...auth, folder: isAbsolute(auth.folder) ? auth.folder : resolve(baseDir, auth.folder) };
+  }
   if (auth?.type !== 'oauth_private_key_jwt' || auth.private_key_file === undefined) return auth;
   const file = auth.private_key_file;
   return { ...auth, private_key_file: isAbsolute(file) ? file : resolve(baseDir, file) };

@@ -3,6 +3,12 @@ import { GatewayError } from '../../errors.js';
 import { OAuthTokenError } from '../oauth/errors.js';
 import type { Caller } from '../relay/origin.js';
 import type { TokenExchange } from './token-exchange.js';
+import {
+  MissingUserSecretError,
+  secretHeaders,
+  type SecretPlacement,
+  type UserSecretSource,
+} from './user-secrets.js';
 
 /** A caller's upstream identity: the key of its upstream session, and the headers its requests carry now. */
 export interface UserCredential {
@@ -38,6 +44,36 @@ export function exchangedBearer(backend: string, exchange: TokenExchange): UserA
         return { principal: caller.principal, headers: { Authorization: `Bearer ${token}` } };
       } catch (err) {
         if (err instanceof OAuthTokenError) throw new GatewayError('user_credentials', err.message, backend);
+        throw err;
+      }
+    },
+  };
+}
+
+/**
+ * `auth: per_user_secret`: the caller's personal secret (a file or a Redis hash field named by its typed
+ * principal) in a header; a missing one is an error naming where to store it.
+ */
+export function secretHeader(
+  backend: string,
+  source: UserSecretSource,
+  placement: SecretPlacement,
+): UserAuth {
+  return {
+    async credential(caller) {
+      if (!caller?.principal) {
+        throw new GatewayError(
+          'user_credentials',
+          `backend "${backend}" acts as each user (auth: per_user_secret) and this request has no authenticated user`,
+          backend,
+        );
+      }
+      try {
+        const secret = await source.get(caller.principal);
+        return { principal: caller.principal, headers: secretHeaders(placement, secret) };
+      } catch (err) {
+        if (err instanceof MissingUserSecretError)
+          throw new GatewayError('user_credentials', err.message, backend);
         throw err;
       }
     },
