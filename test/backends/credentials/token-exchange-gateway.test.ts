@@ -5,9 +5,10 @@
  * naming the backend and the cause, never a token.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Redis } from 'ioredis';
 import type { Gateway } from '../../../src/gateway.js';
 import { AuthorizationServer } from '../../fixtures/oauth/authorization-server.js';
 import { ProtectedUpstream } from '../../fixtures/oauth/protected-upstream.js';
@@ -20,6 +21,8 @@ let as: AuthorizationServer;
 let upstream: ProtectedUpstream;
 let gateway: Gateway;
 let url: URL;
+let jwksUrl: string;
+const storeKey = randomBytes(32).toString('base64');
 let key: SigningKey;
 /** A key the gateway accepts but the authorization server does not trust for exchange. */
 let untrusted: SigningKey;
@@ -34,7 +37,7 @@ before(async () => {
   untrusted = await makeKey('idp-2');
   as.trustSubjects(ISSUER, { keys: [key.jwk] });
   jwks.keys = [key.jwk, untrusted.jwk];
-  const jwksUrl = await jwks.start();
+  jwksUrl = await jwks.start();
   ({ gateway, url } = await startGateway(`gateway:
   auth:
     api_keys:
@@ -44,7 +47,7 @@ before(async () => {
       audience: ${AUDIENCE}
       jwks_url: ${jwksUrl}
   credentials:
-    keys: ["${randomBytes(32).toString('base64')}"]
+    keys: ["${storeKey}"]
 httpServices:
   gh:
     base_url: ${upstream.mcpUrl}
@@ -146,3 +149,53 @@ for (const modern of [false, true]) {
     });
   });
 }
+
+describe('a token_exchange backend with gateway.redis', () => {
+  const prefix = `sb-test-${randomUUID()}`;
+  const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
+  const replicas: Gateway[] = [];
+  after(async () => {
+    for (const g of replicas) await g.close();
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('keeps the exchanged token sealed in Redis, where another replica uses it without exchanging again', async () => {
+    await redis.connect();
+    const config = `gateway:
+  redis: { url: "redis://127.0.0.1:6379", prefix: ${prefix} }
+  auth:
+    jwt: { issuer: ${ISSUER}, audience: ${AUDIENCE}, jwks_url: ${jwksUrl} }
+  credentials:
+    keys: ["${storeKey}"]
+httpServices:
+  gh:
+    base_url: ${upstream.mcpUrl}
+    auth: { type: token_exchange, token_endpoint: ${as.tokenEndpoint}, client_id: gateway, client_secret: ${SECRET}, resource: ${upstream.mcpUrl} }
+`;
+    for (let i = 0; i < 2; i++) replicas.push((await startGateway(config)).gateway);
+    const subject = await sign(key, { sub: 'zoe' });
+    const before = exchanges().length;
+    const seen = [];
+    for (const replica of replicas) {
+      const client = new Client({ name: 'replica', version: '1.0.0' });
+      clients.push(client);
+      const headers = { authorization: `Bearer ${subject}` };
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(replica.url), { requestInit: { headers } }),
+      );
+      seen.push(await whoami(client));
+    }
+    assert.deepEqual(
+      seen.map((s) => s.client),
+      ['zoe', 'zoe'],
+    );
+    assert.equal(seen[0]!.jti, seen[1]!.jti, 'the second replica used the grant the first stored');
+    assert.equal(exchanges().length - before, 1, 'one exchange across replicas');
+    const stored = await redis.hgetall(`${prefix}:grants:jwt:${ISSUER}:zoe`);
+    assert.deepEqual(Object.keys(stored), ['gh']);
+    assert.match(stored.gh!, /^v1\./);
+    for (const t of upstream.tokens) assert.ok(!stored.gh!.includes(t), 'sealed, not in clear');
+  });
+});
