@@ -23,7 +23,8 @@ export type GatewayErrorCode =
   | 'invalid_arguments'
   | 'invalid_request_state'
   | 'shutting_down'
-  | 'not_permitted';
+  | 'not_permitted'
+  | 'user_credentials';
 
 const JSONRPC_CODE: Record<GatewayErrorCode, number> = {
   unknown_tool: ProtocolErrorCode.InvalidParams,
@@ -49,6 +50,7 @@ const JSONRPC_CODE: Record<GatewayErrorCode, number> = {
   invalid_request_state: ProtocolErrorCode.InvalidParams,
   shutting_down: -32008, // the gateway stopped (SIGTERM) before the call finished within gateway.shutdown_grace
   not_permitted: -32003, // the client's principal may not use this tool, resource or prompt (gateway.auth.policies)
+  user_credentials: -32007, // a backend acting as each user got no upstream credential for this caller
 };
 
 /** An error with a stable code and the backend it concerns, mapped to a JSON-RPC error for clients. */

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Front } from './audit/event.js';
 import { AuditRecorder } from './audit/recorder.js';
+import { credentialStores } from './backends/credentials/configured.js';
 import { BackendPool } from './backends/pool.js';
 import type { TransportFactory } from './backends/transports/factory.js';
 import { formatProblem } from './config/errors.js';
@@ -144,8 +145,7 @@ export class Gateway {
     });
     this.queues = new GatewayQueues(() => this.config.gateway.redis, this.telemetry);
     this.catalog = new LiveCatalog({
-      backends: () => this.pool,
-      separator: () => this.config.gateway.separator,
+      ...{ backends: () => this.pool, separator: () => this.config.gateway.separator },
       rebuilt: (next) => {
         this.dispatcher.connecting.changed();
         this.discovery.follow(next);
@@ -161,8 +161,7 @@ export class Gateway {
       listenedResourceUpdated: (uri) => this.modern.resourceUpdated(uri),
     });
     this.discovery = new Discovery({
-      settings: () => this.config.gateway.discovery,
-      snapshot: () => this.catalog.snapshot(),
+      ...{ settings: () => this.config.gateway.discovery, snapshot: () => this.catalog.snapshot() },
       indexed: (backend) => this.pool.get(backend)?.spec.discovery !== false,
       telemetry: this.telemetry,
     });
@@ -172,6 +171,7 @@ export class Gateway {
       this.queues,
       this.telemetry,
       seams.transports,
+      credentialStores(() => this.config.gateway),
     );
     this.input = {
       codec: new RequestStateCodec(config.gateway.requestStateSecret),

@@ -79,7 +79,7 @@ export function principalOf(auth: AuthInfo | undefined, signInIssuer?: string): 
   if (!auth) return { kind: 'anonymous' };
   const extra = auth.extra as { method?: string; issuer?: string } | undefined;
   if (extra?.method === 'api_key') return { kind: 'api_key', id: auth.clientId };
-  if (extra?.issuer !== undefined && extra.issuer === signInIssuer)
+  if (extra?.method === 'sign_in' || (extra?.issuer !== undefined && extra.issuer === signInIssuer))
     return { kind: 'user', id: auth.clientId };
   return extra?.issuer
     ? { kind: 'jwt', id: auth.clientId, issuer: extra.issuer }

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { BackendSpec } from '../config/model.js';
 import { backendLog } from '../log.js';
 import { ClientSessions } from './sessions/client-sessions.js';
+import { perUserAuth, type CredentialStores } from './credentials/configured.js';
 import { InFlight, type UpstreamListener } from './relay/origin.js';
 import { closeWithTree } from './supervision/process-tree.js';
 import { endGroup } from './supervision/process-group.js';
@@ -73,7 +74,7 @@ export class Backend {
   private companion?: LegacyCompanion;
   /** The upstream's protocol era, remembered across reconnects. */
   readonly era = new EraMemory(() => this.spec.protocol);
-  /** One upstream session per downstream session (session_mode: per_client). */
+  /** One upstream session per downstream session (per_client), or per user with the user's own credential. */
   readonly clientSessions?: ClientSessions;
   /** The OAuth access token of an upstream with an oauth_* auth type, shared by all its connections. */
   readonly tokens?: UpstreamTokens;
@@ -90,22 +91,26 @@ export class Backend {
     readonly listener?: UpstreamListener,
     readonly telemetry: Telemetry = telemetryOff(),
     readonly transports: TransportFactory = createTransport,
+    /** The per-user stores (gateway.credentials, Redis), for backends acting as each user. */
+    credentials?: CredentialStores,
   ) {
     this.name = spec.name;
     this.log = backendLog(spec.name);
     this.retirement = new Retirement(spec.name, this.log);
     this.slips = new UpstreamSlips(spec.name, this.log, () => this.telemetry.metrics);
-    if (spec.kind !== 'stdio' && isOAuth(spec.auth)) {
+    const perUser = perUserAuth(spec, credentials, this.log);
+    if (perUser?.tokens) this.tokens = perUser.tokens;
+    else if (spec.kind !== 'stdio' && isOAuth(spec.auth))
       this.tokens = new UpstreamTokens(spec.auth, new URL(spec.url), this.log);
-    }
-    if (spec.sessionMode === 'per_client') {
+    if (spec.sessionMode === 'per_client' || perUser) {
       this.clientSessions = new ClientSessions(
         () => this.spec,
         this.log,
         listener,
         () => this.telemetry.tracing,
-        this.tokens,
+        perUser ? undefined : this.tokens,
         transports,
+        perUser?.users,
       );
     }
   }
@@ -300,10 +305,7 @@ export class Backend {
     this.retirement.shutdownExpired(graceMs);
   }
 
-  /**
-   * Takes no new calls, lets calls in flight finish for up to graceMs, then stops (children terminated);
-   * calls still running then fail with backend_removed.
-   */
+  /** Takes no new calls, lets calls in flight finish for up to graceMs (then backend_removed), then stops. */
   async retire(graceMs: number, why: 'removed' | 'replaced'): Promise<void> {
     if (this.retirement.started || this.state === 'stopped') return;
     await this.retirement.begin(graceMs, why);

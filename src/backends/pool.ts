@@ -1,3 +1,4 @@
+import type { CredentialStores } from './credentials/configured.js';
 import { canonical, connectionKey } from '../config/diff.js';
 import type { BackendSpec } from '../config/model.js';
 import { log } from '../log.js';
@@ -51,6 +52,8 @@ export class BackendPool {
     private readonly telemetry: Telemetry = telemetryOff(),
     /** How upstream connections are made (the real transports unless a test injects in-process ones). */
     private readonly transports?: TransportFactory,
+    /** The per-user stores (gateway.credentials, Redis), made on first use. */
+    private readonly credentials?: CredentialStores,
   ) {}
 
   /** The backend currently serving a name. */
@@ -107,7 +110,14 @@ export class BackendPool {
         result[this.updateLive(current, spec) ? 'updated' : 'unchanged'].push(spec.name);
         continue;
       }
-      const backend = new Backend(spec, this.changed, this.listener, this.telemetry, this.transports);
+      const backend = new Backend(
+        spec,
+        this.changed,
+        this.listener,
+        this.telemetry,
+        this.transports,
+        this.credentials,
+      );
       if (this.hooks.launch) this.hooks.launch(backend);
       else backend.start();
       if (current) {
@@ -202,12 +212,13 @@ export class BackendPool {
     return [...this.all(), ...this.successors.values(), ...this.retiring].reduce((n, b) => n + b.inFlight, 0);
   }
 
-  /** Stops every backend (children terminated). */
+  /** Stops every backend (children terminated), then closes the per-user stores they used. */
   async close(): Promise<void> {
     clearImmediate(this.pending);
     const all = [...this.all(), ...this.successors.values(), ...this.retiring];
     this.backends.clear();
     this.successors.clear();
     await Promise.all(all.map((b) => b.stop()));
+    await this.credentials?.close();
   }
 }

@@ -77,7 +77,7 @@ function rateLimit(r: RateLimit): RateLimitSettings {
 function policyRule(p: Policy, i: number): PolicyRuleSettings {
   const m = p.match;
   const match: PolicyRuleSettings['match'] = {};
-  for (const k of ['principal', 'key', 'sub', 'group', 'scope'] as const) {
+  for (const k of ['principal', 'key', 'sub', 'issuer', 'group', 'scope'] as const) {
     const globs = listed(m[k]);
     if (globs) match[k] = globs;
   }

@@ -138,7 +138,14 @@ export interface PolicyTargetSettings {
 /** One rule of gateway.auth.policies, normalised (every glob field a list). */
 export interface PolicyRuleSettings {
   name: string;
-  match: { principal?: string[]; key?: string[]; sub?: string[]; group?: string[]; scope?: string[] };
+  match: {
+    principal?: string[];
+    key?: string[];
+    sub?: string[];
+    issuer?: string[];
+    group?: string[];
+    scope?: string[];
+  };
   /** Undefined: the rule permits everything. */
   allow?: PolicyTargetSettings;
   deny: PolicyTargetSettings;
@@ -254,6 +261,8 @@ export interface GatewaySettings {
   /** V8's heap growing percent to apply (0 = V8's own heuristic). */
   heapGrowthPercent: number;
   redis?: { url: string; prefix: string; leaseMs: number };
+  /** Keys of the per-user grant store (gateway.credentials), the sealing one first; undefined = not configured. */
+  credentialKeys?: string[];
   discovery: DiscoverySettings;
   /** Signs 2026-07-28 requestState; undefined = a random key per process. */
   requestStateSecret?: string;

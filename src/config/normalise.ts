@@ -72,6 +72,7 @@ function gatewaySettings(
     startupTimeoutMs: ms(g.startup_timeout, 60_000),
     heapGrowthPercent: g.heap_growth_percent ?? 50,
     redis: redisSettings(g.redis, env),
+    ...(g.credentials ? { credentialKeys: g.credentials.keys } : {}),
     discovery: discoverySettings(g.discovery),
     requestStateSecret: g.request_state_secret,
     auth: authSettings(g.auth, baseDir, { host, port: overrides.port ?? g.port ?? 8080 }, maxSessions),

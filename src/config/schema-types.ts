@@ -100,7 +100,15 @@ export type HttpService = BackendCommon & {
  * Credentials the gateway sends to the upstream (one of the types below).
  */
 export type Auth = {
-  type: 'bearer' | 'api_key' | 'query_param' | 'basic' | 'oauth_client_credentials' | 'oauth_private_key_jwt';
+  type:
+    | 'bearer'
+    | 'api_key'
+    | 'query_param'
+    | 'basic'
+    | 'oauth_client_credentials'
+    | 'oauth_private_key_jwt'
+    | 'token_exchange'
+    | 'per_user_secret';
 } & (
   | {
       type: 'bearer';
@@ -212,6 +220,52 @@ export type Auth = {
        * An `audience` parameter for authorization servers that want one (e.g. Auth0).
        */
       audience?: string;
+    }
+  | {
+      type: 'token_exchange';
+      /**
+       * The authorization server's token endpoint that performs the exchange.
+       */
+      token_endpoint: string;
+      /**
+       * The gateway's client id at the authorization server.
+       */
+      client_id: string;
+      /**
+       * The client secret (usually ${VAR}).
+       */
+      client_secret: string;
+      /**
+       * The `audience` asked for the exchanged token.
+       */
+      audience?: string;
+      /**
+       * The RFC 8707 resource asked for the exchanged token (usually the upstream's URL).
+       */
+      resource?: string;
+      /**
+       * Space-separated scopes asked for the exchanged token.
+       */
+      scope?: string;
+    }
+  | {
+      type: 'per_user_secret';
+      /**
+       * The header that carries the user's secret.
+       */
+      header?: string;
+      /**
+       * Written before the secret in the header, e.g. "Bearer ".
+       */
+      prefix?: string;
+      /**
+       * A folder of files, one per principal, named by its typed identity with characters outside A-Z a-z 0-9 . - written _XX (key:alice is key_3Aalice); relative to this config file; read at each new session.
+       */
+      folder?: string;
+      /**
+       * Sent in the header on the backend's own connection, which lists the catalog when no user is present; without it that connection sends none.
+       */
+      catalog_secret?: string;
     }
 );
 /**
@@ -256,7 +310,15 @@ export type SseService = BackendCommon & {
  * Credentials the gateway sends to the upstream (one of the types below).
  */
 export type Auth1 = {
-  type: 'bearer' | 'api_key' | 'query_param' | 'basic' | 'oauth_client_credentials' | 'oauth_private_key_jwt';
+  type:
+    | 'bearer'
+    | 'api_key'
+    | 'query_param'
+    | 'basic'
+    | 'oauth_client_credentials'
+    | 'oauth_private_key_jwt'
+    | 'token_exchange'
+    | 'per_user_secret';
 } & (
   | {
       type: 'bearer';
@@ -368,6 +430,52 @@ export type Auth1 = {
        * An `audience` parameter for authorization servers that want one (e.g. Auth0).
        */
       audience?: string;
+    }
+  | {
+      type: 'token_exchange';
+      /**
+       * The authorization server's token endpoint that performs the exchange.
+       */
+      token_endpoint: string;
+      /**
+       * The gateway's client id at the authorization server.
+       */
+      client_id: string;
+      /**
+       * The client secret (usually ${VAR}).
+       */
+      client_secret: string;
+      /**
+       * The `audience` asked for the exchanged token.
+       */
+      audience?: string;
+      /**
+       * The RFC 8707 resource asked for the exchanged token (usually the upstream's URL).
+       */
+      resource?: string;
+      /**
+       * Space-separated scopes asked for the exchanged token.
+       */
+      scope?: string;
+    }
+  | {
+      type: 'per_user_secret';
+      /**
+       * The header that carries the user's secret.
+       */
+      header?: string;
+      /**
+       * Written before the secret in the header, e.g. "Bearer ".
+       */
+      prefix?: string;
+      /**
+       * A folder of files, one per principal, named by its typed identity with characters outside A-Z a-z 0-9 . - written _XX (key:alice is key_3Aalice); relative to this config file; read at each new session.
+       */
+      folder?: string;
+      /**
+       * Sent in the header on the backend's own connection, which lists the catalog when no user is present; without it that connection sends none.
+       */
+      catalog_secret?: string;
     }
 );
 /**
@@ -493,6 +601,52 @@ export type Auth2 =
        * An `audience` parameter for authorization servers that want one (e.g. Auth0).
        */
       audience?: string;
+    }
+  | {
+      type: 'token_exchange';
+      /**
+       * The authorization server's token endpoint that performs the exchange.
+       */
+      token_endpoint: string;
+      /**
+       * The gateway's client id at the authorization server.
+       */
+      client_id: string;
+      /**
+       * The client secret (usually ${VAR}).
+       */
+      client_secret: string;
+      /**
+       * The `audience` asked for the exchanged token.
+       */
+      audience?: string;
+      /**
+       * The RFC 8707 resource asked for the exchanged token (usually the upstream's URL).
+       */
+      resource?: string;
+      /**
+       * Space-separated scopes asked for the exchanged token.
+       */
+      scope?: string;
+    }
+  | {
+      type: 'per_user_secret';
+      /**
+       * The header that carries the user's secret.
+       */
+      header?: string;
+      /**
+       * Written before the secret in the header, e.g. "Bearer ".
+       */
+      prefix?: string;
+      /**
+       * A folder of files, one per principal, named by its typed identity with characters outside A-Z a-z 0-9 . - written _XX (key:alice is key_3Aalice); relative to this config file; read at each new session.
+       */
+      folder?: string;
+      /**
+       * Sent in the header on the backend's own connection, which lists the catalog when no user is present; without it that connection sends none.
+       */
+      catalog_secret?: string;
     };
 /**
  * A glob (picomatch) or a list of globs.
@@ -639,6 +793,17 @@ export interface Gateway {
      * How long a single-session queue owner holds its lease; a dead owner is replaced within about lease × 1.25.
      */
     lease?: number | string;
+  };
+  /**
+   * The store of per-user upstream grants (auth: token_exchange): in Redis with gateway.redis, so every replica uses them, else in memory.
+   */
+  credentials?: {
+    /**
+     * AES-256-GCM keys (32 bytes, base64 or hex) sealing per-user upstream grants; the first seals, the others only open (key rotation).
+     *
+     * @minItems 1
+     */
+    keys: [string, ...string[]];
   };
   auth?: ClientAuth;
   telemetry?: Telemetry;
@@ -824,7 +989,7 @@ export interface Policy {
    */
   match: {
     /**
-     * The principal's name: an API key's name or a token's sub.
+     * The principal's name, whatever the method (an API key named alice and a token with sub alice both match "alice"), or its typed identity: "key:<name>" for an API key, "jwt:<issuer>:<sub>" for a token.
      */
     principal?: string | [string, ...string[]];
     /**
@@ -835,6 +1000,10 @@ export interface Policy {
      * A token's sub claim (API keys never match).
      */
     sub?: string | [string, ...string[]];
+    /**
+     * A token's issuer (iss) (API keys never match); with sub, one issuer's user.
+     */
+    issuer?: string | [string, ...string[]];
     /**
      * Any of the token's groups (jwt.groups_claim).
      */
@@ -1365,7 +1534,15 @@ export interface StringMap3 {
   [k: string]: string;
 }
 export interface Auth3 {
-  type: 'bearer' | 'api_key' | 'query_param' | 'basic' | 'oauth_client_credentials' | 'oauth_private_key_jwt';
+  type:
+    | 'bearer'
+    | 'api_key'
+    | 'query_param'
+    | 'basic'
+    | 'oauth_client_credentials'
+    | 'oauth_private_key_jwt'
+    | 'token_exchange'
+    | 'per_user_secret';
 }
 /**
  * This interface was referenced by `SwitchboardConfig`'s JSON-Schema

@@ -23,11 +23,13 @@ const PER_CLIENT_ONLY = ['idle_timeout', 'max_sessions', 'forward_headers'] as c
 function backendProblems(
   section: string,
   name: string,
-  c: BackendCommon & { forward_headers?: string[] },
+  c: BackendCommon & { forward_headers?: string[]; auth?: { type?: string } },
   at: Located,
 ): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const perClient = c.session_mode === 'per_client';
+  // A backend acting as each user has one upstream session per user: per_client's settings apply to it.
+  const perUser = c.auth?.type === 'token_exchange' || c.auth?.type === 'per_user_secret';
+  const perClient = c.session_mode === 'per_client' || perUser;
   if (!perClient) {
     for (const key of PER_CLIENT_ONLY) {
       if (c[key] !== undefined) {
@@ -38,8 +40,10 @@ function backendProblems(
   if (perClient && c.single_session) {
     problems.push(
       at(
-        [section, name, 'session_mode'],
-        'session_mode: per_client opens one upstream session per client; it cannot be combined with single_session: true',
+        [section, name, perUser ? 'single_session' : 'session_mode'],
+        perUser
+          ? `auth: ${c.auth?.type} opens one upstream session per user; it cannot be combined with single_session: true`
+          : 'session_mode: per_client opens one upstream session per client; it cannot be combined with single_session: true',
       ),
     );
   }

@@ -3,10 +3,11 @@ import type { AuthInfo, Server, Transport } from '@modelcontextprotocol/server';
 import type { Front } from '../audit/event.js';
 import { log } from '../log.js';
 import type { ListChanges } from '../server/sessions/session.js';
+import { principalOf } from '../principal.js';
 
 interface Attached {
   kind: string;
-  /** AuthInfo.clientId of the principal that opened it; empty without authentication. */
+  /** The typed identity (src/principal.ts) of the principal that opened it; empty without authentication. */
   principal: string;
   auth?: AuthInfo;
   /** The tool set it serves ('' for the whole catalog). */
@@ -60,9 +61,9 @@ export class AttachedSessions {
       onClosed?.();
       released?.();
     };
-    this.servers.set(server, { kind, principal: auth?.clientId ?? '', auth, set });
+    this.servers.set(server, { kind, principal: principalOf(auth), auth, set });
     await server.connect(transport);
-    log.info({ session: transport.sessionId, kind, principal: auth?.clientId }, 'attached session opened');
+    log.info({ session: transport.sessionId, kind, principal: principalOf(auth) }, 'attached session opened');
     return server;
   }
 

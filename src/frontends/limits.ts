@@ -4,6 +4,7 @@ import type { SessionCluster } from '../server/sessions/cluster.js';
 import type { Drain } from '../server/http/drain.js';
 import type { RateGateDeps } from '../server/http/rate-gate.js';
 import type { AttachedSessions } from './attached.js';
+import { principalOf } from '../principal.js';
 
 /** What the WebSocket and legacy SSE frontends share with /mcp: limits, rate buckets, drain and sessions. */
 export interface FrontendDeps {
@@ -33,7 +34,7 @@ export function sessionRefusal(deps: FrontendDeps, auth: AuthInfo | undefined): 
     return `Too many sessions (max_sessions ${deps.maxSessions()}); retry later`;
   }
   const cap = auth && deps.sessionCap(auth);
-  const principal = auth?.clientId ?? '';
+  const principal = principalOf(auth);
   const mine = attached.countOf(principal);
   if (cap !== undefined && cap !== null && mine >= cap) {
     log.warn({ principal, sessions: mine }, 'session refused: per-principal cap reached');
@@ -52,7 +53,7 @@ export async function rateRefusal(
 ): Promise<string | undefined> {
   const bucket = auth && rate.limit(auth);
   if (!auth || !bucket) return undefined;
-  const verdict = await (await rate.buckets()).take(auth.clientId, bucket);
+  const verdict = await (await rate.buckets()).take(principalOf(auth), bucket);
   if (verdict.ok === true) return undefined;
   if (verdict.ok === 'unknown') {
     return rate.failMode() === 'open'
@@ -60,7 +61,7 @@ export async function rateRefusal(
       : 'Rate limiter unavailable (its Redis cannot be reached); retry later';
   }
   const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
-  log.debug({ principal: auth.clientId }, 'request refused: rate limit');
+  log.debug({ principal: principalOf(auth) }, 'request refused: rate limit');
   return `Too many requests: rate limit of ${bucket.rate} per ${bucket.perMs} ms (burst ${bucket.burst}) exceeded; retry after ${seconds} s`;
 }
 

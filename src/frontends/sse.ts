@@ -13,6 +13,7 @@ import type { Request, Response } from 'express';
 import { log } from '../log.js';
 import { sessionRefusal, setOf, type FrontendDeps } from './limits.js';
 import { authOf, rpcError } from '../server/http/replies.js';
+import { principalOf } from '../principal.js';
 
 /** Where clients of the legacy transport POST their messages (the `endpoint` event names it with the session). */
 export const MESSAGES_PATH = '/messages';
@@ -109,7 +110,7 @@ export class LegacySseFrontend {
     const auth = authOf(req);
     const refused = sessionRefusal(this.deps, auth);
     if (refused) return rpcError(res, 503, -32000, refused);
-    const transport = new LegacySseTransport(auth?.clientId ?? '', auth, this.deps, res);
+    const transport = new LegacySseTransport(principalOf(auth), auth, this.deps, res);
     const id = transport.sessionId;
     this.sessions.set(id, transport);
     const cluster = this.deps.cluster;
@@ -153,7 +154,7 @@ export class LegacySseFrontend {
       return rpcError(res, 400, -32600, 'Invalid Request: not a JSON-RPC 2.0 message', messageId);
     }
     const transport = this.sessions.get(id);
-    const principal = authOf(req)?.clientId ?? '';
+    const principal = principalOf(authOf(req));
     if (!transport && this.deps.cluster) return void this.forward(id, principal, message, res, messageId);
     if (!transport || transport.principal !== principal) {
       // Another principal's session is answered like an unknown one: its existence is not revealed.

@@ -49,7 +49,7 @@ export class WebSocketSessionTransport implements Transport {
 
   constructor(
     readonly sessionId: string,
-    /** The principal it belongs to (AuthInfo.clientId; empty without authentication). */
+    /** The principal it belongs to (its typed identity, src/principal.ts; empty without authentication). */
     readonly principal: string,
     private auth: AuthInfo | undefined,
     private readonly deps: FrontendDeps,

@@ -7,6 +7,7 @@ import { takeUpgrade } from '../server/http/upgrade.js';
 import { sessionRefusal, setOf, type FrontendDeps } from './limits.js';
 import { WebSocketSessionTransport, type SocketTiming } from './ws-transport.js';
 import { authOf, rpcError } from '../server/http/replies.js';
+import { principalOf } from '../principal.js';
 
 /** The WebSocket subprotocol of MCP, which the gateway selects. */
 export const MCP_SUBPROTOCOL = 'mcp';
@@ -87,7 +88,7 @@ export class WebSocketFrontend {
       return rpcError(res, 400, -32000, `Bad Request: offer the "${MCP_SUBPROTOCOL}" WebSocket subprotocol`);
     }
     const auth = authOf(req);
-    const principal = auth?.clientId ?? '';
+    const principal = principalOf(auth);
     const wanted = typeof req.query.session === 'string' ? req.query.session : undefined;
     let session: WebSocketSessionTransport | undefined;
     if (wanted !== undefined) {

@@ -57,11 +57,12 @@ const SIGNING_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   .privateKey.export({ format: 'pem', type: 'pkcs8' })
   .toString();
 
-/** A value for each `${VAR}` a block needs without a default: a URL for `*_URL`, a key for `*_SIGNING_KEY`, else 16+ characters. */
+/** A value for each `${VAR}` a block needs without a default: a URL for `*_URL`, a key for `*_SIGNING_KEY`, 32 bytes for `*_STORE_KEY`, else 16+ characters. */
 function requiredEnv(text: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [, name] of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
     if (name!.endsWith('SIGNING_KEY')) env[name!] = SIGNING_KEY;
+    else if (name!.endsWith('STORE_KEY')) env[name!] = Buffer.alloc(32, 7).toString('base64');
     else if (name!.endsWith('REDIS_URL')) env[name!] = 'redis://127.0.0.1:6379/0';
     else if (name!.endsWith('_URL')) env[name!] = 'https://value.example/path';
     else env[name!] = `value-of-${name}-0123456789`;

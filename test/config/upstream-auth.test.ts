@@ -52,6 +52,63 @@ sseServices:
     );
   });
 
+  it('refuses token_exchange without gateway.credentials keys, a bad key, or on a stdio backend, each at its position', () => {
+    const te = '{ type: token_exchange, token_endpoint: "http://as/token", client_id: c, client_secret: s }';
+    const found = problems(`
+httpServices:
+  gh:
+    base_url: http://x
+    auth: ${te}
+`);
+    assert.equal(found.length, 1, found.join('\n'));
+    assert.match(
+      found[0]!,
+      /:5:11: httpServices\.gh\.auth: token_exchange .* set gateway\.credentials\.keys/,
+    );
+    const badKey = problems(`
+gateway:
+  credentials:
+    keys: ["c2hvcnQ="]
+sseServices:
+  gh:
+    base_url: http://x
+    auth: ${te}
+`);
+    assert.equal(badKey.length, 1, badKey.join('\n'));
+    assert.match(badKey[0]!, /gateway\.credentials\.keys\[?\.?0\]?: a store key is 32 bytes/);
+    const stdio = problems(`
+gateway:
+  credentials: { keys: ["${Buffer.alloc(32, 1).toString('base64')}"] }
+mcpServers:
+  local:
+    command: node
+    auth: ${te}
+`);
+    assert.ok(
+      stdio.some((p) => /mcpServers\.local.*unknown key "auth"/.test(p)),
+      stdio.join('\n'),
+    );
+  });
+
+  it('gives token_exchange backends the per-user session settings, and refuses single_session', () => {
+    const keys = `gateway:\n  credentials: { keys: ["${Buffer.alloc(32, 1).toString('base64')}"] }\n`;
+    const te = '{ type: token_exchange, token_endpoint: "http://as/token", client_id: c, client_secret: s }';
+    const config = parseConfig(
+      `${keys}httpServices:\n  gh:\n    base_url: http://x\n    idle_timeout: 5m\n    max_sessions: 10\n    auth: ${te}\n`,
+      '/cfg/test.yaml',
+      { env: {} },
+    );
+    assert.equal(config.backends[0]!.idleTimeoutMs, 300_000);
+    const found = problems(
+      `${keys}httpServices:\n  gh:\n    base_url: http://x\n    single_session: true\n    auth: ${te}\n`,
+    );
+    assert.equal(found.length, 1, found.join('\n'));
+    assert.match(
+      found[0]!,
+      /httpServices\.gh\.single_session: auth: token_exchange opens one upstream session per user/,
+    );
+  });
+
   it('resolves private_key_file against the config folder and keeps the rest as written', () => {
     const config = parseConfig(
       `httpServices:\n  k:\n    base_url: http://x\n    auth: { type: oauth_private_key_jwt, client_id: c, private_key_file: keys/k.pem, scope: "a b" }\n`,

@@ -31,6 +31,17 @@ export interface Origin {
   detached(): Origin;
   /** The trace context of the downstream request (its server span), when tracing is on. */
   readonly trace?: Context;
+  /**
+   * Who made the downstream request, for backends that act as each user: the typed principal's identity and
+   * the token it authenticated with (sent only to a token endpoint for exchange, never upstream).
+   */
+  readonly caller?: Caller;
+}
+
+/** An authenticated caller: its typed identity (`principalKey`) and the credential it presented. */
+export interface Caller {
+  readonly principal: string;
+  readonly token?: string;
 }
 
 /** Where an upstream log message may go: `session` limits it to one session, `via` is the origin to deliver through. */

@@ -16,6 +16,7 @@ import {
 } from '../transports/factory.js';
 import { TRACING_OFF, type Tracing } from '../../telemetry/tracing.js';
 import type { UpstreamTokens } from '../oauth/tokens.js';
+import type { UserAuth } from '../credentials/per-user.js';
 
 /** One downstream session's own upstream connection. */
 interface Connection {
@@ -23,7 +24,7 @@ interface Connection {
   built: BuiltTransport;
   inFlight: InFlight;
   opened: Promise<void>;
-  /** Forwarded headers, refreshed from each downstream request. */
+  /** Forwarded headers and a per-user backend's credential, refreshed from each downstream request. */
   headers: Record<string, string>;
   busy: number;
   lastUsed: number;
@@ -42,7 +43,8 @@ function forwarded(spec: BackendSpec, origin: Origin): Record<string, string> {
 
 /**
  * The upstream sessions of a `session_mode: per_client` backend: one per downstream session, opened on first
- * use, closed with the downstream session, after idle_timeout without use, or when the backend stops.
+ * use, closed with the downstream session, after idle_timeout without use, or when the backend stops. A backend
+ * acting as each user (`users`) has one per (typed principal, backend) instead, closed after idle_timeout.
  */
 export class ClientSessions {
   private readonly conns = new Map<string, Connection>();
@@ -58,6 +60,8 @@ export class ClientSessions {
     /** The backend's OAuth token source: every client's upstream session uses the same token. */
     private readonly tokens?: UpstreamTokens,
     private readonly transports: TransportFactory = createTransport,
+    /** Set for a backend acting as each user: sessions are keyed by principal and carry its credential. */
+    private readonly users?: UserAuth,
   ) {
     const idle = spec().idleTimeoutMs;
     if (idle > 0) {
@@ -81,9 +85,11 @@ export class ClientSessions {
    * busy until the request releases it, so that the idle sweep cannot close it under the request.
    */
   async session(origin: Origin): Promise<UpstreamSession> {
-    const id = origin.sessionId;
-    const conn = this.acquire(origin);
-    conn.headers = forwarded(this.spec(), origin);
+    const user = await this.users?.credential(origin.caller);
+    const id = user?.principal ?? origin.sessionId;
+    const headers = { ...forwarded(this.spec(), origin), ...user?.headers };
+    const conn = this.acquire(origin, id, headers);
+    conn.headers = headers;
     // Busy from the start, so that the idle sweep cannot close a connection that is still opening.
     conn.busy++;
     const release = () => {
@@ -128,8 +134,7 @@ export class ClientSessions {
   }
 
   /** The session's connection, created (not yet open) if it has none; refused beyond max_sessions. */
-  private acquire(origin: Origin): Connection {
-    const id = origin.sessionId;
+  private acquire(origin: Origin, id: string, headers: Record<string, string>): Connection {
     let conn = this.conns.get(id);
     if (!conn) {
       const spec = this.spec();
@@ -140,7 +145,7 @@ export class ClientSessions {
           spec.name,
         );
       }
-      conn = this.connect(origin, spec);
+      conn = this.connect(origin, spec, id, headers);
       this.conns.set(id, conn);
     }
     return conn;
@@ -160,20 +165,25 @@ export class ClientSessions {
     }
   }
 
-  private connect(origin: Origin, spec: BackendSpec): Connection {
-    const id = origin.sessionId;
-    const log = this.log.child({ session: short(id) });
+  private connect(
+    origin: Origin,
+    spec: BackendSpec,
+    id: string,
+    headers: Record<string, string>,
+  ): Connection {
+    const log = this.log.child(this.users ? { principal: id } : { session: short(id) });
     const detached = origin.detached();
-    const inFlight = new InFlight(() => detached);
+    // A user's session serves all their clients: with nothing in flight, no one client is the one asked.
+    const inFlight = new InFlight(this.users ? undefined : () => detached);
     const client = upstreamClient(relayedSubset(origin.capabilities()));
     const conn = {
       client,
       inFlight,
-      headers: forwarded(spec, origin),
+      headers,
       busy: 0,
       lastUsed: Date.now(),
     } as Connection;
-    const headerSource = spec.forwardHeaders.length > 0 ? () => conn.headers : undefined;
+    const headerSource = spec.forwardHeaders.length > 0 || this.users ? () => conn.headers : undefined;
     conn.built = this.transports(spec, log, headerSource, this.tracing(), this.tokens);
     installRelay(client, {
       backend: spec.name,

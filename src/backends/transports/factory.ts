@@ -54,6 +54,11 @@ export function applyAuth(
     case 'query_param':
       target.searchParams.set(auth.param, auth.value);
       break;
+    case 'per_user_secret':
+      // The backend's own connection (catalog); a user's session overrides the header with the user's secret.
+      if (auth.catalog_secret)
+        out[auth.header ?? 'Authorization'] = `${auth.prefix ?? ''}${auth.catalog_secret}`;
+      break;
     // OAuth types: the token comes from the transport's authProvider (UpstreamTokens), per request.
   }
   return { url: target, headers: out };

@@ -198,7 +198,7 @@ export class ActivityPanel {
       const box = h('figure', { class: 'chart', 'data-chart': c.id }, h('figcaption', {}, c.title));
       this.charts.append(box);
       const opts: uPlot.Options = {
-        width: 320,
+        width: Math.max(320, box.clientWidth - 24),
         height: 140,
         legend: { show: true },
         cursor: { show: true },
@@ -212,6 +212,8 @@ export class ActivityPanel {
             stroke: COLORS[i % COLORS.length],
             width: 1.5,
             spanGaps: false,
+            // Error rate and latency have no value in a bucket without calls: a lone bucket must still show.
+            points: { show: c.id !== 'calls', size: 5, fill: COLORS[i % COLORS.length] },
           })),
         ],
       };

@@ -57,6 +57,7 @@ const STATUS: Record<RestCode, number> = {
   invalid_request_state: 400,
   shutting_down: 503,
   not_permitted: 403,
+  user_credentials: 403,
   bad_request: 400,
   unauthenticated: 401,
   forbidden: 403,

@@ -4,6 +4,7 @@ import type { AuthInfo } from '@modelcontextprotocol/server';
 import { decodeJwt, type JSONWebKeySet } from 'jose';
 import { authEnabled } from '../../config/auth.js';
 import type { AuthSettings } from '../../config/model.js';
+import type { PrincipalMethod } from '../../principal.js';
 import { AuthFailure, JwtVerifier, type VerifiedToken } from './jwt.js';
 
 export { AuthFailure } from './jwt.js';
@@ -11,7 +12,8 @@ export { AuthFailure } from './jwt.js';
 /** What the gateway puts in AuthInfo.extra for handlers and the operator check. */
 export interface AuthExtra {
   [key: string]: unknown;
-  method: 'api_key' | 'jwt';
+  /** How it authenticated: with `issuer` and the name (`clientId`), its typed identity (src/principal.ts). */
+  method: PrincipalMethod;
   operator: boolean;
   /** A token's groups (jwt.groups_claim); empty for API keys. */
   groups: string[];
@@ -116,9 +118,9 @@ export class Authenticator {
     if (!this.oauth || cred.via === 'x-api-key' || !looksLikeJwt(cred.token)) {
       throw new AuthFailure(401, this.digests.length ? 'invalid API key' : 'malformed token');
     }
-    const t = await this.verifyJwt(cred.token);
+    const { token: t, signIn } = await this.verifyJwt(cred.token);
     const extra: AuthExtra = {
-      method: 'jwt',
+      method: signIn ? 'sign_in' : 'jwt',
       operator: t.scopes.includes(this.settings.operatorScope),
       groups: t.groups,
       issuer: t.issuer,
@@ -127,7 +129,7 @@ export class Authenticator {
   }
 
   /** A JWT is checked by the verifier of its (unverified) issuer: the gateway's own sign-in, else gateway.auth.jwt. */
-  private async verifyJwt(token: string): Promise<VerifiedToken> {
+  private async verifyJwt(token: string): Promise<{ token: VerifiedToken; signIn: boolean }> {
     let iss: unknown;
     try {
       iss = decodeJwt(token).iss;
@@ -135,7 +137,8 @@ export class Authenticator {
       throw new AuthFailure(401, 'malformed token');
     }
     const own = this.signIn;
-    if (!own || (iss !== own.source.issuer && this.jwt)) return this.jwt!.verify(token);
+    if (!own || (iss !== own.source.issuer && this.jwt))
+      return { token: await this.jwt!.verify(token), signIn: false };
     const t = await own.verifier.verify(token);
     let active: boolean;
     try {
@@ -144,7 +147,7 @@ export class Authenticator {
       throw new AuthFailure(503, `sign-in state unavailable (${(err as Error).message})`);
     }
     if (!active) throw new AuthFailure(401, 'token revoked (its sign-in was revoked or has ended)');
-    return t;
+    return { token: t, signIn: true };
   }
 
   /** Scopes the principal lacks for /mcp (JWT required_scopes); empty when it may proceed. */

@@ -3,6 +3,7 @@ import picomatch from 'picomatch';
 import type { AuthSettings, PolicyRuleSettings, RateLimitSettings } from '../../config/model.js';
 import { log } from '../../log.js';
 import { ALLOW_ALL, type Grant } from '../../registry/grant.js';
+import { principalOf } from '../../principal.js';
 import type { AuthExtra } from './authenticator.js';
 
 type Matcher = (value: string) => boolean;
@@ -13,7 +14,10 @@ const glob = (globs: string[]): Matcher => (globs.length ? picomatch(globs, { do
 /** The claims of a principal that policies match on. */
 interface Claims {
   name: string;
+  /** The typed identity (`key:<name>`, `jwt:<issuer>:<sub>`). */
+  id: string;
   method: AuthExtra['method'];
+  issuer?: string;
   groups: string[];
   scopes: string[];
 }
@@ -22,7 +26,9 @@ function claimsOf(info: AuthInfo): Claims {
   const extra = info.extra as AuthExtra | undefined;
   return {
     name: info.clientId,
+    id: principalOf(info),
     method: extra?.method ?? 'api_key',
+    issuer: extra?.issuer,
     groups: extra?.groups ?? [],
     scopes: info.scopes,
   };
@@ -43,9 +49,11 @@ class Rule {
       const test = glob(globs);
       tests.push((c) => value(c).some(test));
     };
-    one(m.principal, (c) => [c.name]);
+    // By name whatever the method (explicitly ambiguous), or by typed identity; key and sub are typed.
+    one(m.principal, (c) => [c.name, c.id]);
     one(m.key, (c) => (c.method === 'api_key' ? [c.name] : []));
-    one(m.sub, (c) => (c.method === 'jwt' ? [c.name] : []));
+    one(m.sub, (c) => (c.method !== 'api_key' ? [c.name] : []));
+    one(m.issuer, (c) => (c.issuer !== undefined ? [c.issuer] : []));
     one(m.group, (c) => c.groups);
     one(m.scope, (c) => c.scopes);
     this.match = (c) => tests.every((t) => t(c));
@@ -106,10 +114,11 @@ export class PolicyEngine {
     const key = matched.map((r) => this.rules.indexOf(r)).join(',');
     let grant = this.grants.get(key);
     if (!grant) this.grants.set(key, (grant = grantOf(matched)));
-    if (!matched.length && !this.warned.has(info.clientId) && this.warned.size < 10_000) {
-      this.warned.add(info.clientId);
+    const id = principalOf(info);
+    if (!matched.length && !this.warned.has(id) && this.warned.size < 10_000) {
+      this.warned.add(id);
       log.warn(
-        { principal: info.clientId },
+        { principal: id },
         'no gateway.auth.policies rule matches this principal: it may use no tool, resource or prompt',
       );
     }

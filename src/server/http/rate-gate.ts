@@ -5,6 +5,7 @@ import { log } from '../../log.js';
 import type { RefusalCounter } from '../auth/gate.js';
 import type { Buckets } from './rate-limit.js';
 import { authOf, rpcError } from './replies.js';
+import { principalOf } from '../../principal.js';
 
 /** What the rate gate needs, read per request so a reload's settings apply at once. */
 export interface RateGateDeps {
@@ -35,7 +36,7 @@ export function rateGate(deps: RateGateDeps, count?: RefusalCounter) {
     const auth = authOf(req);
     const bucket = auth && deps.limit(auth);
     if (!auth || !bucket) return next();
-    const who = auth.clientId;
+    const who = principalOf(auth);
     deps
       .buckets()
       .then((b) => b.take(who, bucket))

@@ -15,6 +15,7 @@ import type { Grant } from '../../registry/grant.js';
 import type { ParkedCall } from './input-bridge.js';
 import { LISTEN_PREFIX } from '../sessions/per-request.js';
 import { Subscriptions } from './subscriptions.js';
+import { principalOf } from '../../principal.js';
 
 /** What a downstream request handler receives besides the request. */
 export type Extra = ServerContext;
@@ -74,6 +75,7 @@ export class Peer {
   origin(extra?: Extra, parked?: ParkedCall<unknown>, trace?: Context): Origin {
     const server = this.server;
     const req = extra?.http?.req;
+    const auth = extra?.http?.authInfo;
     // Copied only when asked for (forward_headers): most requests never need them.
     let headers: Record<string, string> | undefined;
     // Notifications are chained so they keep their upstream order and can be awaited before the answer.
@@ -100,6 +102,7 @@ export class Peer {
       settled: () => sent,
       detached: () => this.origin(),
       ...(trace && { trace }),
+      ...(auth && { caller: { principal: principalOf(auth), token: auth.token } }),
     };
   }
 }

@@ -9,6 +9,7 @@ import { log } from '../../log.js';
 import { ParkedCall, type InputBridge } from './input-bridge.js';
 import type { Extra, Peer } from './peers.js';
 import type { RequestStateCodec, StateBinding } from './request-state.js';
+import { principalOf } from '../../principal.js';
 
 /** The `_meta` of a downstream request, as far as relaying needs it. */
 export type Meta = { progressToken?: string | number } | undefined;
@@ -51,8 +52,8 @@ export async function guarded<T>(body: () => Promise<T>): Promise<T> {
 }
 
 /** The principal a request state is bound to: the authenticated client (gateway.auth), or empty without it. */
-function principalOf(extra: Extra): string {
-  return extra.http?.authInfo?.clientId ?? '';
+function principalOfExtra(extra: Extra): string {
+  return principalOf(extra.http?.authInfo);
 }
 
 /** One request relayed by relayWithInput: who asked, through what, and what the sealed state is bound to. */
@@ -82,7 +83,7 @@ export async function relayWithInput<T extends object>(
   run: (opts: RelayedOptions) => Promise<T>,
 ): Promise<T | InputRequiredResult> {
   const { support, dispatch, peer, extra, meta, binding, trace } = relayed;
-  const bound: StateBinding = { ...binding, principal: principalOf(extra) };
+  const bound: StateBinding = { ...binding, principal: principalOfExtra(extra) };
   const seal = (nonce: string) => support.codec.mint({ kind: 'parked', nonce }, bound);
   const relay = async (opts: RelayedOptions): Promise<T | InputRequiredResult> => {
     const result = await run(opts);

@@ -7,7 +7,7 @@ import { waitAtMost } from '../../time.js';
 /** What a replica needs to take a 2025-era session up: who opened it and how it was initialized. */
 export interface SessionRecord {
   id: string;
-  /** AuthInfo.clientId of the initializer (empty without authentication). */
+  /** The initializer's typed identity (src/principal.ts; empty without authentication). */
   principal: string;
   /** The `initialize` params the client sent (protocol version, capabilities, client info). */
   init: Record<string, unknown>;

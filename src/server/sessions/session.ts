@@ -6,6 +6,7 @@ import type { GatewaySettings } from '../../config/model.js';
 import { authOf } from '../http/replies.js';
 import type { SessionRecord } from './cluster.js';
 import type { SessionTransport } from './transport.js';
+import { principalOf as principalKeyOf } from '../../principal.js';
 
 /** One downstream client session: its MCP server, transport and activity. */
 export interface Session {
@@ -18,7 +19,7 @@ export interface Session {
   openStreams: number;
   /** Whether a call of it is in flight. */
   busy(): boolean;
-  /** Who initialized it (AuthInfo.clientId; empty without authentication): only they may use it. */
+  /** Who initialized it (its typed identity, src/principal.ts; empty without authentication): only they may use it. */
   principal: string;
   /** The principal's credentials as last presented (their claims decide what it may see). */
   auth?: AuthInfo;
@@ -28,7 +29,7 @@ export interface Session {
 
 /** The authenticated principal of a request (set by the auth gate), or empty. */
 export function principalOf(req: IncomingMessage): string {
-  return authOf(req)?.clientId ?? '';
+  return principalKeyOf(authOf(req));
 }
 
 /** Which catalog lists changed between two snapshots. */

@@ -19,11 +19,16 @@ const key = (name: string, scopes: string[] = []): AuthInfo => ({
   scopes,
   extra: { method: 'api_key', operator: false, groups: [] },
 });
-const jwt = (sub: string, groups: string[], scopes: string[] = []): AuthInfo => ({
+const jwt = (
+  sub: string,
+  groups: string[],
+  scopes: string[] = [],
+  issuer = 'https://idp.test',
+): AuthInfo => ({
   token: 't',
   clientId: sub,
   scopes,
-  extra: { method: 'jwt', operator: false, groups },
+  extra: { method: 'jwt', operator: false, groups, issuer },
 });
 
 describe('PolicyEngine', () => {
@@ -56,5 +61,23 @@ describe('PolicyEngine', () => {
     assert.equal(e.limits(jwt('a', ['dev-x'])).rateLimit?.rate, 50);
     assert.equal(e.limits(key('ci')).rateLimit?.rate, 5, 'the default');
     assert.equal(new PolicyEngine({ ...e.settings, policies: [] }).grant(key('x')).all, true);
+  });
+});
+
+describe('PolicyEngine and typed principals', () => {
+  const e = engine(`      - { name: by-name, match: { principal: ci }, allow: { backends: named } }
+      - { name: by-id, match: { principal: "jwt:https://idp.test:*" }, allow: { backends: idp } }
+      - { name: by-issuer, match: { sub: ci, issuer: "https://other.test" }, allow: { backends: other } }
+`);
+
+  it('match by name explicitly (every method), by typed identity, and by issuer', () => {
+    assert.ok(
+      e.grant(key('ci')).backend('named') && e.grant(jwt('ci', [])).backend('named'),
+      'principal: by name',
+    );
+    assert.ok(!e.grant(key('ci')).backend('idp'), 'an API key is not jwt:<issuer>:<sub>');
+    assert.ok(e.grant(jwt('bob', [])).backend('idp'));
+    assert.ok(!e.grant(jwt('ci', [])).backend('other'), 'another issuer');
+    assert.ok(e.grant(jwt('ci', [], [], 'https://other.test')).backend('other'));
   });
 });
