@@ -4,15 +4,18 @@ import type { AuthInfo } from '@modelcontextprotocol/server';
 export const AUDIT_SCHEMA_VERSION = 1;
 
 /** What an audit event records. */
-export type AuditKind =
-  | 'tools/call'
-  | 'resources/read'
-  | 'prompts/get'
-  | 'session/open'
-  | 'session/close'
-  | 'policy/refused'
-  | 'rate_limit/refused'
-  | 'sign_in';
+export const AUDIT_KINDS = [
+  'tools/call',
+  'resources/read',
+  'prompts/get',
+  'session/open',
+  'session/close',
+  'policy/refused',
+  'rate_limit/refused',
+  'sign_in',
+] as const;
+/** One of AUDIT_KINDS. */
+export type AuditKind = (typeof AUDIT_KINDS)[number];
 
 /**
  * Who acted, by name only (never a credential): an API key's configured name, a JWT's subject (with its
@@ -28,7 +31,9 @@ export type Principal =
 export type Front = 'http' | 'ws' | 'sse' | 'stdio' | 'rest';
 
 /** How a request ended: served, an upstream tool error result, refused by the gateway, or failed. */
-export type Outcome = 'ok' | 'tool_error' | 'refused' | 'error';
+export const OUTCOMES = ['ok', 'tool_error', 'refused', 'error'] as const;
+/** One of OUTCOMES. */
+export type Outcome = (typeof OUTCOMES)[number];
 
 /** Arguments or a result as recorded with a backend's `audit_payloads`: redacted, and cut when too large. */
 export interface RecordedPayload {

@@ -1,4 +1,5 @@
 /** GET /v1/audit and the audit event in the OpenAPI document of the REST API (frontends/rest/openapi.ts). */
+import { AUDIT_KINDS, OUTCOMES } from './event.js';
 
 const problem = { $ref: '#/components/responses/Problem' };
 const query = (name: string, description: string, schema: Record<string, unknown> = { type: 'string' }) => ({
@@ -8,17 +9,8 @@ const query = (name: string, description: string, schema: Record<string, unknown
   description,
   schema,
 });
-const OUTCOMES = ['ok', 'tool_error', 'refused', 'error'];
-const KINDS = [
-  'tools/call',
-  'resources/read',
-  'prompts/get',
-  'session/open',
-  'session/close',
-  'policy/refused',
-  'rate_limit/refused',
-  'sign_in',
-];
+const KINDS = [...AUDIT_KINDS];
+const OUTCOMES_ENUM = [...OUTCOMES];
 const payload = {
   type: 'object',
   properties: { value: {}, truncated: { const: true } },
@@ -53,7 +45,7 @@ export const AUDIT_EVENT_SCHEMA = {
     method: { type: 'string' },
     target: { type: 'string' },
     backend: { type: 'string' },
-    outcome: { enum: OUTCOMES },
+    outcome: { enum: OUTCOMES_ENUM },
     error: { type: 'string' },
     duration_ms: { type: 'number' },
     trace_id: { type: 'string' },
@@ -73,7 +65,7 @@ export const AUDIT_PATHS = {
         query('principal', '`<kind>:<id>` (e.g. `api_key:ci`), or an id alone'),
         query('tool', 'An exposed tool name'),
         query('backend', 'A backend name'),
-        query('outcome', 'How the request ended', { enum: OUTCOMES }),
+        query('outcome', 'How the request ended', { enum: OUTCOMES_ENUM }),
         query('kind', 'The event kind', { enum: KINDS }),
         query('from', 'Earliest time (ISO 8601 or epoch milliseconds)'),
         query('to', 'Latest time (ISO 8601 or epoch milliseconds)'),

@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditKind, Outcome } from './event.js';
-import { principalKey } from './event.js';
+import { AUDIT_KINDS, OUTCOMES, principalKey } from './event.js';
 
 /** What GET /v1/audit filters by; every field given must match. */
 export interface AuditFilter {
@@ -74,17 +74,8 @@ export function page(
   return more ? { events, next: events[events.length - 1]!.id } : { events };
 }
 
-const OUTCOMES = new Set<string>(['ok', 'tool_error', 'refused', 'error']);
-const KINDS = new Set<string>([
-  'tools/call',
-  'resources/read',
-  'prompts/get',
-  'session/open',
-  'session/close',
-  'policy/refused',
-  'rate_limit/refused',
-  'sign_in',
-]);
+const OUTCOME_SET = new Set<string>(OUTCOMES);
+const KIND_SET = new Set<string>(AUDIT_KINDS);
 
 /** A time given as ISO 8601 or epoch milliseconds; throws naming the parameter otherwise. */
 function time(name: string, value: string): number {
@@ -115,12 +106,12 @@ export function parseQuery(q: Record<string, unknown>): {
   if (backend) filter.backend = backend;
   const outcome = str('outcome');
   if (outcome !== undefined) {
-    if (!OUTCOMES.has(outcome)) throw new RangeError(`outcome must be one of ${[...OUTCOMES].join(', ')}`);
+    if (!OUTCOME_SET.has(outcome)) throw new RangeError(`outcome must be one of ${OUTCOMES.join(', ')}`);
     filter.outcome = outcome as Outcome;
   }
   const kind = str('kind');
   if (kind !== undefined) {
-    if (!KINDS.has(kind)) throw new RangeError(`kind must be one of ${[...KINDS].join(', ')}`);
+    if (!KIND_SET.has(kind)) throw new RangeError(`kind must be one of ${AUDIT_KINDS.join(', ')}`);
     filter.kind = kind as AuditKind;
   }
   const from = str('from');
