@@ -139,7 +139,6 @@ export class Gateway {
     this.telemetry = { tracing: TRACING_OFF, metrics: new GatewayMetrics(config.gateway.telemetry) };
     this.audit = new AuditRecorder({
       ...{ settings: config.gateway.audit, telemetry: config.gateway.telemetry, redis: config.gateway.redis },
-      owner: (method, target) => this.dispatcher.owner(method, target),
       payloads: (backend) => this.pool.get(backend)?.spec.auditPayloads === true,
       signInIssuer: () => this.authServer?.verification().issuer,
     });

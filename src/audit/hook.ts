@@ -6,8 +6,8 @@ export interface RequestFacts {
   method: 'tools/call' | 'resources/read' | 'prompts/get';
   /** The exposed tool or prompt name, or the resource URI. */
   target: string;
-  /** The backend it goes to by the session's own routes (a tool set's renamed tool resolves there). */
-  backend?: string;
+  /** The backend it goes to by the session's own routes (a tool set's renamed tool resolves there); undefined for a name no backend serves. */
+  backend: string | undefined;
   /** The session's server (its front was tagged when it was made). */
   server: object;
   auth?: AuthInfo;

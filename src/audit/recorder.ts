@@ -33,8 +33,6 @@ export interface AuditDeps {
   settings: AuditSettings;
   telemetry: TelemetrySettings;
   redis?: { url: string; prefix: string };
-  /** The backend a request goes to (undefined for a name no backend serves). */
-  owner(method: RequestFacts['method'], target: string): string | undefined;
   /** Whether a backend's arguments and results are recorded (its audit_payloads). */
   payloads(backend: string): boolean;
   /** The issuer of the gateway's own sign-in tokens, if sign-in is on: their principals are `user`s. */
@@ -170,7 +168,7 @@ export class AuditRecorder implements RequestAudit {
   }
 
   private request(facts: RequestFacts, started: number, ms: number, ending: Ending, result: unknown): void {
-    const backend = facts.backend ?? this.deps.owner(facts.method, facts.target);
+    const backend = facts.backend;
     const traceId = facts.trace && otelTrace.getSpanContext(facts.trace)?.traceId;
     const payloads = backend !== undefined && this.deps.payloads(backend);
     const max = this.deps.settings.payloadMaxBytes;
