@@ -17,7 +17,7 @@ import { AttachedSessions } from './frontends/attached.js';
 import { auditRouter } from './frontends/rest/audit.js';
 import { PROBLEM_ROUTES } from './frontends/rest/problem.js';
 import type { FrontendDeps } from './frontends/limits.js';
-import { FRONTEND_PATHS, mountFrontends } from './frontends/routes.js';
+import { FRONTEND_PATHS, mountConnect, mountFrontends } from './frontends/routes.js';
 import { LegacySseFrontend } from './frontends/sse.js';
 import { WebSocketFrontend, WS_TIMING } from './frontends/ws.js';
 import type { SocketTiming } from './frontends/ws-transport.js';
@@ -170,7 +170,7 @@ export class Gateway {
       this.queues,
       this.telemetry,
       seams.transports,
-      credentialStores(() => this.config.gateway),
+      this.credentials,
     );
     this.input = {
       codec: new RequestStateCodec(config.gateway.requestStateSecret),
@@ -253,6 +253,8 @@ export class Gateway {
     activity: () => this.audit.activity.view(),
   });
 
+  /** Per-user grants and connect pages; the base URL of connect pages defaults to where the gateway listens. */
+  private readonly credentials = credentialStores(() => ({ ...this.config.gateway, listening: this.base() }));
   /** New sessions' instructions, per snapshot and grant. */
   private readonly instructions = new Instructions();
   /** A principal's session cap (its policy's max_sessions, else max_sessions_per_principal). */
@@ -260,6 +262,10 @@ export class Gateway {
 
   /** Rate-limit buckets, made on first use: in Redis when the gateway has Redis, else in this process. */
   private buckets?: Promise<Buckets>;
+
+  private base(): string | undefined {
+    return this.http && this.url.replace(/\/mcp$/, '');
+  }
 
   /** The base URL of /mcp once listening. */
   get url(): string {
@@ -331,6 +337,12 @@ export class Gateway {
       crossOrigin: as ? ['/oauth/'] : [],
       mount: (a, gates) => {
         as?.mount(a);
+        mountConnect(
+          a,
+          gates,
+          () => this.credentials.flows(),
+          (auth, b) => this.access.grant(auth).backend(b),
+        );
         a.use('/v1', auditRouter(this.audit, gates));
         mountConsole(this.console, g.console)(a, gates);
       },

@@ -6,6 +6,10 @@ import { GatewayError } from '../../errors.js';
 import { commandClient } from '../../redis/connections.js';
 import { UpstreamTokens } from '../oauth/tokens.js';
 import { GrantCipher, parseStoreKey } from './cipher.js';
+import { log as rootLog } from '../../log.js';
+import { AuthorizationCode } from './authorization-code.js';
+import { ConnectFlows } from './connect-flows.js';
+import { MemoryRecords, RedisRecords } from './connect-records.js';
 import { exchangedBearer, secretHeader, type UserAuth } from './per-user.js';
 import { MemorySlots, RedisSlots } from './slots.js';
 import { GrantStore } from './store.js';
@@ -15,6 +19,8 @@ import { FolderSecrets, RedisSecrets } from './user-secrets.js';
 /** What backends acting as each user share: the grant store (gateway.credentials) and Redis, made on first use. */
 export interface CredentialStores {
   grants(): GrantStore;
+  /** The connect pages of authorization_code backends (records in Redis when configured, else in memory). */
+  flows(): ConnectFlows;
   /** The gateway's Redis and key prefix, when configured. */
   redis(): { client: Redis; prefix: string } | undefined;
   close(): Promise<void>;
@@ -22,28 +28,52 @@ export interface CredentialStores {
 
 /** The stores of the gateway's current settings: the grant store in Redis when the gateway has Redis, else in memory. */
 export function credentialStores(
-  settings: () => { credentialKeys?: string[]; redis?: { url: string; prefix: string } },
+  settings: () => {
+    credentialKeys?: string[];
+    publicUrl?: string;
+    /** Where the gateway listens, once it does (the default of publicUrl). */
+    listening?: string;
+    redis?: { url: string; prefix: string };
+  },
+  log: Logger = rootLog,
 ): CredentialStores {
   let redis: { client: Redis; prefix: string } | undefined;
   let grants: GrantStore | undefined;
+  let flows: ConnectFlows | undefined;
   const connect = () => {
     const r = settings().redis;
     if (r && !redis)
       redis = { client: commandClient(r.url, 2000, 'switchboard-credentials'), prefix: r.prefix };
     return redis;
   };
-  return {
+  const stores: CredentialStores = {
     grants() {
       if (grants) return grants;
       const cipher = new GrantCipher((settings().credentialKeys ?? []).map(parseStoreKey));
       const r = connect();
       return (grants = new GrantStore(r ? new RedisSlots(r.client, r.prefix) : new MemorySlots(), cipher));
     },
+    flows() {
+      if (flows) return flows;
+      const r = connect();
+      const url = settings().redis?.url;
+      const records = r ? new RedisRecords(r.client, r.prefix) : new MemoryRecords();
+      const bus = r && url ? { ...r, url } : undefined;
+      return (flows = new ConnectFlows(
+        records,
+        stores.grants(),
+        () => settings().publicUrl ?? settings().listening,
+        log,
+        bus,
+      ));
+    },
     redis: connect,
     async close() {
+      await flows?.close();
       await redis?.client.quit().catch(() => redis?.client.disconnect());
     },
   };
+  return stores;
 }
 
 /** How a backend acting as each user authenticates: its own connection's token, and each caller's credential. */
@@ -53,7 +83,7 @@ export interface PerUserAuth {
   users: UserAuth;
 }
 
-/** The per-user auth of a backend with `auth: token_exchange` or `per_user_secret`; undefined for others. */
+/** The per-user auth of a backend with `auth: token_exchange`, `per_user_secret` or `authorization_code`; undefined for others. */
 export function perUserAuth(
   spec: BackendSpec,
   stores: CredentialStores | undefined,
@@ -75,6 +105,37 @@ export function perUserAuth(
       ? new RedisSecrets(spec.name, redis.client, redis.prefix)
       : new FolderSecrets(spec.name, auth.folder!);
     return { users: secretHeader(spec.name, source, placement) };
+  }
+  if (auth?.type === 'authorization_code') {
+    const code = new AuthorizationCode(
+      spec.name,
+      new URL(spec.url),
+      {
+        clientId: auth.client_id,
+        ...(auth.client_secret && { clientSecret: auth.client_secret }),
+        ...(auth.authorization_endpoint && { authorizationEndpoint: auth.authorization_endpoint }),
+        ...(auth.token_endpoint && { tokenEndpoint: auth.token_endpoint }),
+        ...(auth.scope && { scope: auth.scope }),
+        ...(auth.resource && { resource: auth.resource }),
+      },
+      stores.grants(),
+      stores.flows(),
+      log,
+    );
+    stores.flows().register(spec.name, code);
+    if (!auth.client_secret) return { users: code };
+    const client = {
+      type: 'oauth_client_credentials',
+      client_id: auth.client_id,
+      client_secret: auth.client_secret,
+    } as const;
+    const catalog = {
+      ...client,
+      ...(auth.token_endpoint && { token_endpoint: auth.token_endpoint }),
+      ...(auth.scope && { scope: auth.scope }),
+      ...(auth.resource && { resource: auth.resource }),
+    };
+    return { tokens: new UpstreamTokens(catalog, new URL(spec.url), log), users: code };
   }
   if (auth?.type !== 'token_exchange') return undefined;
   const { token_endpoint, client_id, client_secret, audience, resource, scope } = auth;

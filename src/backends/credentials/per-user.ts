@@ -1,7 +1,7 @@
 /** How a backend that acts as each user authenticates each caller's own upstream session. */
 import { GatewayError } from '../../errors.js';
 import { OAuthTokenError } from '../oauth/errors.js';
-import type { Caller } from '../relay/origin.js';
+import type { Caller, Origin } from '../relay/origin.js';
 import type { TokenExchange } from './token-exchange.js';
 import {
   MissingUserSecretError,
@@ -19,7 +19,12 @@ export interface UserCredential {
 /** Where a per-user backend gets each caller's upstream credential. */
 export interface UserAuth {
   /** The caller's credential; a GatewayError (`user_credentials`) naming the backend when there is none. */
-  credential(caller: Caller | undefined): Promise<UserCredential>;
+  credential(caller: Caller | undefined, origin?: Origin): Promise<UserCredential>;
+  /**
+   * The upstream refused the credential whose bearer token was `sent` (HTTP 401): the error to answer with,
+   * after dropping what was refused. Without it, the refusal is reported as any upstream error.
+   */
+  refused?(caller: Caller | undefined, sent: string | undefined, origin?: Origin): Promise<GatewayError>;
 }
 
 /**

@@ -1,8 +1,6 @@
-import type { AuthorizationServerMetadata } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
 import type { Auth } from '../../config/schema-types.js';
-import { clientProvider } from '../oauth/clients.js';
-import { OAuthTokenError, scrub } from '../oauth/errors.js';
+import { tokenRequest } from '../oauth/token-request.js';
 import type { UpstreamGrant } from './grant.js';
 import type { GrantStore } from './store.js';
 
@@ -76,52 +74,26 @@ export class TokenExchange {
     if (s.audience) params.set('audience', s.audience);
     if (s.resource) params.set('resource', s.resource);
     if (s.scope) params.set('scope', s.scope);
-    const headers = new Headers({
-      'content-type': 'application/x-www-form-urlencoded',
-      accept: 'application/json',
-    });
-    const fail = (why: string) => {
-      const message = scrub(
-        `token exchange at ${endpoint.href} for backend "${this.backend}" failed: ${why}`,
-        s.client,
-      )
-        .split(subjectToken)
-        .join('[redacted]');
-      this.log.error(message);
-      return new OAuthTokenError(message);
-    };
-    let body: Record<string, unknown>;
-    let status: number;
+    let grant: UpstreamGrant;
     try {
-      const metadata = {
-        issuer: endpoint.origin,
-        token_endpoint: endpoint.href,
-      } as AuthorizationServerMetadata;
-      const provider = await clientProvider(s.client, endpoint.origin, endpoint.href);
-      await provider.addClientAuthentication?.(headers, params, endpoint, metadata);
-      const res = await fetch(endpoint, { method: 'POST', headers, body: params });
-      status = res.status;
-      body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+      grant = await tokenRequest(
+        endpoint,
+        params,
+        s.client,
+        `token exchange at ${endpoint.href} for backend "${this.backend}"`,
+        [subjectToken],
+      );
     } catch (err) {
-      throw fail(`unreachable (${(err as Error).message})`);
+      this.log.error((err as Error).message);
+      throw err;
     }
-    if (status !== 200 || typeof body.access_token !== 'string') {
-      const error = typeof body.error === 'string' ? body.error : `HTTP ${status}`;
-      const description =
-        typeof body.error_description === 'string' ? ` (${body.error_description.slice(0, 200)})` : '';
-      throw fail(`${error}${description}`);
-    }
-    const now = Date.now();
-    const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : undefined;
+    const expiresIn = grant.expiresAt && Math.round((grant.expiresAt - grant.obtainedAt) / 1000);
     this.log.info(
       { tokenEndpoint: endpoint.href, expiresIn },
       'exchanged a caller token for an upstream token',
     );
-    return {
-      accessToken: body.access_token,
-      obtainedAt: now,
-      ...(expiresIn !== undefined ? { expiresAt: now + expiresIn * 1000 } : {}),
-      ...(typeof body.scope === 'string' ? { scope: body.scope } : {}),
-    };
+    // An exchanged token is not refreshed: a new exchange replaces it.
+    const { refreshToken: _unused, ...kept } = grant;
+    return kept;
   }
 }

@@ -17,6 +17,7 @@ import {
 import { TRACING_OFF, type Tracing } from '../../telemetry/tracing.js';
 import type { UpstreamTokens } from '../oauth/tokens.js';
 import type { UserAuth } from '../credentials/per-user.js';
+import { unauthorized } from './upstream-errors.js';
 
 /** One downstream session's own upstream connection. */
 interface Connection {
@@ -85,7 +86,7 @@ export class ClientSessions {
    * busy until the request releases it, so that the idle sweep cannot close it under the request.
    */
   async session(origin: Origin): Promise<UpstreamSession> {
-    const user = await this.users?.credential(origin.caller);
+    const user = await this.users?.credential(origin.caller, origin);
     const id = user?.principal ?? origin.sessionId;
     const headers = { ...forwarded(this.spec(), origin), ...user?.headers };
     const conn = this.acquire(origin, id, headers);
@@ -96,8 +97,13 @@ export class ClientSessions {
       conn.busy--;
       conn.lastUsed = Date.now();
     };
+    const refused = async (err: unknown): Promise<GatewayError | undefined> => {
+      if (!this.users?.refused || !unauthorized(err)) return undefined;
+      const sent = headers.Authorization?.replace(/^Bearer\s+/i, '');
+      return this.users.refused(origin.caller, sent, origin);
+    };
     try {
-      await this.opened(id, conn);
+      await this.opened(id, conn, refused);
     } catch (err) {
       release();
       throw err;
@@ -121,6 +127,7 @@ export class ClientSessions {
         this.log.warn({ session: short(id) }, `dropping per-client upstream session: ${reason}`);
         void this.drop(id, conn);
       },
+      refused,
       release,
     };
   }
@@ -151,11 +158,17 @@ export class ClientSessions {
     return conn;
   }
 
-  private async opened(id: string, conn: Connection): Promise<void> {
+  private async opened(
+    id: string,
+    conn: Connection,
+    refused: (err: unknown) => Promise<GatewayError | undefined>,
+  ): Promise<void> {
     try {
       await conn.opened;
     } catch (err) {
       await this.drop(id, conn);
+      const own = await refused(err);
+      if (own) throw own;
       const name = this.spec().name;
       throw new GatewayError(
         'backend_unavailable',

@@ -30,6 +30,8 @@ export interface UpstreamSession {
   drop(reason: string): void;
   /** The request is over, whatever its outcome. */
   release(): void;
+  /** A per-user session's answer to its upstream refusing the user's credential (HTTP 401), if it has its own. */
+  refused?(err: unknown): Promise<GatewayError | undefined>;
 }
 
 /** The backend a request is sent for. */
@@ -90,6 +92,11 @@ export async function sendUpstream<S extends z.ZodType>(
     if (!retried && !aborted && sessionExpired(err)) {
       await session.renew();
       return await sendUpstream(target, open, method, params, schema, opts, true);
+    }
+    const own = aborted ? undefined : await session.refused?.(err);
+    if (own) {
+      session.drop("the upstream refused the user's credential (HTTP 401)");
+      throw own;
     }
     const failure = requestFailure(err, {
       backend: target.backend,

@@ -19,3 +19,10 @@ export function describeCause(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? String(err);
 }
+
+/** Whether an HTTP upstream refused the request's credential (HTTP 401), over Streamable HTTP or SSE. */
+export function unauthorized(err: unknown): boolean {
+  const e = err as { status?: unknown; code?: unknown; message?: unknown } | undefined;
+  if (e?.status === 401 || (err instanceof SdkHttpError && err.status === 401)) return true;
+  return typeof e?.message === 'string' && /\b(HTTP 401|status code \(401\))/.test(e.message);
+}

@@ -28,6 +28,7 @@ type RestCode =
   | 'unavailable'
   | 'discovery_off'
   | 'unknown_toolset'
+  | 'unknown_backend'
   | 'method_not_allowed'
   | 'config_invalid'
   | 'internal_error';
@@ -36,6 +37,7 @@ type RestCode =
 const STATUS: Record<RestCode, number> = {
   unknown_tool: 404,
   unknown_toolset: 404,
+  unknown_backend: 404,
   unknown_prompt: 404,
   unknown_resource: 404,
   backend_unavailable: 502,

@@ -1,0 +1,225 @@
+/**
+ * `auth: authorization_code`: each user grants the gateway access at the upstream's authorization server
+ * (authorization code + PKCE) on a page the gateway shows them; the grant is kept sealed per (principal,
+ * backend), refreshed ahead of expiry, and asked for again (once) when it is revoked.
+ */
+import type { Logger } from 'pino';
+import { ConnectRequired, GatewayError } from '../../errors.js';
+import { discoverTokenServer, DiscoveryError } from '../oauth/discovery.js';
+import { OAuthTokenError } from '../oauth/errors.js';
+import { tokenRequest, TokenRefused, type TokenClient } from '../oauth/token-request.js';
+import type { Caller, Origin } from '../relay/origin.js';
+import type { Authorizer, ConnectFlows } from './connect-flows.js';
+import type { UpstreamGrant } from './grant.js';
+import type { UserAuth, UserCredential } from './per-user.js';
+import type { GrantStore } from './store.js';
+
+/** Where and as which client the users' grants are asked for; endpoints not given are discovered. */
+export interface CodeSettings {
+  authorizationEndpoint?: string;
+  tokenEndpoint?: string;
+  clientId: string;
+  clientSecret?: string;
+  scope?: string;
+  resource?: string;
+}
+
+interface Endpoints {
+  authorization: string;
+  token: string;
+  resource?: string;
+}
+
+/** A grant refused within this long of being obtained is not asked for again (no loop of consent pages). */
+const FRESH_GRANT_MS = 60_000;
+
+/** Used until a quarter of its lifetime (at most a minute) before expiry; then refreshed. */
+function fresh(g: UpstreamGrant, now = Date.now()): boolean {
+  if (g.expiresAt === undefined) return true;
+  const margin = Math.min(60_000, (g.expiresAt - g.obtainedAt) / 4);
+  return now < g.expiresAt - margin;
+}
+
+/** One backend's authorization-code grants: its Authorizer for connect pages and its UserAuth for sessions. */
+export class AuthorizationCode implements Authorizer, UserAuth {
+  /** Refresh-token requests made so far (tests). */
+  refreshes = 0;
+  private endpoints?: Promise<Endpoints>;
+  private readonly client: TokenClient;
+
+  constructor(
+    private readonly backend: string,
+    private readonly upstream: URL,
+    private readonly settings: CodeSettings,
+    private readonly store: GrantStore,
+    private readonly flows: ConnectFlows,
+    private readonly log: Logger,
+  ) {
+    const { clientId: client_id, clientSecret: client_secret } = settings;
+    this.client = client_secret
+      ? { type: 'oauth_client_credentials', client_id, client_secret }
+      : { type: 'public', client_id };
+  }
+
+  async credential(caller: Caller | undefined, origin?: Origin): Promise<UserCredential> {
+    const principal = caller?.principal;
+    if (!principal) {
+      throw new GatewayError(
+        'user_credentials',
+        `backend "${this.backend}" acts as each user (auth: authorization_code) and this request has no authenticated user`,
+        this.backend,
+      );
+    }
+    const held = await this.store.get(principal, this.backend);
+    if (held && fresh(held)) return this.bearer(principal, held);
+    if (held?.refreshToken) {
+      try {
+        return this.bearer(principal, await this.refreshed(principal));
+      } catch (err) {
+        if (!(err instanceof TokenRefused && err.error === 'invalid_grant')) {
+          if (held.expiresAt !== undefined && Date.now() < held.expiresAt)
+            return this.bearer(principal, held);
+          throw this.failure(err);
+        }
+        this.log.warn({ principal }, 'the refresh token was refused (invalid_grant); asking the user again');
+        await this.store.delete(principal, this.backend);
+      }
+    } else if (held && (held.expiresAt === undefined || Date.now() < held.expiresAt)) {
+      return this.bearer(principal, held);
+    }
+    throw await this.ask(principal, origin);
+  }
+
+  /**
+   * The upstream refused `sent` (HTTP 401): the grant is dropped and asked for again, unless it was just
+   * granted (then the error says the upstream refuses what the authorization server gives).
+   */
+  async refused(
+    caller: Caller | undefined,
+    sent: string | undefined,
+    origin?: Origin,
+  ): Promise<GatewayError> {
+    const principal = caller?.principal ?? '';
+    const held = await this.store.get(principal, this.backend);
+    if (held && held.accessToken === sent) await this.store.delete(principal, this.backend);
+    if (held && Date.now() - held.obtainedAt < FRESH_GRANT_MS) {
+      return new GatewayError(
+        'user_credentials',
+        `backend "${this.backend}" refused the token its authorization server just granted (HTTP 401); check the scope and resource configured for it`,
+        this.backend,
+      );
+    }
+    this.log.warn({ principal }, 'the upstream refused the stored grant (HTTP 401); asking the user again');
+    return this.ask(principal, origin);
+  }
+
+  async authorizationUrl(flow: { state: string; challenge: string; redirectUri: string }): Promise<URL> {
+    const at = await this.discovered();
+    const url = new URL(at.authorization);
+    url.searchParams.set('response_type', 'code');
+    url.searchParams.set('client_id', this.settings.clientId);
+    url.searchParams.set('redirect_uri', flow.redirectUri);
+    url.searchParams.set('state', flow.state);
+    url.searchParams.set('code_challenge', flow.challenge);
+    url.searchParams.set('code_challenge_method', 'S256');
+    if (this.settings.scope) url.searchParams.set('scope', this.settings.scope);
+    if (at.resource) url.searchParams.set('resource', at.resource);
+    return url;
+  }
+
+  async redeem(code: string, verifier: string, redirectUri: string): Promise<UpstreamGrant> {
+    const at = await this.discovered();
+    const params = new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+    });
+    if (at.resource) params.set('resource', at.resource);
+    const what = `authorization code request at ${at.token} for backend "${this.backend}"`;
+    return this.logged(tokenRequest(new URL(at.token), params, this.client, what, [code, verifier]));
+  }
+
+  /** The principal's grant refreshed, one refresh at a time per slot (cluster-wide with Redis). */
+  private refreshed(principal: string): Promise<UpstreamGrant> {
+    return this.store.getOr(principal, this.backend, fresh, async (previous) => {
+      if (!previous?.refreshToken) throw new TokenRefused('invalid_grant', 'the grant was revoked meanwhile');
+      const at = await this.discovered();
+      const params = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: previous.refreshToken,
+      });
+      if (at.resource) params.set('resource', at.resource);
+      this.refreshes++;
+      const what = `refresh token request at ${at.token} for backend "${this.backend}"`;
+      const grant = await this.logged(
+        tokenRequest(new URL(at.token), params, this.client, what, [previous.refreshToken]),
+      );
+      this.log.info({ principal }, 'refreshed a user grant');
+      // A server that does not rotate refresh tokens answers without one: the old one stays valid.
+      return { ...grant, refreshToken: grant.refreshToken ?? previous.refreshToken };
+    });
+  }
+
+  private async ask(principal: string, origin: Origin | undefined): Promise<ConnectRequired> {
+    // A 2025-11-25 session that can open URLs hears when the user has connected; a 2026 request retries itself.
+    const told =
+      origin && !origin.perRequest && origin.capabilities()?.elicitation?.url ? origin.detached() : undefined;
+    const elicitation = await this.flows.begin(principal, this.backend, (elicitationId) => {
+      void told?.notify('notifications/elicitation/complete', { elicitationId });
+    });
+    return new ConnectRequired(elicitation, this.backend);
+  }
+
+  private bearer(principal: string, grant: UpstreamGrant): UserCredential {
+    return { principal, headers: { Authorization: `Bearer ${grant.accessToken}` } };
+  }
+
+  private failure(err: unknown): GatewayError {
+    const message = err instanceof Error ? err.message : String(err);
+    return new GatewayError('user_credentials', message, this.backend);
+  }
+
+  private async logged(request: Promise<UpstreamGrant>): Promise<UpstreamGrant> {
+    try {
+      return await request;
+    } catch (err) {
+      this.log.error((err as Error).message);
+      throw err;
+    }
+  }
+
+  /** The configured endpoints, else those of the upstream's authorization server (RFC 9728, then RFC 8414). */
+  private discovered(): Promise<Endpoints> {
+    const s = this.settings;
+    if (s.authorizationEndpoint && s.tokenEndpoint) {
+      return Promise.resolve({
+        authorization: s.authorizationEndpoint,
+        token: s.tokenEndpoint,
+        resource: s.resource,
+      });
+    }
+    this.endpoints ??= (async () => {
+      try {
+        const found = await discoverTokenServer(this.upstream, undefined, this.log);
+        const authorization = s.authorizationEndpoint ?? found.metadata?.authorization_endpoint;
+        if (!authorization)
+          throw new DiscoveryError(
+            `the authorization server ${found.authorizationServerUrl} publishes no authorization_endpoint`,
+          );
+        const token =
+          s.tokenEndpoint ??
+          found.metadata?.token_endpoint ??
+          new URL('/token', found.authorizationServerUrl).href;
+        return { authorization, token, resource: s.resource ?? found.resource };
+      } catch (err) {
+        this.endpoints = undefined;
+        const why = err instanceof Error ? err.message : String(err);
+        throw new OAuthTokenError(
+          `OAuth discovery for backend "${this.backend}" at ${this.upstream.href} failed: ${why}`,
+        );
+      }
+    })();
+    return this.endpoints;
+  }
+}
