@@ -15,14 +15,14 @@ const COOKIE = 'sb_connect';
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** A plain page: no scripts, not framed, not cached, no referrer. */
+/** A plain page: no scripts, not framed, not cached, no referrer beyond the gateway. */
 function page(res: Response, status: number, title: string, body: string): void {
   res
     .status(status)
     .set({
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
-      'referrer-policy': 'no-referrer',
+      'referrer-policy': 'same-origin',
       'x-frame-options': 'DENY',
       'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
     })
