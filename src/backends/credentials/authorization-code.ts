@@ -30,9 +30,6 @@ interface Endpoints {
   resource?: string;
 }
 
-/** A grant refused within this long of being obtained is not asked for again (no loop of consent pages). */
-const FRESH_GRANT_MS = 60_000;
-
 /** Used until a quarter of its lifetime (at most a minute) before expiry; then refreshed. */
 function fresh(g: UpstreamGrant, now = Date.now()): boolean {
   if (g.expiresAt === undefined) return true;
@@ -91,8 +88,8 @@ export class AuthorizationCode implements Authorizer, UserAuth {
   }
 
   /**
-   * The upstream refused `sent` (HTTP 401): the grant is dropped and asked for again, unless it was just
-   * granted (then the error says the upstream refuses what the authorization server gives).
+   * The upstream refused `sent` (HTTP 401): the grant is dropped and asked for again, once: a grant asked for
+   * again and refused too is an error saying the upstream refuses what the authorization server gives.
    */
   async refused(
     caller: Caller | undefined,
@@ -102,15 +99,19 @@ export class AuthorizationCode implements Authorizer, UserAuth {
     const principal = caller?.principal ?? '';
     const held = await this.store.get(principal, this.backend);
     if (held && held.accessToken === sent) await this.store.delete(principal, this.backend);
-    if (held && Date.now() - held.obtainedAt < FRESH_GRANT_MS) {
+    if (held?.reasked) {
+      this.log.warn(
+        { principal },
+        'the upstream refused a grant given again (HTTP 401); not asking a third time',
+      );
       return new GatewayError(
         'user_credentials',
-        `backend "${this.backend}" refused the token its authorization server just granted (HTTP 401); check the scope and resource configured for it`,
+        `backend "${this.backend}" refused the token its authorization server granted again (HTTP 401); check the scope and resource configured for it, then connect again (POST /v1/me/connections/${this.backend})`,
         this.backend,
       );
     }
     this.log.warn({ principal }, 'the upstream refused the stored grant (HTTP 401); asking the user again');
-    return this.ask(principal, origin);
+    return this.ask(principal, origin, true);
   }
 
   async authorizationUrl(flow: { state: string; challenge: string; redirectUri: string }): Promise<URL> {
@@ -161,13 +162,22 @@ export class AuthorizationCode implements Authorizer, UserAuth {
     });
   }
 
-  private async ask(principal: string, origin: Origin | undefined): Promise<ConnectRequired> {
+  private async ask(
+    principal: string,
+    origin: Origin | undefined,
+    reasked = false,
+  ): Promise<ConnectRequired> {
     // A 2025-11-25 session that can open URLs hears when the user has connected; a 2026 request retries itself.
     const told =
       origin && !origin.perRequest && origin.capabilities()?.elicitation?.url ? origin.detached() : undefined;
-    const elicitation = await this.flows.begin(principal, this.backend, (elicitationId) => {
-      void told?.notify('notifications/elicitation/complete', { elicitationId });
-    });
+    const elicitation = await this.flows.begin(
+      principal,
+      this.backend,
+      (elicitationId) => {
+        void told?.notify('notifications/elicitation/complete', { elicitationId });
+      },
+      reasked,
+    );
     return new ConnectRequired(elicitation, this.backend);
   }
 

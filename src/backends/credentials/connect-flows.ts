@@ -25,6 +25,8 @@ export interface PendingConnect {
   principal: string;
   backend: string;
   elicitationId: string;
+  /** Asked because the upstream refused the previous grant. */
+  reasked?: boolean;
 }
 
 interface Authorizing extends PendingConnect {
@@ -86,13 +88,14 @@ export class ConnectFlows {
     principal: string,
     backend: string,
     completed?: (elicitationId: string) => void,
+    reasked = false,
   ): Promise<UrlElicitation> {
     const id = random();
     const elicitationId = randomUUID();
     await this.records.put(
       'page',
       id,
-      { principal, backend, elicitationId } satisfies PendingConnect,
+      { principal, backend, elicitationId, ...(reasked && { reasked }) } satisfies PendingConnect,
       this.ttlMs,
     );
     if (completed) this.await(principal, backend, elicitationId, () => completed(elicitationId));
@@ -142,7 +145,7 @@ export class ConnectFlows {
     if (!authorizer)
       throw new ConnectFailed(`backend "${flow.backend}" is no longer configured for connecting`);
     const grant = await authorizer.redeem(code, flow.verifier, flow.redirectUri);
-    await this.store.put(flow.principal, flow.backend, grant);
+    await this.store.put(flow.principal, flow.backend, flow.reasked ? { ...grant, reasked: true } : grant);
     this.log.info({ principal: flow.principal, backend: flow.backend }, 'user connected a backend');
     await this.completed(flow.principal, flow.backend);
     return flow;

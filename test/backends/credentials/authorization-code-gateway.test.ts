@@ -249,7 +249,7 @@ describe('secrets', () => {
       await fetch(`${url.origin}/readyz`, { headers: { 'x-api-key': KEYS.alice! } })
     ).text();
     const logged = logs.text();
-    assert.match(readyz, /"gh"/, "the operator sees the backend");
+    assert.match(readyz, /"gh"/, 'the operator sees the backend');
     assert.match(logged, /user connected a backend/, 'the capture works');
     const secrets = [...as.codes.secrets, ...upstream.tokens];
     assert.ok(secrets.length >= 6);
