@@ -131,6 +131,12 @@ describe('an authorization_code backend over time', () => {
     });
     assert.equal(unknown.status, 404);
     assert.equal((await fetch(`${url.origin}/v1/me/connections/gh`, { method: 'POST' })).status, 401);
+    const openapi = (await (
+      await fetch(`${url.origin}/openapi.json`, { headers: { 'x-api-key': KEYS.rita! } })
+    ).json()) as {
+      paths: Record<string, { post?: { operationId: string } }>;
+    };
+    assert.equal(openapi.paths['/v1/me/connections/{backend}']?.post?.operationId, 'startConnection');
     await connectAhead(url, 'rita');
     const ok = await call();
     assert.equal(ok.status, 200);
