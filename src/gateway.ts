@@ -170,7 +170,7 @@ export class Gateway {
       this.queues,
       this.telemetry,
       seams.transports,
-      this.credentials,
+      credentialStores(() => this.config.gateway),
     );
     this.input = {
       codec: new RequestStateCodec(config.gateway.requestStateSecret),
@@ -253,8 +253,6 @@ export class Gateway {
     activity: () => this.audit.activity.view(),
   });
 
-  /** Per-user grants and connect pages; the base URL of connect pages defaults to where the gateway listens. */
-  private readonly credentials = credentialStores(() => ({ ...this.config.gateway, listening: this.base() }));
   /** New sessions' instructions, per snapshot and grant. */
   private readonly instructions = new Instructions();
   /** A principal's session cap (its policy's max_sessions, else max_sessions_per_principal). */
@@ -262,10 +260,6 @@ export class Gateway {
 
   /** Rate-limit buckets, made on first use: in Redis when the gateway has Redis, else in this process. */
   private buckets?: Promise<Buckets>;
-
-  private base(): string | undefined {
-    return this.http && this.url.replace(/\/mcp$/, '');
-  }
 
   /** The base URL of /mcp once listening. */
   get url(): string {
@@ -337,12 +331,7 @@ export class Gateway {
       crossOrigin: as ? ['/oauth/'] : [],
       mount: (a, gates) => {
         as?.mount(a);
-        mountConnect(
-          a,
-          gates,
-          () => this.credentials.flows(),
-          (auth, b) => this.access.grant(auth).backend(b),
-        );
+        mountConnect(a, gates, this.pool.credentials, this.access);
         a.use('/v1', auditRouter(this.audit, gates));
         mountConsole(this.console, g.console)(a, gates);
       },
@@ -364,6 +353,7 @@ export class Gateway {
       ],
     });
     this.http = await listen(g, app);
+    this.pool.credentials?.listening(this.url);
   }
 
   /**

@@ -32,9 +32,14 @@ export function mountFrontends(
 export function mountConnect(
   app: express.Express,
   gates: Gates,
-  flows: () => ConnectFlows,
-  permitted: (auth: AuthInfo | undefined, backend: string) => boolean,
+  stores: { flows(): ConnectFlows } | undefined,
+  access: { grant(auth: AuthInfo | undefined): { backend(name: string): boolean } },
 ): void {
+  if (!stores) return;
+  const flows = () => stores.flows();
   app.use(connectPages(flows));
-  app.use('/v1', connectionsStartRouter(flows, permitted, gates));
+  app.use(
+    '/v1',
+    connectionsStartRouter(flows, (auth, b) => access.grant(auth).backend(b), gates),
+  );
 }

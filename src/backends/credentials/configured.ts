@@ -21,6 +21,8 @@ export interface CredentialStores {
   grants(): GrantStore;
   /** The connect pages of authorization_code backends (records in Redis when configured, else in memory). */
   flows(): ConnectFlows;
+  /** The gateway listens at `mcpUrl` (its /mcp): connect pages are served beside it unless public_url is set. */
+  listening(mcpUrl: string): void;
   /** The gateway's Redis and key prefix, when configured. */
   redis(): { client: Redis; prefix: string } | undefined;
   close(): Promise<void>;
@@ -31,8 +33,6 @@ export function credentialStores(
   settings: () => {
     credentialKeys?: string[];
     publicUrl?: string;
-    /** Where the gateway listens, once it does (the default of publicUrl). */
-    listening?: string;
     redis?: { url: string; prefix: string };
   },
   log: Logger = rootLog,
@@ -40,6 +40,7 @@ export function credentialStores(
   let redis: { client: Redis; prefix: string } | undefined;
   let grants: GrantStore | undefined;
   let flows: ConnectFlows | undefined;
+  let listeningAt: string | undefined;
   const connect = () => {
     const r = settings().redis;
     if (r && !redis)
@@ -62,12 +63,15 @@ export function credentialStores(
       return (flows = new ConnectFlows(
         records,
         stores.grants(),
-        () => settings().publicUrl ?? settings().listening,
+        () => settings().publicUrl ?? listeningAt,
         log,
         bus,
       ));
     },
     redis: connect,
+    listening(mcpUrl) {
+      listeningAt = mcpUrl.replace(/\/mcp$/, '');
+    },
     async close() {
       await flows?.close();
       await redis?.client.quit().catch(() => redis?.client.disconnect());
