@@ -214,6 +214,17 @@ describe('an authorization_code backend, 2026-07-28 requests', () => {
     );
     assert.deepEqual(seen, users);
   });
+
+  it('answers a 2026-07-28 client that cannot open URLs with -32007 naming the page', async () => {
+    const client = await connect('frank', { modern: true });
+    assert.equal(client.getProtocolEra(), 'modern');
+    const err = await client.callTool({ name: 'gh__whoami', arguments: {} }).then(
+      () => assert.fail('expected an error'),
+      (e: unknown) => e as ProtocolError,
+    );
+    assert.equal(err.code, -32007, err.message);
+    assert.match(err.message, new RegExp(`open ${url.origin}/connect/`));
+  });
 });
 
 describe('the connect page in Chromium', { skip: noChromium && `no Chromium at ${CHROMIUM}` }, () => {
