@@ -331,7 +331,7 @@ export class Gateway {
       crossOrigin: as ? ['/oauth/'] : [],
       mount: (a, gates) => {
         as?.mount(a);
-        mountConnect(a, gates, this.pool.credentials, this.access);
+        mountConnect(a, gates, this.pool.credentials, this.access, as);
         a.use('/v1', auditRouter(this.audit, gates));
         mountConsole(this.console, g.console)(a, gates);
       },

@@ -39,8 +39,44 @@ function cookieOf(req: Request): string | undefined {
   return m?.[1];
 }
 
+/**
+ * Who is signed in to the gateway in a browser (its own sign-in, gateway.auth.sign_in), for the principals it
+ * vouches for.
+ */
+export interface BrowserIdentity {
+  covers(principal: string): boolean;
+  browserPrincipal(req: Request, res: Response): Promise<string | undefined>;
+}
+
+/**
+ * Whether the browser may act on a page made for `principal`: when the gateway's sign-in vouches for that
+ * principal, the browser must be signed in as it (answered with a 403 page otherwise).
+ */
+async function sameUser(
+  identity: BrowserIdentity | undefined,
+  principal: string,
+  req: Request,
+  res: Response,
+) {
+  if (!identity?.covers(principal)) return true;
+  const signedIn = await identity.browserPrincipal(req, res);
+  if (signedIn === principal) return true;
+  log.warn(
+    { principal, browser: signedIn ?? 'none' },
+    'connect page refused: the browser is signed in as someone else',
+  );
+  page(
+    res,
+    403,
+    'Not your link',
+    `<p>This link connects <strong>${escape(principal)}</strong>. Open it in the browser where you signed in to ` +
+      'switchboard as that user (your MCP client opened it for the sign-in).</p>',
+  );
+  return false;
+}
+
 /** Routes of the connect pages (mounted before the console, whose pages would otherwise answer). */
-export function connectPages(flows: () => ConnectFlows): Router {
+export function connectPages(flows: () => ConnectFlows, identity?: BrowserIdentity): Router {
   const router = express.Router();
   router.get(CALLBACK_PATH, (req, res) => {
     void callback(flows(), req, res);
@@ -49,8 +85,9 @@ export function connectPages(flows: () => ConnectFlows): Router {
     void flows()
       .page(req.params.id)
       .then(
-        (pending) => {
+        async (pending) => {
           if (!pending) return gone(res);
+          if (!(await sameUser(identity, pending.principal, req, res))) return;
           page(
             res,
             200,
@@ -66,10 +103,17 @@ export function connectPages(flows: () => ConnectFlows): Router {
   });
   router.post('/connect/:id', (req, res) => {
     const browser = randomBytes(24).toString('base64url');
+    const id = req.params.id;
     flows()
-      .authorize(req.params.id, browser)
+      .page(id)
+      .then(async (pending) =>
+        pending && !(await sameUser(identity, pending.principal, req, res))
+          ? undefined
+          : flows().authorize(id, browser),
+      )
       .then(
         (url) => {
+          if (!url) return;
           const secure = req.protocol === 'https' || flows().base().startsWith('https:');
           res.cookie(COOKIE, browser, {
             httpOnly: true,

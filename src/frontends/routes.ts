@@ -1,7 +1,7 @@
 import type express from 'express';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { ConnectFlows } from '../backends/credentials/connect-flows.js';
-import { connectPages } from './connect-pages.js';
+import { connectPages, type BrowserIdentity } from './connect-pages.js';
 import { connectionsStartRouter } from './rest/connections-start.js';
 import type { Gates } from '../server/http/app.js';
 import { LegacySseFrontend, MESSAGES_PATH } from './sse.js';
@@ -34,10 +34,11 @@ export function mountConnect(
   gates: Gates,
   stores: { flows(): ConnectFlows } | undefined,
   access: { grant(auth: AuthInfo | undefined): { backend(name: string): boolean } },
+  identity?: BrowserIdentity,
 ): void {
   if (!stores) return;
   const flows = () => stores.flows();
-  app.use(connectPages(flows));
+  app.use(connectPages(flows, identity));
   app.use(
     '/v1',
     connectionsStartRouter(flows, (auth, b) => access.grant(auth).backend(b), gates),
