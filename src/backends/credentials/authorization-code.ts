@@ -39,8 +39,6 @@ function fresh(g: UpstreamGrant, now = Date.now()): boolean {
 
 /** One backend's authorization-code grants: its Authorizer for connect pages and its UserAuth for sessions. */
 export class AuthorizationCode implements Authorizer, UserAuth {
-  /** Refresh-token requests made so far (tests). */
-  refreshes = 0;
   private endpoints?: Promise<Endpoints>;
   private readonly client: TokenClient;
 
@@ -151,7 +149,6 @@ export class AuthorizationCode implements Authorizer, UserAuth {
         refresh_token: previous.refreshToken,
       });
       if (at.resource) params.set('resource', at.resource);
-      this.refreshes++;
       const what = `refresh token request at ${at.token} for backend "${this.backend}"`;
       const grant = await this.logged(
         tokenRequest(new URL(at.token), params, this.client, what, [previous.refreshToken]),
