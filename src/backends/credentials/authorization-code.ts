@@ -3,6 +3,7 @@
  * (authorization code + PKCE) on a page the gateway shows them; the grant is kept sealed per (principal,
  * backend), refreshed ahead of expiry, and asked for again (once) when it is revoked.
  */
+import { extractResourceMetadataUrl } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
 import { ConnectRequired, GatewayError } from '../../errors.js';
 import { discoverTokenServer, DiscoveryError } from '../oauth/discovery.js';
@@ -196,6 +197,18 @@ export class AuthorizationCode implements Authorizer, UserAuth {
     }
   }
 
+  /** The `resource_metadata` of the upstream's 401 to a request without a token (RFC 9728 §5.1), if it gives one. */
+  private async challenge(): Promise<URL | undefined> {
+    const probe = await fetch(this.upstream, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'ping' }),
+      signal: AbortSignal.timeout(10_000),
+    }).catch(() => undefined);
+    await probe?.body?.cancel().catch(() => undefined);
+    return probe?.status === 401 ? extractResourceMetadataUrl(probe) : undefined;
+  }
+
   /** The configured endpoints, else those of the upstream's authorization server (RFC 9728, then RFC 8414). */
   private discovered(): Promise<Endpoints> {
     const s = this.settings;
@@ -208,7 +221,7 @@ export class AuthorizationCode implements Authorizer, UserAuth {
     }
     this.endpoints ??= (async () => {
       try {
-        const found = await discoverTokenServer(this.upstream, undefined, this.log);
+        const found = await discoverTokenServer(this.upstream, await this.challenge(), this.log);
         const authorization = s.authorizationEndpoint ?? found.metadata?.authorization_endpoint;
         if (!authorization)
           throw new DiscoveryError(
