@@ -23,9 +23,10 @@ export class MemoryRecords implements ConnectRecords {
     return entry && entry.until > Date.now() ? (entry.value as T) : undefined;
   }
   async take<T>(kind: string, id: string): Promise<T | undefined> {
-    const value = await this.peek<T>(kind, id);
+    // Read and delete in one turn: two takes of one id cannot both see it.
+    const entry = this.map.get(`${kind}:${id}`);
     this.map.delete(`${kind}:${id}`);
-    return value;
+    return entry && entry.until > Date.now() ? (entry.value as T) : undefined;
   }
 }
 
