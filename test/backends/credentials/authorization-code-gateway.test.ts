@@ -262,6 +262,9 @@ describe('secrets', () => {
     const logged = logs.text();
     assert.match(readyz, /"gh"/, 'the operator sees the backend');
     assert.match(logged, /user connected a backend/, 'the capture works');
+    const pages = [...logged.matchAll(/\/connect\/([A-Za-z0-9_-]{20,})/g)].map((m) => m[1]);
+    assert.deepEqual(pages, [], 'connect links are capabilities: never logged');
+    assert.match(logged, /"path":"\/connect\/\[id\]"/, 'the refused Connect was logged, without its id');
     const secrets = [...as.codes.secrets, ...upstream.tokens];
     assert.ok(secrets.length >= 6);
     for (const s of secrets) {

@@ -19,7 +19,7 @@ import {
   requireRedis,
   testPrefix,
 } from '../../queue/redis-helpers.js';
-import { approve, userClient } from './connect-helpers.js';
+import { approve, captureLogs, userClient } from './connect-helpers.js';
 
 const SECRET = 'gateway-code-secret-4567';
 const STORE_KEY = randomBytes(32).toString('base64');
@@ -31,6 +31,7 @@ let as: AuthorizationServer;
 let upstream: ProtectedUpstream;
 const gateways: Gateway[] = [];
 const clients: Client[] = [];
+const logs = captureLogs();
 
 function config(extra = ''): string {
   const keys = Object.entries(KEYS)
@@ -74,6 +75,7 @@ after(async () => {
   for (const g of gateways) await g.close();
   await upstream?.stop();
   await as?.stop();
+  logs.stop();
 });
 
 async function client(url: URL, user: string, capable = true): Promise<Client> {
@@ -249,5 +251,18 @@ describe('an authorization_code backend with gateway.redis', () => {
     assert.ok('jti' in first && 'jti' in second, JSON.stringify([first, second]));
     assert.equal(first.client, 'vic');
     assert.equal(first.jti, second.jti, 'replica B uses the grant from Redis');
+  });
+});
+
+describe('what the log says', () => {
+  it('names refusals and refreshes, never a connect link, code or token', () => {
+    const logged = logs.text();
+    assert.match(logged, /REST request refused/);
+    assert.match(logged, /refreshed a user grant/);
+    assert.deepEqual(
+      [...logged.matchAll(/\/connect\/([A-Za-z0-9_-]{20,})/g)].map((m) => m[1]),
+      [],
+    );
+    for (const s of [...as.codes.secrets, ...upstream.tokens]) assert.ok(!logged.includes(s));
   });
 });
