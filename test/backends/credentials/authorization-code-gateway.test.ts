@@ -61,6 +61,10 @@ httpServices:
       client_id: gateway
       client_secret: ${SECRET}
       scope: repo
+sseServices:
+  legacy:
+    base_url: ${upstream.sseUrl}
+    auth: { type: authorization_code, client_id: gateway, client_secret: ${SECRET} }
 `));
   as.codes.redirectUris.set('gateway', [`${url.origin}/connect/callback`]);
 });
@@ -137,6 +141,18 @@ describe('an authorization_code backend, 2025-11-25 sessions', () => {
     const pkce = as.codes.grants.filter((g) => g.grantType === 'authorization_code' && !g.error);
     assert.deepEqual(pkce.map((g) => g.user).sort(), ['alice', 'bob']);
     assert.deepEqual(as.codes.refusals, [], 'every authorization request carried PKCE S256');
+  });
+
+  it('acts as each user on a legacy SSE upstream too, its grant apart from the Streamable HTTP one', async () => {
+    const client = await connect('alice', { url: true });
+    const err = await client.callTool({ name: 'legacy__whoami', arguments: {} }).catch((e: unknown) => e);
+    assert.ok(err instanceof ProtocolError && err.code === -32042, String(err));
+    const [e] = (err.data as { elicitations: { url: string }[] }).elicitations;
+    assert.equal((await approve(e!.url, 'alice-legacy')).status, 200);
+    const result = await client.callTool({ name: 'legacy__whoami', arguments: {} });
+    assert.ok(!result.isError, text(result));
+    assert.equal((JSON.parse(text(result)) as { client: string }).client, 'alice-legacy');
+    assert.equal((await whoami(client)).client, 'alice', 'the HTTP backend keeps its own grant');
   });
 
   it('answers a client that cannot open URLs with -32007 naming the page, which then connects it', async () => {
