@@ -15,6 +15,7 @@ import type { ReloadStatus } from './config/reload-status.js';
 import { configSecrets } from './config/secrets.js';
 import { AttachedSessions } from './frontends/attached.js';
 import { auditRouter } from './frontends/rest/audit.js';
+import { myConnectionsRouter } from './frontends/rest/my-connections.js';
 import { PROBLEM_ROUTES } from './frontends/rest/problem.js';
 import type { FrontendDeps } from './frontends/limits.js';
 import { FRONTEND_PATHS, mountFrontends } from './frontends/routes.js';
@@ -332,6 +333,8 @@ export class Gateway {
       mount: (a, gates) => {
         as?.mount(a);
         a.use('/v1', auditRouter(this.audit, gates));
+        const connectable = { backends: () => this.pool.all(), grant: this.access.grant };
+        a.use('/v1', myConnectionsRouter(connectable, gates));
         mountConsole(this.console, g.console)(a, gates);
       },
       rest: restApiWithSets(this.toolsets, {

@@ -6,13 +6,17 @@ import { GatewayError } from '../../errors.js';
 import { commandClient } from '../../redis/connections.js';
 import { UpstreamTokens } from '../oauth/tokens.js';
 import { GrantCipher, parseStoreKey } from './cipher.js';
+import { grantConnections, secretConnections, type UserConnections } from './connections.js';
 import { exchangedBearer, secretHeader, type UserAuth } from './per-user.js';
 import { MemorySlots, RedisSlots } from './slots.js';
 import { GrantStore } from './store.js';
 import { TokenExchange } from './token-exchange.js';
 import { FolderSecrets, RedisSecrets } from './user-secrets.js';
 
-/** What backends acting as each user share: the grant store (gateway.credentials) and Redis, made on first use. */
+/**
+ * What backends acting as each user share: the grant store (gateway.credentials) and Redis, made on first use.
+ * The store's keys follow the settings: a reload that changes gateway.credentials.keys applies at the next use.
+ */
 export interface CredentialStores {
   grants(): GrantStore;
   /** The gateway's Redis and key prefix, when configured. */
@@ -26,6 +30,13 @@ export function credentialStores(
 ): CredentialStores {
   let redis: { client: Redis; prefix: string } | undefined;
   let grants: GrantStore | undefined;
+  let keyed: { keys: string; cipher: GrantCipher } | undefined;
+  const cipher = () => {
+    const keys = settings().credentialKeys ?? [];
+    const text = keys.join('\n');
+    if (keyed?.keys !== text) keyed = { keys: text, cipher: new GrantCipher(keys.map(parseStoreKey)) };
+    return keyed.cipher;
+  };
   const connect = () => {
     const r = settings().redis;
     if (r && !redis)
@@ -35,7 +46,6 @@ export function credentialStores(
   return {
     grants() {
       if (grants) return grants;
-      const cipher = new GrantCipher((settings().credentialKeys ?? []).map(parseStoreKey));
       const r = connect();
       return (grants = new GrantStore(r ? new RedisSlots(r.client, r.prefix) : new MemorySlots(), cipher));
     },
@@ -71,10 +81,14 @@ export function perUserAuth(
       };
       return { users };
     }
-    const source = redis
-      ? new RedisSecrets(spec.name, redis.client, redis.prefix)
-      : new FolderSecrets(spec.name, auth.folder!);
-    return { users: secretHeader(spec.name, source, placement) };
+    if (redis) {
+      const source = new RedisSecrets(spec.name, redis.client, redis.prefix);
+      const place = { redis: redis.client, key: source.key };
+      return { users: secretHeader(spec.name, source, placement, secretConnections(spec.name, source, place)) };
+    }
+    const source = new FolderSecrets(spec.name, auth.folder!);
+    const connections = secretConnections(spec.name, source, { folder: auth.folder! });
+    return { users: secretHeader(spec.name, source, placement, connections) };
   }
   if (auth?.type !== 'token_exchange') return undefined;
   const { token_endpoint, client_id, client_secret, audience, resource, scope } = auth;
@@ -86,8 +100,24 @@ export function perUserAuth(
     stores.grants(),
     log,
   );
+  const users: UserAuth = {
+    ...exchangedBearer(spec.name, exchange),
+    connections: grantConnections(() => stores.grants(), spec.name, (grant) => exchange.revokeUpstream(grant)),
+  };
   return {
     tokens: new UpstreamTokens({ ...client, token_endpoint, ...asked }, new URL(spec.url), log),
-    users: exchangedBearer(spec.name, exchange),
+    users,
   };
+}
+
+/**
+ * A per-user backend's connections: its mode's own, else (any grant-based mode) the grants it holds in the
+ * grant store.
+ */
+export function perUserConnections(
+  name: string,
+  perUser: PerUserAuth,
+  stores: CredentialStores,
+): UserConnections {
+  return perUser.users.connections ?? grantConnections(() => stores.grants(), name);
 }

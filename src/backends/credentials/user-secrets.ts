@@ -25,6 +25,19 @@ export function secretFileName(principal: string): string {
 export interface UserSecretSource {
   /** The principal's secret (trailing newline trimmed); throws MissingUserSecretError naming where to store it. */
   get(principal: string): Promise<string>;
+  /** Whether the principal has a (non-empty) secret. */
+  has(principal: string): Promise<boolean>;
+}
+
+/** Whether `source` holds a secret for the principal (a missing one is false; other failures are thrown). */
+async function present(source: UserSecretSource, principal: string): Promise<boolean> {
+  try {
+    await source.get(principal);
+    return true;
+  } catch (err) {
+    if (err instanceof MissingUserSecretError) return false;
+    throw err;
+  }
 }
 
 /** Per-user secrets as files in a folder, one per principal (a mounted Kubernetes Secret); read on each use. */
@@ -52,6 +65,10 @@ export class FolderSecrets implements UserSecretSource {
       );
     return value;
   }
+
+  has(principal: string): Promise<boolean> {
+    return present(this, principal);
+  }
 }
 
 /** Per-user secrets in a Redis hash `<prefix>:user-secrets:<backend>`, field = the principal's typed identity. */
@@ -73,6 +90,10 @@ export class RedisSecrets implements UserSecretSource {
     throw new MissingUserSecretError(
       `backend "${this.backend}" needs a personal secret for principal ${principal}: store it with redis-cli HSET ${this.key} '${principal}' '<secret>'`,
     );
+  }
+
+  has(principal: string): Promise<boolean> {
+    return present(this, principal);
   }
 }
 
