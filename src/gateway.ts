@@ -16,6 +16,7 @@ import { configSecrets } from './config/secrets.js';
 import { AttachedSessions } from './frontends/attached.js';
 import { auditRouter } from './frontends/rest/audit.js';
 import { myConnectionsRouter } from './frontends/rest/my-connections.js';
+import { userCounts, withUserCounts } from './ops/user-counts.js';
 import { PROBLEM_ROUTES } from './frontends/rest/problem.js';
 import type { FrontendDeps } from './frontends/limits.js';
 import { FRONTEND_PATHS, mountFrontends } from './frontends/routes.js';
@@ -324,7 +325,7 @@ export class Gateway {
         () => this.config.gateway.auth,
         () => as?.verification(),
       ),
-      readiness: (auth) => this.readiness(auth),
+      readiness: async (auth) => withUserCounts(this.readiness(auth), await userCounts(this.pool.all())),
       metrics: (req, res) => this.telemetry.metrics.serve(req, res),
       refusal: (kind, reason) => this.telemetry.metrics.refusal(kind, reason),
       drain: this.drain,

@@ -84,7 +84,9 @@ export function perUserAuth(
     if (redis) {
       const source = new RedisSecrets(spec.name, redis.client, redis.prefix);
       const place = { redis: redis.client, key: source.key };
-      return { users: secretHeader(spec.name, source, placement, secretConnections(spec.name, source, place)) };
+      return {
+        users: secretHeader(spec.name, source, placement, secretConnections(spec.name, source, place)),
+      };
     }
     const source = new FolderSecrets(spec.name, auth.folder!);
     const connections = secretConnections(spec.name, source, { folder: auth.folder! });
@@ -102,7 +104,11 @@ export function perUserAuth(
   );
   const users: UserAuth = {
     ...exchangedBearer(spec.name, exchange),
-    connections: grantConnections(() => stores.grants(), spec.name, (grant) => exchange.revokeUpstream(grant)),
+    connections: grantConnections(
+      () => stores.grants(),
+      spec.name,
+      (grant) => exchange.revokeUpstream(grant),
+    ),
   };
   return {
     tokens: new UpstreamTokens({ ...client, token_endpoint, ...asked }, new URL(spec.url), log),

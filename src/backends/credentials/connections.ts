@@ -44,7 +44,12 @@ export function grantConnections(
       const held = (await store().list(principal)).find((g) => g.backend === backend);
       if (!held) return { connected: false };
       const { obtainedAt, expiresAt, scope } = held;
-      return { connected: true, obtainedAt, ...(expiresAt !== undefined && { expiresAt }), ...(scope && { scope }) };
+      return {
+        connected: true,
+        obtainedAt,
+        ...(expiresAt !== undefined && { expiresAt }),
+        ...(scope && { scope }),
+      };
     },
     async revoke(principal) {
       const grant = await store().get(principal, backend);
@@ -62,7 +67,12 @@ export function grantConnections(
 export function secretConnections(
   backend: string,
   source: UserSecretSource,
-  place: { folder: string } | { redis: { hdel(key: string, field: string): Promise<number>; hlen(key: string): Promise<number> }; key: string },
+  place:
+    | { folder: string }
+    | {
+        redis: { hdel(key: string, field: string): Promise<number>; hlen(key: string): Promise<number> };
+        key: string;
+      },
 ): UserConnections {
   return {
     async state(principal) {

@@ -72,7 +72,8 @@ export function myConnectionsRouter(deps: MyConnectionsDeps, gates: Gates): Rout
   const caller = (req: Request, res: Response): string | undefined => {
     const principal = principalOf(authOf(req));
     if (principal) return principal;
-    const why = 'connections belong to an authenticated user; this gateway has no client authentication (gateway.auth)';
+    const why =
+      'connections belong to an authenticated user; this gateway has no client authentication (gateway.auth)';
     sendProblem(res, problem('unauthenticated', why));
     return undefined;
   };
