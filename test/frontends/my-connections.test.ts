@@ -160,6 +160,15 @@ describe('/v1/me/connections', () => {
     assert.equal(post.status, 405);
   });
 
+  it('is described in the OpenAPI document', async (t) => {
+    if (!requireRedis(t, reachable)) return;
+    const doc = (await (await fetch(new URL('/openapi.json', url), as(KEYS.alice))).json()) as {
+      paths: Record<string, Record<string, { operationId: string }>>;
+    };
+    assert.equal(doc.paths['/v1/me/connections']!.get!.operationId, 'listMyConnections');
+    assert.equal(doc.paths['/v1/me/connections/{backend}']!.delete!.operationId, 'revokeMyConnection');
+  });
+
   it('shows operators counts per backend in /readyz and /metrics, never who or what', async (t) => {
     if (!requireRedis(t, reachable)) return;
     const ready = await fetch(new URL('/readyz', url), as(KEYS.ops));

@@ -127,3 +127,79 @@ export function myConnectionsRouter(deps: MyConnectionsDeps, gates: Gates): Rout
   });
   return router;
 }
+
+const problemRef = { $ref: '#/components/responses/Problem' };
+const backendParam = { name: 'backend', in: 'path', required: true, schema: { type: 'string' } };
+
+/** GET /v1/me/connections and DELETE /v1/me/connections/{backend} in the OpenAPI document of the REST API. */
+export const MY_CONNECTIONS_PATHS = {
+  '/v1/me/connections': {
+    get: {
+      operationId: 'listMyConnections',
+      summary: "The caller's connections to backends acting as each user (never a token or secret)",
+      responses: {
+        '200': {
+          description: 'The typed principal and one row per per-user backend it may use',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: {
+                  principal: { type: 'string', description: '`key:<name>` or `jwt:<issuer>:<sub>`' },
+                  connections: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: {
+                        backend: { type: 'string' },
+                        mode: { type: 'string', description: "The backend's auth.type" },
+                        connected: { type: 'boolean' },
+                        obtainedAt: { type: 'string', format: 'date-time' },
+                        expiresAt: { type: 'string', format: 'date-time' },
+                        scope: { type: 'string' },
+                      },
+                      required: ['backend', 'mode', 'connected'],
+                    },
+                  },
+                },
+                required: ['principal', 'connections'],
+              },
+            },
+          },
+        },
+        '401': problemRef,
+        '403': problemRef,
+        '429': problemRef,
+        '503': problemRef,
+      },
+    },
+  },
+  '/v1/me/connections/{backend}': {
+    delete: {
+      operationId: 'revokeMyConnection',
+      summary:
+        "Revokes the caller's connection to a backend: its grant or secret dropped, its upstream session closed",
+      parameters: [backendParam],
+      responses: {
+        '200': {
+          description: 'Whether there was a connection to revoke',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: { backend: { type: 'string' }, revoked: { type: 'boolean' } },
+                required: ['backend', 'revoked'],
+              },
+            },
+          },
+        },
+        '401': problemRef,
+        '403': problemRef,
+        '404': problemRef,
+        '409': problemRef,
+        '429': problemRef,
+        '503': problemRef,
+      },
+    },
+  },
+};
