@@ -146,7 +146,7 @@ httpServices:
 
     it("shows another user their own connections, never the first one's", async (t) => {
       if (!requireRedis(t, reachable)) return;
-      await page.evaluate(() => sessionStorage.clear());
+      await page.evaluate('sessionStorage.clear()');
       await signIn(KEYS.bob);
       assert.equal(await page.locator('[data-principal]').innerText(), 'key:bob');
       await row('jira').locator('[data-connected="true"]').waitFor();
