@@ -325,7 +325,10 @@ export class Gateway {
         () => this.config.gateway.auth,
         () => as?.verification(),
       ),
-      readiness: async (auth) => withUserCounts(this.readiness(auth), await userCounts(this.pool.all())),
+      readiness: async (auth, detailed) =>
+        detailed
+          ? withUserCounts(this.readiness(auth), await userCounts(this.pool.all()))
+          : this.readiness(auth),
       metrics: (req, res) => this.telemetry.metrics.serve(req, res),
       refusal: (kind, reason) => this.telemetry.metrics.refusal(kind, reason),
       drain: this.drain,

@@ -12,6 +12,18 @@ export interface UserCounts {
   sessions: number;
 }
 
+/** How long a count may take: /readyz and a scrape answer without it rather than wait on a hung store. */
+const COUNT_WAIT_MS = 1000;
+
+/** `promise`'s value, or a rejection after `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /** The counts of every per-user backend, by name (a store that cannot be read leaves `connected` out). */
 export async function userCounts(backends: Backend[]): Promise<Map<string, UserCounts>> {
   const acting = backends.filter((b) => b.perUser);
@@ -20,7 +32,7 @@ export async function userCounts(backends: Backend[]): Promise<Map<string, UserC
       const { mode, connections } = b.perUser!;
       const sessions = b.clientSessions?.size ?? 0;
       try {
-        return [b.name, { mode, connected: await connections.count(), sessions }];
+        return [b.name, { mode, connected: await within(connections.count(), COUNT_WAIT_MS), sessions }];
       } catch (err) {
         log.warn({ backend: b.name, err: String(err) }, 'counting connected users failed');
         return [b.name, { mode, sessions }];
