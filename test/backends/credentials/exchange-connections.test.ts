@@ -8,74 +8,41 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { Client } from '@modelcontextprotocol/client';
 import type { Gateway } from '../../../src/gateway.js';
-import { AuthorizationServer } from '../../fixtures/oauth/authorization-server.js';
-import { ProtectedUpstream } from '../../fixtures/oauth/protected-upstream.js';
 import { startGateway, text } from '../../helpers/gateway.js';
-import { AUDIENCE, ISSUER, JwksServer, makeKey, sign, type SigningKey } from '../../helpers/jwt.js';
+import { AUDIENCE, ISSUER } from '../../helpers/jwt.js';
+import { connectAs, startExchangePeers, whoami, type ExchangePeers } from './exchange-peers.js';
 
-const SECRET = 'gateway-exchange-secret-4567';
-let as: AuthorizationServer;
-let upstream: ProtectedUpstream;
+let peers: ExchangePeers;
 let gateway: Gateway;
 let url: URL;
-let key: SigningKey;
-const jwks = new JwksServer();
 const clients: Client[] = [];
 
 before(async () => {
-  as = await new AuthorizationServer().start();
-  as.clients.set('gateway', { secret: SECRET });
-  upstream = await new ProtectedUpstream(as).start();
-  key = await makeKey('idp-1');
-  as.trustSubjects(ISSUER, { keys: [key.jwk] });
-  jwks.keys = [key.jwk];
-  const jwksUrl = await jwks.start();
+  peers = await startExchangePeers('gateway-exchange-secret-4567');
   ({ gateway, url } = await startGateway(`gateway:
   auth:
-    jwt: { issuer: ${ISSUER}, audience: ${AUDIENCE}, jwks_url: ${jwksUrl} }
+    jwt: { issuer: ${ISSUER}, audience: ${AUDIENCE}, jwks_url: ${peers.jwksUrl} }
   credentials:
     keys: ["${randomBytes(32).toString('base64')}"]
 httpServices:
   gh:
-    base_url: ${upstream.mcpUrl}
-    auth:
-      type: token_exchange
-      token_endpoint: ${as.tokenEndpoint}
-      client_id: gateway
-      client_secret: ${SECRET}
-      resource: ${upstream.mcpUrl}
-      scope: repo
+    base_url: ${peers.upstream.mcpUrl}
+    auth: ${peers.auth}
 `));
 });
 after(async () => {
   for (const c of clients) await c.close().catch(() => undefined);
   await gateway?.close();
-  await jwks.close();
-  await upstream?.stop();
-  await as?.stop();
+  await peers?.close();
 });
 
 async function connect(bearer: string, modern = false): Promise<Client> {
-  const client = new Client(
-    { name: 'exchange-connections', version: '1.0.0' },
-    modern ? { versionNegotiation: { mode: 'auto' } } : {},
-  );
+  const client = await connectAs(url, bearer, modern);
   clients.push(client);
-  const headers = { authorization: `Bearer ${bearer}` };
-  await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }));
   return client;
 }
-
-async function whoami(client: Client): Promise<{ client: string; jti: string }> {
-  const result = await client.callTool({ name: 'gh__whoami', arguments: {} });
-  assert.ok(!result.isError, text(result));
-  return JSON.parse(text(result)) as { client: string; jti: string };
-}
-
-const exchangesOf = (sub: string) =>
-  as.issued().filter((r) => r.grantType?.endsWith('token-exchange') && r.subject === sub).length;
 
 type Row = { backend: string; connected: boolean; obtainedAt?: string; expiresAt?: string; scope?: string };
 
@@ -85,14 +52,14 @@ async function connections(bearer: string): Promise<Row[]> {
   });
   const body = await res.text();
   assert.equal(res.status, 200, body);
-  for (const t of upstream.tokens) assert.ok(!body.includes(t), 'no upstream token in the list');
+  for (const t of peers.upstream.tokens) assert.ok(!body.includes(t), 'no upstream token in the list');
   assert.ok(!body.includes(bearer), "not the caller's own token either");
   return (JSON.parse(body) as { connections: Row[] }).connections;
 }
 
 describe('a token_exchange backend’s connections', () => {
   it("lists the caller's grant with when it was obtained, when it expires and its scope", async () => {
-    const alice = await sign(key, { sub: 'alice' });
+    const alice = await peers.bearer('alice');
     await whoami(await connect(alice));
     const [row] = await connections(alice);
     assert.equal(row!.backend, 'gh');
@@ -100,21 +67,21 @@ describe('a token_exchange backend’s connections', () => {
     assert.equal(row!.scope, 'repo');
     const obtained = Date.parse(row!.obtainedAt!);
     assert.ok(Math.abs(Date.now() - obtained) < 60_000, row!.obtainedAt);
-    assert.equal(Date.parse(row!.expiresAt!) - obtained, as.ttlSeconds * 1000);
-    const nobody = await sign(key, { sub: 'nobody' });
+    assert.equal(Date.parse(row!.expiresAt!) - obtained, peers.as.ttlSeconds * 1000);
+    const nobody = await peers.bearer('nobody');
     assert.deepEqual(await connections(nobody), [
       { backend: 'gh', mode: 'token_exchange', connected: false },
     ]);
   });
 
   it('revokes: the grant is dropped and revoked at the authorization server, the session closed', async () => {
-    const bob = await sign(key, { sub: 'bob' });
+    const bob = await peers.bearer('bob');
     const client = await connect(bob);
     const first = await whoami(client);
     const principal = `jwt:${ISSUER}:bob`;
     const sessions = gateway.pool.get('gh')!.clientSessions!;
     assert.ok(sessions.has(principal));
-    const revokedBefore = as.revocations.length;
+    const revokedBefore = peers.as.revocations.length;
     const res = await fetch(new URL('/v1/me/connections/gh', url), {
       method: 'DELETE',
       headers: { authorization: `Bearer ${bob}` },
@@ -122,36 +89,36 @@ describe('a token_exchange backend’s connections', () => {
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { backend: 'gh', revoked: true });
     assert.ok(!sessions.has(principal), "bob's upstream session is closed");
-    const revoked = as.revocations.slice(revokedBefore);
+    const revoked = peers.as.revocations.slice(revokedBefore);
     assert.equal(revoked.length, 1);
     assert.equal(revoked[0]!.clientId, 'gateway');
     assert.equal(revoked[0]!.hint, 'access_token');
-    assert.ok(upstream.tokens.has(revoked[0]!.token), 'the token revoked is the one used upstream');
+    assert.ok(peers.upstream.tokens.has(revoked[0]!.token), 'the token revoked is the one used upstream');
     assert.equal((await connections(bob))[0]!.connected, false);
     const second = await whoami(client);
     assert.notEqual(second.jti, first.jti, 'the next call exchanged again');
-    assert.equal(exchangesOf('bob'), 2);
+    assert.equal(peers.exchangesOf('bob'), 2);
   });
 
   for (const modern of [false, true]) {
     const era = modern ? '2026-07-28' : '2025-11-25';
     it(`forgets an exchanged token the upstream refuses and exchanges once more (${era})`, async () => {
       const sub = modern ? 'carol26' : 'carol';
-      const client = await connect(await sign(key, { sub }), modern);
+      const client = await connect(await peers.bearer(sub), modern);
       const first = await whoami(client);
-      upstream.revokeAll();
+      peers.upstream.revokeAll();
       const second = await whoami(client);
       assert.notEqual(second.jti, first.jti);
       assert.equal(second.client, sub);
-      assert.equal(exchangesOf(sub), 2, 'one exchange, then one after the 401');
+      assert.equal(peers.exchangesOf(sub), 2, 'one exchange, then one after the 401');
     });
 
     it(`answers a second refusal with a user_credentials error naming the backend (${era})`, async () => {
       const sub = modern ? 'dave26' : 'dave';
-      const bearer = await sign(key, { sub });
+      const bearer = await peers.bearer(sub);
       const client = await connect(bearer, modern);
       await whoami(client);
-      upstream.refusedSubjects.add(sub);
+      peers.upstream.refusedSubjects.add(sub);
       const result = await client.callTool({ name: 'gh__whoami', arguments: {} });
       assert.equal(result.isError, true);
       const message = text(result);
@@ -165,21 +132,21 @@ describe('a token_exchange backend’s connections', () => {
         (result._meta?.['switchboard/error'] as { code?: string } | undefined)?.code,
         'user_credentials',
       );
-      assert.equal(exchangesOf(sub), 2, 'the first, then one new exchange after the first 401');
-      for (const t of [...upstream.tokens, bearer]) assert.ok(!message.includes(t));
+      assert.equal(peers.exchangesOf(sub), 2, 'the first, then one new exchange after the first 401');
+      for (const t of [...peers.upstream.tokens, bearer]) assert.ok(!message.includes(t));
     });
   }
 
   it('refuses a user whose first upstream session is refused, after one new exchange', async () => {
     const sub = 'erin';
-    upstream.refusedSubjects.add(sub);
-    const client = await connect(await sign(key, { sub }));
+    peers.upstream.refusedSubjects.add(sub);
+    const client = await connect(await peers.bearer(sub));
     const result = await client.callTool({ name: 'gh__whoami', arguments: {} });
     assert.equal(result.isError, true);
     assert.match(
       text(result),
       /backend "gh" refused a newly obtained credential of principal .*erin \(HTTP 401\)/,
     );
-    assert.equal(exchangesOf(sub), 2);
+    assert.equal(peers.exchangesOf(sub), 2);
   });
 });

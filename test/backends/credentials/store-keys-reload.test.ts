@@ -8,13 +8,11 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { after, before, it } from 'node:test';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { Client } from '@modelcontextprotocol/client';
 import { Redis } from 'ioredis';
 import type { Gateway } from '../../../src/gateway.js';
-import { AuthorizationServer } from '../../fixtures/oauth/authorization-server.js';
-import { ProtectedUpstream } from '../../fixtures/oauth/protected-upstream.js';
-import { startGateway, text } from '../../helpers/gateway.js';
-import { AUDIENCE, ISSUER, JwksServer, makeKey, sign, type SigningKey } from '../../helpers/jwt.js';
+import { startGateway } from '../../helpers/gateway.js';
+import { AUDIENCE, ISSUER } from '../../helpers/jwt.js';
 import {
   deleteKeys,
   REDIS_URL,
@@ -22,65 +20,50 @@ import {
   requireRedis,
   testPrefix,
 } from '../../queue/redis-helpers.js';
+import { connectAs, startExchangePeers, whoami as seen, type ExchangePeers } from './exchange-peers.js';
 
-const SECRET = 'gateway-exchange-secret-89ab';
 const [k1, k2] = [randomBytes(32), randomBytes(32)];
 const keyId = (k: Buffer) => createHash('sha256').update(k).digest('hex').slice(0, 8);
 const prefix = testPrefix();
-let as: AuthorizationServer;
-let upstream: ProtectedUpstream;
+let peers: ExchangePeers | undefined;
 let gateway: Gateway | undefined;
 let file: string;
 let url: URL;
-let key: SigningKey;
 let redis: Redis | undefined;
 let reachable = false;
 let config: (keys: Buffer[]) => string;
-const jwks = new JwksServer();
 const clients: Client[] = [];
 
 before(async () => {
   reachable = await redisReachable();
   if (!reachable) return;
   redis = new Redis(REDIS_URL);
-  as = await new AuthorizationServer().start();
-  as.clients.set('gateway', { secret: SECRET });
-  upstream = await new ProtectedUpstream(as).start();
-  key = await makeKey('idp-1');
-  as.trustSubjects(ISSUER, { keys: [key.jwk] });
-  jwks.keys = [key.jwk];
-  const jwksUrl = await jwks.start();
+  const p = (peers = await startExchangePeers('gateway-exchange-secret-89ab'));
   config = (keys) => `gateway:
   redis: { url: "${REDIS_URL}", prefix: ${prefix} }
   auth:
-    jwt: { issuer: ${ISSUER}, audience: ${AUDIENCE}, jwks_url: ${jwksUrl} }
+    jwt: { issuer: ${ISSUER}, audience: ${AUDIENCE}, jwks_url: ${p.jwksUrl} }
   credentials:
     keys: [${keys.map((k) => `"${k.toString('base64')}"`).join(', ')}]
 httpServices:
   gh:
-    base_url: ${upstream.mcpUrl}
-    auth: { type: token_exchange, token_endpoint: ${as.tokenEndpoint}, client_id: gateway, client_secret: ${SECRET}, resource: ${upstream.mcpUrl} }
+    base_url: ${p.upstream.mcpUrl}
+    auth: ${p.auth}
 `;
   ({ gateway, url, file } = await startGateway(config([k1])));
 });
 after(async () => {
   for (const c of clients) await c.close().catch(() => undefined);
   await gateway?.close();
-  await jwks.close();
-  await upstream?.stop();
-  await as?.stop();
+  await peers?.close();
   if (reachable) await deleteKeys(prefix);
   redis?.disconnect();
 });
 
 async function whoami(sub: string): Promise<string> {
-  const client = new Client({ name: 'keys-reload', version: '1.0.0' });
+  const client = await connectAs(url, await peers!.bearer(sub));
   clients.push(client);
-  const headers = { authorization: `Bearer ${await sign(key, { sub })}` };
-  await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }));
-  const result = await client.callTool({ name: 'gh__whoami', arguments: {} });
-  assert.ok(!result.isError, text(result));
-  return (JSON.parse(text(result)) as { jti: string }).jti;
+  return (await seen(client)).jti;
 }
 
 /** The key id in the envelope of a user's sealed grant in Redis. */
@@ -95,8 +78,7 @@ async function reload(keys: Buffer[]): Promise<void> {
   assert.equal(status.last, 'ok', JSON.stringify(status));
 }
 
-const exchangesOf = (sub: string) =>
-  as.issued().filter((r) => r.grantType?.endsWith('token-exchange') && r.subject === sub).length;
+const exchangesOf = (sub: string) => peers!.exchangesOf(sub);
 
 it('follows gateway.credentials.keys across reloads: old grants open and are resealed, then retire', async (t) => {
   if (!requireRedis(t, reachable)) return;
