@@ -56,6 +56,13 @@ export function credentialStores(
   };
 }
 
+/** The connections of a backend that cannot hold any (misconfigured): none, nothing to revoke. */
+const NO_CONNECTIONS: UserConnections = {
+  state: async () => ({ connected: false }),
+  revoke: async () => false,
+  count: async () => 0,
+};
+
 /** How a backend acting as each user authenticates: its own connection's token, and each caller's credential. */
 export interface PerUserAuth {
   /** The backend's own token for its shared connection and catalog (token exchange: the client's own grant). */
@@ -78,6 +85,7 @@ export function perUserAuth(
       const why = `backend "${spec.name}" reads personal secrets from Redis (auth.folder is not set), and the gateway has no gateway.redis`;
       const users: UserAuth = {
         credential: () => Promise.reject(new GatewayError('user_credentials', why, spec.name)),
+        connections: NO_CONNECTIONS,
       };
       return { users };
     }
