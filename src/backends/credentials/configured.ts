@@ -89,15 +89,10 @@ export function perUserAuth(
       };
       return { users };
     }
-    if (redis) {
-      const source = new RedisSecrets(spec.name, redis.client, redis.prefix);
-      const place = { redis: redis.client, key: source.key };
-      return {
-        users: secretHeader(spec.name, source, placement, secretConnections(spec.name, source, place)),
-      };
-    }
-    const source = new FolderSecrets(spec.name, auth.folder!);
-    const connections = secretConnections(spec.name, source, { folder: auth.folder! });
+    const source = redis
+      ? new RedisSecrets(spec.name, redis.client, redis.prefix)
+      : new FolderSecrets(spec.name, auth.folder!);
+    const connections = secretConnections(spec.name, source);
     return { users: secretHeader(spec.name, source, placement, connections) };
   }
   if (auth?.type !== 'token_exchange') return undefined;

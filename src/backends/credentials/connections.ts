@@ -1,7 +1,6 @@
 /** A user's connection to a backend that acts as each user: what a user and an operator may see of it. */
-import { readdir } from 'node:fs/promises';
 import type { GrantStore } from './store.js';
-import type { UserSecretSource } from './user-secrets.js';
+import { RedisSecrets, type FolderSecrets } from './user-secrets.js';
 
 /** One principal's connection to one backend: whether it holds a credential, and the grant's times and scope. */
 export interface ConnectionState {
@@ -64,34 +63,16 @@ export function grantConnections(
  * Connections held as personal secrets (`per_user_secret`): connected while a secret is present. A revoke
  * deletes it from Redis; secrets in a folder are mounted files the gateway does not change.
  */
-export function secretConnections(
-  backend: string,
-  source: UserSecretSource,
-  place:
-    | { folder: string }
-    | {
-        redis: { hdel(key: string, field: string): Promise<number>; hlen(key: string): Promise<number> };
-        key: string;
-      },
-): UserConnections {
+export function secretConnections(backend: string, source: FolderSecrets | RedisSecrets): UserConnections {
   return {
-    async state(principal) {
-      return { connected: await source.has(principal) };
-    },
+    state: async (principal) => ({ connected: await source.has(principal) }),
     async revoke(principal) {
-      if ('folder' in place) {
-        if (!(await source.has(principal))) return false;
-        throw new ConnectionRevokeError(
-          `backend "${backend}" reads personal secrets from files in ${place.folder}, which the gateway does not remove: ask an operator to delete this principal's file (or Secret key)`,
-        );
-      }
-      return (await place.redis.hdel(place.key, principal)) > 0;
+      if (source instanceof RedisSecrets) return source.remove(principal);
+      if (!(await source.has(principal))) return false;
+      throw new ConnectionRevokeError(
+        `backend "${backend}" reads personal secrets from files in ${source.dir}, which the gateway does not remove: ask an operator to delete this principal's file (or Secret key)`,
+      );
     },
-    async count() {
-      if ('redis' in place) return place.redis.hlen(place.key);
-      const names = await readdir(place.folder).catch(() => [] as string[]);
-      // A mounted Kubernetes Secret also holds `..data` and a timestamped folder: not principals.
-      return names.filter((n) => !n.startsWith('.')).length;
-    },
+    count: () => source.count(),
   };
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 
@@ -44,8 +44,15 @@ async function present(source: UserSecretSource, principal: string): Promise<boo
 export class FolderSecrets implements UserSecretSource {
   constructor(
     private readonly backend: string,
-    private readonly dir: string,
+    /** The folder (a mounted Secret), which the gateway only reads. */
+    readonly dir: string,
   ) {}
+
+  /** How many principals have a file (a mounted Secret's `..data` and timestamped folder are not principals). */
+  async count(): Promise<number> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    return names.filter((n) => !n.startsWith('.')).length;
+  }
 
   async get(principal: string): Promise<string> {
     const file = join(this.dir, secretFileName(principal));
@@ -82,6 +89,16 @@ export class RedisSecrets implements UserSecretSource {
   /** The hash holding this backend's secrets. */
   get key(): string {
     return `${this.prefix}:user-secrets:${this.backend}`;
+  }
+
+  /** Deletes the principal's secret; whether there was one. */
+  async remove(principal: string): Promise<boolean> {
+    return (await this.redis.hdel(this.key, principal)) > 0;
+  }
+
+  /** How many principals have a secret (HLEN: no scan). */
+  count(): Promise<number> {
+    return this.redis.hlen(this.key);
   }
 
   async get(principal: string): Promise<string> {
