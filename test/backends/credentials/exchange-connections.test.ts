@@ -29,7 +29,11 @@ before(async () => {
 httpServices:
   gh:
     base_url: ${peers.upstream.mcpUrl}
-    auth: ${peers.auth}
+    auth: ${peers.auth()}
+sseServices:
+  ghsse:
+    base_url: ${peers.upstream.sseUrl}
+    auth: ${peers.auth(peers.upstream.sseUrl)}
 `));
 });
 after(async () => {
@@ -61,8 +65,13 @@ describe('a token_exchange backend’s connections', () => {
   it("lists the caller's grant with when it was obtained, when it expires and its scope", async () => {
     const alice = await peers.bearer('alice');
     await whoami(await connect(alice));
-    const [row] = await connections(alice);
+    const [row, sse] = await connections(alice);
     assert.equal(row!.backend, 'gh');
+    assert.deepEqual(
+      sse,
+      { backend: 'ghsse', mode: 'token_exchange', connected: false },
+      'one grant per backend',
+    );
     assert.equal(row!.connected, true);
     assert.equal(row!.scope, 'repo');
     const obtained = Date.parse(row!.obtainedAt!);
@@ -71,6 +80,7 @@ describe('a token_exchange backend’s connections', () => {
     const nobody = await peers.bearer('nobody');
     assert.deepEqual(await connections(nobody), [
       { backend: 'gh', mode: 'token_exchange', connected: false },
+      { backend: 'ghsse', mode: 'token_exchange', connected: false },
     ]);
   });
 
@@ -136,6 +146,25 @@ describe('a token_exchange backend’s connections', () => {
       for (const t of [...peers.upstream.tokens, bearer]) assert.ok(!message.includes(t));
     });
   }
+
+  it('does the same over a legacy SSE upstream', async () => {
+    const sub = 'frank';
+    const client = await connect(await peers.bearer(sub));
+    const first = await whoami(client, 'ghsse');
+    peers.upstream.revokeAll();
+    const second = await whoami(client, 'ghsse');
+    assert.notEqual(second.jti, first.jti);
+    peers.upstream.refusedSubjects.add(sub);
+    const result = await client.callTool({ name: 'ghsse__whoami', arguments: {} });
+    assert.equal(result.isError, true);
+    assert.match(text(result), /backend "ghsse" refused a newly obtained credential .*frank \(HTTP 401\)/);
+    // A new user's session is refused when its SSE stream opens: exchanged once more, then the same error.
+    peers.upstream.refusedSubjects.add('grace');
+    const grace = await connect(await peers.bearer('grace'));
+    const refused = await grace.callTool({ name: 'ghsse__whoami', arguments: {} });
+    assert.match(text(refused), /backend "ghsse" refused a newly obtained credential .*grace \(HTTP 401\)/);
+    assert.equal(peers.exchangesOf('grace'), 2);
+  });
 
   it('refuses a user whose first upstream session is refused, after one new exchange', async () => {
     const sub = 'erin';

@@ -15,8 +15,8 @@ export interface ExchangePeers {
   upstream: ProtectedUpstream;
   key: SigningKey;
   jwksUrl: string;
-  /** The `auth` block of an HTTP backend exchanging at `as` for `upstream`. */
-  auth: string;
+  /** The `auth` block of a backend exchanging at `as` for `upstream` (its /mcp resource, or `resource`). */
+  auth(resource?: string): string;
   /** Token exchanges the authorization server granted for a subject. */
   exchangesOf(sub: string): number;
   /** A caller's bearer token from the trusted identity provider. */
@@ -39,7 +39,8 @@ export async function startExchangePeers(secret: string): Promise<ExchangePeers>
     upstream,
     key,
     jwksUrl,
-    auth: `{ type: token_exchange, token_endpoint: ${as.tokenEndpoint}, client_id: gateway, client_secret: ${secret}, resource: ${upstream.mcpUrl}, scope: repo }`,
+    auth: (resource = upstream.mcpUrl) =>
+      `{ type: token_exchange, token_endpoint: ${as.tokenEndpoint}, client_id: gateway, client_secret: ${secret}, resource: ${resource}, scope: repo }`,
     exchangesOf: (sub) =>
       as.issued().filter((r) => r.grantType?.endsWith('token-exchange') && r.subject === sub).length,
     bearer: (sub) => sign(key, { sub }),
@@ -62,9 +63,9 @@ export async function connectAs(url: URL, bearer: string, modern = false): Promi
   return client;
 }
 
-/** Calls the upstream's whoami through the gateway (backend `gh`): the subject and token id it saw. */
-export async function whoami(client: Client): Promise<{ client: string; jti: string }> {
-  const result = await client.callTool({ name: 'gh__whoami', arguments: {} });
+/** Calls the upstream's whoami through the gateway (backend `gh`, or `backend`): the subject and token id it saw. */
+export async function whoami(client: Client, backend = 'gh'): Promise<{ client: string; jti: string }> {
+  const result = await client.callTool({ name: `${backend}__whoami`, arguments: {} });
   assert.ok(!result.isError, text(result));
   return JSON.parse(text(result)) as { client: string; jti: string };
 }

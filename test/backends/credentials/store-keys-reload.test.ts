@@ -48,7 +48,7 @@ before(async () => {
 httpServices:
   gh:
     base_url: ${p.upstream.mcpUrl}
-    auth: ${p.auth}
+    auth: ${p.auth()}
 `;
   ({ gateway, url, file } = await startGateway(config([k1])));
 });
