@@ -6,13 +6,17 @@ import { GatewayError } from '../../errors.js';
 import { commandClient } from '../../redis/connections.js';
 import { UpstreamTokens } from '../oauth/tokens.js';
 import { GrantCipher, parseStoreKey } from './cipher.js';
+import { grantConnections, secretConnections, type UserConnections } from './connections.js';
 import { exchangedBearer, secretHeader, type UserAuth } from './per-user.js';
 import { MemorySlots, RedisSlots } from './slots.js';
 import { GrantStore } from './store.js';
 import { TokenExchange } from './token-exchange.js';
 import { FolderSecrets, RedisSecrets } from './user-secrets.js';
 
-/** What backends acting as each user share: the grant store (gateway.credentials) and Redis, made on first use. */
+/**
+ * What backends acting as each user share: the grant store (gateway.credentials) and Redis, made on first use.
+ * The store's keys follow the settings: a reload that changes gateway.credentials.keys applies at the next use.
+ */
 export interface CredentialStores {
   grants(): GrantStore;
   /** The gateway's Redis and key prefix, when configured. */
@@ -26,6 +30,13 @@ export function credentialStores(
 ): CredentialStores {
   let redis: { client: Redis; prefix: string } | undefined;
   let grants: GrantStore | undefined;
+  let keyed: { keys: string; cipher: GrantCipher } | undefined;
+  const cipher = () => {
+    const keys = settings().credentialKeys ?? [];
+    const text = keys.join('\n');
+    if (keyed?.keys !== text) keyed = { keys: text, cipher: new GrantCipher(keys.map(parseStoreKey)) };
+    return keyed.cipher;
+  };
   const connect = () => {
     const r = settings().redis;
     if (r && !redis)
@@ -35,7 +46,6 @@ export function credentialStores(
   return {
     grants() {
       if (grants) return grants;
-      const cipher = new GrantCipher((settings().credentialKeys ?? []).map(parseStoreKey));
       const r = connect();
       return (grants = new GrantStore(r ? new RedisSlots(r.client, r.prefix) : new MemorySlots(), cipher));
     },
@@ -45,6 +55,13 @@ export function credentialStores(
     },
   };
 }
+
+/** The connections of a backend that cannot hold any (misconfigured): none, nothing to revoke. */
+const NO_CONNECTIONS: UserConnections = {
+  state: async () => ({ connected: false }),
+  revoke: async () => false,
+  count: async () => 0,
+};
 
 /** How a backend acting as each user authenticates: its own connection's token, and each caller's credential. */
 export interface PerUserAuth {
@@ -68,13 +85,15 @@ export function perUserAuth(
       const why = `backend "${spec.name}" reads personal secrets from Redis (auth.folder is not set), and the gateway has no gateway.redis`;
       const users: UserAuth = {
         credential: () => Promise.reject(new GatewayError('user_credentials', why, spec.name)),
+        connections: NO_CONNECTIONS,
       };
       return { users };
     }
     const source = redis
       ? new RedisSecrets(spec.name, redis.client, redis.prefix)
       : new FolderSecrets(spec.name, auth.folder!);
-    return { users: secretHeader(spec.name, source, placement) };
+    const connections = secretConnections(spec.name, source);
+    return { users: secretHeader(spec.name, source, placement, connections) };
   }
   if (auth?.type !== 'token_exchange') return undefined;
   const { token_endpoint, client_id, client_secret, audience, resource, scope } = auth;
@@ -86,8 +105,28 @@ export function perUserAuth(
     stores.grants(),
     log,
   );
+  const users: UserAuth = {
+    ...exchangedBearer(spec.name, exchange),
+    connections: grantConnections(
+      () => stores.grants(),
+      spec.name,
+      (grant) => exchange.revokeUpstream(grant),
+    ),
+  };
   return {
     tokens: new UpstreamTokens({ ...client, token_endpoint, ...asked }, new URL(spec.url), log),
-    users: exchangedBearer(spec.name, exchange),
+    users,
   };
+}
+
+/**
+ * A per-user backend's connections: its mode's own, else (any grant-based mode) the grants it holds in the
+ * grant store.
+ */
+export function perUserConnections(
+  name: string,
+  perUser: PerUserAuth,
+  stores: CredentialStores,
+): UserConnections {
+  return perUser.users.connections ?? grantConnections(() => stores.grants(), name);
 }

@@ -2,6 +2,7 @@
 import { GatewayError } from '../../errors.js';
 import { OAuthTokenError } from '../oauth/errors.js';
 import type { Caller } from '../relay/origin.js';
+import type { UserConnections } from './connections.js';
 import type { TokenExchange } from './token-exchange.js';
 import {
   MissingUserSecretError,
@@ -14,12 +15,19 @@ import {
 export interface UserCredential {
   principal: string;
   headers: Record<string, string>;
+  /**
+   * The upstream refused this credential (HTTP 401): forgets it, so that the next request obtains a new one.
+   * Absent where a new one cannot differ (a personal secret is what it is).
+   */
+  refused?(): Promise<void>;
 }
 
 /** Where a per-user backend gets each caller's upstream credential. */
 export interface UserAuth {
   /** The caller's credential; a GatewayError (`user_credentials`) naming the backend when there is none. */
   credential(caller: Caller | undefined): Promise<UserCredential>;
+  /** The users' connections (GET/DELETE /v1/me/connections); grant-based modes may leave it to the grant store. */
+  connections?: UserConnections;
 }
 
 /**
@@ -40,8 +48,13 @@ export function exchangedBearer(backend: string, exchange: TokenExchange): UserA
         );
       }
       try {
-        const token = await exchange.token(caller.principal, caller.token);
-        return { principal: caller.principal, headers: { Authorization: `Bearer ${token}` } };
+        const { principal } = caller;
+        const token = await exchange.token(principal, caller.token);
+        return {
+          principal,
+          headers: { Authorization: `Bearer ${token}` },
+          refused: () => exchange.forget(principal, token),
+        };
       } catch (err) {
         if (err instanceof OAuthTokenError) throw new GatewayError('user_credentials', err.message, backend);
         throw err;
@@ -58,8 +71,10 @@ export function secretHeader(
   backend: string,
   source: UserSecretSource,
   placement: SecretPlacement,
+  connections?: UserConnections,
 ): UserAuth {
   return {
+    ...(connections && { connections }),
     async credential(caller) {
       if (!caller?.principal) {
         throw new GatewayError(

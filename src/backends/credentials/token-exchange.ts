@@ -58,9 +58,56 @@ export class TokenExchange {
     return grant.accessToken;
   }
 
-  /** Forgets the principal's cached token (the upstream refused it), so the next call exchanges again. */
-  async forget(principal: string): Promise<void> {
+  /**
+   * Forgets the principal's cached token after the upstream refused it, so that the next call exchanges again;
+   * a token stored since (another request's new exchange) is kept.
+   */
+  async forget(principal: string, refused: string): Promise<void> {
+    const held = await this.store.get(principal, this.backend);
+    if (held?.accessToken !== refused) return;
+    this.log.warn({ principal }, 'upstream refused an exchanged token (401); it is forgotten');
     await this.store.delete(principal, this.backend);
+  }
+
+  /**
+   * Revokes a grant's tokens at the authorization server (RFC 7009), best effort: where the server's metadata
+   * (RFC 8414, at the token endpoint's origin) names a `revocation_endpoint`. Failures are logged, never thrown.
+   */
+  async revokeUpstream(grant: { accessToken: string; refreshToken?: string }): Promise<void> {
+    const endpoint = new URL(this.settings.tokenEndpoint);
+    try {
+      const meta = await fetch(new URL('/.well-known/oauth-authorization-server', endpoint.origin), {
+        headers: { accept: 'application/json' },
+      });
+      const doc = meta.ok ? ((await meta.json()) as { revocation_endpoint?: unknown }) : {};
+      if (typeof doc.revocation_endpoint !== 'string') return;
+      const revocation = new URL(doc.revocation_endpoint);
+      for (const [token, hint] of [
+        [grant.refreshToken, 'refresh_token'],
+        [grant.accessToken, 'access_token'],
+      ] as const) {
+        if (!token) continue;
+        const params = new URLSearchParams({ token, token_type_hint: hint });
+        const headers = new Headers({ 'content-type': 'application/x-www-form-urlencoded' });
+        await this.authenticate(headers, params, revocation);
+        const res = await fetch(revocation, { method: 'POST', headers, body: params });
+        await res.body?.cancel();
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      }
+      this.log.info({ revocationEndpoint: revocation.href }, 'revoked an exchanged token upstream');
+    } catch (err) {
+      const why = scrub(err instanceof Error ? err.message : String(err), this.settings.client);
+      this.log.warn(`revoking an exchanged token of backend "${this.backend}" upstream failed: ${why}`);
+    }
+  }
+
+  /** Adds the exchange client's authentication (as for client credentials) to a request to `endpoint`. */
+  private async authenticate(headers: Headers, params: URLSearchParams, endpoint: URL): Promise<void> {
+    const s = this.settings;
+    const token = new URL(s.tokenEndpoint);
+    const metadata = { issuer: token.origin, token_endpoint: token.href } as AuthorizationServerMetadata;
+    const provider = await clientProvider(s.client, token.origin, token.href);
+    await provider.addClientAuthentication?.(headers, params, endpoint, metadata);
   }
 
   private async exchange(subjectToken: string): Promise<UpstreamGrant> {
@@ -93,12 +140,7 @@ export class TokenExchange {
     let body: Record<string, unknown>;
     let status: number;
     try {
-      const metadata = {
-        issuer: endpoint.origin,
-        token_endpoint: endpoint.href,
-      } as AuthorizationServerMetadata;
-      const provider = await clientProvider(s.client, endpoint.origin, endpoint.href);
-      await provider.addClientAuthentication?.(headers, params, endpoint, metadata);
+      await this.authenticate(headers, params, endpoint);
       const res = await fetch(endpoint, { method: 'POST', headers, body: params });
       status = res.status;
       body = (await res.json().catch(() => ({}))) as Record<string, unknown>;

@@ -12,7 +12,7 @@ import { toolCallHeaders } from '../transports/mcp-headers.js';
 import type { Era } from './era.js';
 import { requestFailure } from './request-failure.js';
 import { requestInEra, type EraRequest, type UpstreamRequestOptions } from './upstream-request.js';
-import { sessionExpired } from './upstream-errors.js';
+import { credentialRefused, sessionExpired } from './upstream-errors.js';
 
 /** One upstream session as a request is sent on it. */
 export interface UpstreamSession {
@@ -26,6 +26,12 @@ export interface UpstreamSession {
   sent(method: string, params: Record<string, unknown> | undefined): void;
   /** The upstream forgot this session: replace it (saying so in the log), so that the request can be sent once more. */
   renew(): Promise<void>;
+  /**
+   * The upstream refused the credential the request carried (HTTP 401; sessions acting as a user): forgets it,
+   * and gives the error to answer, or undefined when the request may go once more with a new one (`again`:
+   * it already went twice).
+   */
+  refused?(again: boolean): Promise<GatewayError | undefined>;
   /** The connection is known to be broken: drop it, saying why. */
   drop(reason: string): void;
   /** The request is over, whatever its outcome. */
@@ -89,6 +95,11 @@ export async function sendUpstream<S extends z.ZodType>(
     const aborted = opts.signal?.aborted === true;
     if (!retried && !aborted && sessionExpired(err)) {
       await session.renew();
+      return await sendUpstream(target, open, method, params, schema, opts, true);
+    }
+    if (session.refused && !aborted && credentialRefused(err)) {
+      const refusal = await session.refused(retried);
+      if (refusal) throw refusal;
       return await sendUpstream(target, open, method, params, schema, opts, true);
     }
     const failure = requestFailure(err, {

@@ -1,4 +1,4 @@
-import { SdkHttpError } from '@modelcontextprotocol/client';
+import { SdkHttpError, SseError } from '@modelcontextprotocol/client';
 
 /** Whether an HTTP upstream answered that our session id is unknown (404 per spec; some servers send 400). */
 export function sessionExpired(err: unknown): boolean {
@@ -18,4 +18,11 @@ export function unreachable(err: unknown): boolean {
 export function describeCause(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? String(err);
+}
+
+/** Whether an HTTP upstream refused the credential a request carried (HTTP 401), on any HTTP transport. */
+export function credentialRefused(err: unknown): boolean {
+  if (err instanceof SdkHttpError) return err.status === 401;
+  if (err instanceof SseError) return err.code === 401;
+  return err instanceof Error && /\(HTTP 401\)/.test(err.message);
 }

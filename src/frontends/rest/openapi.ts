@@ -2,6 +2,7 @@ import type { Tool } from '@modelcontextprotocol/server';
 import type { AuthSettings } from '../../config/model.js';
 import { AUDIT_EVENT_SCHEMA, AUDIT_PATHS } from '../../audit/openapi.js';
 import { VERSION } from '../../version.js';
+import { MY_CONNECTIONS_PATHS } from './my-connections.js';
 
 type Json = Record<string, unknown>;
 
@@ -227,7 +228,7 @@ function security(auth: AuthSettings): { schemes: Json; requirement?: Json[] } {
  * use, whose request body is the tool's input schema.
  */
 export function openApiDocument(tools: (Tool & { backend: string })[], auth: AuthSettings): Json {
-  const paths: Json = { ...fixedPaths(), ...AUDIT_PATHS };
+  const paths: Json = { ...fixedPaths(), ...AUDIT_PATHS, ...MY_CONNECTIONS_PATHS };
   for (const tool of tools) {
     const body = { required: true, content: json(tool.inputSchema as Json) };
     paths[`/v1/tools/${encodeURIComponent(tool.name)}/call`] = {

@@ -28,6 +28,8 @@ type RestCode =
   | 'unavailable'
   | 'discovery_off'
   | 'unknown_toolset'
+  | 'unknown_backend'
+  | 'not_revocable'
   | 'method_not_allowed'
   | 'config_invalid'
   | 'internal_error';
@@ -65,6 +67,9 @@ const STATUS: Record<RestCode, number> = {
   payload_too_large: 413,
   unavailable: 503,
   discovery_off: 404,
+  unknown_backend: 404,
+  // A connection the gateway cannot remove itself (a personal secret in a mounted file).
+  not_revocable: 409,
   method_not_allowed: 405,
   // A reload asked for (POST /v1/config/reload) found the file invalid; the running config is kept.
   config_invalid: 422,
