@@ -15,6 +15,8 @@ import type { ReloadStatus } from './config/reload-status.js';
 import { configSecrets } from './config/secrets.js';
 import { AttachedSessions } from './frontends/attached.js';
 import { auditRouter } from './frontends/rest/audit.js';
+import { myConnectionsRouter } from './frontends/rest/my-connections.js';
+import { userCounts, withUserCounts } from './ops/user-counts.js';
 import { PROBLEM_ROUTES } from './frontends/rest/problem.js';
 import type { FrontendDeps } from './frontends/limits.js';
 import { FRONTEND_PATHS, mountConnect, mountFrontends } from './frontends/routes.js';
@@ -323,7 +325,10 @@ export class Gateway {
         () => this.config.gateway.auth,
         () => as?.verification(),
       ),
-      readiness: (auth) => this.readiness(auth),
+      readiness: async (auth, detailed) =>
+        detailed
+          ? withUserCounts(this.readiness(auth), await userCounts(this.pool.all()))
+          : this.readiness(auth),
       metrics: (req, res) => this.telemetry.metrics.serve(req, res),
       refusal: (kind, reason) => this.telemetry.metrics.refusal(kind, reason),
       drain: this.drain,
@@ -333,6 +338,8 @@ export class Gateway {
         as?.mount(a);
         mountConnect(a, gates, this.pool.credentials, this.access, as);
         a.use('/v1', auditRouter(this.audit, gates));
+        const connectable = { backends: () => this.pool.all(), grant: this.access.grant };
+        a.use('/v1', myConnectionsRouter(connectable, gates));
         mountConsole(this.console, g.console)(a, gates);
       },
       rest: restApiWithSets(this.toolsets, {

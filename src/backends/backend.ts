@@ -4,7 +4,8 @@ import type { z } from 'zod';
 import type { BackendSpec } from '../config/model.js';
 import { backendLog } from '../log.js';
 import { ClientSessions } from './sessions/client-sessions.js';
-import { perUserAuth, type CredentialStores } from './credentials/configured.js';
+import { perUserAuth, perUserConnections, type CredentialStores } from './credentials/configured.js';
+import type { UserConnections } from './credentials/connections.js';
 import { InFlight, type UpstreamListener } from './relay/origin.js';
 import { closeWithTree } from './supervision/process-tree.js';
 import { endGroup } from './supervision/process-group.js';
@@ -76,6 +77,8 @@ export class Backend {
   readonly era = new EraMemory(() => this.spec.protocol);
   /** One upstream session per downstream session (per_client), or per user with the user's own credential. */
   readonly clientSessions?: ClientSessions;
+  /** Set when the backend acts as each user: its mode (`auth.type`) and its users' connections. */
+  readonly perUser?: { mode: string; connections: UserConnections };
   /** The OAuth access token of an upstream with an oauth_* auth type, shared by all its connections. */
   readonly tokens?: UpstreamTokens;
   /** Calls in flight, and the way out when a reload retires the backend or the gateway shuts down. */
@@ -99,6 +102,10 @@ export class Backend {
     this.retirement = new Retirement(spec.name, this.log);
     this.slips = new UpstreamSlips(spec.name, this.log, () => this.telemetry.metrics);
     const perUser = perUserAuth(spec, credentials, this.log);
+    if (perUser && credentials && spec.kind !== 'stdio') {
+      const connections = perUserConnections(spec.name, perUser, credentials);
+      this.perUser = { mode: spec.auth?.type ?? 'per_user', connections };
+    }
     if (perUser?.tokens) this.tokens = perUser.tokens;
     else if (spec.kind !== 'stdio' && isOAuth(spec.auth))
       this.tokens = new UpstreamTokens(spec.auth, new URL(spec.url), this.log);

@@ -77,6 +77,7 @@ const YAML_KEYS: Record<string, string> = {
   connectTimeoutMs: 'timeout',
   heartbeatMs: 'heartbeat_interval',
   kind: 'transport',
+  credentialKeys: 'credentials.keys',
 };
 
 function yamlKey(field: string): string {
@@ -117,7 +118,7 @@ function backendChange(a: BackendSpec, b: BackendSpec): BackendChange | undefine
 }
 
 /** Settings whose values are secrets: a diff says that they changed, never what they are. */
-const SECRET_SETTINGS = new Set<string>(['requestStateSecret', 'auth']);
+const SECRET_SETTINGS = new Set<string>(['requestStateSecret', 'auth', 'credentialKeys']);
 
 function settingChanges(a: GatewaySettings, b: GatewaySettings): SettingChange[] {
   const signIn: SettingChange[] =

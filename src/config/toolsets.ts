@@ -37,7 +37,7 @@ export function toolsetSpecs(raw: SwitchboardConfig): ToolsetSpec[] {
 /** Names under /v1 that are not tool sets (the REST API's and the console's own paths). */
 export const RESERVED_SET_NAMES = [
   ...['tools', 'resources', 'prompts', 'discover'],
-  ...['backends', 'events', 'config', 'toolsets'],
+  ...['backends', 'events', 'config', 'toolsets', 'me'],
 ];
 
 /** Locates a key path in the file (config/load's locator). */

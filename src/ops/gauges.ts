@@ -2,6 +2,7 @@ import { getHeapSpaceStatistics } from 'node:v8';
 import type { BackendState } from '../backends/backend.js';
 import type { ObservedMetric, Observation } from '../telemetry/recorder.js';
 import type { OpsView } from './view.js';
+import { connectedObservations } from './user-counts.js';
 
 const STATES: BackendState[] = ['connecting', 'ready', 'down', 'stopped'];
 
@@ -44,6 +45,23 @@ export function gauges(view: OpsView): ObservedMetric[] {
         'Idle 2025-era sessions evicted to admit new ones, by the cap that was reached (max_sessions, per_principal).',
       kind: 'counter',
       read: () => Object.entries(view.evicted()).map(([reason, n]): Observation => [n, { reason }]),
+    },
+    {
+      name: 'switchboard_user_connections',
+      description:
+        'Users connected to a backend acting as each user (a stored grant or personal secret), across replicas sharing the store.',
+      kind: 'gauge',
+      read: () => connectedObservations(view.backends()),
+    },
+    {
+      name: 'switchboard_user_sessions',
+      description: 'Per-user upstream sessions open on this replica, for backends acting as each user.',
+      kind: 'gauge',
+      read: () =>
+        view
+          .backends()
+          .filter((b) => b.perUser)
+          .map((b): Observation => [b.clientSessions?.size ?? 0, { backend: b.name }]),
     },
     {
       name: 'switchboard_tools',

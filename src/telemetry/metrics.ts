@@ -188,9 +188,9 @@ export class GatewayMetrics implements Recorder {
       // The SDK keeps reporting every label set a gauge ever had, at its last value: one that is gone
       // (a removed backend, a state left, a replaced config hash) is reported as 0 instead.
       const seen = new Map<string, Attributes>();
-      instrument.addCallback((result) => {
+      instrument.addCallback(async (result) => {
         const now = new Set<string>();
-        for (const [value, attributes] of m.read()) {
+        for (const [value, attributes] of await m.read()) {
           result.observe(value, attributes);
           if (m.kind !== 'gauge') continue;
           const key = JSON.stringify(attributes);

@@ -75,5 +75,6 @@ export interface ObservedMetric {
   description: string;
   /** `gauge` goes up and down; `counter` only grows (exported with `_total`). */
   kind: 'gauge' | 'counter';
-  read(): Observation[];
+  /** The values now; a promise where they are read from a store (Redis), awaited by the collection. */
+  read(): Observation[] | Promise<Observation[]>;
 }

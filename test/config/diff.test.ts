@@ -116,6 +116,21 @@ describe('diffConfigs', () => {
     assert.doesNotMatch(text, /secret|pw@/);
   });
 
+  it('says the grant store keys changed (applied live), never what they are', () => {
+    const k1 = Buffer.alloc(32, 1).toString('base64');
+    const k2 = Buffer.alloc(32, 2).toString('base64');
+    const withKeys = (keys: string[]) =>
+      parse(BASE.replace('  port: 8080', `  port: 8080\n  credentials: { keys: ${JSON.stringify(keys)} }`));
+    const diff = diffConfigs(withKeys([k1]), withKeys([k2, k1]));
+    assert.deepEqual(
+      diff.settings.map((s) => [s.setting, s.live]),
+      [['credentials.keys', true]],
+    );
+    const text = formatConfigDiff(diff).join('\n');
+    assert.match(text, /gateway\.credentials\.keys: "\[redacted\]" -> "\[redacted\]" \(applied live\)/);
+    assert.ok(!text.includes(k1) && !text.includes(k2), text);
+  });
+
   it('connectionKey ignores live fields', () => {
     const a = parse(BASE).backends[0] as StdioSpec;
     assert.equal(connectionKey(a), connectionKey({ ...a, prefix: 'x', requestTimeoutMs: 1 }));

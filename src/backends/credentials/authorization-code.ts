@@ -41,6 +41,8 @@ function fresh(g: UpstreamGrant, now = Date.now()): boolean {
 /** One backend's authorization-code grants: its Authorizer for connect pages and its UserAuth for sessions. */
 export class AuthorizationCode implements Authorizer, UserAuth {
   private endpoints?: Promise<Endpoints>;
+  /** Principals whose grant the upstream just refused: the next page asked for them is a second asking. */
+  private readonly refusedOnce = new Set<string>();
   private readonly client: TokenClient;
 
   constructor(
@@ -87,30 +89,25 @@ export class AuthorizationCode implements Authorizer, UserAuth {
   }
 
   /**
-   * The upstream refused `sent` (HTTP 401): the grant is dropped and asked for again, once: a grant asked for
-   * again and refused too is an error saying the upstream refuses what the authorization server gives.
+   * The upstream refused `grant` (HTTP 401): it is dropped, and the user is asked again on the retry, once: a
+   * grant given again and refused too is an error saying the upstream refuses what its server grants.
    */
-  async refused(
-    caller: Caller | undefined,
-    sent: string | undefined,
-    origin?: Origin,
-  ): Promise<GatewayError> {
-    const principal = caller?.principal ?? '';
+  private async refusedGrant(principal: string, grant: UpstreamGrant): Promise<void> {
     const held = await this.store.get(principal, this.backend);
-    if (held && held.accessToken === sent) await this.store.delete(principal, this.backend);
-    if (held?.reasked) {
+    if (held?.accessToken === grant.accessToken) await this.store.delete(principal, this.backend);
+    if (grant.reasked) {
       this.log.warn(
         { principal },
         'the upstream refused a grant given again (HTTP 401); not asking a third time',
       );
-      return new GatewayError(
+      throw new GatewayError(
         'user_credentials',
         `backend "${this.backend}" refused the token its authorization server granted again (HTTP 401); check the scope and resource configured for it, then connect again (POST /v1/me/connections/${this.backend})`,
         this.backend,
       );
     }
     this.log.warn({ principal }, 'the upstream refused the stored grant (HTTP 401); asking the user again');
-    return this.ask(principal, origin, true);
+    this.refusedOnce.add(principal);
   }
 
   async authorizationUrl(flow: { state: string; challenge: string; redirectUri: string }): Promise<URL> {
@@ -160,11 +157,8 @@ export class AuthorizationCode implements Authorizer, UserAuth {
     });
   }
 
-  private async ask(
-    principal: string,
-    origin: Origin | undefined,
-    reasked = false,
-  ): Promise<ConnectRequired> {
+  private async ask(principal: string, origin: Origin | undefined): Promise<ConnectRequired> {
+    const reasked = this.refusedOnce.delete(principal);
     // A 2025-11-25 session that can open URLs hears when the user has connected; a 2026 request retries itself.
     const told =
       origin && !origin.perRequest && origin.capabilities()?.elicitation?.url ? origin.detached() : undefined;
@@ -180,7 +174,11 @@ export class AuthorizationCode implements Authorizer, UserAuth {
   }
 
   private bearer(principal: string, grant: UpstreamGrant): UserCredential {
-    return { principal, headers: { Authorization: `Bearer ${grant.accessToken}` } };
+    return {
+      principal,
+      headers: { Authorization: `Bearer ${grant.accessToken}` },
+      refused: () => this.refusedGrant(principal, grant),
+    };
   }
 
   private failure(err: unknown): GatewayError {

@@ -2,10 +2,12 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { BackendSpec } from '../../config/model.js';
+import type { Auth } from '../../config/schema-types.js';
 import { GatewayError } from '../../errors.js';
 import { commandClient } from '../../redis/connections.js';
 import { UpstreamTokens } from '../oauth/tokens.js';
 import { GrantCipher, parseStoreKey } from './cipher.js';
+import { grantConnections, secretConnections, type UserConnections } from './connections.js';
 import { log as rootLog } from '../../log.js';
 import { AuthorizationCode } from './authorization-code.js';
 import { ConnectFlows } from './connect-flows.js';
@@ -16,7 +18,10 @@ import { GrantStore } from './store.js';
 import { TokenExchange } from './token-exchange.js';
 import { FolderSecrets, RedisSecrets } from './user-secrets.js';
 
-/** What backends acting as each user share: the grant store (gateway.credentials) and Redis, made on first use. */
+/**
+ * What backends acting as each user share: the grant store (gateway.credentials) and Redis, made on first use.
+ * The store's keys follow the settings: a reload that changes gateway.credentials.keys applies at the next use.
+ */
 export interface CredentialStores {
   grants(): GrantStore;
   /** The connect pages of authorization_code backends (records in Redis when configured, else in memory). */
@@ -41,6 +46,13 @@ export function credentialStores(
   let grants: GrantStore | undefined;
   let flows: ConnectFlows | undefined;
   let listeningAt: string | undefined;
+  let keyed: { keys: string; cipher: GrantCipher } | undefined;
+  const cipher = () => {
+    const keys = settings().credentialKeys ?? [];
+    const text = keys.join('\n');
+    if (keyed?.keys !== text) keyed = { keys: text, cipher: new GrantCipher(keys.map(parseStoreKey)) };
+    return keyed.cipher;
+  };
   const connect = () => {
     const r = settings().redis;
     if (r && !redis)
@@ -50,7 +62,6 @@ export function credentialStores(
   const stores: CredentialStores = {
     grants() {
       if (grants) return grants;
-      const cipher = new GrantCipher((settings().credentialKeys ?? []).map(parseStoreKey));
       const r = connect();
       return (grants = new GrantStore(r ? new RedisSlots(r.client, r.prefix) : new MemorySlots(), cipher));
     },
@@ -60,18 +71,13 @@ export function credentialStores(
       const url = settings().redis?.url;
       const records = r ? new RedisRecords(r.client, r.prefix) : new MemoryRecords();
       const bus = r && url ? { ...r, url } : undefined;
-      return (flows = new ConnectFlows(
-        records,
-        stores.grants(),
-        () => settings().publicUrl ?? listeningAt,
-        log,
-        bus,
-      ));
+      const base = () => settings().publicUrl ?? listeningAt;
+      return (flows = new ConnectFlows(records, stores.grants(), base, log, bus));
     },
-    redis: connect,
     listening(mcpUrl) {
       listeningAt = mcpUrl.replace(/\/mcp$/, '');
     },
+    redis: connect,
     async close() {
       await flows?.close();
       await redis?.client.quit().catch(() => redis?.client.disconnect());
@@ -79,6 +85,13 @@ export function credentialStores(
   };
   return stores;
 }
+
+/** The connections of a backend that cannot hold any (misconfigured): none, nothing to revoke. */
+const NO_CONNECTIONS: UserConnections = {
+  state: async () => ({ connected: false }),
+  revoke: async () => false,
+  count: async () => 0,
+};
 
 /** How a backend acting as each user authenticates: its own connection's token, and each caller's credential. */
 export interface PerUserAuth {
@@ -102,45 +115,17 @@ export function perUserAuth(
       const why = `backend "${spec.name}" reads personal secrets from Redis (auth.folder is not set), and the gateway has no gateway.redis`;
       const users: UserAuth = {
         credential: () => Promise.reject(new GatewayError('user_credentials', why, spec.name)),
+        connections: NO_CONNECTIONS,
       };
       return { users };
     }
     const source = redis
       ? new RedisSecrets(spec.name, redis.client, redis.prefix)
       : new FolderSecrets(spec.name, auth.folder!);
-    return { users: secretHeader(spec.name, source, placement) };
+    const connections = secretConnections(spec.name, source);
+    return { users: secretHeader(spec.name, source, placement, connections) };
   }
-  if (auth?.type === 'authorization_code') {
-    const code = new AuthorizationCode(
-      spec.name,
-      new URL(spec.url),
-      {
-        clientId: auth.client_id,
-        ...(auth.client_secret && { clientSecret: auth.client_secret }),
-        ...(auth.authorization_endpoint && { authorizationEndpoint: auth.authorization_endpoint }),
-        ...(auth.token_endpoint && { tokenEndpoint: auth.token_endpoint }),
-        ...(auth.scope && { scope: auth.scope }),
-        ...(auth.resource && { resource: auth.resource }),
-      },
-      stores.grants(),
-      stores.flows(),
-      log,
-    );
-    stores.flows().register(spec.name, code);
-    if (!auth.client_secret) return { users: code };
-    const client = {
-      type: 'oauth_client_credentials',
-      client_id: auth.client_id,
-      client_secret: auth.client_secret,
-    } as const;
-    const catalog = {
-      ...client,
-      ...(auth.token_endpoint && { token_endpoint: auth.token_endpoint }),
-      ...(auth.scope && { scope: auth.scope }),
-      ...(auth.resource && { resource: auth.resource }),
-    };
-    return { tokens: new UpstreamTokens(catalog, new URL(spec.url), log), users: code };
-  }
+  if (auth?.type === 'authorization_code') return authorizationCode(spec.name, spec.url, auth, stores, log);
   if (auth?.type !== 'token_exchange') return undefined;
   const { token_endpoint, client_id, client_secret, audience, resource, scope } = auth;
   const client = { type: 'oauth_client_credentials', client_id, client_secret } as const;
@@ -151,8 +136,60 @@ export function perUserAuth(
     stores.grants(),
     log,
   );
+  const users: UserAuth = {
+    ...exchangedBearer(spec.name, exchange),
+    connections: grantConnections(
+      () => stores.grants(),
+      spec.name,
+      (grant) => exchange.revokeUpstream(grant),
+    ),
+  };
   return {
     tokens: new UpstreamTokens({ ...client, token_endpoint, ...asked }, new URL(spec.url), log),
-    users: exchangedBearer(spec.name, exchange),
+    users,
   };
+}
+
+/**
+ * A per-user backend's connections: its mode's own, else (any grant-based mode) the grants it holds in the
+ * grant store.
+ */
+export function perUserConnections(
+  name: string,
+  perUser: PerUserAuth,
+  stores: CredentialStores,
+): UserConnections {
+  return perUser.users.connections ?? grantConnections(() => stores.grants(), name);
+}
+
+/**
+ * `auth: authorization_code`: each user's grant by authorization code (connect pages, URL elicitation); the
+ * catalog with a client-credentials token of the same client when it has a secret, else with none.
+ */
+function authorizationCode(
+  name: string,
+  url: string,
+  auth: Extract<Auth, { type: 'authorization_code' }>,
+  stores: CredentialStores,
+  log: Logger,
+): PerUserAuth {
+  const { client_id, client_secret, token_endpoint, scope, resource } = auth;
+  const settings = {
+    clientId: client_id,
+    ...(client_secret && { clientSecret: client_secret }),
+    ...(auth.authorization_endpoint && { authorizationEndpoint: auth.authorization_endpoint }),
+    ...(token_endpoint && { tokenEndpoint: token_endpoint }),
+    ...(scope && { scope }),
+    ...(resource && { resource }),
+  };
+  const code = new AuthorizationCode(name, new URL(url), settings, stores.grants(), stores.flows(), log);
+  stores.flows().register(name, code);
+  if (!client_secret) return { users: code };
+  const catalog = {
+    ...({ type: 'oauth_client_credentials', client_id, client_secret } as const),
+    ...(token_endpoint && { token_endpoint }),
+    ...(scope && { scope }),
+    ...(resource && { resource }),
+  };
+  return { tokens: new UpstreamTokens(catalog, new URL(url), log), users: code };
 }

@@ -2,6 +2,7 @@
 import { GatewayError } from '../../errors.js';
 import { OAuthTokenError } from '../oauth/errors.js';
 import type { Caller, Origin } from '../relay/origin.js';
+import type { UserConnections } from './connections.js';
 import type { TokenExchange } from './token-exchange.js';
 import {
   MissingUserSecretError,
@@ -14,17 +15,20 @@ import {
 export interface UserCredential {
   principal: string;
   headers: Record<string, string>;
+  /**
+   * The upstream refused this credential (HTTP 401): forgets it, so that the next request obtains a new one.
+   * Absent where a new one cannot differ (a personal secret is what it is).
+   */
+  refused?(): Promise<void>;
 }
 
 /** Where a per-user backend gets each caller's upstream credential. */
 export interface UserAuth {
   /** The caller's credential; a GatewayError (`user_credentials`) naming the backend when there is none. */
+  /** `origin` is where the request came from (a mode that asks the user something answers through it). */
   credential(caller: Caller | undefined, origin?: Origin): Promise<UserCredential>;
-  /**
-   * The upstream refused the credential whose bearer token was `sent` (HTTP 401): the error to answer with,
-   * after dropping what was refused. Without it, the refusal is reported as any upstream error.
-   */
-  refused?(caller: Caller | undefined, sent: string | undefined, origin?: Origin): Promise<GatewayError>;
+  /** The users' connections (GET/DELETE /v1/me/connections); grant-based modes may leave it to the grant store. */
+  connections?: UserConnections;
 }
 
 /**
@@ -45,8 +49,13 @@ export function exchangedBearer(backend: string, exchange: TokenExchange): UserA
         );
       }
       try {
-        const token = await exchange.token(caller.principal, caller.token);
-        return { principal: caller.principal, headers: { Authorization: `Bearer ${token}` } };
+        const { principal } = caller;
+        const token = await exchange.token(principal, caller.token);
+        return {
+          principal,
+          headers: { Authorization: `Bearer ${token}` },
+          refused: () => exchange.forget(principal, token),
+        };
       } catch (err) {
         if (err instanceof OAuthTokenError) throw new GatewayError('user_credentials', err.message, backend);
         throw err;
@@ -63,8 +72,10 @@ export function secretHeader(
   backend: string,
   source: UserSecretSource,
   placement: SecretPlacement,
+  connections?: UserConnections,
 ): UserAuth {
   return {
+    ...(connections && { connections }),
     async credential(caller) {
       if (!caller?.principal) {
         throw new GatewayError(

@@ -7,10 +7,19 @@ import type { Slots } from './slots.js';
  * or Redis). A grant sealed with a previous key is sealed again with the current one when read.
  */
 export class GrantStore {
+  private readonly keys: () => GrantCipher;
+
+  /** @param cipher the cipher, or where to read the current one (a reload may change gateway.credentials.keys). */
   constructor(
     private readonly slots: Slots,
-    private readonly cipher: GrantCipher,
-  ) {}
+    cipher: GrantCipher | (() => GrantCipher),
+  ) {
+    this.keys = typeof cipher === 'function' ? cipher : () => cipher;
+  }
+
+  private get cipher(): GrantCipher {
+    return this.keys();
+  }
 
   /**
    * The principal's grant for a backend, if one is stored; one that no configured key opens (its key was
@@ -19,14 +28,15 @@ export class GrantStore {
   async get(principal: string, backend: string): Promise<UpstreamGrant | undefined> {
     const sealed = await this.slots.get(principal, backend);
     if (sealed === undefined) return undefined;
+    const cipher = this.cipher;
     let grant: UpstreamGrant;
     try {
-      grant = JSON.parse(this.cipher.open(sealed, slotOf(principal, backend))) as UpstreamGrant;
+      grant = JSON.parse(cipher.open(sealed, slotOf(principal, backend))) as UpstreamGrant;
     } catch (err) {
       if (err instanceof GrantCipherError) return undefined;
       throw err;
     }
-    if (this.cipher.stale(sealed)) await this.put(principal, backend, grant);
+    if (cipher.stale(sealed)) await this.put(principal, backend, grant);
     return grant;
   }
 
@@ -42,6 +52,11 @@ export class GrantStore {
   /** Forgets the principal's grant for a backend; whether there was one. */
   delete(principal: string, backend: string): Promise<boolean> {
     return this.slots.delete(principal, backend);
+  }
+
+  /** How many principals hold a stored grant for a backend (one that no longer opens included). */
+  count(backend: string): Promise<number> {
+    return this.slots.count(backend);
   }
 
   /** The backends the principal holds grants for, with when each was obtained and expires (never the tokens). */

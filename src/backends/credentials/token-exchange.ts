@@ -1,6 +1,8 @@
+import type { AuthorizationServerMetadata } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
 import type { Auth } from '../../config/schema-types.js';
-import { tokenRequest } from '../oauth/token-request.js';
+import { clientProvider } from '../oauth/clients.js';
+import { OAuthTokenError, scrub } from '../oauth/errors.js';
 import type { UpstreamGrant } from './grant.js';
 import type { GrantStore } from './store.js';
 
@@ -56,9 +58,56 @@ export class TokenExchange {
     return grant.accessToken;
   }
 
-  /** Forgets the principal's cached token (the upstream refused it), so the next call exchanges again. */
-  async forget(principal: string): Promise<void> {
+  /**
+   * Forgets the principal's cached token after the upstream refused it, so that the next call exchanges again;
+   * a token stored since (another request's new exchange) is kept.
+   */
+  async forget(principal: string, refused: string): Promise<void> {
+    const held = await this.store.get(principal, this.backend);
+    if (held?.accessToken !== refused) return;
+    this.log.warn({ principal }, 'upstream refused an exchanged token (401); it is forgotten');
     await this.store.delete(principal, this.backend);
+  }
+
+  /**
+   * Revokes a grant's tokens at the authorization server (RFC 7009), best effort: where the server's metadata
+   * (RFC 8414, at the token endpoint's origin) names a `revocation_endpoint`. Failures are logged, never thrown.
+   */
+  async revokeUpstream(grant: { accessToken: string; refreshToken?: string }): Promise<void> {
+    const endpoint = new URL(this.settings.tokenEndpoint);
+    try {
+      const meta = await fetch(new URL('/.well-known/oauth-authorization-server', endpoint.origin), {
+        headers: { accept: 'application/json' },
+      });
+      const doc = meta.ok ? ((await meta.json()) as { revocation_endpoint?: unknown }) : {};
+      if (typeof doc.revocation_endpoint !== 'string') return;
+      const revocation = new URL(doc.revocation_endpoint);
+      for (const [token, hint] of [
+        [grant.refreshToken, 'refresh_token'],
+        [grant.accessToken, 'access_token'],
+      ] as const) {
+        if (!token) continue;
+        const params = new URLSearchParams({ token, token_type_hint: hint });
+        const headers = new Headers({ 'content-type': 'application/x-www-form-urlencoded' });
+        await this.authenticate(headers, params, revocation);
+        const res = await fetch(revocation, { method: 'POST', headers, body: params });
+        await res.body?.cancel();
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      }
+      this.log.info({ revocationEndpoint: revocation.href }, 'revoked an exchanged token upstream');
+    } catch (err) {
+      const why = scrub(err instanceof Error ? err.message : String(err), this.settings.client);
+      this.log.warn(`revoking an exchanged token of backend "${this.backend}" upstream failed: ${why}`);
+    }
+  }
+
+  /** Adds the exchange client's authentication (as for client credentials) to a request to `endpoint`. */
+  private async authenticate(headers: Headers, params: URLSearchParams, endpoint: URL): Promise<void> {
+    const s = this.settings;
+    const token = new URL(s.tokenEndpoint);
+    const metadata = { issuer: token.origin, token_endpoint: token.href } as AuthorizationServerMetadata;
+    const provider = await clientProvider(s.client, token.origin, token.href);
+    await provider.addClientAuthentication?.(headers, params, endpoint, metadata);
   }
 
   private async exchange(subjectToken: string): Promise<UpstreamGrant> {
@@ -74,26 +123,47 @@ export class TokenExchange {
     if (s.audience) params.set('audience', s.audience);
     if (s.resource) params.set('resource', s.resource);
     if (s.scope) params.set('scope', s.scope);
-    let grant: UpstreamGrant;
-    try {
-      grant = await tokenRequest(
-        endpoint,
-        params,
+    const headers = new Headers({
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    });
+    const fail = (why: string) => {
+      const message = scrub(
+        `token exchange at ${endpoint.href} for backend "${this.backend}" failed: ${why}`,
         s.client,
-        `token exchange at ${endpoint.href} for backend "${this.backend}"`,
-        [subjectToken],
-      );
+      )
+        .split(subjectToken)
+        .join('[redacted]');
+      this.log.error(message);
+      return new OAuthTokenError(message);
+    };
+    let body: Record<string, unknown>;
+    let status: number;
+    try {
+      await this.authenticate(headers, params, endpoint);
+      const res = await fetch(endpoint, { method: 'POST', headers, body: params });
+      status = res.status;
+      body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     } catch (err) {
-      this.log.error((err as Error).message);
-      throw err;
+      throw fail(`unreachable (${(err as Error).message})`);
     }
-    const expiresIn = grant.expiresAt && Math.round((grant.expiresAt - grant.obtainedAt) / 1000);
+    if (status !== 200 || typeof body.access_token !== 'string') {
+      const error = typeof body.error === 'string' ? body.error : `HTTP ${status}`;
+      const description =
+        typeof body.error_description === 'string' ? ` (${body.error_description.slice(0, 200)})` : '';
+      throw fail(`${error}${description}`);
+    }
+    const now = Date.now();
+    const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : undefined;
     this.log.info(
       { tokenEndpoint: endpoint.href, expiresIn },
       'exchanged a caller token for an upstream token',
     );
-    // An exchanged token is not refreshed: a new exchange replaces it.
-    const { refreshToken: _unused, ...kept } = grant;
-    return kept;
+    return {
+      accessToken: body.access_token,
+      obtainedAt: now,
+      ...(expiresIn !== undefined ? { expiresAt: now + expiresIn * 1000 } : {}),
+      ...(typeof body.scope === 'string' ? { scope: body.scope } : {}),
+    };
   }
 }

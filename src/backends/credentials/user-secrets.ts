@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 
@@ -25,14 +25,34 @@ export function secretFileName(principal: string): string {
 export interface UserSecretSource {
   /** The principal's secret (trailing newline trimmed); throws MissingUserSecretError naming where to store it. */
   get(principal: string): Promise<string>;
+  /** Whether the principal has a (non-empty) secret. */
+  has(principal: string): Promise<boolean>;
+}
+
+/** Whether `source` holds a secret for the principal (a missing one is false; other failures are thrown). */
+async function present(source: UserSecretSource, principal: string): Promise<boolean> {
+  try {
+    await source.get(principal);
+    return true;
+  } catch (err) {
+    if (err instanceof MissingUserSecretError) return false;
+    throw err;
+  }
 }
 
 /** Per-user secrets as files in a folder, one per principal (a mounted Kubernetes Secret); read on each use. */
 export class FolderSecrets implements UserSecretSource {
   constructor(
     private readonly backend: string,
-    private readonly dir: string,
+    /** The folder (a mounted Secret), which the gateway only reads. */
+    readonly dir: string,
   ) {}
+
+  /** How many principals have a file (a mounted Secret's `..data` and timestamped folder are not principals). */
+  async count(): Promise<number> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    return names.filter((n) => !n.startsWith('.')).length;
+  }
 
   async get(principal: string): Promise<string> {
     const file = join(this.dir, secretFileName(principal));
@@ -52,6 +72,10 @@ export class FolderSecrets implements UserSecretSource {
       );
     return value;
   }
+
+  has(principal: string): Promise<boolean> {
+    return present(this, principal);
+  }
 }
 
 /** Per-user secrets in a Redis hash `<prefix>:user-secrets:<backend>`, field = the principal's typed identity. */
@@ -67,12 +91,26 @@ export class RedisSecrets implements UserSecretSource {
     return `${this.prefix}:user-secrets:${this.backend}`;
   }
 
+  /** Deletes the principal's secret; whether there was one. */
+  async remove(principal: string): Promise<boolean> {
+    return (await this.redis.hdel(this.key, principal)) > 0;
+  }
+
+  /** How many principals have a secret (HLEN: no scan). */
+  count(): Promise<number> {
+    return this.redis.hlen(this.key);
+  }
+
   async get(principal: string): Promise<string> {
     const value = await this.redis.hget(this.key, principal);
     if (value) return value;
     throw new MissingUserSecretError(
       `backend "${this.backend}" needs a personal secret for principal ${principal}: store it with redis-cli HSET ${this.key} '${principal}' '<secret>'`,
     );
+  }
+
+  has(principal: string): Promise<boolean> {
+    return present(this, principal);
   }
 }
 

@@ -16,8 +16,8 @@ import {
 } from '../transports/factory.js';
 import { TRACING_OFF, type Tracing } from '../../telemetry/tracing.js';
 import type { UpstreamTokens } from '../oauth/tokens.js';
-import type { UserAuth } from '../credentials/per-user.js';
-import { unauthorized } from './upstream-errors.js';
+import type { UserAuth, UserCredential } from '../credentials/per-user.js';
+import { credentialRefused } from './upstream-errors.js';
 
 /** One downstream session's own upstream connection. */
 interface Connection {
@@ -85,7 +85,7 @@ export class ClientSessions {
    * The origin's own upstream session, opened first if needed, as one request goes on it (`sendUpstream`);
    * busy until the request releases it, so that the idle sweep cannot close it under the request.
    */
-  async session(origin: Origin): Promise<UpstreamSession> {
+  async session(origin: Origin, retried = false): Promise<UpstreamSession> {
     const user = await this.users?.credential(origin.caller, origin);
     const id = user?.principal ?? origin.sessionId;
     const headers = { ...forwarded(this.spec(), origin), ...user?.headers };
@@ -97,16 +97,14 @@ export class ClientSessions {
       conn.busy--;
       conn.lastUsed = Date.now();
     };
-    const refused = async (err: unknown): Promise<GatewayError | undefined> => {
-      if (!this.users?.refused || !unauthorized(err)) return undefined;
-      const sent = headers.Authorization?.replace(/^Bearer\s+/i, '');
-      return this.users.refused(origin.caller, sent, origin);
-    };
     try {
-      await this.opened(id, conn, refused);
+      await this.opened(id, conn, user);
     } catch (err) {
       release();
-      throw err;
+      if (!(err instanceof CredentialRefused)) throw err;
+      const refusal = await this.refused(user!, retried);
+      if (refusal) throw refusal;
+      return this.session(origin, true);
     }
     const { client } = conn;
     return {
@@ -127,9 +125,25 @@ export class ClientSessions {
         this.log.warn({ session: short(id) }, `dropping per-client upstream session: ${reason}`);
         void this.drop(id, conn);
       },
-      refused,
       release,
+      ...(user && { refused: (again: boolean) => this.refused(user, again) }),
     };
+  }
+
+  /**
+   * The upstream refused a user's credential (401): it is forgotten; the error to answer, or undefined when a
+   * new one may be tried (once, and only where a new one can differ: an exchanged token, not a secret).
+   */
+  private async refused(user: UserCredential, again: boolean): Promise<GatewayError | undefined> {
+    await user.refused?.();
+    if (user.refused && !again) return undefined;
+    const name = this.spec().name;
+    const what = user.refused ? 'a newly obtained credential' : 'the credential';
+    return new GatewayError(
+      'user_credentials',
+      `backend "${name}" refused ${what} of principal ${user.principal} (HTTP 401); connect again, or ask its operator whether this user may use it`,
+      name,
+    );
   }
 
   /** Sends a notification on a session's upstream connection, if one is open. */
@@ -158,17 +172,12 @@ export class ClientSessions {
     return conn;
   }
 
-  private async opened(
-    id: string,
-    conn: Connection,
-    refused: (err: unknown) => Promise<GatewayError | undefined>,
-  ): Promise<void> {
+  private async opened(id: string, conn: Connection, user?: UserCredential): Promise<void> {
     try {
       await conn.opened;
     } catch (err) {
       await this.drop(id, conn);
-      const own = await refused(err);
-      if (own) throw own;
+      if (user && credentialRefused(err)) throw new CredentialRefused();
       const name = this.spec().name;
       throw new GatewayError(
         'backend_unavailable',
@@ -251,6 +260,9 @@ export class ClientSessions {
     await Promise.all([...this.conns].map(([id, conn]) => this.drop(id, conn)));
   }
 }
+
+/** Opening a user's upstream session was refused with 401 (the user's credential, not the backend). */
+class CredentialRefused extends Error {}
 
 function short(session: string): string {
   return session.slice(0, 8);

@@ -12,7 +12,7 @@ import { toolCallHeaders } from '../transports/mcp-headers.js';
 import type { Era } from './era.js';
 import { requestFailure } from './request-failure.js';
 import { requestInEra, type EraRequest, type UpstreamRequestOptions } from './upstream-request.js';
-import { sessionExpired } from './upstream-errors.js';
+import { credentialRefused, sessionExpired } from './upstream-errors.js';
 
 /** One upstream session as a request is sent on it. */
 export interface UpstreamSession {
@@ -26,12 +26,16 @@ export interface UpstreamSession {
   sent(method: string, params: Record<string, unknown> | undefined): void;
   /** The upstream forgot this session: replace it (saying so in the log), so that the request can be sent once more. */
   renew(): Promise<void>;
+  /**
+   * The upstream refused the credential the request carried (HTTP 401; sessions acting as a user): forgets it,
+   * and gives the error to answer, or undefined when the request may go once more with a new one (`again`:
+   * it already went twice).
+   */
+  refused?(again: boolean): Promise<GatewayError | undefined>;
   /** The connection is known to be broken: drop it, saying why. */
   drop(reason: string): void;
   /** The request is over, whatever its outcome. */
   release(): void;
-  /** A per-user session's answer to its upstream refusing the user's credential (HTTP 401), if it has its own. */
-  refused?(err: unknown): Promise<GatewayError | undefined>;
 }
 
 /** The backend a request is sent for. */
@@ -93,10 +97,10 @@ export async function sendUpstream<S extends z.ZodType>(
       await session.renew();
       return await sendUpstream(target, open, method, params, schema, opts, true);
     }
-    const own = aborted ? undefined : await session.refused?.(err);
-    if (own) {
-      session.drop("the upstream refused the user's credential (HTTP 401)");
-      throw own;
+    if (session.refused && !aborted && credentialRefused(err)) {
+      const refusal = await session.refused(retried);
+      if (refusal) throw refusal;
+      return await sendUpstream(target, open, method, params, schema, opts, true);
     }
     const failure = requestFailure(err, {
       backend: target.backend,

@@ -1,4 +1,4 @@
-import { SdkHttpError } from '@modelcontextprotocol/client';
+import { SdkHttpError, SseError } from '@modelcontextprotocol/client';
 
 /** Whether an HTTP upstream answered that our session id is unknown (404 per spec; some servers send 400). */
 export function sessionExpired(err: unknown): boolean {
@@ -20,9 +20,9 @@ export function describeCause(err: unknown): string {
   return cause?.code ?? cause?.message ?? String(err);
 }
 
-/** Whether an HTTP upstream refused the request's credential (HTTP 401), over Streamable HTTP or SSE. */
-export function unauthorized(err: unknown): boolean {
-  const e = err as { status?: unknown; code?: unknown; message?: unknown } | undefined;
-  if (e?.status === 401 || (err instanceof SdkHttpError && err.status === 401)) return true;
-  return typeof e?.message === 'string' && /\b(HTTP 401|status code \(401\))/.test(e.message);
+/** Whether an HTTP upstream refused the credential a request carried (HTTP 401), on any HTTP transport. */
+export function credentialRefused(err: unknown): boolean {
+  if (err instanceof SdkHttpError) return err.status === 401;
+  if (err instanceof SseError) return err.code === 401;
+  return err instanceof Error && /\(HTTP 401\)/.test(err.message);
 }

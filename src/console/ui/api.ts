@@ -91,6 +91,18 @@ export async function api<T>(path: string, body?: unknown, signal?: AbortSignal)
   return (await res.json()) as T;
 }
 
+/** A body-less POST or DELETE of a /v1 path, its JSON answer parsed. */
+export async function act<T>(method: 'POST' | 'DELETE', path: string): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(url(path), { method, headers: headers() });
+  } catch (err) {
+    throw new ApiError(0, 'Gateway unreachable', String(err));
+  }
+  if (!res.ok) throw await failure(res);
+  return (await res.json()) as T;
+}
+
 /** One server-sent event. */
 export interface SseEvent {
   event: string;

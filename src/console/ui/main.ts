@@ -1,13 +1,17 @@
-/** The switchboard web console: a key prompt when auth is on, then Backends, Tools, Activity and Config panels. */
+/**
+ * The switchboard web console: a key prompt when auth is on, then Backends, Tools, Activity, Connections and
+ * Config panels.
+ */
 import { ActivityPanel, type ActivityView } from './activity.js';
 import { api, ApiError, clearKey, getKey, openStream, readEvents, setKey, setScope } from './api.js';
 import { BackendsPanel, type BackendRow } from './backends.js';
 import { ConfigPanel } from './config.js';
+import { ConnectionsPanel } from './connections.js';
 import { h, replace } from './dom.js';
 import { ToolsPanel } from './tools.js';
 
 const root = document.getElementById('app')!;
-type Tab = 'backends' | 'tools' | 'activity' | 'config';
+type Tab = 'backends' | 'tools' | 'activity' | 'connections' | 'config';
 
 /** Asks for a key; the page shows nothing else until /v1 accepts one. */
 function keyPrompt(message?: string): void {
@@ -66,6 +70,7 @@ function shell(first: BackendRow[]): void {
   let tools = new ToolsPanel();
   const config = new ConfigPanel();
   const activity = new ActivityPanel();
+  const connections = new ConnectionsPanel();
   backends.update(first);
   activity.updateQueues(first);
   const live = h('span', { class: 'live', 'data-live': 'connecting', 'aria-live': 'polite' }, 'connecting…');
@@ -77,6 +82,7 @@ function shell(first: BackendRow[]): void {
     tab('backends', 'Backends', 'b'),
     tab('tools', 'Tools', 't'),
     tab('activity', 'Activity', 'a'),
+    tab('connections', 'Connections', 'n'),
     tab('config', 'Config', 'c'),
   );
   const forget = getKey()
@@ -115,13 +121,17 @@ function shell(first: BackendRow[]): void {
 
   const route = () => {
     const [, section = 'backends', ...rest] = location.hash.replace(/^#/, '').split('/');
-    const tabs = ['backends', 'tools', 'activity', 'config'];
+    const tabs = ['backends', 'tools', 'activity', 'connections', 'config'];
     const current = (tabs.includes(section) ? section : 'backends') as Tab;
     for (const a of nav.querySelectorAll('a'))
       a.setAttribute('aria-current', String(a.dataset.tab === current));
-    const panel = { backends: backends.el, tools: tools.el, activity: activity.el, config: config.el }[
-      current
-    ];
+    const panel = {
+      backends: backends.el,
+      tools: tools.el,
+      activity: activity.el,
+      connections: connections.el,
+      config: config.el,
+    }[current];
     if (main.firstChild !== panel) replace(main, panel);
     if (current === 'tools') {
       if (!toolsLoaded) {
@@ -134,6 +144,8 @@ function shell(first: BackendRow[]): void {
         );
       } else tools.select(rest.length ? decodeURIComponent(rest.join('/')) : undefined);
     }
+    // Read each time the panel opens: connections change without an event (another tab, a client's grant).
+    if (current === 'connections') connections.load().catch(refused);
     if (current === 'config' && !configLoaded) {
       configLoaded = true;
       config.load().catch(refused);
@@ -178,7 +190,13 @@ document.addEventListener('keydown', (ev) => {
   const target = ev.target as HTMLElement;
   if (ev.ctrlKey || ev.metaKey || ev.altKey || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return;
   if (!document.querySelector('header nav')) return;
-  const go: Record<string, string> = { b: '#/backends', t: '#/tools', a: '#/activity', c: '#/config' };
+  const go: Record<string, string> = {
+    b: '#/backends',
+    t: '#/tools',
+    a: '#/activity',
+    n: '#/connections',
+    c: '#/config',
+  };
   if (ev.key === '/') {
     ev.preventDefault();
     if (!location.hash.startsWith('#/tools')) location.hash = '#/tools';

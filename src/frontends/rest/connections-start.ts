@@ -54,38 +54,34 @@ export function connectionsStartRouter(
   return router;
 }
 
-/** The OpenAPI path of POST /v1/me/connections/{backend}. */
-export const CONNECTIONS_START_PATHS = {
-  '/v1/me/connections/{backend}': {
-    post: {
-      operationId: 'startConnection',
-      summary: 'A page where the caller connects a backend that acts as each user (authorization_code)',
-      description:
-        'Returns the URL of a single-use page (valid 10 minutes) that shows the backend and the caller and, on Connect, sends the browser to the backend’s authorization server (authorization code + PKCE). The grant is then stored for the caller, so later calls need no URL elicitation.',
-      parameters: [{ name: 'backend', in: 'path', required: true, schema: { type: 'string' } }],
-      responses: {
-        '201': {
-          description: 'The page to open',
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                properties: {
-                  authorization_url: { type: 'string', format: 'uri' },
-                  backend: { type: 'string' },
-                  expires_in: { type: 'integer', description: 'Seconds the page stays valid' },
-                },
-                required: ['authorization_url', 'backend', 'expires_in'],
-              },
+/** The OpenAPI operation of POST /v1/me/connections/{backend} (the path's GET and DELETE are my-connections.ts'). */
+export const START_CONNECTION_OPERATION = {
+  operationId: 'startConnection',
+  summary: 'A page where the caller connects a backend that acts as each user (authorization_code)',
+  description:
+    'Returns the URL of a single-use page (valid 10 minutes) that shows the backend and the caller and, on Connect, sends the browser to the backend’s authorization server (authorization code + PKCE). The grant is then stored for the caller, so later calls need no URL elicitation.',
+  parameters: [{ name: 'backend', in: 'path', required: true, schema: { type: 'string' } }],
+  responses: {
+    '201': {
+      description: 'The page to open',
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            properties: {
+              authorization_url: { type: 'string', format: 'uri' },
+              backend: { type: 'string' },
+              expires_in: { type: 'integer', description: 'Seconds the page stays valid' },
             },
+            required: ['authorization_url', 'backend', 'expires_in'],
           },
         },
-        '401': { $ref: '#/components/responses/Problem' },
-        '403': { $ref: '#/components/responses/Problem' },
-        '404': { $ref: '#/components/responses/Problem' },
-        '429': { $ref: '#/components/responses/Problem' },
-        '503': { $ref: '#/components/responses/Problem' },
       },
     },
+    '401': { $ref: '#/components/responses/Problem' },
+    '403': { $ref: '#/components/responses/Problem' },
+    '404': { $ref: '#/components/responses/Problem' },
+    '429': { $ref: '#/components/responses/Problem' },
+    '503': { $ref: '#/components/responses/Problem' },
   },
 };

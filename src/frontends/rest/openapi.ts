@@ -2,7 +2,8 @@ import type { Tool } from '@modelcontextprotocol/server';
 import type { AuthSettings } from '../../config/model.js';
 import { AUDIT_EVENT_SCHEMA, AUDIT_PATHS } from '../../audit/openapi.js';
 import { VERSION } from '../../version.js';
-import { CONNECTIONS_START_PATHS } from './connections-start.js';
+import { START_CONNECTION_OPERATION } from './connections-start.js';
+import { MY_CONNECTIONS_PATHS } from './my-connections.js';
 
 type Json = Record<string, unknown>;
 
@@ -228,7 +229,9 @@ function security(auth: AuthSettings): { schemes: Json; requirement?: Json[] } {
  * use, whose request body is the tool's input schema.
  */
 export function openApiDocument(tools: (Tool & { backend: string })[], auth: AuthSettings): Json {
-  const paths: Json = { ...fixedPaths(), ...AUDIT_PATHS, ...CONNECTIONS_START_PATHS };
+  const paths: Json = { ...fixedPaths(), ...AUDIT_PATHS, ...MY_CONNECTIONS_PATHS };
+  const mine = '/v1/me/connections/{backend}';
+  paths[mine] = { ...(paths[mine] as Json), post: START_CONNECTION_OPERATION };
   for (const tool of tools) {
     const body = { required: true, content: json(tool.inputSchema as Json) };
     paths[`/v1/tools/${encodeURIComponent(tool.name)}/call`] = {

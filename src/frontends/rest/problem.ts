@@ -29,6 +29,7 @@ type RestCode =
   | 'discovery_off'
   | 'unknown_toolset'
   | 'unknown_backend'
+  | 'not_revocable'
   | 'method_not_allowed'
   | 'config_invalid'
   | 'internal_error';
@@ -37,7 +38,6 @@ type RestCode =
 const STATUS: Record<RestCode, number> = {
   unknown_tool: 404,
   unknown_toolset: 404,
-  unknown_backend: 404,
   unknown_prompt: 404,
   unknown_resource: 404,
   backend_unavailable: 502,
@@ -67,6 +67,9 @@ const STATUS: Record<RestCode, number> = {
   payload_too_large: 413,
   unavailable: 503,
   discovery_off: 404,
+  unknown_backend: 404,
+  // A connection the gateway cannot remove itself (a personal secret in a mounted file).
+  not_revocable: 409,
   method_not_allowed: 405,
   // A reload asked for (POST /v1/config/reload) found the file invalid; the running config is kept.
   config_invalid: 422,

@@ -93,6 +93,11 @@ function refuse(
 const STATUS_ONLY = Symbol('status-only');
 type Marked = Request & { [STATUS_ONLY]?: true };
 
+/** Whether a /readyz request gets its status only (a probe without credentials, or a foreign Host/Origin). */
+export function statusOnlyRequest(req: Request): boolean {
+  return (req as Marked)[STATUS_ONLY] === true;
+}
+
 /** Whether a request carries a credential at all (valid or not). */
 function presentsCredential(req: Request): boolean {
   return req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined;

@@ -15,7 +15,7 @@ import { deeperThan } from './json-depth.js';
 import { isLegacyPost, type ModernEndpoint } from '../sessions/per-request.js';
 import { rateGate, type RateGateDeps } from './rate-gate.js';
 import { anyOrigin, originChecks, type OriginPolicy } from './security.js';
-import { statusOnly } from '../auth/gate.js';
+import { statusOnly, statusOnlyRequest } from '../auth/gate.js';
 import type { SessionManager } from '../sessions/sessions.js';
 import { authOf, rpcError } from './replies.js';
 
@@ -61,7 +61,11 @@ export interface HttpDeps {
   /** Per-principal rate limiting. */
   rate: RateGateDeps;
   /** The JSON body of /readyz, with the tool counts of the caller (authenticated, or anyone without auth). */
-  readiness(auth: AuthInfo | undefined): Record<string, unknown>;
+  /** The /readyz body; `detailed` false for a status-only request (a probe), which must not wait on stores. */
+  readiness(
+    auth: AuthInfo | undefined,
+    detailed: boolean,
+  ): Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Serves /metrics (the Prometheus text exposition). */
   metrics(req: IncomingMessage, res: ServerResponse): void;
   /** Counts requests refused here (authentication). */
@@ -128,11 +132,12 @@ export function createApp(deps: HttpDeps): express.Express {
   });
   app.use('/readyz', statusOnly(deps.auth, checks.passes));
   const operator = authGate(deps.auth, 'operator', deps.refusal);
-  app.get('/readyz', operator, (req, res) => {
-    const body = deps.readiness(authOf(req));
-    // Not ready while starting or shutting down, so a load balancer sends no traffic here.
-    if (deps.drain?.active) res.status(503).json({ ...body, status: 'draining' });
-    else res.status(body.status === 'ready' ? 200 : 503).json(body);
+  app.get('/readyz', operator, (req, res, next) => {
+    Promise.resolve(deps.readiness(authOf(req), !statusOnlyRequest(req))).then((body) => {
+      // Not ready while starting or shutting down, so a load balancer sends no traffic here.
+      if (deps.drain?.active) res.status(503).json({ ...body, status: 'draining' });
+      else res.status(body.status === 'ready' ? 200 : 503).json(body);
+    }, next);
   });
   // Every other route, the ones mounted below by other modules included, is behind the Host and Origin checks (the
   // routes' own guards then pass at once); routes served across origins by design have their Host checked here

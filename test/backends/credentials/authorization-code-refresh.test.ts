@@ -143,6 +143,21 @@ describe('an authorization_code backend over time', () => {
     const ok = await call();
     assert.equal(ok.status, 200);
     assert.match(await ok.text(), /rita/);
+    const mine = async () =>
+      (await (
+        await fetch(`${url.origin}/v1/me/connections`, { headers: { 'x-api-key': KEYS.rita! } })
+      ).json()) as {
+        connections: { backend: string; mode: string; connected: boolean }[];
+      };
+    const listed = (await mine()).connections.find((c) => c.backend === 'gh');
+    assert.deepEqual([listed?.mode, listed?.connected], ['authorization_code', true]);
+    const revoked = await fetch(`${url.origin}/v1/me/connections/gh`, {
+      method: 'DELETE',
+      headers: { 'x-api-key': KEYS.rita! },
+    });
+    assert.equal(revoked.status, 200);
+    assert.equal((await mine()).connections.find((c) => c.backend === 'gh')?.connected, false);
+    assert.equal((await call()).status, 403, 'asked again after the revoke');
   });
 
   it('refreshes the access token ahead of its expiry, with the refresh token, without asking the user', async () => {

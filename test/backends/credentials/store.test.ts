@@ -88,6 +88,25 @@ function suite(name: string, slots: () => Slots, raw: () => Promise<string[]>, g
       assert.equal(await onlyOld.get('key:bob', 'gh'), undefined, 'a retired key opens nothing');
     });
 
+    it('counts the principals holding a grant per backend, as every replica sees it', async (t) => {
+      if (!guard(t)) return;
+      const [a, b] = [
+        new GrantStore(slots(), new GrantCipher([k1])),
+        new GrantStore(slots(), new GrantCipher([k1])),
+      ];
+      await a.put('key:alice', 'counted', grant('a1'));
+      await a.put('key:alice', 'counted', grant('a2'));
+      await b.put('jwt:https://idp:bob', 'counted', grant('b1'));
+      await b.put('key:alice', 'other', grant('o1'));
+      assert.equal(await b.count('counted'), 2, 'a replaced grant is counted once');
+      assert.equal(await a.count('other'), 1);
+      assert.equal(await a.delete('jwt:https://idp:bob', 'counted'), true);
+      assert.equal(await b.count('counted'), 1);
+      assert.equal(await b.delete('jwt:https://idp:bob', 'counted'), false);
+      assert.equal(await a.count('counted'), 1);
+      assert.equal(await a.count('none'), 0);
+    });
+
     it('obtains a missing grant once, however many callers (replicas) ask at once', async (t) => {
       if (!guard(t)) return;
       await oneRefresh(
