@@ -37,7 +37,7 @@ export function connectionsStartRouter(
           res,
           problem(
             'unknown_backend',
-            `no backend "${backend}" that users connect by authorization code is available to you`,
+            `backend "${backend}" is not one you connect on a page (auth: authorization_code), or is not available to you`,
           ),
         );
       }
