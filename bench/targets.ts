@@ -20,15 +20,19 @@ export const TARGETS = [
   'supergateway',
   'mcp-proxy',
 ] as const;
-/** One of TARGETS, or `sb-stdio-cmp`: the stdio case on another build of the gateway (`--compare DIR`). */
-export type TargetName = (typeof TARGETS)[number] | 'sb-stdio-cmp';
+/** The switchboard targets `--compare DIR` runs a twin of on the other build (`<target>-cmp`). */
+export const COMPARABLE = ['sb-stdio', 'sb-http', 'sb-sse'] as const;
+/** One of TARGETS, or a `-cmp` twin: the same case on another build of the gateway (`--compare DIR`). */
+export type TargetName = (typeof TARGETS)[number] | `${(typeof COMPARABLE)[number]}-cmp`;
 
 /** The upstream a target runs behind (direct: alone); its gateway-added CPU is measured against that upstream alone. */
 export const BASELINE: Partial<Record<TargetName, TargetName>> = {
   'sb-stdio': 'direct',
   'sb-stdio-cmp': 'direct',
   'sb-http': 'direct',
+  'sb-http-cmp': 'direct',
   'sb-sse': 'direct',
+  'sb-sse-cmp': 'direct',
   'sb-http-json': 'direct-json',
   supergateway: 'direct',
   'mcp-proxy': 'direct',
@@ -124,6 +128,12 @@ const yamlString = (s: string) => JSON.stringify(s);
 
 /** Gateway YAML with one backend named `bench` of the given kind, unprefixed so tool names match the upstream's. */
 export function benchBackendYaml(kind: UpstreamMode, base = '', extra = ''): string {
+  // BENCH_GATEWAY_YAML: top-level YAML put before the backend in every gateway's config (e.g. a `gateway:` block).
+  const top = process.env.BENCH_GATEWAY_YAML ? `${process.env.BENCH_GATEWAY_YAML.trimEnd()}\n` : '';
+  return top + backendYaml(kind, base, extra);
+}
+
+function backendYaml(kind: UpstreamMode, base: string, extra: string): string {
   if (kind === 'stdio') {
     const [cmd, ...args] = upstreamCommand('stdio');
     return `mcpServers:\n  bench:\n    prefix: false\n    command: ${yamlString(cmd!)}\n    args: ${JSON.stringify(args)}\n${extra}`;
@@ -221,10 +231,14 @@ export async function startTarget(name: TargetName, nodeArgs?: string[]): Promis
       return switchboard('stdio', nodeArgs, undefined, true);
     case 'sb-http':
       return switchboard('http', nodeArgs);
+    case 'sb-http-cmp':
+      return switchboard('http', nodeArgs, gatewayCli.compare);
     case 'sb-http-traced':
       return switchboard('http', nodeArgs, undefined, true);
     case 'sb-sse':
       return switchboard('sse', nodeArgs);
+    case 'sb-sse-cmp':
+      return switchboard('sse', nodeArgs, gatewayCli.compare);
     case 'sb-http-json':
       return switchboard('http-json', nodeArgs);
     case 'supergateway':
