@@ -196,7 +196,8 @@ async function main(): Promise<void> {
 
   const targets: TargetName[] = TARGETS.filter((t) => selected.has(t));
   if (gatewayCli.compare) {
-    for (const t of COMPARABLE) if (targets.includes(t)) targets.splice(targets.indexOf(t) + 1, 0, `${t}-cmp`);
+    for (const t of COMPARABLE)
+      if (targets.includes(t)) targets.splice(targets.indexOf(t) + 1, 0, `${t}-cmp`);
   }
   const peerNotes = ensurePeers(PEERS.filter((p) => selected.has(p)));
   const results: Results = { throughput: [] };

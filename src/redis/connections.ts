@@ -54,7 +54,11 @@ export function blockingTemplate(url: string, failFastMs: number, name: string):
 
 /** A subscriber connection (resubscribes by itself after reconnecting). */
 export function subscriberClient(url: string, failFastMs: number, name: string): Redis {
-  return new (ioredis().Redis)(url, { ...common(name), maxRetriesPerRequest: null, connectTimeout: failFastMs });
+  return new (ioredis().Redis)(url, {
+    ...common(name),
+    maxRetriesPerRequest: null,
+    connectTimeout: failFastMs,
+  });
 }
 
 function common(name: string): RedisOptions {

@@ -57,7 +57,7 @@ async function session(url: URL) {
   return { post, headers };
 }
 
-const call = (id: number | string, name: string, args?: unknown, meta?: unknown) => ({
+const call = (id: number | string, name: unknown, args?: unknown, meta?: unknown) => ({
   jsonrpc: '2.0',
   id,
   method: 'tools/call',
