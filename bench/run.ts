@@ -76,8 +76,10 @@ if (values.help) {
   --dist DIR           bench the gateway compiled in DIR (DIR/cli.js) instead of ./dist; implies --no-build
   --compare DIR        also run each selected sb-stdio/sb-http/sb-sse case on the build in DIR (targets <case>-cmp,
                        interleaved with this build's), for before/after
-  BENCH_GATEWAY_YAML   env: top-level YAML added to every gateway config (e.g. "gateway: {relay_path: false}")
   --out FILE           JSON results (default bench/results/latest.json)
+  env BENCH_GATEWAY_YAML          top-level YAML added to every gateway's config (e.g. "gateway: {relay_path: false}")
+  env BENCH_COMPARE_GATEWAY_YAML  the same for the --compare build's gateways instead (this build twice, relay
+                                  path on vs off: --compare dist with "gateway: {relay_path: false}")
 `);
   process.exit(0);
 }

@@ -127,9 +127,11 @@ export async function startGateway(
 const yamlString = (s: string) => JSON.stringify(s);
 
 /** Gateway YAML with one backend named `bench` of the given kind, unprefixed so tool names match the upstream's. */
-export function benchBackendYaml(kind: UpstreamMode, base = '', extra = ''): string {
-  // BENCH_GATEWAY_YAML: top-level YAML put before the backend in every gateway's config (e.g. a `gateway:` block).
-  const top = process.env.BENCH_GATEWAY_YAML ? `${process.env.BENCH_GATEWAY_YAML.trimEnd()}\n` : '';
+export function benchBackendYaml(kind: UpstreamMode, base = '', extra = '', compared = false): string {
+  // Top-level YAML put before the backend (e.g. a `gateway:` block): BENCH_GATEWAY_YAML for every gateway,
+  // BENCH_COMPARE_GATEWAY_YAML instead for the `--compare` build's.
+  const env = compared ? process.env.BENCH_COMPARE_GATEWAY_YAML : process.env.BENCH_GATEWAY_YAML;
+  const top = env ? `${env.trimEnd()}\n` : '';
   return top + backendYaml(kind, base, extra);
 }
 
@@ -158,7 +160,9 @@ async function switchboard(
   const sink = traced ? await startOtlpSink() : undefined;
   try {
     const env = sink ? { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: sink.url } : undefined;
-    const gw = await startGateway(benchBackendYaml(kind, upstream?.base), { nodeArgs, cli, env });
+    const compared = cli !== undefined && cli === gatewayCli.compare;
+    const yaml = benchBackendYaml(kind, upstream?.base, '', compared);
+    const gw = await startGateway(yaml, { nodeArgs, cli, env });
     return {
       url: gw.url,
       pids: upstream ? [gw.pid, upstream.pid] : [gw.pid],
