@@ -26,7 +26,7 @@ import {
   tracingTable,
   type Results,
 } from './report.js';
-import { gatewayCli, startTarget, TARGETS, type TargetName } from './targets.js';
+import { COMPARABLE, gatewayCli, startTarget, TARGETS, type TargetName } from './targets.js';
 
 const ALIASES: Record<string, string[]> = {
   stdio: ['sb-stdio'],
@@ -74,8 +74,12 @@ if (values.help) {
                        switchboard target of --case (default sb-stdio) at the first -c value (default 16)
   --no-build           skip \`npm run build\`
   --dist DIR           bench the gateway compiled in DIR (DIR/cli.js) instead of ./dist; implies --no-build
-  --compare DIR        also run the stdio case on the build in DIR (target sb-stdio-cmp), for before/after
+  --compare DIR        also run each selected sb-stdio/sb-http/sb-sse case on the build in DIR (targets <case>-cmp,
+                       interleaved with this build's), for before/after
   --out FILE           JSON results (default bench/results/latest.json)
+  env BENCH_GATEWAY_YAML          top-level YAML added to every gateway's config (e.g. "gateway: {relay_path: false}")
+  env BENCH_COMPARE_GATEWAY_YAML  the same for the --compare build's gateways instead (this build twice, relay
+                                  path on vs off: --compare dist with "gateway: {relay_path: false}")
 `);
   process.exit(0);
 }
@@ -193,7 +197,10 @@ async function main(): Promise<void> {
   if (values.profile) return profile();
 
   const targets: TargetName[] = TARGETS.filter((t) => selected.has(t));
-  if (gatewayCli.compare) targets.splice(targets.indexOf('sb-stdio') + 1, 0, 'sb-stdio-cmp');
+  if (gatewayCli.compare) {
+    for (const t of COMPARABLE)
+      if (targets.includes(t)) targets.splice(targets.indexOf(t) + 1, 0, `${t}-cmp`);
+  }
   const peerNotes = ensurePeers(PEERS.filter((p) => selected.has(p)));
   const results: Results = { throughput: [] };
   const started = new Date();

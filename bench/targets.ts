@@ -20,15 +20,19 @@ export const TARGETS = [
   'supergateway',
   'mcp-proxy',
 ] as const;
-/** One of TARGETS, or `sb-stdio-cmp`: the stdio case on another build of the gateway (`--compare DIR`). */
-export type TargetName = (typeof TARGETS)[number] | 'sb-stdio-cmp';
+/** The switchboard targets `--compare DIR` runs a twin of on the other build (`<target>-cmp`). */
+export const COMPARABLE = ['sb-stdio', 'sb-http', 'sb-sse'] as const;
+/** One of TARGETS, or a `-cmp` twin: the same case on another build of the gateway (`--compare DIR`). */
+export type TargetName = (typeof TARGETS)[number] | `${(typeof COMPARABLE)[number]}-cmp`;
 
 /** The upstream a target runs behind (direct: alone); its gateway-added CPU is measured against that upstream alone. */
 export const BASELINE: Partial<Record<TargetName, TargetName>> = {
   'sb-stdio': 'direct',
   'sb-stdio-cmp': 'direct',
   'sb-http': 'direct',
+  'sb-http-cmp': 'direct',
   'sb-sse': 'direct',
+  'sb-sse-cmp': 'direct',
   'sb-http-json': 'direct-json',
   supergateway: 'direct',
   'mcp-proxy': 'direct',
@@ -123,7 +127,15 @@ export async function startGateway(
 const yamlString = (s: string) => JSON.stringify(s);
 
 /** Gateway YAML with one backend named `bench` of the given kind, unprefixed so tool names match the upstream's. */
-export function benchBackendYaml(kind: UpstreamMode, base = '', extra = ''): string {
+export function benchBackendYaml(kind: UpstreamMode, base = '', extra = '', compared = false): string {
+  // Top-level YAML put before the backend (e.g. a `gateway:` block): BENCH_GATEWAY_YAML for every gateway,
+  // BENCH_COMPARE_GATEWAY_YAML instead for the `--compare` build's.
+  const env = compared ? process.env.BENCH_COMPARE_GATEWAY_YAML : process.env.BENCH_GATEWAY_YAML;
+  const top = env ? `${env.trimEnd()}\n` : '';
+  return top + backendYaml(kind, base, extra);
+}
+
+function backendYaml(kind: UpstreamMode, base: string, extra: string): string {
   if (kind === 'stdio') {
     const [cmd, ...args] = upstreamCommand('stdio');
     return `mcpServers:\n  bench:\n    prefix: false\n    command: ${yamlString(cmd!)}\n    args: ${JSON.stringify(args)}\n${extra}`;
@@ -148,7 +160,9 @@ async function switchboard(
   const sink = traced ? await startOtlpSink() : undefined;
   try {
     const env = sink ? { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: sink.url } : undefined;
-    const gw = await startGateway(benchBackendYaml(kind, upstream?.base), { nodeArgs, cli, env });
+    const compared = cli !== undefined && cli === gatewayCli.compare;
+    const yaml = benchBackendYaml(kind, upstream?.base, '', compared);
+    const gw = await startGateway(yaml, { nodeArgs, cli, env });
     return {
       url: gw.url,
       pids: upstream ? [gw.pid, upstream.pid] : [gw.pid],
@@ -221,10 +235,14 @@ export async function startTarget(name: TargetName, nodeArgs?: string[]): Promis
       return switchboard('stdio', nodeArgs, undefined, true);
     case 'sb-http':
       return switchboard('http', nodeArgs);
+    case 'sb-http-cmp':
+      return switchboard('http', nodeArgs, gatewayCli.compare);
     case 'sb-http-traced':
       return switchboard('http', nodeArgs, undefined, true);
     case 'sb-sse':
       return switchboard('sse', nodeArgs);
+    case 'sb-sse-cmp':
+      return switchboard('sse', nodeArgs, gatewayCli.compare);
     case 'sb-http-json':
       return switchboard('http-json', nodeArgs);
     case 'supergateway':

@@ -187,6 +187,7 @@ export class Gateway {
       instructions: (grant) => this.instructions.for(this.catalog.snapshot(), this.pool.all(), grant),
       cacheHints: () => this.announcer.cacheHints(),
       sessionMade: (server, front, auth) => this.audit.session(server, front, auth),
+      relayPath: () => this.config.gateway.relayPath,
     });
     this.sessions = new SessionManager(
       (auth, set) => this.setServer(auth, set, 'http'),

@@ -247,6 +247,8 @@ export interface GatewaySettings {
   maxBodyBytes: number;
   /** Deepest JSON nesting accepted in a POST /mcp body. */
   maxJsonDepth: number;
+  /** gateway.relay_path: a 2025 session's plain tools/call skips the SDK server's decoding. */
+  relayPath: boolean;
   /** How long a client may take to send request headers. */
   headerTimeoutMs: number;
   /** How long a client may take to send a whole request (headers and body); 0 = unbounded. */

@@ -64,6 +64,7 @@ function gatewaySettings(
     sessionEvictionMinIdleMs: ms(g.session_eviction_min_idle, 60_000),
     maxBodyBytes: g.max_body_bytes ?? 4 * 1024 * 1024,
     maxJsonDepth: g.max_json_depth ?? 64,
+    relayPath: g.relay_path ?? true,
     headerTimeoutMs: ms(g.header_timeout, 10_000),
     bodyTimeoutMs: ms(g.body_timeout, 30_000),
     logLevel: g.log_level,

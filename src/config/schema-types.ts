@@ -828,6 +828,10 @@ export interface Gateway {
    */
   max_json_depth?: number;
   /**
+   * Serve a 2025 session's plain tools/call on the relay path (docs/request-path.md#the-relay-path): the gateway's own handler answers it without the SDK server decoding and validating the request and a plain text result; results, errors, progress, cancellation, server-to-client requests, audit and telemetry are the same as on the SDK's path, which serves everything else. false sends every request through the SDK. Applies to sessions opened after a reload.
+   */
+  relay_path?: boolean;
+  /**
    * Close a connection whose request headers have not all arrived in this time (default 10s).
    */
   header_timeout?: number | string;

@@ -1,4 +1,14 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
+
+/**
+ * ioredis, loaded on first use: modules that can use Redis import this one statically, and a gateway without
+ * Redis must not pay for the client's module graph (~25 MB resident).
+ */
+let loaded: typeof import('ioredis') | undefined;
+function ioredis(): typeof import('ioredis') {
+  return (loaded ??= createRequire(import.meta.url)('ioredis') as typeof import('ioredis'));
+}
 
 /** `url` with any password replaced, safe for messages and logs. */
 export function redactUrl(url: string): string {
@@ -16,7 +26,7 @@ export function redactUrl(url: string): string {
  * reconnection at most every second so service resumes soon after Redis returns.
  */
 export function commandClient(url: string, failFastMs: number, name: string): Redis {
-  return new Redis(url, {
+  return new (ioredis().Redis)(url, {
     ...common(name),
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -34,7 +44,7 @@ export function commandClient(url: string, failFastMs: number, name: string): Re
  * BullMQ first needs it; the template itself connects only when a Worker uses it as its main connection.
  */
 export function blockingTemplate(url: string, failFastMs: number, name: string): Redis {
-  return new Redis(url, {
+  return new (ioredis().Redis)(url, {
     ...common(name),
     maxRetriesPerRequest: null,
     connectTimeout: failFastMs,
@@ -44,7 +54,11 @@ export function blockingTemplate(url: string, failFastMs: number, name: string):
 
 /** A subscriber connection (resubscribes by itself after reconnecting). */
 export function subscriberClient(url: string, failFastMs: number, name: string): Redis {
-  return new Redis(url, { ...common(name), maxRetriesPerRequest: null, connectTimeout: failFastMs });
+  return new (ioredis().Redis)(url, {
+    ...common(name),
+    maxRetriesPerRequest: null,
+    connectTimeout: failFastMs,
+  });
 }
 
 function common(name: string): RedisOptions {

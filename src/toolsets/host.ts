@@ -37,6 +37,7 @@ export function setHost(g: SetGateway): SetHost {
     serverDeps: () => ({
       ...{ peers: g.peers, input: g.input, telemetry: g.telemetry, audit: g.audit },
       sessionMade: (server, front, auth) => g.audit.session(server, front, auth),
+      relayPath: () => g.config.gateway.relayPath,
     }),
     audiences: [g.sessions, g.attached],
   };

@@ -34,7 +34,10 @@ export interface SetHost {
   indexed(backend: string): boolean;
   subscriptions: Subscriptions;
   /** What session servers are built from, besides what each set replaces. */
-  serverDeps(): Pick<SessionServerDeps, 'peers' | 'input' | 'telemetry' | 'audit' | 'sessionMade'>;
+  serverDeps(): Pick<
+    SessionServerDeps,
+    'peers' | 'input' | 'telemetry' | 'audit' | 'sessionMade' | 'relayPath'
+  >;
   /** Where the sessions of every set are held (each told of its own set's changes only). */
   audiences: SetAudience[];
 }

@@ -98,6 +98,7 @@ const applied: Record<string, (c: GatewayConfig) => unknown> = {
   '#gateway.session_eviction_min_idle': () => g.sessionEvictionMinIdleMs,
   '#gateway.max_body_bytes': () => g.maxBodyBytes,
   '#gateway.max_json_depth': () => g.maxJsonDepth,
+  '#gateway.relay_path': () => g.relayPath,
   '#gateway.header_timeout': () => g.headerTimeoutMs,
   '#gateway.body_timeout': () => g.bodyTimeoutMs,
   '#gateway.reload_grace_period': () => g.reloadGracePeriodMs,

@@ -1,6 +1,7 @@
 /**
  * Both protocol eras, end to end: {2025 client, 2026-07-28 client} × {2025 upstream, 2026-07-28 upstream} ×
- * {stdio, Streamable HTTP}, with real v2 SDK clients and fixture servers written with the v2 SDK.
+ * {stdio, Streamable HTTP}, with real v2 SDK clients and fixture servers written with the v2 SDK; the whole
+ * matrix runs with the relay path on (the default) and off (`gateway.relay_path: false`).
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, LOG_LEVEL_META_KEY, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { Gateway } from '../../src/gateway.js';
+import { relayCounts } from '../../src/server/relay/relay-path.js';
 import {
   FIXTURE,
   fixtureStdio,
@@ -99,12 +101,14 @@ async function connect(url: URL, era: ClientEra) {
 
 const json = <T>(r: unknown) => JSON.parse(text(r)) as T;
 
-for (const upstream of UPSTREAMS) {
-  describe(`upstream: ${upstream.label}`, () => {
+for (const [relay, upstream] of [true, false].flatMap((r) => UPSTREAMS.map((u) => [r, u] as const))) {
+  describe(`upstream: ${upstream.label}, relay path ${relay ? 'on' : 'off'}`, () => {
     let gateway: Gateway;
     let url: URL;
+    let relayedBefore = 0;
     before(async () => {
-      ({ gateway, url } = await startGateway(await upstream.yaml()));
+      relayedBefore = relayCounts.served;
+      ({ gateway, url } = await startGateway(`gateway:\n  relay_path: ${relay}\n${await upstream.yaml()}`));
     });
     after(() => gateway?.close());
 
@@ -133,6 +137,9 @@ for (const upstream of UPSTREAMS) {
           );
           assert.equal(text(slow), 'slept 60');
           assert.deepEqual(progress, [1, 2, 3]);
+          // A 2025 client's plain calls take the relay path when it is on, and only then.
+          if (!relay) assert.equal(relayCounts.served, relayedBefore, 'relay path off: nothing relayed');
+          else if (era === 'legacy') assert.ok(relayCounts.served > relayedBefore, 'calls were relayed');
         });
 
         it('completes elicitation, sampling and roots round trips asked mid-call', async () => {

@@ -1,4 +1,4 @@
-import type { AuthInfo, Server, Tool } from '@modelcontextprotocol/server';
+import type { AuthInfo, CallToolRequest, Server, Tool } from '@modelcontextprotocol/server';
 import { handleMetaCall, type Discovery } from '../../discovery/index.js';
 import type { Dispatcher, RouteTable } from '../../dispatch/dispatch.js';
 import type { Context } from '@opentelemetry/api';
@@ -16,6 +16,7 @@ import {
   type RelayedOptions,
 } from './relayed.js';
 import { traced } from './traced.js';
+import { installRelayPath } from './relay-path.js';
 
 /** What a principal may use (gateway.auth.policies), and the lists filtered for it. */
 export interface Access {
@@ -46,6 +47,8 @@ export interface HandlerDeps {
   telemetry?: Telemetry;
   /** The audit trail each tools/call, resources/read and prompts/get is recorded in (src/audit). */
   audit?: RequestAudit;
+  /** Whether a new 2025 session's plain tools/call takes the relay path (gateway.relay_path; default on). */
+  relayPath?: () => boolean;
 }
 
 /** Installs the gateway's request handlers on one downstream session's server; all answers come from the current snapshot. */
@@ -123,7 +126,7 @@ export function installHandlers(
     span(ctx, undefined, () => ({ tools: visibleTools(routes, access, grantOf(ctx), discovery) })),
   );
 
-  server.setRequestHandler('tools/call', (req, ctx) => {
+  const callTool = (req: CallToolRequest, ctx: Extra) => {
     const { name, arguments: args, _meta } = req.params;
     const grant = grantOf(ctx);
     // Only names in the catalog (or the meta-tool's) name the span: a client's made-up name is not a target.
@@ -144,7 +147,11 @@ export function installHandlers(
     return span(ctx, known ? name : undefined, (trace) =>
       audited(ctx, { method: 'tools/call', target: name, arguments: args, trace }, () => run(trace)),
     );
-  });
+  };
+  server.setRequestHandler('tools/call', callTool);
+  // A 2025 session's plain tools/call may skip the SDK's decoding (gateway.relay_path); same handler, same answer.
+  if (!requestId && deps.relayPath?.() !== false)
+    installRelayPath(server, callTool as Parameters<typeof installRelayPath>[1]);
 
   server.setRequestHandler('resources/list', (_req, ctx) =>
     span(ctx, undefined, () => ({ resources: view(ctx).resources })),
