@@ -114,3 +114,33 @@ export function fromUpstream(err: unknown, backend: string, method: string, time
   const text = err instanceof Error ? err.message : String(err);
   return new GatewayError('upstream_error', `backend "${backend}" failed ${method}: ${text}`, backend);
 }
+
+/** A URL the user opens to grant what a request needs (URL-mode elicitation). */
+export interface UrlElicitation {
+  url: string;
+  elicitationId: string;
+  message: string;
+}
+
+/**
+ * A backend acting as each user holds no grant for this caller: the user must open `elicitation.url` to
+ * connect. Clients that can open URLs are asked to (-32042 or input_required); others get -32007 naming the page.
+ */
+export class ConnectRequired extends GatewayError {
+  constructor(
+    readonly elicitation: UrlElicitation,
+    backend: string,
+  ) {
+    super('user_credentials', `${elicitation.message}: open ${elicitation.url}`, backend);
+  }
+
+  override toProtocolError(): ProtocolError {
+    const { url, elicitationId } = this.elicitation;
+    return new ProtocolError(JSONRPC_CODE.user_credentials, this.message, {
+      code: this.code,
+      backend: this.backend,
+      url,
+      elicitationId,
+    });
+  }
+}

@@ -19,7 +19,7 @@ import { myConnectionsRouter } from './frontends/rest/my-connections.js';
 import { userCounts, withUserCounts } from './ops/user-counts.js';
 import { PROBLEM_ROUTES } from './frontends/rest/problem.js';
 import type { FrontendDeps } from './frontends/limits.js';
-import { FRONTEND_PATHS, mountFrontends } from './frontends/routes.js';
+import { FRONTEND_PATHS, mountConnect, mountFrontends } from './frontends/routes.js';
 import { LegacySseFrontend } from './frontends/sse.js';
 import { WebSocketFrontend, WS_TIMING } from './frontends/ws.js';
 import type { SocketTiming } from './frontends/ws-transport.js';
@@ -337,6 +337,7 @@ export class Gateway {
       crossOrigin: as ? ['/oauth/'] : [],
       mount: (a, gates) => {
         as?.mount(a);
+        mountConnect(a, gates, this.pool.credentials, this.access, as);
         a.use('/v1', auditRouter(this.audit, gates));
         const connectable = { backends: () => this.pool.all(), grant: this.access.grant };
         a.use('/v1', myConnectionsRouter(connectable, gates));
@@ -360,6 +361,7 @@ export class Gateway {
       ],
     });
     this.http = await listen(g, app);
+    this.pool.credentials?.listening(this.url);
   }
 
   /**

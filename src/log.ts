@@ -77,3 +77,8 @@ export const log: Logger = pino(
 export function backendLog(backend: string): Logger {
   return log.child({ backend });
 }
+
+/** A path or message with the ids of connect pages (capabilities, backends/credentials/connect-flows.ts) hidden. */
+export function hideConnectIds(text: string): string {
+  return text.replace(/\/connect\/(?!callback\b)[A-Za-z0-9_-]{20,}/g, '/connect/[id]');
+}

@@ -4,12 +4,14 @@
  * HTTP app and `verification` for the token verifier. Nothing below this layer imports it.
  */
 import { generateKeyPairSync, hkdfSync } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type express from 'express';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { SignInSettings, SigningKeySettings } from '../config/model.js';
 import { parseSigningKey } from '../config/sign-in.js';
 import { log } from '../log.js';
+import { principalKey } from '../principal.js';
 import type { SignInVerification } from '../server/auth/authenticator.js';
 import type { OriginPolicy } from '../server/http/security.js';
 import { Accounts } from './accounts.js';
@@ -101,6 +103,21 @@ export class AuthServer {
       algorithms: [...new Set(this.keys.map((k) => k.alg))],
       active: async (grantId) => (await this.store.get(`Grant:${hashId(grantId)}`)) !== undefined,
     };
+  }
+
+  /**
+   * The typed principal signed in to this gateway in the browser making `req` (its sign-in session cookie), if
+   * any: connect pages check it is the principal they were made for.
+   */
+  async browserPrincipal(req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
+    const session = await this.provider.Session.get(this.provider.createContext(req, res));
+    const sub = session.accountId;
+    return sub ? principalKey({ method: 'sign_in', name: sub, issuer: this.settings.issuer }) : undefined;
+  }
+
+  /** Whether a typed principal is one this sign-in vouches for (its tokens' issuer). */
+  covers(principal: string): boolean {
+    return principal.startsWith(`jwt:${this.settings.issuer}:`);
   }
 
   /** Adds the authorization server's routes (/oauth/*, its metadata) to the HTTP app, behind Host/Origin checks. */

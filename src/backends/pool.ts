@@ -52,8 +52,8 @@ export class BackendPool {
     private readonly telemetry: Telemetry = telemetryOff(),
     /** How upstream connections are made (the real transports unless a test injects in-process ones). */
     private readonly transports?: TransportFactory,
-    /** The per-user stores (gateway.credentials, Redis), made on first use. */
-    private readonly credentials?: CredentialStores,
+    /** The per-user stores (gateway.credentials, Redis, connect pages), made on first use. */
+    readonly credentials?: CredentialStores,
   ) {}
 
   /** The backend currently serving a name. */

@@ -265,6 +265,8 @@ export interface GatewaySettings {
   redis?: { url: string; prefix: string; leaseMs: number };
   /** Keys of the per-user grant store (gateway.credentials), the sealing one first; undefined = not configured. */
   credentialKeys?: string[];
+  /** The gateway's external base URL for connect pages (gateway.credentials.public_url); undefined = where it listens. */
+  publicUrl?: string;
   discovery: DiscoverySettings;
   /** Signs 2026-07-28 requestState; undefined = a random key per process. */
   requestStateSecret?: string;

@@ -74,6 +74,7 @@ function gatewaySettings(
     heapGrowthPercent: g.heap_growth_percent ?? 50,
     redis: redisSettings(g.redis, env),
     ...(g.credentials ? { credentialKeys: g.credentials.keys } : {}),
+    ...(g.credentials?.public_url ? { publicUrl: g.credentials.public_url } : {}),
     discovery: discoverySettings(g.discovery),
     requestStateSecret: g.request_state_secret,
     auth: authSettings(g.auth, baseDir, { host, port: overrides.port ?? g.port ?? 8080 }, maxSessions),

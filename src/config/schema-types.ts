@@ -108,7 +108,8 @@ export type Auth = {
     | 'oauth_client_credentials'
     | 'oauth_private_key_jwt'
     | 'token_exchange'
-    | 'per_user_secret';
+    | 'per_user_secret'
+    | 'authorization_code';
 } & (
   | {
       type: 'bearer';
@@ -247,6 +248,33 @@ export type Auth = {
        * Space-separated scopes asked for the exchanged token.
        */
       scope?: string;
+    }
+  | {
+      type: 'authorization_code';
+      /**
+       * The gateway's client id at the upstream's authorization server (its redirect URI is <public_url>/connect/callback).
+       */
+      client_id: string;
+      /**
+       * The client secret of a confidential client (usually ${VAR}); without it the gateway is a public client (PKCE only).
+       */
+      client_secret?: string;
+      /**
+       * The authorization endpoint; default: discovered from the upstream's protected-resource metadata (RFC 9728) and its authorization server's metadata (RFC 8414).
+       */
+      authorization_endpoint?: string;
+      /**
+       * The token endpoint; default: discovered as authorization_endpoint is.
+       */
+      token_endpoint?: string;
+      /**
+       * Space-separated scopes asked of each user.
+       */
+      scope?: string;
+      /**
+       * The RFC 8707 resource asked for (default: the one the upstream's protected-resource metadata names, when discovered).
+       */
+      resource?: string;
     }
   | {
       type: 'per_user_secret';
@@ -318,7 +346,8 @@ export type Auth1 = {
     | 'oauth_client_credentials'
     | 'oauth_private_key_jwt'
     | 'token_exchange'
-    | 'per_user_secret';
+    | 'per_user_secret'
+    | 'authorization_code';
 } & (
   | {
       type: 'bearer';
@@ -457,6 +486,33 @@ export type Auth1 = {
        * Space-separated scopes asked for the exchanged token.
        */
       scope?: string;
+    }
+  | {
+      type: 'authorization_code';
+      /**
+       * The gateway's client id at the upstream's authorization server (its redirect URI is <public_url>/connect/callback).
+       */
+      client_id: string;
+      /**
+       * The client secret of a confidential client (usually ${VAR}); without it the gateway is a public client (PKCE only).
+       */
+      client_secret?: string;
+      /**
+       * The authorization endpoint; default: discovered from the upstream's protected-resource metadata (RFC 9728) and its authorization server's metadata (RFC 8414).
+       */
+      authorization_endpoint?: string;
+      /**
+       * The token endpoint; default: discovered as authorization_endpoint is.
+       */
+      token_endpoint?: string;
+      /**
+       * Space-separated scopes asked of each user.
+       */
+      scope?: string;
+      /**
+       * The RFC 8707 resource asked for (default: the one the upstream's protected-resource metadata names, when discovered).
+       */
+      resource?: string;
     }
   | {
       type: 'per_user_secret';
@@ -630,6 +686,33 @@ export type Auth2 =
       scope?: string;
     }
   | {
+      type: 'authorization_code';
+      /**
+       * The gateway's client id at the upstream's authorization server (its redirect URI is <public_url>/connect/callback).
+       */
+      client_id: string;
+      /**
+       * The client secret of a confidential client (usually ${VAR}); without it the gateway is a public client (PKCE only).
+       */
+      client_secret?: string;
+      /**
+       * The authorization endpoint; default: discovered from the upstream's protected-resource metadata (RFC 9728) and its authorization server's metadata (RFC 8414).
+       */
+      authorization_endpoint?: string;
+      /**
+       * The token endpoint; default: discovered as authorization_endpoint is.
+       */
+      token_endpoint?: string;
+      /**
+       * Space-separated scopes asked of each user.
+       */
+      scope?: string;
+      /**
+       * The RFC 8707 resource asked for (default: the one the upstream's protected-resource metadata names, when discovered).
+       */
+      resource?: string;
+    }
+  | {
       type: 'per_user_secret';
       /**
        * The header that carries the user's secret.
@@ -799,7 +882,7 @@ export interface Gateway {
     lease?: number | string;
   };
   /**
-   * The store of per-user upstream grants (auth: token_exchange): in Redis with gateway.redis, so every replica uses them, else in memory.
+   * The store of per-user upstream grants (auth: token_exchange, authorization_code): in Redis with gateway.redis, so every replica uses them, else in memory.
    */
   credentials?: {
     /**
@@ -808,6 +891,10 @@ export interface Gateway {
      * @minItems 1
      */
     keys: [string, ...string[]];
+    /**
+     * The gateway's external base URL (e.g. https://switchboard.example.com), for the pages users open to connect authorization_code backends and their OAuth redirect URI <public_url>/connect/callback. Default: the address the gateway listens on.
+     */
+    public_url?: string;
   };
   auth?: ClientAuth;
   telemetry?: Telemetry;
@@ -1546,7 +1633,8 @@ export interface Auth3 {
     | 'oauth_client_credentials'
     | 'oauth_private_key_jwt'
     | 'token_exchange'
-    | 'per_user_secret';
+    | 'per_user_secret'
+    | 'authorization_code';
 }
 /**
  * This interface was referenced by `SwitchboardConfig`'s JSON-Schema

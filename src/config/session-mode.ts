@@ -28,7 +28,7 @@ function backendProblems(
 ): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   // A backend acting as each user has one upstream session per user: per_client's settings apply to it.
-  const perUser = c.auth?.type === 'token_exchange' || c.auth?.type === 'per_user_secret';
+  const perUser = ['token_exchange', 'per_user_secret', 'authorization_code'].includes(c.auth?.type ?? '');
   const perClient = c.session_mode === 'per_client' || perUser;
   if (!perClient) {
     for (const key of PER_CLIENT_ONLY) {

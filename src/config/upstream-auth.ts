@@ -41,11 +41,22 @@ export function upstreamAuthProblems(raw: SwitchboardConfig, at: Located): Confi
   for (const section of ['httpServices', 'sseServices'] as const) {
     for (const [name, service] of Object.entries(raw[section] ?? {})) {
       const auth = service.auth;
-      if (auth?.type === 'token_exchange' && keys.length === 0) {
+      if ((auth?.type === 'token_exchange' || auth?.type === 'authorization_code') && keys.length === 0) {
         problems.push(
           at(
             [section, name, 'auth'],
-            "token_exchange keeps each user's exchanged token sealed in the grant store: set gateway.credentials.keys (openssl rand -base64 32)",
+            `${auth.type} keeps each user's grant sealed in the grant store: set gateway.credentials.keys (openssl rand -base64 32)`,
+          ),
+        );
+      }
+      if (
+        auth?.type === 'authorization_code' &&
+        (auth.authorization_endpoint === undefined) !== (auth.token_endpoint === undefined)
+      ) {
+        problems.push(
+          at(
+            [section, name, 'auth'],
+            'set both authorization_endpoint and token_endpoint, or neither (discovered)',
           ),
         );
       }

@@ -21,7 +21,7 @@ import { resourceBackend, type Entry } from '../registry/catalog.js';
 import type { RouteTable } from '../registry/live.js';
 import { ConnectWaits } from './connect-wait.js';
 import { ALLOW_ALL, type Grant } from '../registry/grant.js';
-import { GatewayError } from '../errors.js';
+import { ConnectRequired, GatewayError } from '../errors.js';
 import { isToolError, outcomeOf } from '../telemetry/outcome.js';
 import { telemetryOff, type Telemetry } from '../telemetry/recorder.js';
 
@@ -136,7 +136,12 @@ export class Dispatcher {
       outcome = outcomeOf(err);
       // A call cut off by shutdown is the client's to retry, not the model's: it stays a JSON-RPC error.
       const passThrough = ['upstream_error', 'cancelled', 'shutting_down'];
-      if (err instanceof GatewayError && !passThrough.includes(err.code)) {
+      // A user asked to connect is the client's to show (URL elicitation), not the model's.
+      if (
+        err instanceof GatewayError &&
+        !passThrough.includes(err.code) &&
+        !(err instanceof ConnectRequired)
+      ) {
         log.warn({ backend: entry.backend, tool: name, code: err.code }, err.message);
         return toolError(err);
       }

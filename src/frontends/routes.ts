@@ -1,4 +1,8 @@
 import type express from 'express';
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import type { ConnectFlows } from '../backends/credentials/connect-flows.js';
+import { connectPages, type BrowserIdentity } from './connect-pages.js';
+import { connectionsStartRouter } from './rest/connections-start.js';
 import type { Gates } from '../server/http/app.js';
 import { LegacySseFrontend, MESSAGES_PATH } from './sse.js';
 import { subprotocolCredential, type WebSocketFrontend } from './ws.js';
@@ -22,4 +26,21 @@ export function mountFrontends(
     res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Accept, Authorization, X-API-Key');
     res.status(204).end();
   });
+}
+
+/** Mounts the connect pages (/connect) and `POST /v1/me/connections/{backend}` of authorization_code backends. */
+export function mountConnect(
+  app: express.Express,
+  gates: Gates,
+  stores: { flows(): ConnectFlows } | undefined,
+  access: { grant(auth: AuthInfo | undefined): { backend(name: string): boolean } },
+  identity?: BrowserIdentity,
+): void {
+  if (!stores) return;
+  const flows = () => stores.flows();
+  app.use(connectPages(flows, identity));
+  app.use(
+    '/v1',
+    connectionsStartRouter(flows, (auth, b) => access.grant(auth).backend(b), gates),
+  );
 }

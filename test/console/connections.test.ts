@@ -131,8 +131,9 @@ httpServices:
         headers: { authorization: `Bearer ${KEYS.alice}` },
       });
       assert.ok(!res.ok, `POST answered ${res.status}`);
+      const { detail } = (await res.json()) as { detail: string };
       assert.match(shown, /^Connecting wiki failed: /);
-      assert.match(shown, new RegExp(String(res.status)), `the status ${res.status} is shown: ${shown}`);
+      assert.ok(shown.includes(detail), `the problem's detail is shown: ${shown}`);
     });
 
     it("Revoke removes the user's connection, and only theirs", async (t) => {

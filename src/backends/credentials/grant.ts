@@ -7,6 +7,8 @@ export interface UpstreamGrant {
   scope?: string;
   /** Epoch ms it was obtained (shown in connection lists). */
   obtainedAt: number;
+  /** Granted again after the upstream refused the previous grant: refused too, it is not asked for a third time. */
+  reasked?: boolean;
 }
 
 /** The slot a grant is stored under and bound to: the principal's typed identity and the backend's name. */

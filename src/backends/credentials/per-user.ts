@@ -1,7 +1,7 @@
 /** How a backend that acts as each user authenticates each caller's own upstream session. */
 import { GatewayError } from '../../errors.js';
 import { OAuthTokenError } from '../oauth/errors.js';
-import type { Caller } from '../relay/origin.js';
+import type { Caller, Origin } from '../relay/origin.js';
 import type { UserConnections } from './connections.js';
 import type { TokenExchange } from './token-exchange.js';
 import {
@@ -25,7 +25,8 @@ export interface UserCredential {
 /** Where a per-user backend gets each caller's upstream credential. */
 export interface UserAuth {
   /** The caller's credential; a GatewayError (`user_credentials`) naming the backend when there is none. */
-  credential(caller: Caller | undefined): Promise<UserCredential>;
+  /** `origin` is where the request came from (a mode that asks the user something answers through it). */
+  credential(caller: Caller | undefined, origin?: Origin): Promise<UserCredential>;
   /** The users' connections (GET/DELETE /v1/me/connections); grant-based modes may leave it to the grant store. */
   connections?: UserConnections;
 }

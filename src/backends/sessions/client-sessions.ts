@@ -86,7 +86,7 @@ export class ClientSessions {
    * busy until the request releases it, so that the idle sweep cannot close it under the request.
    */
   async session(origin: Origin, retried = false): Promise<UpstreamSession> {
-    const user = await this.users?.credential(origin.caller);
+    const user = await this.users?.credential(origin.caller, origin);
     const id = user?.principal ?? origin.sessionId;
     const headers = { ...forwarded(this.spec(), origin), ...user?.headers };
     const conn = this.acquire(origin, id, headers);

@@ -2,6 +2,7 @@ import type { Tool } from '@modelcontextprotocol/server';
 import type { AuthSettings } from '../../config/model.js';
 import { AUDIT_EVENT_SCHEMA, AUDIT_PATHS } from '../../audit/openapi.js';
 import { VERSION } from '../../version.js';
+import { START_CONNECTION_OPERATION } from './connections-start.js';
 import { MY_CONNECTIONS_PATHS } from './my-connections.js';
 
 type Json = Record<string, unknown>;
@@ -229,6 +230,8 @@ function security(auth: AuthSettings): { schemes: Json; requirement?: Json[] } {
  */
 export function openApiDocument(tools: (Tool & { backend: string })[], auth: AuthSettings): Json {
   const paths: Json = { ...fixedPaths(), ...AUDIT_PATHS, ...MY_CONNECTIONS_PATHS };
+  const mine = '/v1/me/connections/{backend}';
+  paths[mine] = { ...(paths[mine] as Json), post: START_CONNECTION_OPERATION };
   for (const tool of tools) {
     const body = { required: true, content: json(tool.inputSchema as Json) };
     paths[`/v1/tools/${encodeURIComponent(tool.name)}/call`] = {

@@ -1,7 +1,7 @@
 import { ProtocolError, ProtocolErrorCode, type CallToolResult } from '@modelcontextprotocol/client';
 import type { NextFunction, Request, Response } from 'express';
 import type { GatewayErrorCode } from '../../errors.js';
-import { log } from '../../log.js';
+import { hideConnectIds, log } from '../../log.js';
 
 /** An RFC 9457 problem details object, with the gateway's error code and backend when known. */
 export interface Problem {
@@ -102,7 +102,7 @@ export function problem(code: RestCode, detail: string, extra: Partial<Problem> 
 /** Sends a problem as `application/problem+json`, with Retry-After where a retry may help. */
 export function sendProblem(res: Response, p: Problem, retryAfterS?: number): void {
   // Gateway-side failures were logged where they happened (dispatcher, queue); a refusal is logged here.
-  const line = { path: res.req.path, status: p.status, code: p.code, detail: p.detail };
+  const line = { path: res.req.path, status: p.status, code: p.code, detail: hideConnectIds(p.detail) };
   if (p.status < 500) log.info(line, 'REST request refused');
   else log.debug(line, 'REST request failed');
   const retry = retryAfterS ?? RETRY_AFTER_S[p.code as RestCode];

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { log } from '../../log.js';
+import { hideConnectIds, log } from '../../log.js';
 import { rpcError } from './replies.js';
 
 /** What the DNS-rebinding checks accept. */
@@ -104,7 +104,7 @@ export function originChecks(policy: OriginPolicy | (() => OriginPolicy)): Origi
     const v = verdict(req);
     if (v.refused !== undefined) {
       log.warn(
-        { ...v.log, path: req.path },
+        { ...v.log, path: hideConnectIds(req.path) },
         'request refused: Host or Origin not allowed (DNS-rebinding protection)',
       );
       return rpcError(res, 403, -32000, v.refused);

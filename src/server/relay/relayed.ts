@@ -1,10 +1,14 @@
-import { inputRequired, isInputRequiredResult } from '@modelcontextprotocol/server';
+import {
+  inputRequired,
+  isInputRequiredResult,
+  UrlElicitationRequiredError,
+} from '@modelcontextprotocol/server';
 import type { InputRequiredResult } from '@modelcontextprotocol/server';
 import type { Context } from '@opentelemetry/api';
 import type { UpstreamRequestOptions } from '../../backends/backend.js';
 import type { Origin } from '../../backends/relay/origin.js';
 import type { Dispatcher } from '../../dispatch/dispatch.js';
-import { GatewayError } from '../../errors.js';
+import { ConnectRequired, GatewayError } from '../../errors.js';
 import { log } from '../../log.js';
 import { ParkedCall, type InputBridge } from './input-bridge.js';
 import type { Extra, Peer } from './peers.js';
@@ -82,8 +86,43 @@ export async function relayWithInput<T extends object>(
   relayed: InputRelay,
   run: (opts: RelayedOptions) => Promise<T>,
 ): Promise<T | InputRequiredResult> {
+  const bound: StateBinding = { ...relayed.binding, principal: principalOfExtra(relayed.extra) };
+  try {
+    return await relayAcrossEras(relayed, bound, run);
+  } catch (err) {
+    if (err instanceof ConnectRequired) return askToConnect(err, relayed, bound);
+    throw err;
+  }
+}
+
+/**
+ * Asks the user to open the connect page, as the client's era allows: a 2026-07-28 request gets
+ * `input_required` with a URL-mode elicitation (its retry runs afresh); a 2025-11-25 client that declared
+ * `elicitation.url` gets URLElicitationRequiredError (-32042); any other client gets -32007 naming the page.
+ */
+function askToConnect(err: ConnectRequired, relayed: InputRelay, bound: StateBinding): InputRequiredResult {
+  const { url, elicitationId, message } = err.elicitation;
+  const capabilities = relayed.peer.origin(relayed.extra).capabilities();
+  if (!capabilities?.elicitation?.url) throw err.toProtocolError();
+  if (!relayed.peer.perRequest) {
+    throw new UrlElicitationRequiredError(
+      [{ mode: 'url', url, elicitationId, message }],
+      `${message}: open ${url}`,
+    );
+  }
+  return inputRequired({
+    inputRequests: { connect: inputRequired.elicitUrl({ message, url }) },
+    requestState: relayed.support.codec.mint({ kind: 'connect' }, bound),
+  });
+}
+
+async function relayAcrossEras<T extends object>(
+  relayed: InputRelay,
+  bound: StateBinding,
+  run: (opts: RelayedOptions) => Promise<T>,
+  afresh = false,
+): Promise<T | InputRequiredResult> {
   const { support, dispatch, peer, extra, meta, binding, trace } = relayed;
-  const bound: StateBinding = { ...binding, principal: principalOfExtra(extra) };
   const seal = (nonce: string) => support.codec.mint({ kind: 'parked', nonce }, bound);
   const relay = async (opts: RelayedOptions): Promise<T | InputRequiredResult> => {
     const result = await run(opts);
@@ -96,7 +135,7 @@ export async function relayWithInput<T extends object>(
     });
   };
 
-  const raw = extra.mcpReq.requestState<unknown>();
+  const raw = afresh ? undefined : extra.mcpReq.requestState<unknown>();
   let resume: UpstreamRequestOptions['resume'];
   if (raw !== undefined) {
     if (typeof raw !== 'string')
@@ -113,12 +152,14 @@ export async function relayWithInput<T extends object>(
     }
     if (state.kind === 'parked')
       return support.bridge.resume<T>(state.nonce, extra, extra.mcpReq.inputResponses, seal);
+    // Retried after the user was asked to connect: run as new, nothing of it waits anywhere.
+    if (state.kind === 'connect') return relayAcrossEras(relayed, bound, run, true);
     resume = {
       backend: state.backend,
       requestState: state.state,
       inputResponses: extra.mcpReq.inputResponses,
     };
-  } else if (extra.mcpReq.inputResponses !== undefined) {
+  } else if (!afresh && extra.mcpReq.inputResponses !== undefined) {
     // Answers without a requestState (a stateless upstream needs none) go to the backend that serves the target.
     const backend = dispatch.owner(binding.method as 'tools/call', binding.target);
     if (backend) resume = { backend, inputResponses: extra.mcpReq.inputResponses };

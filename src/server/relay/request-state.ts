@@ -1,9 +1,14 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GatewayError } from '../../errors.js';
 
-/** What a minted requestState stands for: a 2026 upstream's own state, or a call parked in this gateway. */
+/**
+ * What a minted requestState stands for: a 2026 upstream's own state, a call parked in this gateway, or a
+ * request the user was asked to connect a backend for (retried afresh).
+ */
 export type StatePayload =
-  { kind: 'upstream'; backend: string; state?: string } | { kind: 'parked'; nonce: string };
+  | { kind: 'upstream'; backend: string; state?: string }
+  | { kind: 'parked'; nonce: string }
+  | { kind: 'connect' };
 
 /** What a state is bound to: the request it was issued for and the principal that made it. */
 export interface StateBinding {
