@@ -25,6 +25,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import type { TelemetrySettings } from '../config/model.js';
+import { hideConnectIds } from '../log.js';
 import { VERSION } from '../version.js';
 import { telemetryResource } from './resource.js';
 import type { McpSpanInfo, Scope, Tracing, TracingOptions } from './tracing.js';
@@ -120,7 +121,11 @@ export class SdkTracing implements Tracing {
     if (!span) return;
     if (errorType) {
       span.setAttribute('error.type', errorType);
-      span.setStatus({ code: SpanStatusCode.ERROR, ...(message !== undefined && { message }) });
+      // An error may name a user's connect page, a capability (log.ts hides it from logs too).
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        ...(message !== undefined && { message: hideConnectIds(message) }),
+      });
     }
     span.end(end);
   }

@@ -71,10 +71,11 @@ export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs: number, me
 export async function startGateway(
   yaml: string,
   settle = true,
+  seams?: ConstructorParameters<typeof Gateway>[2],
 ): Promise<{ gateway: Gateway; url: URL; file: string }> {
   const file = writeConfig(yaml);
   const options = { overrides: { port: 0, host: '127.0.0.1' } };
-  const gateway = new Gateway(loadConfig(file, options), options);
+  const gateway = new Gateway(loadConfig(file, options), options, seams);
   await gateway.start();
   if (settle) await gateway.pool.settled();
   return { gateway, url: new URL(gateway.url), file };

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ProtocolError, type Client } from '@modelcontextprotocol/client';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { chromium } from 'playwright-core';
 import type { Gateway } from '../../../src/gateway.js';
 import { AuthorizationServer } from '../../fixtures/oauth/authorization-server.js';
@@ -36,6 +37,7 @@ let gateway: Gateway;
 let url: URL;
 const clients: Client[] = [];
 const logs = captureLogs();
+const spans = new InMemorySpanExporter();
 
 before(async () => {
   as = await new AuthorizationServer().start();
@@ -47,7 +49,8 @@ before(async () => {
         `      - { name: ${name}, key: "${key}"${name === 'alice' ? ', operator: true' : ''} }`,
     )
     .join('\n');
-  ({ gateway, url } = await startGateway(`gateway:
+  ({ gateway, url } = await startGateway(
+    `gateway:
   auth:
     api_keys:
 ${keys}
@@ -65,7 +68,10 @@ sseServices:
   legacy:
     base_url: ${upstream.sseUrl}
     auth: { type: authorization_code, client_id: gateway, client_secret: ${SECRET} }
-`));
+`,
+    true,
+    { tracing: { exporter: spans, processor: 'simple' } },
+  ));
   as.codes.redirectUris.set('gateway', [`${url.origin}/connect/callback`]);
 });
 
@@ -281,6 +287,16 @@ describe('secrets', () => {
     const pages = [...logged.matchAll(/\/connect\/([A-Za-z0-9_-]{20,})/g)].map((m) => m[1]);
     assert.deepEqual(pages, [], 'connect links are capabilities: never logged');
     assert.match(logged, /"path":"\/connect\/\[id\]"/, 'the refused Connect was logged, without its id');
+    const statuses = spans.getFinishedSpans().map((s) => s.status.message ?? '');
+    assert.ok(
+      statuses.some((m) => m.includes('/connect/[id]')),
+      'a call that asked for a connect page ended its span in error, its link hidden',
+    );
+    assert.deepEqual(
+      statuses.filter((m) => /\/connect\/(?!\[id\])(?!callback)[A-Za-z0-9_-]{20,}/.test(m)),
+      [],
+      'connect links are capabilities: never in a span',
+    );
     const secrets = [...as.codes.secrets, ...upstream.tokens];
     assert.ok(secrets.length >= 6);
     for (const s of secrets) {
