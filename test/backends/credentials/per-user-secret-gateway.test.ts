@@ -10,8 +10,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import {
+  Client,
+  SSEClientTransport,
+  StreamableHTTPClientTransport,
+  type Transport,
+} from '@modelcontextprotocol/client';
 import { Redis } from 'ioredis';
+import { WebSocketClientTransport } from '../../../src/frontends/ws-client.js';
 import type { Gateway } from '../../../src/gateway.js';
 import { FIXTURE, freePort, startGateway, startUpstream, stopProcess, text } from '../../helpers/gateway.js';
 
@@ -99,5 +105,49 @@ describe('a per_user_secret backend', () => {
     assert.equal(fromRedis.isError, true);
     assert.match(text(fromRedis), new RegExp(`redis-cli HSET ${prefix}:user-secrets:viaredis 'key:carol'`));
     assert.ok(!/personal-token|in-redis|catalog-secret/.test(text(fromFiles) + text(fromRedis)));
+  });
+});
+
+describe('a per_user_secret backend behind every front that knows the user', () => {
+  const fronts: Record<string, (key: string) => Transport> = {
+    WebSocket: (key) => new WebSocketClientTransport(new URL('/ws', url), { headers: { 'x-api-key': key } }),
+    'legacy SSE': (key) =>
+      new SSEClientTransport(new URL('/sse', url), { requestInit: { headers: { 'x-api-key': key } } }),
+  };
+  for (const [front, transport] of Object.entries(fronts)) {
+    it(`over ${front}: two users in parallel, each seen upstream with their own secret`, async () => {
+      const [alice, bob] = await Promise.all(
+        [KEYS.alice, KEYS.bob].map(async (key) => {
+          const client = new Client({ name: `per-user-${front}`, version: '1.0.0' });
+          clients.push(client);
+          await client.connect(transport(key));
+          return client;
+        }),
+      );
+      const [a, b] = await Promise.all([
+        headersSeen(alice!, 'files__headers'),
+        headersSeen(bob!, 'files__headers'),
+      ]);
+      assert.equal(a['x-personal-token'], 'token alice-personal-token');
+      assert.equal(b['x-personal-token'], 'token bob-personal-token');
+      assert.notEqual(a['mcp-session-id'], b['mcp-session-id'], 'one upstream session per user');
+    });
+  }
+
+  it('over REST: each key calls as its own user', async () => {
+    const call = async (key: string) => {
+      const res = await fetch(new URL('/v1/tools/files__headers/call', url), {
+        method: 'POST',
+        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      return res.json() as Promise<{ content: { text: string }[] }>;
+    };
+    const [a, b] = await Promise.all([call(KEYS.alice), call(KEYS.bob)]);
+    const seen = (r: { content: { text: string }[] }) =>
+      JSON.parse(r.content[0]!.text) as Record<string, string>;
+    assert.equal(seen(a)['x-personal-token'], 'token alice-personal-token');
+    assert.equal(seen(b)['x-personal-token'], 'token bob-personal-token');
   });
 });
