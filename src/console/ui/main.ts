@@ -8,10 +8,13 @@ import { BackendsPanel, type BackendRow } from './backends.js';
 import { ConfigPanel } from './config.js';
 import { ConnectionsPanel } from './connections.js';
 import { h, replace } from './dom.js';
+import { beginSignIn, finishSignIn, forgetSignIn, signedIn, signInServer } from './signin.js';
 import { ToolsPanel } from './tools.js';
 
 const root = document.getElementById('app')!;
 type Tab = 'backends' | 'tools' | 'activity' | 'connections' | 'config';
+/** The gateway's authorization server, when sign-in is configured: the prompt then offers "Sign in". */
+const server = signInServer();
 
 /** Asks for a key; the page shows nothing else until /v1 accepts one. */
 function keyPrompt(message?: string): void {
@@ -36,10 +39,23 @@ function keyPrompt(message?: string): void {
     input,
     h('button', { type: 'submit', class: 'primary' }, 'Open console'),
   );
+  void server.then((as) => {
+    if (!as || !form.isConnected) return;
+    const button = h(
+      'button',
+      { type: 'button', id: 'sign-in', class: 'primary', onclick: () => void beginSignIn(as) },
+      'Sign in',
+    );
+    form.insertBefore(
+      h('p', { class: 'sign-in' }, button, ' with your identity provider, as your MCP client does — or:'),
+      form.querySelector('label'),
+    );
+  });
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     if (!input.value.trim()) return;
     setKey(input.value.trim());
+    forgetSignIn();
     void start();
   });
   replace(root, form);
@@ -50,12 +66,19 @@ function keyPrompt(message?: string): void {
 function refused(err: unknown): boolean {
   if (err instanceof ApiError && err.status === 401) {
     const had = getKey() !== null;
-    clearKey();
-    stopEvents();
-    keyPrompt(had ? `The key was refused: ${err.detail || err.title}` : undefined);
+    const what = signedIn() ? 'Your sign-in is no longer accepted (sign in again)' : 'The key was refused';
+    signOut();
+    keyPrompt(had ? `${what}: ${err.detail || err.title}` : undefined);
     return true;
   }
   return false;
+}
+
+/** Forgets the key or sign-in token and stops the live updates. */
+function signOut(): void {
+  clearKey();
+  forgetSignIn();
+  stopEvents();
 }
 
 let events: AbortController | undefined;
@@ -88,8 +111,8 @@ function shell(first: BackendRow[]): void {
   const forget = getKey()
     ? h(
         'button',
-        { type: 'button', class: 'link', onclick: () => (clearKey(), stopEvents(), keyPrompt()) },
-        'Forget key',
+        { type: 'button', class: 'link', id: 'sign-out', onclick: () => (signOut(), keyPrompt()) },
+        signedIn() ? 'Sign out' : 'Forget key',
       )
     : null;
   const main = h('main', { id: 'main' });
@@ -208,6 +231,9 @@ document.addEventListener('keydown', (ev) => {
 
 async function start(): Promise<void> {
   replace(root, h('p', { class: 'muted' }, 'Loading…'));
+  // Back from the authorization server: the code becomes the key before anything asks /v1.
+  const failed = location.search ? await finishSignIn(await server) : undefined;
+  if (failed) return keyPrompt(failed);
   try {
     const { backends } = await api<{ backends: BackendRow[] }>('/backends');
     shell(backends);
