@@ -8,13 +8,15 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { decodeJwt } from 'jose';
 import type { Client } from '@modelcontextprotocol/client';
 import type { Page } from 'playwright-core';
 import { buildConsole } from '../../scripts/build-console.js';
-import { FIXTURE, freePort, startUpstream, stopProcess, writeConfig } from '../helpers/gateway.js';
+import { FIXTURE, freePort, ROOT, startUpstream, stopProcess, writeConfig } from '../helpers/gateway.js';
 import { deleteKeys, REDIS_URL, redisReachable, requireRedis, testPrefix } from '../queue/redis-helpers.js';
 import {
   Callbacks,
@@ -27,21 +29,30 @@ import {
 } from '../authserver/helpers.js';
 
 const skip = chromiumMissing('the console sign-in browser tests');
+const ARTIFACTS = join(ROOT, 'test-artifacts/console');
 const SECRET = 'alice-jira-secret-for-sign-in';
-const KEY = 'switchboard.console.key';
+/** The key the console keeps in the tab (a pasted key, or the token sign-in got). */
+const stored = (page: Page) =>
+  page.evaluate<string | null>(`sessionStorage.getItem('switchboard.console.key')`);
 
 /** Logs in at the identity provider and allows the console, until the console's header shows. */
-async function loginInBrowser(page: Page): Promise<void> {
-  const next = page.locator('input[name=username], button[value=allow], header nav').first();
+async function loginInBrowser(
+  page: Page,
+  user = 'alice',
+  decision: 'allow' | 'deny' = 'allow',
+): Promise<void> {
+  const next = page
+    .locator('input[name=username], button[value=allow], header nav, #key-form .error')
+    .first();
   for (let step = 0; step < 6; step++) {
     await next.waitFor();
-    if (await page.locator('header nav').count()) return;
+    if (await page.locator('header nav, #key-form .error').count()) return;
     if (await page.locator('input[name=username]').count()) {
-      await page.fill('input[name=username]', 'alice');
-      await page.fill('input[name=password]', 'alice-pass');
+      await page.fill('input[name=username]', user);
+      await page.fill('input[name=password]', `${user}-pass`);
       await Promise.all([page.waitForNavigation(), page.click('button[type=submit]:not([name=cancel])')]);
     } else {
-      await Promise.all([page.waitForNavigation(), page.click('button[value=allow]')]);
+      await Promise.all([page.waitForNavigation(), page.click(`button[value=${decision}]`)]);
     }
   }
   throw new Error(`the console was not reached; the browser shows ${page.url()}`);
@@ -105,7 +116,7 @@ httpServices:
     await page.locator('#key-form #sign-in').click();
     await loginInBrowser(page);
     assert.equal(page.url(), `${base}/`, 'code and state left the address bar');
-    const token = await page.evaluate((k) => sessionStorage.getItem(k), KEY);
+    const token = await stored(page);
     assert.ok(token, 'the token is kept as a pasted key is');
     const claims = decodeJwt(token);
     assert.equal(claims.iss, base);
@@ -150,13 +161,16 @@ httpServices:
     const { page } = browser!;
     const base = stack!.base;
     await page.goto(`${base}/`);
-    await page.evaluate(() => sessionStorage.clear());
+    await page.evaluate('sessionStorage.clear()');
     await page.goto(`${base}/?code=forged-code&state=not-mine`);
     const alert = page.locator('#key-form [role="alert"]');
     await alert.waitFor();
     assert.match(await alert.innerText(), /state mismatch/);
+    await page.locator('#key-form #sign-in').waitFor();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, '10-sign-in-prompt.png') });
     assert.equal(page.url(), `${base}/`);
-    assert.equal(await page.evaluate((k) => sessionStorage.getItem(k), KEY), null);
+    assert.equal(await stored(page), null);
     // A sign-in started here (its request held back), answered with another state, is refused the same way.
     await page.route('**/oauth/authorize?**', (route) => route.abort());
     const started = page.waitForRequest((r) => r.url().startsWith(`${base}/oauth/authorize?`));
@@ -171,6 +185,21 @@ httpServices:
     assert.match(await alert.innerText(), /state mismatch/);
   });
 
+  it('says so when the user declines the console on the consent page', async (t) => {
+    if (!requireRedis(t, reachable)) return;
+    const { page, context } = browser!;
+    await context.clearCookies();
+    await page.goto(`${stack!.base}/`);
+    await page.locator('#key-form #sign-in').click();
+    await loginInBrowser(page, 'bob', 'deny');
+    assert.match(
+      await page.locator('#key-form [role="alert"]').innerText(),
+      /^Sign-in failed: access_denied/,
+    );
+    assert.equal(page.url(), `${stack!.base}/`);
+    assert.equal(await stored(page), null);
+  });
+
   it('signs out: the token is forgotten and the prompt shown', async (t) => {
     if (!requireRedis(t, reachable)) return;
     const { page } = browser!;
@@ -180,6 +209,46 @@ httpServices:
     await loginInBrowser(page);
     await page.locator('#sign-out').click();
     await page.locator('#key-form #sign-in').waitFor();
-    assert.equal(await page.evaluate((k) => sessionStorage.getItem(k), KEY), null);
+    assert.equal(await stored(page), null);
+  });
+});
+
+describe('the console as a client of the gateway’s authorization server', () => {
+  const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+  const authorize = (base: string, redirect: string) =>
+    fetch(
+      `${base}/oauth/authorize?${new URLSearchParams({
+        response_type: 'code',
+        client_id: 'switchboard-console',
+        redirect_uri: redirect,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        state: 'some-state',
+      })}`,
+      { redirect: 'manual' },
+    );
+
+  it('accepts only the console page as redirect URI, and exists only while the console is served', async () => {
+    const on = await startSignInStack({ gateway: '  console: { path: /console }\n' });
+    try {
+      const ok = await authorize(on.base, `${on.base}/console/`);
+      assert.equal(ok.status, 303, await ok.text());
+      assert.match(ok.headers.get('location') ?? '', /\/oauth\/interaction\//);
+      for (const other of [`${on.base}/`, 'http://evil.example/console/', `${on.base}/console/x`]) {
+        const refused = await authorize(on.base, other);
+        assert.equal(refused.status, 400, other);
+        assert.match(await refused.text(), /redirect_uri did not match/);
+      }
+    } finally {
+      await on.close();
+    }
+    const off = await startSignInStack({ gateway: '  console: { enabled: false }\n' });
+    try {
+      const refused = await authorize(off.base, `${off.base}/`);
+      assert.equal(refused.status, 400);
+      assert.match(await refused.text(), /invalid_client/);
+    } finally {
+      await off.close();
+    }
   });
 });
