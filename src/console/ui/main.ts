@@ -13,11 +13,12 @@ import { ToolsPanel } from './tools.js';
 
 const root = document.getElementById('app')!;
 type Tab = 'backends' | 'tools' | 'activity' | 'connections' | 'config';
-/** The gateway's authorization server, when sign-in is configured: the prompt then offers "Sign in". */
-const server = signInServer();
 
-/** Asks for a key; the page shows nothing else until /v1 accepts one. */
-function keyPrompt(message?: string): void {
+/**
+ * Asks for a key; the page shows nothing else until /v1 accepts one. With the gateway's sign-in (found from the
+ * 401's `challenge`), it offers "Sign in" too.
+ */
+function keyPrompt(message?: string, challenge?: string): void {
   const input = h('input', {
     type: 'password',
     id: 'key',
@@ -39,7 +40,7 @@ function keyPrompt(message?: string): void {
     input,
     h('button', { type: 'submit', class: 'primary' }, 'Open console'),
   );
-  void server.then((as) => {
+  void signInServer(challenge).then((as) => {
     if (!as || !form.isConnected) return;
     const button = h(
       'button',
@@ -62,13 +63,13 @@ function keyPrompt(message?: string): void {
   input.focus();
 }
 
-/** Whether an error means "no or wrong key": then the console is replaced by the prompt. */
-function refused(err: unknown): boolean {
+/** Whether an error means "no or wrong key": then the console is replaced by the prompt (with `notice`, if any). */
+function refused(err: unknown, notice?: string): boolean {
   if (err instanceof ApiError && err.status === 401) {
     const had = getKey() !== null;
     const what = signedIn() ? 'Your sign-in is no longer accepted (sign in again)' : 'The key was refused';
     signOut();
-    keyPrompt(had ? `${what}: ${err.detail || err.title}` : undefined);
+    keyPrompt(notice ?? (had ? `${what}: ${err.detail || err.title}` : undefined), err.challenge);
     return true;
   }
   return false;
@@ -111,7 +112,7 @@ function shell(first: BackendRow[]): void {
   const forget = getKey()
     ? h(
         'button',
-        { type: 'button', class: 'link', id: 'sign-out', onclick: () => (signOut(), keyPrompt()) },
+        { type: 'button', class: 'link', id: 'sign-out', onclick: () => (signOut(), void start()) },
         signedIn() ? 'Sign out' : 'Forget key',
       )
     : null;
@@ -232,13 +233,12 @@ document.addEventListener('keydown', (ev) => {
 async function start(): Promise<void> {
   replace(root, h('p', { class: 'muted' }, 'Loading…'));
   // Back from the authorization server: the code becomes the key before anything asks /v1.
-  const failed = location.search ? await finishSignIn(await server) : undefined;
-  if (failed) return keyPrompt(failed);
+  const failed = location.search ? await finishSignIn() : undefined;
   try {
     const { backends } = await api<{ backends: BackendRow[] }>('/backends');
     shell(backends);
   } catch (err) {
-    if (refused(err)) return;
+    if (refused(err, failed)) return;
     replace(
       root,
       h(

@@ -7,7 +7,7 @@ import { setKey } from './api.js';
 
 /** The console's client id, registered by the authorization server when sign-in and the console are both on. */
 const CLIENT_ID = 'switchboard-console';
-/** The request in flight (state, verifier, redirect URI, issuer), for this tab only. */
+/** The request in flight (state, verifier, redirect URI, issuer, token endpoint), for this tab only. */
 const PENDING = 'switchboard.console.signin';
 /** Set while the key in use came from sign-in: the console then offers "Sign out". */
 const SIGNED_IN = 'switchboard.console.signed-in';
@@ -17,6 +17,8 @@ export interface SignInServer {
   issuer: string;
   authorization_endpoint: string;
   token_endpoint: string;
+  /** The gateway's /mcp URL (its protected-resource metadata's `resource`): the token's audience. */
+  resource: string;
 }
 
 interface Pending {
@@ -24,6 +26,7 @@ interface Pending {
   verifier: string;
   redirect: string;
   issuer: string;
+  token: string;
 }
 
 const b64url = (bytes: Uint8Array) =>
@@ -33,14 +36,30 @@ const b64url = (bytes: Uint8Array) =>
     .replace(/=+$/, '');
 const random = () => b64url(crypto.getRandomValues(new Uint8Array(32)));
 
-/** The authorization server when sign-in is configured (its metadata needs no key), else undefined. */
-export async function signInServer(): Promise<SignInServer | undefined> {
+/** A JSON document of this origin, or undefined. */
+async function read<T>(path: string): Promise<Partial<T> | undefined> {
+  const res = await fetch(path);
+  return res.ok ? ((await res.json()) as Partial<T>) : undefined;
+}
+
+/**
+ * The gateway's own authorization server, when sign-in is configured, else undefined. A 401's challenge names
+ * the protected-resource metadata (RFC 9728) when the gateway takes OAuth tokens; sign-in is on when that lists
+ * this origin as its authorization server (an external issuer of gateway.auth.jwt has no client for the console).
+ * Neither document needs a key, and nothing is asked for that may not exist.
+ */
+export async function signInServer(challenge: string | undefined): Promise<SignInServer | undefined> {
+  const at = /resource_metadata="([^"]+)"/.exec(challenge ?? '')?.[1];
+  if (!at || new URL(at, location.href).origin !== location.origin) return undefined;
   try {
-    const res = await fetch('/.well-known/oauth-authorization-server');
-    if (!res.ok) return undefined;
-    const m = (await res.json()) as Partial<SignInServer> & { code_challenge_methods_supported?: string[] };
+    const prm = await read<{ resource: string; authorization_servers: string[] }>(at);
+    if (!prm?.resource || !prm.authorization_servers?.includes(location.origin)) return undefined;
+    type Metadata = SignInServer & { code_challenge_methods_supported: string[] };
+    const m = await read<Metadata>('/.well-known/oauth-authorization-server');
+    if (!m) return undefined;
+    m.resource = prm.resource;
     const ok =
-      m.issuer &&
+      m.issuer === location.origin &&
       m.authorization_endpoint &&
       m.token_endpoint &&
       m.code_challenge_methods_supported?.includes('S256');
@@ -60,7 +79,10 @@ function redirectUri(): string {
 export async function beginSignIn(server: SignInServer): Promise<void> {
   const verifier = random();
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
-  const pending: Pending = { state: random(), verifier, redirect: redirectUri(), issuer: server.issuer };
+  const pending: Pending = {
+    ...{ state: random(), verifier, redirect: redirectUri() },
+    ...{ issuer: server.issuer, token: server.token_endpoint },
+  };
   sessionStorage.setItem(PENDING, JSON.stringify(pending));
   const url = new URL(server.authorization_endpoint);
   url.search = new URLSearchParams({
@@ -70,6 +92,7 @@ export async function beginSignIn(server: SignInServer): Promise<void> {
     code_challenge: b64url(new Uint8Array(digest)),
     code_challenge_method: 'S256',
     state: pending.state,
+    resource: server.resource,
   }).toString();
   location.assign(url.href);
 }
@@ -79,7 +102,7 @@ export async function beginSignIn(server: SignInServer): Promise<void> {
  * `?error=`): the query leaves the address bar and history first. Returns an error to show, or undefined (signed
  * in, or nothing to finish).
  */
-export async function finishSignIn(server: SignInServer | undefined): Promise<string | undefined> {
+export async function finishSignIn(): Promise<string | undefined> {
   const params = new URLSearchParams(location.search);
   if (!params.has('code') && !params.has('error')) return undefined;
   history.replaceState(null, '', redirectUri() + location.hash);
@@ -90,15 +113,11 @@ export async function finishSignIn(server: SignInServer | undefined): Promise<st
     return 'Sign-in refused: the answer does not match a sign-in started in this tab (state mismatch). Sign in again.';
   if (params.get('error'))
     return `Sign-in failed: ${params.get('error')}${params.has('error_description') ? ` (${params.get('error_description')})` : ''}`;
-  if (
-    !server ||
-    server.issuer !== pending.issuer ||
-    (params.has('iss') && params.get('iss') !== pending.issuer)
-  )
+  if (params.has('iss') && params.get('iss') !== pending.issuer)
     return 'Sign-in refused: the answer came from another authorization server than the one asked. Sign in again.';
   let res: Response;
   try {
-    res = await fetch(server.token_endpoint, {
+    res = await fetch(pending.token, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
