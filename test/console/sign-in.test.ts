@@ -58,6 +58,13 @@ async function loginInBrowser(
   throw new Error(`the console was not reached; the browser shows ${page.url()}`);
 }
 
+/** Opens the console, presses "Sign in" and goes through the login and consent pages. */
+async function signInAt(page: Page, base: string, ...as: [user?: string, decision?: 'allow' | 'deny']) {
+  await page.goto(`${base}/`);
+  await page.locator('#key-form #sign-in').click();
+  await loginInBrowser(page, ...as);
+}
+
 describe('console sign-in through the gateway (Chromium)', { skip }, () => {
   let stack: SignInStack | undefined;
   let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
@@ -112,9 +119,7 @@ httpServices:
     if (!requireRedis(t, reachable)) return;
     const { page } = browser!;
     const base = stack!.base;
-    await page.goto(`${base}/`);
-    await page.locator('#key-form #sign-in').click();
-    await loginInBrowser(page);
+    await signInAt(page, base);
     assert.equal(page.url(), `${base}/`, 'code and state left the address bar');
     const token = await stored(page);
     assert.ok(token, 'the token is kept as a pasted key is');
@@ -189,9 +194,7 @@ httpServices:
     if (!requireRedis(t, reachable)) return;
     const { page, context } = browser!;
     await context.clearCookies();
-    await page.goto(`${stack!.base}/`);
-    await page.locator('#key-form #sign-in').click();
-    await loginInBrowser(page, 'bob', 'deny');
+    await signInAt(page, stack!.base, 'bob', 'deny');
     assert.match(
       await page.locator('#key-form [role="alert"]').innerText(),
       /^Sign-in failed: access_denied/,
@@ -204,9 +207,7 @@ httpServices:
     if (!requireRedis(t, reachable)) return;
     const { page } = browser!;
     const base = stack!.base;
-    await page.goto(`${base}/`);
-    await page.locator('#key-form #sign-in').click();
-    await loginInBrowser(page);
+    await signInAt(page, base);
     await page.locator('#sign-out').click();
     await page.locator('#key-form #sign-in').waitFor();
     assert.equal(await stored(page), null);
