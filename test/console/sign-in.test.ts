@@ -203,12 +203,23 @@ httpServices:
     assert.equal(await stored(page), null);
   });
 
-  it('signs out: the token is forgotten and the prompt shown', async (t) => {
+  it('signs out, and asks again when the token is refused', async (t) => {
     if (!requireRedis(t, reachable)) return;
     const { page } = browser!;
     const base = stack!.base;
     await signInAt(page, base);
     await page.locator('#sign-out').click();
+    await page.locator('#key-form #sign-in').waitFor();
+    assert.equal(await stored(page), null);
+    // A token the gateway no longer takes (here: its signature broken) brings the prompt back, saying so.
+    await signInAt(page, base);
+    await page.evaluate(
+      `sessionStorage.setItem('switchboard.console.key', sessionStorage.getItem('switchboard.console.key') + 'x')`,
+    );
+    await page.reload();
+    const alert = page.locator('#key-form [role="alert"]');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /^Your sign-in is no longer accepted \(sign in again\)/);
     await page.locator('#key-form #sign-in').waitFor();
     assert.equal(await stored(page), null);
   });
