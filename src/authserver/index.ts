@@ -31,6 +31,8 @@ export interface AuthServerDeps {
   policy: () => OriginPolicy;
   /** Told of each sign-in (the audit trail). */
   signedIn?: SignInListener;
+  /** gateway.console.path when the console is served: the console signs in as a built-in client. */
+  consolePath?: string;
 }
 
 /** Secrets derived from a signing key: cookie signing and CSRF tokens follow key rotation without extra settings. */
@@ -67,6 +69,9 @@ export class AuthServer {
     const provider = createProvider(settings, keys, store, {
       accounts,
       cookieKeys: keys.map((k) => derived(k, 'cookies').toString('base64url')),
+      ...(deps.consolePath !== undefined
+        ? { consoleRedirect: consoleRedirect(settings, deps.consolePath) }
+        : {}),
       report,
     });
     const idp = new UpstreamIdp(settings.idp, `${settings.issuer}/oauth/callback`);
@@ -134,6 +139,11 @@ export class AuthServer {
   async close(): Promise<void> {
     await this.store.close();
   }
+}
+
+/** The console page at the issuer's origin (`/console` → `https://gw.example/console/`), where it lands after sign-in. */
+function consoleRedirect(s: SignInSettings, path: string): string {
+  return `${s.issuer}${path === '/' ? '' : path}/`;
 }
 
 /** Token, registration and authorization refusals: one line each, with the OAuth error and its cause. */

@@ -14,5 +14,10 @@ export async function loadSignIn(
 ): Promise<AuthServer | undefined> {
   if (!g.auth.signIn) return undefined;
   const { AuthServer: Server } = await import('./index.js');
-  return Server.start(g.auth.signIn, { redis: g.redis, policy, ...(signedIn ? { signedIn } : {}) });
+  return Server.start(g.auth.signIn, {
+    redis: g.redis,
+    policy,
+    ...(signedIn ? { signedIn } : {}),
+    ...(g.console.enabled ? { consolePath: g.console.path } : {}),
+  });
 }

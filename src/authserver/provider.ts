@@ -35,6 +35,22 @@ const CIMD_ACK = 'draft-02';
 
 const seconds = (ms: number) => Math.max(1, Math.round(ms / 1000));
 
+/** The web console's client id: a built-in public client, so the console signs in as MCP clients do. */
+export const CONSOLE_CLIENT_ID = 'switchboard-console';
+
+/** The console's static client registration: its page (under the issuer's origin) is its only redirect URI. */
+function consoleClient(redirectUri: string): NonNullable<Configuration['clients']>[number] {
+  return {
+    client_id: CONSOLE_CLIENT_ID,
+    client_name: 'switchboard console',
+    redirect_uris: [redirectUri],
+    application_type: 'web',
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+  };
+}
+
 /** Whether a redirect URI can be claimed by any local program: loopback http, or a private-use scheme. */
 export function claimableRedirect(uri: string): boolean {
   try {
@@ -51,6 +67,8 @@ export interface ProviderDeps {
   accounts: Accounts;
   /** Keys to sign cookies with (the first signs). */
   cookieKeys: string[];
+  /** The console page's URL when the console is served: it becomes a built-in client redirecting there. */
+  consoleRedirect?: string;
   /** Logs an authorization server error once, with its cause. */
   report(event: string, ctx: KoaContextWithOIDC | undefined, err: Error): void;
 }
@@ -91,6 +109,7 @@ function configuration(
   const allowHost = hostAllowed(cimd);
   return {
     adapter: adapterFor(store),
+    ...(deps.consoleRedirect ? { clients: [consoleClient(deps.consoleRedirect)] } : {}),
     jwks: {
       keys: keys.map((k) => k.privateJwk) as Configuration['jwks'] extends { keys: infer K } ? K : never,
     },

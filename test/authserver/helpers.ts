@@ -60,6 +60,8 @@ export async function startSignInStack(
     idp?: IdentityProvider;
     /** The `idp:` mapping's YAML (indented 8), from the identity provider's issuer; default OpenID Connect discovery. */
     idpYaml?: (issuer: string) => string;
+    /** Top-level YAML after mcpServers (e.g. `httpServices:`). */
+    extra?: string;
   } = {},
 ): Promise<SignInStack> {
   const port = options.port ?? (await freePort());
@@ -88,7 +90,7 @@ ${options.idpYaml?.(idp.issuer) ?? `        issuer: "${idp.issuer}"\n`}        c
         allow_private_addresses: true
         ca_file: ${JSON.stringify(TLS_CERT)}
 ${options.signIn ?? ''}mcpServers:
-${fixtureStdio('alpha')}`;
+${fixtureStdio('alpha')}${options.extra ?? ''}`;
   const file = writeConfig(yaml);
   const overrides = { overrides: { port, host: '127.0.0.1' } };
   const gateway = new Gateway(loadConfig(file, overrides), overrides);

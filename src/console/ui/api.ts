@@ -25,6 +25,8 @@ export class ApiError extends Error {
   ) {
     super(detail ? `${title}: ${detail}` : title);
   }
+  /** A 401's WWW-Authenticate: it names the protected-resource metadata when the gateway takes OAuth tokens. */
+  challenge?: string;
 }
 
 function headers(extra: Record<string, string> = {}): Headers {
@@ -56,7 +58,9 @@ async function failure(res: Response): Promise<ApiError> {
   } catch {
     body = undefined;
   }
-  return errorFrom(res.status, body, text);
+  const err = errorFrom(res.status, body, text);
+  err.challenge = res.headers.get('WWW-Authenticate') ?? undefined;
+  return err;
 }
 
 /** The tool set the console looks at ('' for the whole catalog): its tools, discovery and calls. */

@@ -8,13 +8,17 @@ import { BackendsPanel, type BackendRow } from './backends.js';
 import { ConfigPanel } from './config.js';
 import { ConnectionsPanel } from './connections.js';
 import { h, replace } from './dom.js';
+import { beginSignIn, finishSignIn, forgetSignIn, signedIn, signInServer } from './signin.js';
 import { ToolsPanel } from './tools.js';
 
 const root = document.getElementById('app')!;
 type Tab = 'backends' | 'tools' | 'activity' | 'connections' | 'config';
 
-/** Asks for a key; the page shows nothing else until /v1 accepts one. */
-function keyPrompt(message?: string): void {
+/**
+ * Asks for a key; the page shows nothing else until /v1 accepts one. With the gateway's sign-in (found from the
+ * 401's `challenge`), it offers "Sign in" too.
+ */
+function keyPrompt(message?: string, challenge?: string): void {
   const input = h('input', {
     type: 'password',
     id: 'key',
@@ -36,26 +40,46 @@ function keyPrompt(message?: string): void {
     input,
     h('button', { type: 'submit', class: 'primary' }, 'Open console'),
   );
+  void signInServer(challenge).then((as) => {
+    if (!as || !form.isConnected) return;
+    const button = h(
+      'button',
+      { type: 'button', id: 'sign-in', class: 'primary', onclick: () => void beginSignIn(as) },
+      'Sign in',
+    );
+    form.insertBefore(
+      h('p', { class: 'sign-in' }, button, ' with your identity provider, as your MCP client does — or:'),
+      form.querySelector('label'),
+    );
+  });
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     if (!input.value.trim()) return;
     setKey(input.value.trim());
+    forgetSignIn();
     void start();
   });
   replace(root, form);
   input.focus();
 }
 
-/** Whether an error means "no or wrong key": then the console is replaced by the prompt. */
-function refused(err: unknown): boolean {
+/** Whether an error means "no or wrong key": then the console is replaced by the prompt (with `notice`, if any). */
+function refused(err: unknown, notice?: string): boolean {
   if (err instanceof ApiError && err.status === 401) {
     const had = getKey() !== null;
-    clearKey();
-    stopEvents();
-    keyPrompt(had ? `The key was refused: ${err.detail || err.title}` : undefined);
+    const what = signedIn() ? 'Your sign-in is no longer accepted (sign in again)' : 'The key was refused';
+    signOut();
+    keyPrompt(notice ?? (had ? `${what}: ${err.detail || err.title}` : undefined), err.challenge);
     return true;
   }
   return false;
+}
+
+/** Forgets the key or sign-in token and stops the live updates. */
+function signOut(): void {
+  clearKey();
+  forgetSignIn();
+  stopEvents();
 }
 
 let events: AbortController | undefined;
@@ -88,8 +112,8 @@ function shell(first: BackendRow[]): void {
   const forget = getKey()
     ? h(
         'button',
-        { type: 'button', class: 'link', onclick: () => (clearKey(), stopEvents(), keyPrompt()) },
-        'Forget key',
+        { type: 'button', class: 'link', id: 'sign-out', onclick: () => (signOut(), void start()) },
+        signedIn() ? 'Sign out' : 'Forget key',
       )
     : null;
   const main = h('main', { id: 'main' });
@@ -208,11 +232,13 @@ document.addEventListener('keydown', (ev) => {
 
 async function start(): Promise<void> {
   replace(root, h('p', { class: 'muted' }, 'Loading…'));
+  // Back from the authorization server: the code becomes the key before anything asks /v1.
+  const failed = location.search ? await finishSignIn() : undefined;
   try {
     const { backends } = await api<{ backends: BackendRow[] }>('/backends');
     shell(backends);
   } catch (err) {
-    if (refused(err)) return;
+    if (refused(err, failed)) return;
     replace(
       root,
       h(
