@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: the garbage collector's defaults, before the other modules load (see the module).
+import './ops/gc-defaults.js';
 import { parseArgs } from 'node:util';
 import { validateDiff } from './cli-diff.js';
 import { reload } from './cli-reload.js';
