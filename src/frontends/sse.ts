@@ -5,7 +5,6 @@ import {
   isJSONRPCResponse,
   type AuthInfo,
   type JSONRPCMessage,
-  type RequestId,
 } from '@modelcontextprotocol/server';
 import type { Request, Response } from 'express';
 import { log } from '../log.js';
