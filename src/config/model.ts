@@ -2,6 +2,9 @@ import type { JsonWebKey } from 'node:crypto';
 import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import type { Auth, SwitchboardConfig } from './schema-types.js';
 
+/** gateway.heap_growth_percent when the config does not set it. */
+export const DEFAULT_HEAP_GROWTH_PERCENT = 50;
+
 /** The three upstream transport kinds. */
 export type BackendKind = 'stdio' | 'http' | 'sse';
 

@@ -5,6 +5,7 @@ import { parseDuration } from './interpolate.js';
 import { secretValues } from './secret-values.js';
 import { configSchema } from './validate.js';
 import { toolsetSpecs } from './toolsets.js';
+import { DEFAULT_HEAP_GROWTH_PERCENT } from './model.js';
 import type {
   AuditSettings,
   AuditSinkSettings,
@@ -71,7 +72,7 @@ function gatewaySettings(
     reloadGracePeriodMs: ms(g.reload_grace_period, 10_000),
     shutdownGraceMs: ms(g.shutdown_grace, 25_000),
     startupTimeoutMs: ms(g.startup_timeout, 60_000),
-    heapGrowthPercent: g.heap_growth_percent ?? 50,
+    heapGrowthPercent: g.heap_growth_percent ?? DEFAULT_HEAP_GROWTH_PERCENT,
     redis: redisSettings(g.redis, env),
     ...(g.credentials ? { credentialKeys: g.credentials.keys } : {}),
     ...(g.credentials?.public_url ? { publicUrl: g.credentials.public_url } : {}),

@@ -1,19 +1,23 @@
 import { createHash } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
 import {
   isJSONRPCNotification,
   isJSONRPCRequest,
   isJSONRPCResponse,
   type AuthInfo,
   type JSONRPCMessage,
-  type RequestId,
 } from '@modelcontextprotocol/server';
-import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import type { Request, Response } from 'express';
 import { log } from '../log.js';
 import { sessionRefusal, setOf, type FrontendDeps } from './limits.js';
 import { authOf, rpcError } from '../server/http/replies.js';
 import { principalOf } from '../principal.js';
+import type { LegacySseTransport } from './sse-transport.js';
+
+type TransportClass = typeof LegacySseTransport;
+/** The transport's module, imported on the first GET /sse. */
+let loading: Promise<TransportClass> | undefined;
+const loadTransport = (): Promise<TransportClass> =>
+  (loading ??= import('./sse-transport.js').then((m) => m.LegacySseTransport));
 
 /** Where clients of the legacy transport POST their messages (the `endpoint` event names it with the session). */
 export const MESSAGES_PATH = '/messages';
@@ -26,67 +30,6 @@ function channel(sessionId: string, principal: string): string {
   return `sse:${sessionId}:${createHash('sha256').update(principal).digest('base64url').slice(0, 22)}`;
 }
 const NOT_FOUND = 'Session not found: it expired or was closed; open GET /sse again';
-/** How often an idle /sse stream gets an SSE comment, so proxies do not cut it. */
-const KEEPALIVE_MS = 25_000;
-
-type Extra = Parameters<SSEServerTransport['handleMessage']>[1];
-
-/**
- * The SDK's frozen v1 SSE server transport (protocol 2024-11-05), plus what the gateway needs: client
- * requests are counted for the drain until answered, `onclose` fires once, and the stream gets keep-alives.
- */
-class LegacySseTransport extends SSEServerTransport {
-  private readonly inFlight = new Map<RequestId, () => void>();
-  private ended = false;
-  private keepalive?: NodeJS.Timeout;
-
-  constructor(
-    readonly principal: string,
-    /** The credentials the stream was opened with (messages forwarded from other replicas run with them). */
-    readonly auth: AuthInfo | undefined,
-    private readonly deps: FrontendDeps,
-    private readonly stream: ServerResponse,
-  ) {
-    super(MESSAGES_PATH, stream);
-  }
-
-  override async start(): Promise<void> {
-    await super.start();
-    this.keepalive = setInterval(() => this.stream.write(': keepalive\n\n'), KEEPALIVE_MS).unref();
-    this.stream.once('close', () => clearInterval(this.keepalive));
-  }
-
-  override async handleMessage(message: unknown, extra?: Extra): Promise<void> {
-    if (isJSONRPCRequest(message as JSONRPCMessage)) {
-      const { id, method } = message as { id: RequestId; method: string };
-      this.inFlight.get(id)?.();
-      this.inFlight.set(id, this.deps.drain.hold(method));
-    }
-    await super.handleMessage(message, extra);
-  }
-
-  override async send(message: Parameters<SSEServerTransport['send']>[0]): Promise<void> {
-    const m = message as JSONRPCMessage;
-    if (isJSONRPCResponse(m) && m.id !== undefined) {
-      this.inFlight.get(m.id)?.();
-      this.inFlight.delete(m.id);
-    }
-    await super.send(message);
-  }
-
-  override async close(): Promise<void> {
-    if (this.ended) return;
-    this.ended = true;
-    clearInterval(this.keepalive);
-    for (const release of this.inFlight.values()) release();
-    this.inFlight.clear();
-    // The base class calls onclose both here and when the stream's response closes: once is enough.
-    const onclose = this.onclose;
-    this.onclose = undefined;
-    await super.close();
-    onclose?.();
-  }
-}
 
 /**
  * The legacy HTTP+SSE transport (protocol 2024-11-05): `GET /sse` opens a session and its event stream
@@ -105,12 +48,31 @@ export class LegacySseFrontend {
     return this.sessions.size;
   }
 
+  /** The transport class once loaded (the first GET /sse waits for it). */
+  private transportClass?: TransportClass;
+
   /** The express handler of GET /sse, after the gates. */
   readonly stream = (req: Request, res: Response): void => {
     const auth = authOf(req);
     const refused = sessionRefusal(this.deps, auth);
     if (refused) return rpcError(res, 503, -32000, refused);
-    const transport = new LegacySseTransport(principalOf(auth), auth, this.deps, res);
+    if (this.transportClass) return this.open(this.transportClass, req, res, auth);
+    loadTransport().then(
+      (Transport) => {
+        this.transportClass = Transport;
+        // The client may have gone while the module loaded: nothing to open then.
+        if (!res.destroyed) this.open(Transport, req, res, auth);
+      },
+      (err: unknown) => {
+        log.error({ err: String(err) }, 'legacy SSE transport failed to load');
+        rpcError(res, 500, -32603, 'Internal error: the legacy SSE transport failed to load');
+      },
+    );
+  };
+
+  /** Opens the session of a GET /sse: its transport, the cross-replica channel, the attached session. */
+  private open(Transport: TransportClass, req: Request, res: Response, auth: AuthInfo | undefined): void {
+    const transport = new Transport(principalOf(auth), auth, this.deps, res, MESSAGES_PATH);
     const id = transport.sessionId;
     this.sessions.set(id, transport);
     const cluster = this.deps.cluster;
@@ -132,7 +94,7 @@ export class LegacySseFrontend {
         if (!res.headersSent) rpcError(res, 500, -32603, `Internal error: ${String(err)}`);
         else res.end();
       });
-  };
+  }
 
   /** The express handler of POST /messages, after the gates and body parsing. */
   readonly post = (req: Request, res: Response, next: (err?: unknown) => void): void => {

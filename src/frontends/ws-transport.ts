@@ -7,7 +7,10 @@ import {
   type RequestId,
   type Transport,
 } from '@modelcontextprotocol/server';
-import WebSocket, { type RawData } from 'ws';
+import type { RawData, WebSocket } from 'ws';
+
+/** `WebSocket.OPEN`: the ready state of an open socket (a number fixed by the WebSocket standard). */
+const OPEN = 1;
 import { log } from '../log.js';
 import { SESSION_NOTIFICATION } from './ws-protocol.js';
 import { SHUTTING_DOWN } from '../server/http/drain.js';
@@ -107,7 +110,7 @@ export class WebSocketSessionTransport implements Transport {
     }
     const data = JSON.stringify(message);
     const socket = this.socket;
-    if (socket?.readyState === WebSocket.OPEN) {
+    if (socket?.readyState === OPEN) {
       const sent = await new Promise<boolean>((resolve) => socket.send(data, (err) => resolve(!err)));
       // A socket that failed mid-send has dropped: the message waits for re-attach like the ones after it.
       if (sent || this.closed) return;
@@ -142,7 +145,7 @@ export class WebSocketSessionTransport implements Transport {
     if (!socket) return;
     socket.removeAllListeners('message');
     socket.removeAllListeners('close');
-    if (socket.readyState === WebSocket.OPEN) socket.close(code, reason);
+    if (socket.readyState === OPEN) socket.close(code, reason);
     else socket.terminate();
   }
 
@@ -167,7 +170,7 @@ export class WebSocketSessionTransport implements Transport {
 
   private write(message: Json): void {
     const socket = this.socket;
-    if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+    if (socket?.readyState === OPEN) socket.send(JSON.stringify(message));
   }
 
   /** Answers a client message that is refused, with its id when it has one; the session goes on. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import { log } from '../log.js';
 import { takeUpgrade } from '../server/http/upgrade.js';
 import { sessionRefusal, setOf, type FrontendDeps } from './limits.js';
@@ -43,7 +43,9 @@ export function subprotocolCredential(req: Request, _res: Response, next: NextFu
  * a session whose socket dropped (or replaces its socket), within the grace period.
  */
 export class WebSocketFrontend {
-  private readonly wss: WebSocketServer;
+  /** Made on the first GET /ws: the ws package is loaded only by gateways that get WebSocket clients. */
+  private wss?: WebSocketServer;
+  private loading?: Promise<WebSocketServer>;
   private readonly sessions = new Map<string, WebSocketSessionTransport>();
   /** The tool set each session serves ('' for the whole catalog), checked on re-attach. */
   private readonly sets = new Map<string, string>();
@@ -51,20 +53,26 @@ export class WebSocketFrontend {
   constructor(
     private readonly deps: FrontendDeps,
     private readonly timing: SocketTiming = WS_TIMING,
-  ) {
-    this.wss = new WebSocketServer({
-      noServer: true,
-      // Sockets are tracked by their sessions (a socket between sessions does not hold shutdown up).
-      clientTracking: false,
-      // Frames up to twice the limit get a JSON-RPC error and the session goes on; larger ones close the socket (1009).
-      maxPayload: 2 * deps.maxBodyBytes,
-      perMessageDeflate: false,
-      handleProtocols: (protocols) => (protocols.has(MCP_SUBPROTOCOL) ? MCP_SUBPROTOCOL : false),
+  ) {}
+
+  private server(): Promise<WebSocketServer> {
+    this.loading ??= import('ws').then(({ WebSocketServer }) => {
+      const wss = new WebSocketServer({
+        noServer: true,
+        // Sockets are tracked by their sessions (a socket between sessions does not hold shutdown up).
+        clientTracking: false,
+        // Frames up to twice the limit get a JSON-RPC error and the session goes on; larger ones close the socket (1009).
+        maxPayload: 2 * this.deps.maxBodyBytes,
+        perMessageDeflate: false,
+        handleProtocols: (protocols) => (protocols.has(MCP_SUBPROTOCOL) ? MCP_SUBPROTOCOL : false),
+      });
+      wss.on('headers', (headers, req) => {
+        const id = (req as IncomingMessage & { wsSession?: string }).wsSession;
+        if (id) headers.push(`Mcp-Session-Id: ${id}`);
+      });
+      return (this.wss = wss);
     });
-    this.wss.on('headers', (headers, req) => {
-      const id = (req as IncomingMessage & { wsSession?: string }).wsSession;
-      if (id) headers.push(`Mcp-Session-Id: ${id}`);
-    });
+    return this.loading;
   }
 
   private forget(id: string): void {
@@ -79,6 +87,17 @@ export class WebSocketFrontend {
 
   /** The express handler of GET /ws, after the gates. */
   readonly handle = (req: Request, res: Response): void => {
+    if (!this.wss && req.headers.upgrade?.toLowerCase() === 'websocket') {
+      // The first upgrade waits for the ws package; the request is then handled from the start.
+      this.server().then(
+        () => this.handle(req, res),
+        (err: unknown) => {
+          log.error({ err: String(err) }, 'WebSocket server failed to load');
+          rpcError(res, 500, -32603, 'Internal error: the WebSocket server failed to load');
+        },
+      );
+      return;
+    }
     if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
       res.setHeader('Upgrade', 'websocket');
       return rpcError(res, 426, -32000, 'Upgrade Required: GET /ws takes a WebSocket upgrade');
@@ -116,7 +135,7 @@ export class WebSocketFrontend {
     if (!upgrade) return;
     const id = session?.sessionId ?? `ws:${randomUUID()}`;
     (req as IncomingMessage & { wsSession?: string }).wsSession = id;
-    this.wss.handleUpgrade(req, upgrade.socket, upgrade.head, (socket) => {
+    this.wss!.handleUpgrade(req, upgrade.socket, upgrade.head, (socket) => {
       if (session) {
         log.info({ session: id, principal }, 'websocket re-attached');
         return session.attach(socket, auth, true);
@@ -140,6 +159,6 @@ export class WebSocketFrontend {
     await Promise.all([...this.sessions.values()].map((s) => s.close(1001, 'switchboard shutting down')));
     this.sessions.clear();
     this.sets.clear();
-    this.wss.close();
+    this.wss?.close();
   }
 }

@@ -1,12 +1,11 @@
 import { STATUS_CODES } from 'node:http';
-import { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
 import { SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import type { JSONRPCMessage, Transport, TransportSendOptions } from '@modelcontextprotocol/client';
 import { readJsonBody } from './json-stream.js';
 import { SseParser, type SseEvent } from './sse-parser.js';
 import { bodyDerived } from './mcp-headers.js';
-import { header, mediaType, networkError, POOL_OPTIONS, type HeaderSource } from './undici-common.js';
+import { header, mediaType, networkError, openPool, type HeaderSource } from './undici-common.js';
 
 export type { HeaderSource } from './undici-common.js';
 
@@ -77,6 +76,7 @@ export class PooledHttpTransport implements Transport {
   readonly hasPerRequestStream = true;
 
   private pool?: Pool;
+  private started = false;
   private closed = false;
   private readonly path: string;
   private readonly base: Record<string, string> = {};
@@ -115,8 +115,11 @@ export class PooledHttpTransport implements Transport {
   }
 
   async start(): Promise<void> {
-    if (this.pool) throw new Error('PooledHttpTransport already started');
-    this.pool = new Pool(this.url.origin, POOL_OPTIONS);
+    if (this.started) throw new Error('PooledHttpTransport already started');
+    this.started = true;
+    const pool = await openPool(this.url.origin);
+    if (this.closed) return void pool.destroy().catch(() => {});
+    this.pool = pool;
   }
 
   async close(): Promise<void> {

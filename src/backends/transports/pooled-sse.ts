@@ -1,9 +1,9 @@
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import { SdkError, SdkErrorCode, SseError } from '@modelcontextprotocol/client';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { kindOf } from '../../jsonrpc-kind.js';
 import { SseParser, type SseEvent } from './sse-parser.js';
-import { mediaType, header, networkError, POOL_OPTIONS, type HeaderSource } from './undici-common.js';
+import { mediaType, header, networkError, openPool, type HeaderSource } from './undici-common.js';
 
 /** What a pooled legacy SSE transport is built from. */
 export interface PooledSseOptions {
@@ -27,6 +27,7 @@ export class PooledSseTransport implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
   private pool?: Pool;
+  private started = false;
   private endpoint?: string;
   private closed = false;
   private protocolVersion?: string;
@@ -53,8 +54,14 @@ export class PooledSseTransport implements Transport {
   }
 
   async start(): Promise<void> {
-    if (this.pool) throw new Error('PooledSseTransport already started');
-    const pool = (this.pool = new Pool(this.url.origin, POOL_OPTIONS));
+    if (this.started) throw new Error('PooledSseTransport already started');
+    this.started = true;
+    const pool = await openPool(this.url.origin);
+    if (this.closed) {
+      await pool.destroy().catch(() => undefined);
+      throw this.report(sseError(undefined, 'closed while connecting'));
+    }
+    this.pool = pool;
     const res = await pool
       .request({
         path: `${this.url.pathname}${this.url.search}`,

@@ -16,6 +16,14 @@ export const POOL_OPTIONS: Pool.Options = {
   keepAliveMaxTimeout: 600_000,
 };
 
+let undici: Promise<typeof import('undici')> | undefined;
+
+/** A connection pool to `origin`; undici is loaded by the first one (gateways with only stdio upstreams never do). */
+export async function openPool(origin: string): Promise<Pool> {
+  const { Pool } = await (undici ??= import('undici'));
+  return new Pool(origin, POOL_OPTIONS);
+}
+
 /** A response header's (first) value. */
 export function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
   const v = headers[name];
