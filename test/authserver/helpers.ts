@@ -1,8 +1,7 @@
 /** Sign-in test helpers: a gateway with sign-in in front of the test identity provider, an SDK OAuth client, a browser. */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   Client,
@@ -14,7 +13,7 @@ import {
   type OAuthDiscoveryState,
   type OAuthTokens,
 } from '@modelcontextprotocol/client';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { loadConfig } from '../../src/config/load.js';
 import { Gateway } from '../../src/gateway.js';
 import {
@@ -24,19 +23,10 @@ import {
 } from '../fixtures/oauth/identity-provider.js';
 import { fixtureStdio, freePort, ROOT, writeConfig } from '../helpers/gateway.js';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM, chromiumMissing, launchBrowser } from '../helpers/browser.js';
+
 export const TLS_CERT = join(ROOT, 'test/fixtures/tls/localhost-cert.pem');
 const TLS_KEY = join(ROOT, 'test/fixtures/tls/localhost-key.pem');
-
-/** Says loudly, once, that browser tests are skipped; returns the skip reason (or false). */
-export function chromiumMissing(what: string): string | false {
-  if (existsSync(CHROMIUM)) return false;
-  const bar = '!'.repeat(100);
-  process.stderr.write(
-    `\n${bar}\n!! SKIPPED: ${what}: no Chromium at ${CHROMIUM}.\n!! Install it (apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH.\n${bar}\n\n`,
-  );
-  return `no Chromium at ${CHROMIUM}`;
-}
 
 /** A gateway with sign-in, its identity provider, and where metadata documents are served. */
 export interface SignInStack {
@@ -163,36 +153,6 @@ export class TestOAuthProvider implements OAuthClientProvider {
   discoveryState() {
     return this.discovery;
   }
-}
-
-/** A headless Chromium with a fresh profile. */
-export async function launchBrowser(): Promise<{
-  context: BrowserContext;
-  page: Page;
-  close(): Promise<void>;
-}> {
-  const profile = mkdtempSync(join(tmpdir(), 'switchboard-signin-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-sync',
-    ],
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(20_000);
-  return {
-    context,
-    page,
-    close: async () => {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
 }
 
 /** Where the browser lands after authorization: an HTTP server on 127.0.0.1 recording each callback's query. */

@@ -4,31 +4,27 @@
  * test-artifacts/console/) is what docs/activity.png shows.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Gateway } from '../../src/gateway.js';
+import { chromiumMissing, launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { buildConsole } from '../../scripts/build-console.js';
 import { fixtureStdio, ROOT, startGateway, waitFor } from '../helpers/gateway.js';
 import { clientWith } from '../audit/helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const missing = !existsSync(CHROMIUM);
-if (missing)
-  process.stderr.write(`\n!! SKIPPED: the Activity panel browser test: no Chromium at ${CHROMIUM}\n\n`);
+const missing = chromiumMissing('the Activity panel browser test');
 
 const KEY = 'ops-key-0123456789';
 const TIMEOUT = 20_000;
 
-describe('console Activity panel in Chromium', { skip: missing && `no Chromium at ${CHROMIUM}` }, () => {
+describe('console Activity panel in Chromium', { skip: missing }, () => {
   let gateway: Gateway;
   let url: URL;
-  let context: BrowserContext;
+  let browser: TestBrowser | undefined;
   let page: Page;
-  let profile: string;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   before(async () => {
     mkdirSync(join(ROOT, 'test-artifacts/console'), { recursive: true });
@@ -40,22 +36,13 @@ describe('console Activity panel in Chromium', { skip: missing && `no Chromium a
       - { name: alice, key: "alice-key-0123456789" }
 mcpServers:
 ${fixtureStdio('alpha')}${fixtureStdio('beta', '    single_session: true\n')}`));
-    profile = mkdtempSync(join(tmpdir(), 'switchboard-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1366, height: 900 },
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(TIMEOUT);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    browser = await launchBrowser({ viewport: { width: 1366, height: 900 }, timeoutMs: TIMEOUT });
+    ({ page, pageErrors } = browser);
   });
 
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await gateway?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   /** The last value of each backend's series in one chart (null: no calls in the bucket). */

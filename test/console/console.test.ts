@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Gateway } from '../../src/gateway.js';
+import { chromiumMissing, launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { buildConsole } from '../../scripts/build-console.js';
 import {
   EVERYTHING,
@@ -22,28 +22,19 @@ import {
   startUpstream,
 } from '../helpers/gateway.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const missing = !existsSync(CHROMIUM);
-if (missing) {
-  const bar = '!'.repeat(100);
-  process.stderr.write(
-    `\n${bar}\n!! SKIPPED: the web console browser tests: no Chromium at ${CHROMIUM}.\n` +
-      `!! Install it (apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH.\n${bar}\n\n`,
-  );
-}
+const missing = chromiumMissing('the web console browser tests');
 
 const KEY = 'console-test-key-0123456789';
 const ARTIFACTS = join(ROOT, 'test-artifacts/console');
 const TIMEOUT = 20_000;
 
-describe('web console in Chromium', { skip: missing && `no Chromium at ${CHROMIUM}` }, () => {
+describe('web console in Chromium', { skip: missing }, () => {
   let gateway: Gateway;
   let upstream: ChildProcess;
-  let context: BrowserContext;
+  let browser: TestBrowser | undefined;
   let page: Page;
   let base: string;
-  let profile: string;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   const consoleErrors: string[] = [];
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
   /** The state badge of a backend's row. */
@@ -72,32 +63,15 @@ toolsets:
       alpha__add: { name: plus }
 `));
     base = new URL(gateway.url).origin;
-    profile = mkdtempSync(join(tmpdir(), 'switchboard-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1366, height: 820 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(TIMEOUT);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    browser = await launchBrowser({ viewport: { width: 1366, height: 820 }, timeoutMs: TIMEOUT });
+    ({ page, pageErrors } = browser);
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   });
 
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await gateway?.close();
     upstream?.kill();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('shows nothing but a key prompt without a key, and refuses a wrong one', async () => {

@@ -8,15 +8,12 @@
  * never reach a log, an error or /readyz.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ProtocolError, type Client } from '@modelcontextprotocol/client';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { chromium } from 'playwright-core';
 import type { Gateway } from '../../../src/gateway.js';
+import { chromiumMissing, launchBrowser } from '../../helpers/browser.js';
 import { AuthorizationServer } from '../../fixtures/oauth/authorization-server.js';
 import { ProtectedUpstream } from '../../fixtures/oauth/protected-upstream.js';
 import { startGateway, text, waitFor } from '../../helpers/gateway.js';
@@ -26,10 +23,7 @@ const SECRET = 'gateway-code-secret-0123';
 const KEYS: Record<string, string> = {};
 for (const name of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hank'])
   KEYS[name] = `${name}-key-${randomBytes(8).toString('hex')}`;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const noChromium = !existsSync(CHROMIUM);
-if (noChromium)
-  process.stderr.write(`\n!! SKIPPED: the connect page in Chromium: no Chromium at ${CHROMIUM}\n\n`);
+const noChromium = chromiumMissing('the connect page in Chromium');
 
 let as: AuthorizationServer;
 let upstream: ProtectedUpstream;
@@ -249,19 +243,13 @@ describe('an authorization_code backend, 2026-07-28 requests', () => {
   });
 });
 
-describe('the connect page in Chromium', { skip: noChromium && `no Chromium at ${CHROMIUM}` }, () => {
+describe('the connect page in Chromium', { skip: noChromium }, () => {
   it('shows the backend and the user, connects on Connect and Approve, and the retried call succeeds', async () => {
     const client = await connect('hank', { url: true });
-    const profile = mkdtempSync(join(tmpdir(), 'switchboard-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
+    const browser = await launchBrowser({ timeoutMs: 30_000 });
     try {
       const e = await elicited(client);
-      const page = context.pages()[0] ?? (await context.newPage());
-      page.setDefaultTimeout(30_000);
+      const { page } = browser;
       await page.goto(e.url);
       assert.match((await page.textContent('body')) ?? '', /key:hank.*gh|gh.*key:hank/s);
       await page.click('button[type=submit]');
@@ -270,8 +258,7 @@ describe('the connect page in Chromium', { skip: noChromium && `no Chromium at $
       await page.waitForSelector('text=Connected gh');
       assert.equal((await whoami(client)).client, 'hank');
     } finally {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
+      await browser.close();
     }
   });
 });
