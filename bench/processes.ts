@@ -13,7 +13,7 @@ export const ROOT = resolve(import.meta.dirname, '..');
 export const BUILD = join(ROOT, 'bench/.build');
 
 /** The bench modules child processes run, and what they import. */
-const CHILD_MODULES = ['upstream', 'load', 'idle', 'proc', 'stats', 'rawmcp'];
+const CHILD_MODULES = ['upstream', 'floor', 'load', 'idle', 'proc', 'stats', 'rawmcp'];
 
 /** Transpiles the child-process modules to bench/.build/*.js (no type-check: `npm run typecheck` does that). */
 export function transpileBench(): void {

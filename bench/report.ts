@@ -5,7 +5,7 @@ import type { QueueResult } from './cases/queue.js';
 import type { ScaleResult } from './cases/scale.js';
 import type { ThroughputRow } from './cases/throughput.js';
 import { mb, round } from './stats.js';
-import { BASELINE } from './targets.js';
+import { BASELINE, FLOOR } from './targets.js';
 import type { ReplicasResult } from './cases/replicas.js';
 
 /** Everything one run produced. */
@@ -29,7 +29,7 @@ function table(head: string[], rows: (string | number)[][]): string {
 
 const ratio = (a?: number, b?: number) => (a && b ? round(a / b, 2).toFixed(2) : '–');
 
-const isGateway = (t: string) => t.startsWith('sb-');
+const isGateway = (t: string) => t.startsWith('sb-') || t.startsWith('floor-');
 
 /** The throughput table: one row per target and concurrency, ratios against its direct upstream and each peer. */
 export function throughputTable(rows: ThroughputRow[]): string {
@@ -45,6 +45,7 @@ export function throughputTable(rows: ThroughputRow[]): string {
       ratio(r.callsPerSec, d?.callsPerSec),
       ratio(r.callsPerSec, find('supergateway', r.concurrency)?.callsPerSec),
       ratio(r.callsPerSec, find('mcp-proxy', r.concurrency)?.callsPerSec),
+      ratio(r.callsPerSec, find(FLOOR[r.target] ?? '', r.concurrency)?.callsPerSec),
       r.latency!.p50,
       ratio(r.latency!.p50, d?.latency?.p50),
       r.latency!.p90,
@@ -58,7 +59,17 @@ export function throughputTable(rows: ThroughputRow[]): string {
       added,
     ];
   });
-  const head = ['target', 'C', 'calls/s', '×direct', '×supergw', '×mcp-proxy', 'p50 ms', 'p50 ×direct'];
+  const head = [
+    'target',
+    'C',
+    'calls/s',
+    '×direct',
+    '×supergw',
+    '×mcp-proxy',
+    '×floor',
+    'p50 ms',
+    'p50 ×direct',
+  ];
   const out = table(
     [
       ...head,
@@ -78,7 +89,8 @@ export function throughputTable(rows: ThroughputRow[]): string {
   const legend =
     '×direct and gateway-added CPU compare each target with its upstream alone measured in the same run ' +
     '(direct: Streamable HTTP answering SSE; direct-json: answering JSON); server CPU and RSS cover the gateway ' +
-    'and its upstream, gateway RSS and gateway process CPU the gateway process alone.';
+    'and its upstream, gateway RSS and gateway process CPU the gateway process alone. ×floor: against ' +
+    'bench/floor.ts in front of the same upstream kind (one bare process hop: bytes piped, or ids rewritten).';
   return [out, legend, ...(notes.length ? [notes.join('\n')] : [])].join('\n\n');
 }
 
@@ -260,6 +272,7 @@ export function checkTargets(r: Results): TargetCheck[] {
     ['sb-stdio', 0.9],
     ['sb-http', 0.8],
     ['sb-http-json', 0.8],
+    ['sb-sse', 0.8],
   ] as const) {
     for (const c of [16, 64]) {
       const p = vsBase(t, c);
@@ -268,6 +281,18 @@ export function checkTargets(r: Results): TargetCheck[] {
         target: `${t} calls/s ≥ ${min}× direct at C=${c}`,
         measured: v ? `${v.toFixed(2)}×` : 'n/a',
         met: v ? v >= min : null,
+      });
+    }
+  }
+  for (const t of ['sb-stdio', 'sb-http', 'sb-sse']) {
+    for (const c of [1, 16, 64]) {
+      const s = row(t, c);
+      const m = row('mcp-proxy', c);
+      const v = s && m && s.callsPerSec! / m.callsPerSec!;
+      out.push({
+        target: `${t} calls/s ≥ 1.2× mcp-proxy at C=${c}`,
+        measured: v ? `${v.toFixed(2)}×` : 'n/a',
+        met: v ? v >= 1.2 : null,
       });
     }
   }

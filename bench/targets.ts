@@ -19,6 +19,8 @@ export const TARGETS = [
   'sb-http-json',
   'supergateway',
   'mcp-proxy',
+  'floor-stdio',
+  'floor-http',
 ] as const;
 /** The switchboard targets `--compare DIR` runs a twin of on the other build (`<target>-cmp`). */
 export const COMPARABLE = ['sb-stdio', 'sb-http', 'sb-sse'] as const;
@@ -36,6 +38,16 @@ export const BASELINE: Partial<Record<TargetName, TargetName>> = {
   'sb-http-json': 'direct-json',
   supergateway: 'direct',
   'mcp-proxy': 'direct',
+  'floor-stdio': 'direct',
+  'floor-http': 'direct',
+};
+
+/** The floor (bench/floor.ts) each switchboard target is held against: one bare process hop to the same upstream kind. */
+export const FLOOR: Partial<Record<TargetName, TargetName>> = {
+  'sb-stdio': 'floor-stdio',
+  'sb-stdio-cmp': 'floor-stdio',
+  'sb-http': 'floor-http',
+  'sb-http-cmp': 'floor-http',
 };
 
 /** Upstream kinds: stdio child, Streamable HTTP answering SSE streams or plain JSON, legacy HTTP+SSE. */
@@ -219,6 +231,30 @@ async function peer(name: 'supergateway' | 'mcp-proxy'): Promise<Target> {
   return { url: `http://127.0.0.1:${port}/mcp`, pids: [s.pid], stop: () => stopProcess(s.child) };
 }
 
+/** A floor (bench/floor.ts): the least one process hop costs, in front of a stdio child or an HTTP upstream. */
+async function floor(kind: 'stdio' | 'http'): Promise<Target> {
+  const upstream = kind === 'http' ? await startUpstream('http') : undefined;
+  const script = join(BUILD, 'floor.js');
+  const args =
+    kind === 'http'
+      ? [script, 'http', '--upstream', upstream!.base]
+      : [script, 'stdio', '--', ...upstreamCommand('stdio')];
+  try {
+    const s = await startProcess(process.execPath, args, /bench-floor listening on (http:\/\/\S+)/);
+    return {
+      url: `${s.match[1]!}/mcp`,
+      pids: upstream ? [s.pid, upstream.pid] : [s.pid],
+      stop: async () => {
+        await stopProcess(s.child);
+        if (upstream) await stopProcess(upstream.child);
+      },
+    };
+  } catch (err) {
+    if (upstream) await stopProcess(upstream.child);
+    throw err;
+  }
+}
+
 /** Starts one target. `nodeArgs` are passed to the gateway's node (e.g. --cpu-prof). */
 export async function startTarget(name: TargetName, nodeArgs?: string[]): Promise<Target> {
   switch (name) {
@@ -248,5 +284,9 @@ export async function startTarget(name: TargetName, nodeArgs?: string[]): Promis
     case 'supergateway':
     case 'mcp-proxy':
       return peer(name);
+    case 'floor-stdio':
+      return floor('stdio');
+    case 'floor-http':
+      return floor('http');
   }
 }
