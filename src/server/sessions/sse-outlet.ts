@@ -27,6 +27,14 @@ const SSE_HEADERS: Record<string, string> = {
   'x-accel-buffering': 'no',
 };
 
+/** The headers of a plain JSON answer: the stream's session id, none of its stream headers. */
+function jsonHeaders(sse: Record<string, string | number>): Record<string, string | number> {
+  const sid = sse['mcp-session-id'];
+  return sid === undefined
+    ? { 'content-type': 'application/json' }
+    : { 'content-type': 'application/json', 'mcp-session-id': sid };
+}
+
 function event(message: JSONRPCMessage): string {
   return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
 }
@@ -46,6 +54,8 @@ export class SseOutlet implements Outlet {
     sessionId: string | undefined,
     immediate: boolean,
     onClose?: () => void,
+    /** The client accepts a plain JSON answer: one that is ready before anything else is written goes as JSON. */
+    private readonly json = false,
   ) {
     this.headers =
       sessionId === undefined ? { ...SSE_HEADERS } : { ...SSE_HEADERS, 'mcp-session-id': sessionId };
@@ -63,14 +73,16 @@ export class SseOutlet implements Outlet {
 
   write(message: JSONRPCMessage, last: boolean): void {
     if (!this.open) return;
-    const text = event(message);
     if (last && !this.res.headersSent) {
       this.stop();
       this.ended = true;
-      this.headers['content-length'] = Buffer.byteLength(text);
-      this.res.writeHead(200, this.headers).end(text);
+      const text = this.json ? JSON.stringify(message) : event(message);
+      const headers = this.json ? jsonHeaders(this.headers) : this.headers;
+      headers['content-length'] = Buffer.byteLength(text);
+      this.res.writeHead(200, headers).end(text);
       return;
     }
+    const text = event(message);
     if (!this.res.headersSent) this.res.writeHead(200, this.headers);
     this.res.write(text);
     if (last) this.end();

@@ -160,7 +160,8 @@ export class SessionTransport implements Transport {
       return;
     }
     const exchange: Exchange = {
-      outlet: new SseOutlet(res, this.sessionId, false),
+      // The client accepts both (checked above): an answer ready before anything else goes as plain JSON.
+      outlet: new SseOutlet(res, this.sessionId, false, undefined, true),
       ids: [],
       answered: new Set(),
     };
