@@ -118,6 +118,21 @@ function rejectDeep(max: number) {
   };
 }
 
+/** Runs middleware in order as a route does; an error, or the end of the chain, goes to `done`. */
+function chain(handlers: RequestHandler[], req: Request, res: Response, done: NextFunction): void {
+  let i = 0;
+  const step = (err?: unknown): void => {
+    const handler = handlers[i++];
+    if (err !== undefined || !handler) return done(err);
+    try {
+      void handler(req, res, step);
+    } catch (thrown) {
+      done(thrown);
+    }
+  };
+  step();
+}
+
 /** The express app: /mcp (Streamable HTTP), /healthz, /readyz, /metrics. */
 export function createApp(deps: HttpDeps): express.Express {
   const app = express();
@@ -125,6 +140,20 @@ export function createApp(deps: HttpDeps): express.Express {
   const policy = deps.policy;
   const checks = originChecks(policy);
   const guard = checks.guard;
+  const auth = authGate(deps.auth, 'client', deps.refusal);
+  const rate = rateGate(deps.rate, deps.refusal);
+  const pass = (_req: Request, _res: Response, next: NextFunction) => next();
+  const drainPost = deps.drain?.post ?? pass;
+  const drainGet = deps.drain?.get ?? pass;
+  const body = [jsonBody(deps.maxBodyBytes), rejectDeep(deps.maxJsonDepth)];
+  // POST /mcp, the hot path, runs the same gates in the same order as its route below, as the first layer:
+  // no other layer before that route applies to it, and the router's matching of each one is skipped.
+  const postMcp: RequestHandler[] = [guard, auth, rate, ...body, rejectBatches, drainPost];
+  app.use((req, res, next) => {
+    if (req.method !== 'POST' || req.url !== '/mcp') return next();
+    req.params = {};
+    chain([...postMcp, (rq, rs, nx) => serveMcp(rq, rs, nx)], req, res, next);
+  });
   // Probes get their status even from a Host not allowed (a kubelet probes the pod's IP): the status alone,
   // never the detail, which is no more than a DNS-rebinding page could learn from whether the port answers.
   app.get('/healthz', (_req, res) => {
@@ -153,11 +182,6 @@ export function createApp(deps: HttpDeps): express.Express {
   });
   app.get([RESOURCE_METADATA_PATH, `${RESOURCE_METADATA_PATH}/mcp`], resourceMetadata(deps.auth));
 
-  const auth = authGate(deps.auth, 'client', deps.refusal);
-  const rate = rateGate(deps.rate, deps.refusal);
-  const pass = (_req: Request, _res: Response, next: NextFunction) => next();
-  const drainPost = deps.drain?.post ?? pass;
-  const drainGet = deps.drain?.get ?? pass;
   /** The set a request names (`/mcp/<set>`; '' for /mcp) and its 2026 side; undefined when refused here. */
   const endpoint = (req: Request, res: Response): { set: string; modern: ModernEndpoint } | undefined => {
     const name = req.params.toolset;
@@ -178,26 +202,17 @@ export function createApp(deps: HttpDeps): express.Express {
     );
     res.status(204).end();
   });
-  app.post(
-    MCP,
-    guard,
-    auth,
-    rate,
-    jsonBody(deps.maxBodyBytes),
-    rejectDeep(deps.maxJsonDepth),
-    rejectBatches,
-    drainPost,
-    (req, res, next) => {
-      const at = endpoint(req, res);
-      if (!at) return;
-      // One endpoint, both eras: initialize and session traffic are 2025-era; the rest is per request.
-      isLegacyPost(req, req.body)
-        .then((legacy) =>
-          legacy ? deps.sessions.handle(req, res, req.body, at.set) : at.modern.handle(req, res, req.body),
-        )
-        .catch(next);
-    },
-  );
+  function serveMcp(req: Request, res: Response, next: NextFunction): void {
+    const at = endpoint(req, res);
+    if (!at) return;
+    // One endpoint, both eras: initialize and session traffic are 2025-era; the rest is per request.
+    isLegacyPost(req, req.body)
+      .then((legacy) =>
+        legacy ? deps.sessions.handle(req, res, req.body, at.set) : at.modern.handle(req, res, req.body),
+      )
+      .catch(next);
+  }
+  app.post(MCP, ...postMcp, serveMcp);
   app.get(MCP, guard, auth, rate, drainGet, (req, res, next) => {
     const at = endpoint(req, res);
     if (at) deps.sessions.handle(req, res, undefined, at.set).catch(next);
@@ -216,7 +231,7 @@ export function createApp(deps: HttpDeps): express.Express {
       const info = authOf(req);
       return !source.enabled || (info !== undefined && source.isOperator(info));
     },
-    body: [jsonBody(deps.maxBodyBytes), rejectDeep(deps.maxJsonDepth)],
+    body,
     toolset: (req, res, next) => void (endpoint(req, res) && next()),
     drain: { get: drainGet, post: drainPost, request: deps.drain?.request ?? pass },
   };
