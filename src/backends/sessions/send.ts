@@ -78,6 +78,7 @@ export async function sendUpstream<S extends z.ZodType>(
       logLevel: opts.origin?.logLevel(),
       clientCapabilities: opts.origin && relayedSubset(opts.origin.capabilities()),
       resume: opts.resume,
+      relay: opts.relay,
       options: {
         signal: opts.signal,
         timeout: timeoutMs,

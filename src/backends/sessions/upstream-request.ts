@@ -15,6 +15,7 @@ import type { Context } from '@opentelemetry/api';
 import type { CallTiming } from '../../telemetry/recorder.js';
 import type { Era } from './era.js';
 import type { Origin } from '../relay/origin.js';
+import { rawRequest } from '../relay/raw-request.js';
 
 /** Methods whose 2026-07-28 answer may be `input_required` (an embedded request for the client). */
 const MAY_NEED_INPUT = new Set(['tools/call', 'prompts/get', 'resources/read']);
@@ -38,6 +39,8 @@ export interface UpstreamRequestOptions {
   trace?: Context;
   /** Upstream and queue seconds are added here, so the caller can tell its own time from theirs. */
   timing?: CallTiming;
+  /** May go on the relay path (`gateway.relay_path`): written to a 2025-era connection without the SDK client. */
+  relay?: boolean;
 }
 
 /** One request as the backend sends it, whatever the connection's era. */
@@ -55,6 +58,8 @@ export interface EraRequest {
    * (no downstream client): the gateway's own declaration.
    */
   clientCapabilities?: ClientCapabilities;
+  /** May go on the relay path (a 2025-era connection, no progress wanted: see `rawRequest`). */
+  relay?: boolean;
 }
 
 /**
@@ -71,6 +76,8 @@ export async function requestInEra<S extends z.ZodType>(
 ): Promise<z.infer<S> | InputRequiredResult> {
   const { method } = req;
   if (era !== 'modern') {
+    if (req.relay && !req.options.onprogress && !req.options.headers)
+      return rawRequest(client, method, req.params, schema, req.options);
     return client.request({ method, params: req.params } as never, schema, req.options) as Promise<
       z.infer<S>
     >;

@@ -141,7 +141,9 @@ export function installHandlers(
           handleMetaCall({ discovery, dispatch, args, meta: _meta, extra: ctx, opts, grant });
         return relayed(ctx, _meta, meta, trace);
       }
-      const call = (opts: RelayedOptions) => dispatch.callTool(name, args, _meta, opts, grant);
+      const relay = deps.relayPath?.() !== false;
+      const call = (opts: RelayedOptions) =>
+        dispatch.callTool(name, args, _meta, relay ? { ...opts, relay } : opts, grant);
       return withInput(ctx, _meta, 'tools/call', name, call, trace);
     };
     return span(ctx, known ? name : undefined, (trace) =>
