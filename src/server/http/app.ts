@@ -146,14 +146,7 @@ export function createApp(deps: HttpDeps): express.Express {
   const drainPost = deps.drain?.post ?? pass;
   const drainGet = deps.drain?.get ?? pass;
   const body = [jsonBody(deps.maxBodyBytes), rejectDeep(deps.maxJsonDepth)];
-  // POST /mcp, the hot path, runs the same gates in the same order as its route below, as the first layer:
-  // no other layer before that route applies to it, and the router's matching of each one is skipped.
   const postMcp: RequestHandler[] = [guard, auth, rate, ...body, rejectBatches, drainPost];
-  app.use((req, res, next) => {
-    if (req.method !== 'POST' || req.url !== '/mcp') return next();
-    req.params = {};
-    chain([...postMcp, (rq, rs, nx) => serveMcp(rq, rs, nx)], req, res, next);
-  });
   // Probes get their status even from a Host not allowed (a kubelet probes the pod's IP): the status alone,
   // never the detail, which is no more than a DNS-rebinding page could learn from whether the port answers.
   app.get('/healthz', (_req, res) => {
@@ -247,23 +240,45 @@ export function createApp(deps: HttpDeps): express.Express {
     res.status(404).json({ error: 'not found', endpoints });
   });
   // Body-parser failures (bad JSON, too large) and anything unexpected end here with a JSON-RPC error.
-  app.use(
-    (err: Error & { type?: string; status?: number }, _req: Request, res: Response, _next: NextFunction) => {
-      if (err.type === 'entity.parse.failed')
-        return rpcError(res, 400, -32700, `Parse error: ${err.message}`);
-      if (err.type === 'entity.too.large') {
-        return rpcError(
-          res,
-          413,
-          -32600,
-          `Request body larger than ${deps.maxBodyBytes} bytes (gateway.max_body_bytes)`,
-        );
-      }
-      // A client that hung up (or was cut off by body_timeout) mid-body has no one to answer.
-      if (err.type === 'request.aborted') return void log.debug('request aborted mid-body');
-      log.error({ err: err.message }, 'unhandled error serving /mcp');
-      if (!res.headersSent) rpcError(res, err.status ?? 500, -32603, `Internal error: ${err.message}`);
-    },
-  );
+  const failed = (
+    err: Error & { type?: string; status?: number },
+    _req: Request,
+    res: Response,
+    _next?: NextFunction,
+  ): void => {
+    if (err.type === 'entity.parse.failed') return rpcError(res, 400, -32700, `Parse error: ${err.message}`);
+    if (err.type === 'entity.too.large') {
+      return rpcError(
+        res,
+        413,
+        -32600,
+        `Request body larger than ${deps.maxBodyBytes} bytes (gateway.max_body_bytes)`,
+      );
+    }
+    // A client that hung up (or was cut off by body_timeout) mid-body has no one to answer.
+    if (err.type === 'request.aborted') return void log.debug('request aborted mid-body');
+    log.error({ err: err.message }, 'unhandled error serving /mcp');
+    if (!res.headersSent) rpcError(res, err.status ?? 500, -32603, `Internal error: ${err.message}`);
+  };
+  app.use(failed);
+  // POST /mcp, the hot path, skips the router: the same gates and handler in the same order as its route (no
+  // layer before that route applies to it), with the request set up as express does and errors to `failed`.
+  type Handle = (req: Request, res: Response, callback?: NextFunction) => void;
+  const own = app as unknown as { handle: Handle };
+  const handle = own.handle.bind(app);
+  own.handle = (req, res, callback) => {
+    if (req.method !== 'POST' || req.url !== '/mcp' || callback) return handle(req, res, callback);
+    req.res = res;
+    res.req = req;
+    Object.setPrototypeOf(req, app.request);
+    Object.setPrototypeOf(res, app.response);
+    res.locals ??= Object.create(null) as Record<string, unknown>;
+    req.originalUrl = req.url;
+    req.baseUrl = '';
+    req.params = {};
+    chain([...postMcp, serveMcp], req, res, (err?: unknown) =>
+      failed(err instanceof Error ? err : new Error(`POST /mcp not answered: ${String(err)}`), req, res),
+    );
+  };
   return app;
 }
