@@ -59,17 +59,10 @@ interface ServerInternals {
 }
 
 /** Takes a client request off the SDK's dispatch when the relay path serves it; false = the SDK serves it. */
-export type RequestRelay = (message: JSONRPCMessage, extra?: MessageExtraInfo) => boolean;
-
-const relays = new WeakMap<Server, RequestRelay>();
+type RequestRelay = (message: JSONRPCMessage, extra?: MessageExtraInfo) => boolean;
 
 /** Requests this process served on the relay path (in all and per method), and the results the SDK's wrapper checked. */
 export const relayCounts = { served: 0, checked: 0, methods: {} as Record<string, number> };
-
-/** The relay of a downstream server, when the relay path is on for it. */
-export function relayPathOf(server: Server): RequestRelay | undefined {
-  return relays.get(server);
-}
 
 const INTERNALS = [
   'buildContext',
@@ -149,22 +142,21 @@ export function installRelayPath(server: Server, methods: Record<string, RelayMe
     serve({ sdk, codec, transport, method, id: m.id, name: m.method, params, envelope }, extra);
     return true;
   };
-  relays.set(server, relay);
   const connect = server.connect.bind(server);
   server.connect = async (transport: Transport) => {
     await connect(transport);
-    attachRelay(server, transport);
+    attachRelay(relay, transport);
   };
 }
 
 /**
- * Puts a server's relay (if any) in front of the SDK on a transport it is connected to: a message the relay
- * takes skips the SDK's dispatch. Every front's transport gets it as its server connects (installRelayPath).
+ * Puts a server's relay in front of the SDK on a transport the server has just connected to (the SDK's
+ * `connect` set its `onmessage`): a message the relay takes skips the SDK's dispatch. Every front's transport
+ * gets it so, /mcp's sessions, the 2026 per-request transport, /ws, /sse, stdio and REST alike.
  */
-export function attachRelay(server: Server, transport: Transport): void {
-  const relay = relays.get(server);
+function attachRelay(relay: RequestRelay, transport: Transport): void {
   const sdk = transport.onmessage;
-  if (!relay || !sdk) return;
+  if (!sdk) return;
   const onmessage = (message: JSONRPCMessage, extra?: MessageExtraInfo) => {
     if (!relay(message, extra)) sdk(message, extra);
   };

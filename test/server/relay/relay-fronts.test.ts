@@ -121,10 +121,9 @@ describe('relay path on the other fronts (relay on vs off)', () => {
   it('WebSocket: a client cancellation reaches the upstream on the relay path (last: the upstream remembers it)', async () => {
     const a = await over(new WebSocketClientTransport(ws(on)));
     const served = relayCounts.served;
-    const pending = a.exchange(call('c-1', 'up__wait_for_cancel', { label: 'ws-relay-cancel', ms: 30_000 }));
-    pending.catch(() => {});
+    await a.send(call('c-1', 'up__wait_for_cancel', { label: 'ws-relay-cancel', ms: 30_000 }));
     await waitFor(() => relayCounts.served > served, 10_000, 'the call is on the relay path');
-    await a.notify({
+    await a.send({
       jsonrpc: '2.0',
       method: 'notifications/cancelled',
       params: { requestId: 'c-1', reason: 'test' },

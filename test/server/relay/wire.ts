@@ -293,7 +293,7 @@ export async function over(transport: Transport, version = '2025-11-25') {
     JSON.stringify(init),
   );
   await transport.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-  /** Sends a notification (nothing answers it). */
-  const notify = (m: Message) => transport.send(m as never);
-  return { exchange, notify, close: () => transport.close() };
+  /** Sends a message without waiting for an answer. */
+  const send = (m: Message) => transport.send(m as never);
+  return { exchange, send, close: () => transport.close() };
 }
