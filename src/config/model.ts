@@ -250,7 +250,7 @@ export interface GatewaySettings {
   maxBodyBytes: number;
   /** Deepest JSON nesting accepted in a POST /mcp body. */
   maxJsonDepth: number;
-  /** gateway.relay_path: a 2025 session's plain tools/call skips the SDK server's decoding. */
+  /** gateway.relay_path: plain tools/call, resources/read, prompts/get and completion/complete skip the SDK server's decoding. */
   relayPath: boolean;
   /** How long a client may take to send request headers. */
   headerTimeoutMs: number;

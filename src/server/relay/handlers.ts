@@ -1,4 +1,12 @@
-import type { AuthInfo, CallToolRequest, Server, Tool } from '@modelcontextprotocol/server';
+import type {
+  AuthInfo,
+  CallToolRequest,
+  CompleteRequest,
+  GetPromptRequest,
+  ReadResourceRequest,
+  Server,
+  Tool,
+} from '@modelcontextprotocol/server';
 import { handleMetaCall, type Discovery } from '../../discovery/index.js';
 import type { Dispatcher, RouteTable } from '../../dispatch/dispatch.js';
 import type { Context } from '@opentelemetry/api';
@@ -16,7 +24,15 @@ import {
   type RelayedOptions,
 } from './relayed.js';
 import { traced } from './traced.js';
-import { installRelayPath } from './relay-path.js';
+import { installRelayPath, type Handler } from './relay-path.js';
+import {
+  completeResult,
+  plainCallParams,
+  plainCompleteParams,
+  plainPromptParams,
+  plainReadParams,
+  plainTextResult,
+} from './relay-checks.js';
 
 /** What a principal may use (gateway.auth.policies), and the lists filtered for it. */
 export interface Access {
@@ -47,7 +63,7 @@ export interface HandlerDeps {
   telemetry?: Telemetry;
   /** The audit trail each tools/call, resources/read and prompts/get is recorded in (src/audit). */
   audit?: RequestAudit;
-  /** Whether a new 2025 session's plain tools/call takes the relay path (gateway.relay_path; default on). */
+  /** Whether a new server's plain tools/call, resources/read, prompts/get and completion/complete take the relay path (gateway.relay_path; default on). */
   relayPath?: () => boolean;
 }
 
@@ -151,9 +167,6 @@ export function installHandlers(
     );
   };
   server.setRequestHandler('tools/call', callTool);
-  // A 2025 session's plain tools/call may skip the SDK's decoding (gateway.relay_path); same handler, same answer.
-  if (!requestId && deps.relayPath?.() !== false)
-    installRelayPath(server, callTool as Parameters<typeof installRelayPath>[1]);
 
   server.setRequestHandler('resources/list', (_req, ctx) =>
     span(ctx, undefined, () => ({ resources: view(ctx).resources })),
@@ -161,7 +174,7 @@ export function installHandlers(
   server.setRequestHandler('resources/templates/list', (_req, ctx) =>
     span(ctx, undefined, () => ({ resourceTemplates: view(ctx).templates })),
   );
-  server.setRequestHandler('resources/read', (req, ctx) =>
+  const readResource = (req: ReadResourceRequest, ctx: Extra) =>
     span(ctx, undefined, (trace) =>
       audited(ctx, { method: 'resources/read', target: req.params.uri, trace }, () =>
         withInput(
@@ -173,8 +186,8 @@ export function installHandlers(
           trace,
         ),
       ),
-    ),
-  );
+    );
+  server.setRequestHandler('resources/read', readResource);
   server.setRequestHandler('resources/subscribe', (req, ctx) =>
     span(ctx, undefined, (trace) =>
       relayed(
@@ -205,7 +218,7 @@ export function installHandlers(
   server.setRequestHandler('prompts/list', (_req, ctx) =>
     span(ctx, undefined, () => ({ prompts: view(ctx).prompts })),
   );
-  server.setRequestHandler('prompts/get', (req, ctx) => {
+  const getPrompt = (req: GetPromptRequest, ctx: Extra) => {
     const { name } = req.params;
     return span(ctx, routes.snapshot().promptsByName.has(name) ? name : undefined, (trace) =>
       audited(ctx, { method: 'prompts/get', target: name, arguments: req.params.arguments, trace }, () =>
@@ -219,13 +232,36 @@ export function installHandlers(
         ),
       ),
     );
-  });
+  };
+  server.setRequestHandler('prompts/get', getPrompt);
 
-  server.setRequestHandler('completion/complete', (req, ctx) =>
+  const complete = (req: CompleteRequest, ctx: Extra) =>
     span(ctx, undefined, (trace) =>
       relayed(ctx, undefined, (opts) => dispatch.complete(req.params, opts, grantOf(ctx)), trace),
-    ),
-  );
+    );
+  server.setRequestHandler('completion/complete', complete);
+
+  // Plain requests of these methods may skip the SDK's decoding (gateway.relay_path): same handlers, same answers.
+  if (deps.relayPath?.() !== false) {
+    installRelayPath(server, {
+      'tools/call': { handler: callTool as Handler, plainParams: plainCallParams, passes: plainTextResult },
+      'resources/read': {
+        handler: readResource as Handler,
+        plainParams: plainReadParams,
+        passes: completeResult,
+      },
+      'prompts/get': {
+        handler: getPrompt as Handler,
+        plainParams: plainPromptParams,
+        passes: completeResult,
+      },
+      'completion/complete': {
+        handler: complete as Handler,
+        plainParams: plainCompleteParams,
+        passes: completeResult,
+      },
+    });
+  }
   server.setRequestHandler('logging/setLevel', (req, ctx) =>
     span(ctx, undefined, async () => {
       await peers.setLevel(peer, req.params.level, ctx);

@@ -8,7 +8,6 @@ import { SessionTransport } from './transport.js';
 import { SessionAdmission, type EvictionReason } from './admission.js';
 import { SessionRecords } from './records.js';
 import { authOf, rawRpcError } from '../http/replies.js';
-import { relayPathOf } from '../relay/relay-path.js';
 import {
   NOT_FOUND,
   principalOf,
@@ -257,7 +256,6 @@ export class SessionManager {
       if (transport.sessionId) this.forget(transport.sessionId, transport);
     };
     await server.connect(transport);
-    transport.relay = relayPathOf(server);
     return transport;
   }
 

@@ -21,9 +21,6 @@ export interface SessionRouting {
   elsewhere(message: JSONRPCMessage): boolean;
 }
 
-/** Takes a client request off the SDK's dispatch when the relay path serves it; false = the SDK serves it. */
-export type RequestRelay = (message: JSONRPCMessage, extra?: MessageExtraInfo) => boolean;
-
 /** Session life-cycle callbacks (as the SDK's Streamable HTTP server transport takes them). */
 export interface SessionTransportOptions {
   /** The id a new session gets on initialize (a replica taking a session up returns the known one). */
@@ -70,8 +67,6 @@ export class SessionTransport implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
   routing?: SessionRouting;
-  /** The relay path of the session's server (gateway.relay_path): the requests it takes skip the SDK's dispatch. */
-  relay?: RequestRelay;
   private started = false;
   private initialized = false;
   private closed = false;
@@ -171,7 +166,7 @@ export class SessionTransport implements Transport {
       exchange.ids.push(id);
       this.exchanges.set(id, exchange);
     }
-    for (const m of messages) if (!this.relay?.(m, extra)) this.onmessage?.(m, extra);
+    for (const m of messages) this.onmessage?.(m, extra);
   }
 
   private async initialize(id: string): Promise<void> {
