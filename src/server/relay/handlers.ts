@@ -76,6 +76,9 @@ export function installHandlers(
 ): void {
   const { routes, dispatcher: dispatch, peers, input, access, discovery } = deps;
   const telemetry = deps.telemetry ?? telemetryOff();
+  /** Upstream requests of plain request/response methods may take the relay path's upstream half too. */
+  const onRelay = (opts: RelayedOptions): RelayedOptions =>
+    deps.relayPath?.() === false ? opts : { ...opts, relay: true };
   const peer = peers.attach(server, requestId);
   /** Each request in its server span (when tracing is on); `target` is a tool or prompt name, if any. */
   const span = <T>(extra: Extra, target: string | undefined, body: (trace?: Context) => T | Promise<T>) =>
@@ -157,9 +160,7 @@ export function installHandlers(
           handleMetaCall({ discovery, dispatch, args, meta: _meta, extra: ctx, opts, grant });
         return relayed(ctx, _meta, meta, trace);
       }
-      const relay = deps.relayPath?.() !== false;
-      const call = (opts: RelayedOptions) =>
-        dispatch.callTool(name, args, _meta, relay ? { ...opts, relay } : opts, grant);
+      const call = (opts: RelayedOptions) => dispatch.callTool(name, args, _meta, onRelay(opts), grant);
       return withInput(ctx, _meta, 'tools/call', name, call, trace);
     };
     return span(ctx, known ? name : undefined, (trace) =>
@@ -182,7 +183,7 @@ export function installHandlers(
           req.params._meta,
           'resources/read',
           req.params.uri,
-          (opts) => dispatch.readResource(req.params.uri, opts, grantOf(ctx)),
+          (opts) => dispatch.readResource(req.params.uri, onRelay(opts), grantOf(ctx)),
           trace,
         ),
       ),
@@ -227,7 +228,7 @@ export function installHandlers(
           req.params._meta,
           'prompts/get',
           name,
-          (opts) => dispatch.getPrompt(name, req.params.arguments, opts, grantOf(ctx)),
+          (opts) => dispatch.getPrompt(name, req.params.arguments, onRelay(opts), grantOf(ctx)),
           trace,
         ),
       ),
@@ -237,7 +238,7 @@ export function installHandlers(
 
   const complete = (req: CompleteRequest, ctx: Extra) =>
     span(ctx, undefined, (trace) =>
-      relayed(ctx, undefined, (opts) => dispatch.complete(req.params, opts, grantOf(ctx)), trace),
+      relayed(ctx, undefined, (opts) => dispatch.complete(req.params, onRelay(opts), grantOf(ctx)), trace),
     );
   server.setRequestHandler('completion/complete', complete);
 

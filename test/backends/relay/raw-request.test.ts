@@ -122,6 +122,36 @@ httpServices:
     });
   }
 
+  it('resources/read, prompts/get and completion/complete are the same either way, and go raw', async () => {
+    const requests: [string, (c: Client) => Promise<unknown>][] = [
+      ['read', (c) => c.readResource({ uri: 'fixture://static' })],
+      ['read template', (c) => c.readResource({ uri: 'fixture://items/7' })],
+      ['prompt up', (c) => c.getPrompt({ name: 'up__greet', arguments: { name: 'ada' } })],
+      ['prompt web', (c) => c.getPrompt({ name: 'web__greet', arguments: { name: 'bo' } })],
+      [
+        'complete web',
+        (c) =>
+          c.complete({
+            ref: { type: 'ref/prompt', name: 'web__greet' },
+            argument: { name: 'name', value: 'al' },
+          }),
+      ],
+      ['prompt refused upstream', (c) => c.getPrompt({ name: 'up__greet', arguments: {} })],
+    ];
+    const settle = (p: Promise<unknown>) =>
+      p.then(
+        (result) => ({ result }),
+        (err: { code?: number; message?: string }) => ({ error: { code: err.code, message: err.message } }),
+      );
+    const sent = rawCounts.sent;
+    for (const [label, request] of requests) {
+      const [x, y] = [await settle(request(a)), await settle(request(b))];
+      assert.deepEqual(x, y, label);
+      assert.equal('result' in x, !label.includes('refused'), `${label}: ${JSON.stringify(x)}`);
+    }
+    assert.equal(rawCounts.sent - sent, requests.length);
+  });
+
   it('a request the upstream sends the client during a raw call reaches that client', async () => {
     const roots = { roots: [{ uri: 'file:///tmp/raw', name: 'raw' }] };
     const { client } = await connectClient(on.url, { roots: {} });
