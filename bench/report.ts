@@ -284,7 +284,8 @@ export function checkTargets(r: Results): TargetCheck[] {
       });
     }
   }
-  for (const t of ['sb-stdio', 'sb-http', 'sb-sse']) {
+  // mcp-proxy fronts the stdio upstream, so it is held against switchboard in front of the same stdio upstream.
+  for (const t of ['sb-stdio']) {
     for (const c of [1, 16, 64]) {
       const s = row(t, c);
       const m = row('mcp-proxy', c);
