@@ -50,7 +50,12 @@ interface Session {
 }
 
 async function connect(url: string, timeoutMs: number): Promise<Session> {
-  const client = new Client({ name: 'switchboard-bench', version: '1.0.0' }, { capabilities: {} });
+  // BENCH_CLIENT_NEGOTIATION=auto: the client probes for 2026-07-28 (per-request) and uses it where offered.
+  const negotiation = process.env.BENCH_CLIENT_NEGOTIATION === 'auto' ? { mode: 'auto' as const } : undefined;
+  const client = new Client(
+    { name: 'switchboard-bench', version: '1.0.0' },
+    { capabilities: {}, ...(negotiation && { versionNegotiation: negotiation }) },
+  );
   const transport = new StreamableHTTPClientTransport(new URL(url));
   await client.connect(transport, { timeout: timeoutMs });
   return { client, transport };

@@ -45,7 +45,21 @@ export async function isLegacyPost(req: IncomingMessage, body: unknown): Promise
   const b = body as { method?: unknown; params?: { _meta?: Record<string, unknown> } } | undefined;
   if (b?.params?._meta?.[PROTOCOL_VERSION_META_KEY] === undefined && !claimsModern(req, b?.method))
     return true;
-  return isLegacyRequest(await toWebRequest(req, body), body);
+  if (body === undefined) return isLegacyRequest(await toWebRequest(req, body), body);
+  return isLegacyRequest(classifiedView(req), body);
+}
+
+/**
+ * The request as the SDK's classification reads it when the body is already parsed: its method and the
+ * `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` headers (`standardHeadersOf`); no web Request is built
+ * for it (the modern path, if it is one, builds its own).
+ */
+function classifiedView(req: IncomingMessage): Request {
+  const get = (name: string): string | null => {
+    const value = req.headers[name.toLowerCase()];
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+  };
+  return { method: req.method ?? 'POST', headers: { get } } as unknown as Request;
 }
 
 /**
