@@ -80,6 +80,7 @@ if (values.help) {
   env BENCH_GATEWAY_YAML          top-level YAML added to every gateway's config (e.g. "gateway: {relay_path: false}")
   env BENCH_COMPARE_GATEWAY_YAML  the same for the --compare build's gateways instead (this build twice, relay
                                   path on vs off: --compare dist with "gateway: {relay_path: false}")
+  env BENCH_CLIENT_NEGOTIATION=auto  the load generator negotiates 2026-07-28 (per request) where a server offers it
 `);
   process.exit(0);
 }
