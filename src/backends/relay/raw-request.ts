@@ -119,8 +119,10 @@ class RawChannel {
   /** Settles a relayed request with its answer; false = not one of ours, for the SDK client. */
   private answer(message: JSONRPCMessage): boolean {
     const m = message as { id?: unknown; method?: unknown; result?: unknown; error?: unknown };
-    if (typeof m.id !== 'number' || m.id < FIRST_ID || m.method !== undefined) return false;
-    const pending = this.pending.get(m.id);
+    // An upstream that echoes the id as a string is answered as the SDK client answers it (it takes Number(id)).
+    const id = typeof m.id === 'string' ? Number(m.id) : m.id;
+    if (typeof id !== 'number' || !(id >= FIRST_ID) || m.method !== undefined) return false;
+    const pending = this.pending.get(id);
     if (!pending) return false;
     rawCounts.answered++;
     if (isObject(m.result)) {

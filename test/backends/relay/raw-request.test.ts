@@ -14,6 +14,7 @@ import { rawCounts } from '../../../src/backends/relay/raw-request.js';
 import {
   connectClient,
   FIXTURE,
+  ROOT,
   fixtureStdio,
   freePort,
   startGateway,
@@ -175,5 +176,25 @@ httpServices:
       30_000,
       'the stdio upstream is back after its reconnect',
     );
+  });
+});
+
+describe('an upstream that answers with string ids', () => {
+  it('is answered on the relay path as the SDK client answers it', async () => {
+    const script = `${ROOT}/test/fixtures/servers/string-ids.ts`;
+    const yaml = `gateway:\n  relay_path: true\nmcpServers:\n  s:\n    command: ${JSON.stringify(process.execPath)}\n    args: ["--import", "tsx", ${JSON.stringify(script)}]\n    cwd: ${JSON.stringify(ROOT)}\n    request_timeout: 5s\n`;
+    const { gateway, url } = await startGateway(yaml);
+    const { client } = await connectClient(url);
+    try {
+      const sent = rawCounts.sent;
+      const answered = rawCounts.answered;
+      const r = await client.callTool({ name: 's__echo', arguments: { text: 'hi' } });
+      assert.equal(text(r), 'hi');
+      assert.equal(rawCounts.sent - sent, 1);
+      assert.equal(rawCounts.answered - answered, 1);
+    } finally {
+      await client.close();
+      await gateway.close();
+    }
   });
 });
