@@ -81,6 +81,19 @@ export async function startGateway(
   return { gateway, url: new URL(gateway.url), file };
 }
 
+/** Two in-process gateways on the same YAML, the relay path on and off (`gateway.relay_path`), to compare answers. */
+export async function relayOnOff(yaml: string): Promise<{
+  on: { gateway: Gateway; url: URL };
+  off: { gateway: Gateway; url: URL };
+}> {
+  const on = await startGateway(`gateway:\n  relay_path: true\n${yaml}`);
+  const off = await startGateway(`gateway:\n  relay_path: false\n${yaml}`).catch(async (err: unknown) => {
+    await on.gateway.close();
+    throw err;
+  });
+  return { on, off };
+}
+
 /** An SDK client connected over Streamable HTTP, counting list_changed notifications. */
 export async function connectClient(url: URL, capabilities: Record<string, unknown> = {}) {
   const client = new Client({ name: 'switchboard-test', version: '1.0.0' }, { capabilities });

@@ -14,9 +14,10 @@ import { rawCounts } from '../../../src/backends/relay/raw-request.js';
 import {
   connectClient,
   FIXTURE,
-  ROOT,
   fixtureStdio,
   freePort,
+  relayOnOff,
+  ROOT,
   startGateway,
   startUpstream,
   stopProcess,
@@ -55,8 +56,7 @@ httpServices:
     base_url: http://127.0.0.1:${port}/mcp
     request_timeout: 400ms
 `;
-    on = await startGateway(`gateway:\n  relay_path: true\n${yaml}`);
-    off = await startGateway(`gateway:\n  relay_path: false\n${yaml}`);
+    ({ on, off } = await relayOnOff(yaml));
     a = (await connectClient(on.url)).client;
     b = (await connectClient(off.url)).client;
   });

@@ -7,16 +7,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Gateway } from '../../../src/gateway.js';
 import { relayCounts } from '../../../src/server/relay/relay-path.js';
-import { fixtureStdio, startGateway, waitFor } from '../../helpers/gateway.js';
+import { fixtureStdio, relayOnOff, waitFor } from '../../helpers/gateway.js';
 import { call, CASES, sameAnswers, session } from './wire.js';
 
 describe('relay path vs the SDK path (2025 session, stdio upstream)', () => {
   let on: { gateway: Gateway; url: URL };
   let off: { gateway: Gateway; url: URL };
   before(async () => {
-    const yaml = `mcpServers:\n${fixtureStdio('up')}`;
-    on = await startGateway(`gateway:\n  relay_path: true\n${yaml}`);
-    off = await startGateway(`gateway:\n  relay_path: false\n${yaml}`);
+    ({ on, off } = await relayOnOff(`mcpServers:\n${fixtureStdio('up')}`));
   });
   after(async () => {
     await on?.gateway.close();
