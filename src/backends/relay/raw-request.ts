@@ -36,19 +36,32 @@ class RawChannel {
   private readonly pending = new Map<number, Pending>();
   private next = FIRST_ID;
 
+  private onmessage?: Transport['onmessage'];
+  private onclose?: Transport['onclose'];
+
   constructor(
     private readonly client: Client,
     private readonly transport: Transport,
-  ) {
-    const sdkMessage = transport.onmessage;
-    transport.onmessage = (message, extra) => {
-      if (!this.answer(message)) sdkMessage?.(message, extra);
-    };
-    const sdkClose = transport.onclose;
-    transport.onclose = () => {
-      this.closed();
-      sdkClose?.();
-    };
+  ) {}
+
+  /** Puts the channel in front of the client's handlers on the transport, again if a connect replaced them. */
+  ensure(): void {
+    const t = this.transport;
+    if (t.onmessage !== this.onmessage) {
+      const sdkMessage = t.onmessage;
+      this.onmessage = (message, extra) => {
+        if (!this.answer(message)) sdkMessage?.(message, extra);
+      };
+      t.onmessage = this.onmessage;
+    }
+    if (t.onclose !== this.onclose) {
+      const sdkClose = t.onclose;
+      this.onclose = () => {
+        this.closed();
+        sdkClose?.();
+      };
+      t.onclose = this.onclose;
+    }
   }
 
   request<S extends z.ZodType>(
@@ -176,5 +189,6 @@ export function rawRequest<S extends z.ZodType>(
     channel = new RawChannel(client, transport);
     channels.set(transport, channel);
   }
+  channel.ensure();
   return channel.request(method, params, schema, options);
 }

@@ -1,6 +1,6 @@
 /**
  * The upstream half of the relay path (src/backends/relay/raw-request.ts): tool calls written to a 2025-era
- * upstream connection (a stdio child and a Streamable HTTP server, both the project's fixture) without the SDK
+ * upstream connection (a stdio child, a Streamable HTTP and a legacy SSE server: the project's fixture) without the SDK
  * client get what the SDK client's path gives — results, tool errors, upstream refusals, timeouts with the
  * cancellation sent upstream, a client's cancellation, a request to the client during the call, an upstream
  * that dies mid-call — with the relay path on and off, through real gateways and real SDK clients.
@@ -42,6 +42,7 @@ async function cancellations(client: Client, backend: string): Promise<string[]>
 
 describe('tool calls on the upstream relay path vs the SDK client', () => {
   let upstream: ChildProcess;
+  let legacy: ChildProcess;
   let on: { gateway: Gateway; url: URL };
   let off: { gateway: Gateway; url: URL };
   let a: Client;
@@ -49,11 +50,17 @@ describe('tool calls on the upstream relay path vs the SDK client', () => {
   before(async () => {
     const port = await freePort();
     upstream = await startUpstream(['--import', 'tsx', FIXTURE, 'http'], port, { FIXTURE_NAME: 'web' });
+    const ssePort = await freePort();
+    legacy = await startUpstream(['--import', 'tsx', FIXTURE, 'sse'], ssePort, { FIXTURE_NAME: 'old' });
     const yaml = `mcpServers:
 ${fixtureStdio('up', '    request_timeout: 400ms\n')}
 httpServices:
   web:
     base_url: http://127.0.0.1:${port}/mcp
+    request_timeout: 400ms
+sseServices:
+  old:
+    base_url: http://127.0.0.1:${ssePort}/sse
     request_timeout: 400ms
 `;
     ({ on, off } = await relayOnOff(yaml));
@@ -66,9 +73,10 @@ httpServices:
     await on?.gateway.close();
     await off?.gateway.close();
     if (upstream) await stopProcess(upstream);
+    if (legacy) await stopProcess(legacy);
   });
 
-  for (const backend of ['up', 'web']) {
+  for (const backend of ['up', 'web', 'old']) {
     it(`${backend}: results, tool errors and refusals are the same either way`, async () => {
       const calls: [string, Record<string, unknown>][] = [
         ['add', { a: 2, b: 3 }],
