@@ -81,6 +81,17 @@ httpServices:
     }
   });
 
+  // First of the calls: server-everything asks for roots once by itself 350 ms after its session starts, and
+  // caches the answer; were another test's call in flight then, that client would answer it and this call
+  // would ask no one. Run first, the self-started request finds this call in flight or none (refused).
+  it('relays roots/list to the client whose call caused it', async () => {
+    const client = await connect(CAPABLE);
+    const seen = answerAll(client);
+    const result = await client.callTool({ name: 'every__get-roots-list', arguments: {} });
+    assert.ok(seen.roots >= 1);
+    assert.match(JSON.stringify(result.content), /file:\/\/\/work\/project/);
+  });
+
   it('relays sampling/createMessage to the calling client and its answer back upstream', async () => {
     const client = await connect(CAPABLE);
     const seen = answerAll(client);
@@ -101,14 +112,6 @@ httpServices:
     const result = await client.callTool({ name: 'every__trigger-elicitation-request', arguments: {} });
     assert.equal(seen.elicitation, 1);
     assert.match(JSON.stringify(result.content), /Ada Lovelace/);
-  });
-
-  it('relays roots/list to the client whose call caused it', async () => {
-    const client = await connect(CAPABLE);
-    const seen = answerAll(client);
-    const result = await client.callTool({ name: 'every__get-roots-list', arguments: {} });
-    assert.ok(seen.roots >= 1);
-    assert.match(JSON.stringify(result.content), /file:\/\/\/work\/project/);
   });
 
   it('answers the upstream with a precise error when the client lacks the capability', async () => {
