@@ -828,7 +828,7 @@ export interface Gateway {
    */
   max_json_depth?: number;
   /**
-   * Serve plain tools/call, resources/read, prompts/get and completion/complete requests on the relay path (docs/request-path.md#the-relay-path), on every front (/mcp in both eras, /ws, /sse, stdio, the REST API): the gateway's own handler answers them without the SDK server decoding and validating the request (and a plain text tools/call result); results, errors, progress, cancellation, server-to-client requests, audit and telemetry are the same as on the SDK's path, which serves everything else. false sends every request through the SDK. Applies to sessions opened (and 2026-07-28 requests received) after a reload.
+   * Serve plain tools/call, resources/read, prompts/get and completion/complete requests on the relay path (docs/request-path.md#the-relay-path), on every front (/mcp in both eras, /ws, /sse, stdio, the REST API): the gateway's own handler answers them without the SDK server decoding and validating the request (and a plain text tools/call result), and sends them to a 2025-era upstream without the SDK client's dispatch (when no progress is wanted); results, errors, progress, cancellation, server-to-client requests, audit and telemetry are the same as on the SDK's path, which serves everything else. false sends every request through the SDK. Applies to sessions opened (and 2026-07-28 requests received) after a reload.
    */
   relay_path?: boolean;
   /**
