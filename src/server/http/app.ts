@@ -205,7 +205,8 @@ export function createApp(deps: HttpDeps): express.Express {
       )
       .catch(next);
   }
-  app.post(MCP, ...postMcp, serveMcp);
+  const postMcpRoute = [...postMcp, serveMcp];
+  app.post(MCP, ...postMcpRoute);
   app.get(MCP, guard, auth, rate, drainGet, (req, res, next) => {
     const at = endpoint(req, res);
     if (at) deps.sessions.handle(req, res, undefined, at.set).catch(next);
@@ -276,7 +277,7 @@ export function createApp(deps: HttpDeps): express.Express {
     req.originalUrl = req.url;
     req.baseUrl = '';
     req.params = {};
-    chain([...postMcp, serveMcp], req, res, (err?: unknown) =>
+    chain(postMcpRoute, req, res, (err?: unknown) =>
       failed(err instanceof Error ? err : new Error(`POST /mcp not answered: ${String(err)}`), req, res),
     );
   };
